@@ -1,0 +1,46 @@
+# litfeed: `make run` sets up and serves; `make test` sets up and runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export LITFEED_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+## run: create .venv, install, load the example corpus into an empty database, serve on :8000
+run: $(VENV)/.installed-run
+	$(BIN)/litfeed load-examples --if-empty
+	$(BIN)/litfeed serve
+
+## test: install test tools (and Chromium, PostgreSQL when missing), lint, type-check, run tests
+test: $(VENV)/.installed-test
+	bash scripts/test-setup
+	$(MAKE) lint typecheck unit
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed-test
+	$(BIN)/pytest
+
+## bench: import the 74,728-paper corpus from ../shared and time keyword search
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/search_latency.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""Typed settings, read once from ``LITFEED_*`` environment variables or a TOML file.
+
+Every setting is validated at start-up; a bad value raises :class:`SettingsError` whose message
+names the environment variable, so the CLI and the server can print one line and stop.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "LITFEED_"
+CONFIG_FILE_VARIABLE = "LITFEED_CONFIG"
+SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names it."""
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "litfeed"
+
+
+class Settings(BaseSettings):
+    """litfeed's settings. Each field is read from ``LITFEED_<FIELD NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Directory for the SQLite database and the derived search indexes.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means a SQLite file litfeed.db inside the data directory.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `litfeed serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `litfeed serve` listens on.")
+    page_size: int = Field(default=25, ge=1, le=200, description="Papers per page in lists.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value:
+            return value
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if scheme not in SUPPORTED_DATABASE_SCHEMES or "://" not in value:
+            raise ValueError(
+                "must be a sqlite:/// or postgresql:// URL, e.g. sqlite:////var/lib/litfeed/litfeed.db"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'litfeed.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment (and ``$LITFEED_CONFIG``, a TOML file); validate them.
+
+    Environment variables win over the TOML file; explicit ``overrides`` win over both.
+    """
+    values: dict[str, Any] = {
+        name: value
+        for name, value in _read_config_file().items()
+        if f"{ENV_PREFIX}{name.upper()}" not in os.environ
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = Settings(**values)
+    except ValidationError as error:
+        raise SettingsError(_describe_validation_error(error)) from None
+    _prepare_data_dir(settings.data_dir)
+    return settings
+
+
+def _read_config_file() -> dict[str, Any]:
+    path_text = os.environ.get(CONFIG_FILE_VARIABLE)
+    if not path_text:
+        return {}
+    path = Path(path_text)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise SettingsError(f"{CONFIG_FILE_VARIABLE}: cannot read {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{CONFIG_FILE_VARIABLE}: {path} is not valid TOML: {error}") from None
+    unknown = sorted(set(data) - set(Settings.model_fields))
+    if unknown:
+        raise SettingsError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    return data
+
+
+def _describe_validation_error(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "?"
+        problems.append(f"{ENV_PREFIX}{field.upper()}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def _prepare_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(
+            f"{ENV_PREFIX}DATA_DIR: cannot create {path}: {error.strerror}"
+        ) from None

@@ -1,0 +1,79 @@
+"""Pure helpers that turn raw metadata into the keys papers are matched on and the links shown."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from litfeed.models import Link
+
+_NEW_ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5})(?:v(\d+))?$", re.IGNORECASE)
+_OLD_ARXIV_ID = re.compile(r"^(?:arxiv:)?([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$", re.I)
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_WHITESPACE = re.compile(r"\s+")
+_URL = re.compile(r"https?://[^\s<>\"'{}|\\^`\[\]]+", re.IGNORECASE)
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sourceforge.net")
+
+
+def clean_text(text: str) -> str:
+    """Collapse the hard line wraps and runs of spaces that arXiv metadata carries."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def normalise_title(title: str) -> str:
+    """The key two titles are compared by: NFKC, case-folded, punctuation and spacing removed."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return _NOT_WORD.sub(" ", folded).strip()
+
+
+def title_paper_id(title: str) -> str:
+    """litfeed's id for a paper known only by its title: stable across imports and machines."""
+    digest = hashlib.sha256(normalise_title(title).encode("utf-8")).hexdigest()
+    return f"t-{digest[:12]}"
+
+
+def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
+    """Split ``2503.11731v2`` / ``hep-th/9901001`` / ``arXiv:2503.11731`` into (id, version)."""
+    text = text.strip()
+    for pattern in (_NEW_ARXIV_ID, _OLD_ARXIV_ID):
+        match = pattern.match(text)
+        if match:
+            version = int(match.group(2)) if match.group(2) else None
+            return match.group(1), version
+    return None
+
+
+def arxiv_links(arxiv_id: str) -> list[Link]:
+    return [
+        Link(kind="arxiv-abs", url=f"https://arxiv.org/abs/{arxiv_id}"),
+        Link(kind="arxiv-pdf", url=f"https://arxiv.org/pdf/{arxiv_id}"),
+    ]
+
+
+def find_links(*texts: str | None) -> list[Link]:
+    """Links written into an abstract or comment: code hosts become ``code``, Hugging Face
+    ``huggingface``, anything else ``project``. Each URL once, in order of appearance."""
+    found: list[Link] = []
+    seen: set[str] = set()
+    for text in texts:
+        for match in _URL.finditer(text or ""):
+            url = match.group(0).rstrip(".,;:)!?")
+            if url.count("(") < url.count(")"):
+                url = url.rstrip(")")
+            key = url.rstrip("/").lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append(Link(kind=_link_kind(url), url=url))
+    return found
+
+
+def _link_kind(url: str) -> str:
+    host = url.split("://", 1)[1].split("/", 1)[0].lower()
+    host = host.removeprefix("www.")
+    if host in _CODE_HOSTS:
+        return "code"
+    if host == "huggingface.co" or host.endswith(".hf.space"):
+        return "huggingface"
+    return "project"

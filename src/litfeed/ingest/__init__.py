@@ -1,0 +1,117 @@
+"""Importing files into the store. Each source format is a module with ``NAME``,
+``DESCRIPTION``, ``looks_like(head) -> bool`` and ``parse(SourceFile) -> records | rejections``;
+add a module to `FORMATS` to plug a new source in."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from litfeed.ingest import arxiv_jsonl, hf_daily, hf_pages
+from litfeed.ingest.source import ImportFormatError, Progress, SourceFile
+from litfeed.models import ImportReport, PaperRecord, Rejection
+from litfeed.store import Store
+
+__all__ = [
+    "FORMATS",
+    "ImportFormatError",
+    "detect_format",
+    "expand_paths",
+    "import_file",
+]
+
+
+@dataclass(frozen=True)
+class SourceFormat:
+    name: str
+    description: str
+    looks_like: Callable[[str], bool]
+    parse: Callable[[SourceFile], Iterator[PaperRecord | Rejection]]
+
+
+def _format(module: ModuleType) -> SourceFormat:
+    return SourceFormat(module.NAME, module.DESCRIPTION, module.looks_like, module.parse)
+
+
+# Detection tries these in order; the most specific first.
+FORMATS: dict[str, SourceFormat] = {
+    f.name: f for f in (_format(hf_daily), _format(arxiv_jsonl), _format(hf_pages))
+}
+BATCH_SIZE = 1000
+
+
+def detect_format(source: SourceFile) -> SourceFormat:
+    head = source.head()
+    for source_format in FORMATS.values():
+        if source_format.looks_like(head):
+            return source_format
+    raise ImportFormatError(
+        f"{source.path}: not a format litfeed can import "
+        f"(known: {', '.join(FORMATS)}); use --format to force one"
+    )
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the files inside given directories (sorted, hidden ones skipped)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    format_name: str | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Parse ``path`` and store its papers in batches. A malformed record is reported in the
+    report's ``rejected`` and skipped; every good record is kept, even when the file is cut
+    short. Raises `ImportFormatError` only for a file that cannot be imported at all."""
+    if format_name is not None and format_name not in FORMATS:
+        raise ImportFormatError(f"unknown format {format_name!r} (known: {', '.join(FORMATS)})")
+    source = SourceFile(path, progress)
+    source_format = FORMATS[format_name] if format_name else detect_format(source)
+    report = ImportReport(path=str(path), source=source_format.name)
+    batch: list[PaperRecord] = []
+    try:
+        for item in source_format.parse(source):
+            if isinstance(item, Rejection):
+                report.rejected.append(item)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                _store_batch(store, source, report, batch)
+                batch = []
+    except (EOFError, OSError, zlib.error) as error:
+        report.rejected.append(Rejection(str(path), f"file is cut short or corrupt: {error}"))
+    if batch:
+        _store_batch(store, source, report, batch)
+    if report.import_id is None:
+        if report.rejected:
+            raise ImportFormatError(
+                f"{path}: no {source_format.name} records in it; first problem: {report.rejected[0]}"
+            )
+        raise ImportFormatError(f"{path}: no {source_format.name} records in it")
+    store.finish_import(report)
+    return report
+
+
+def _store_batch(
+    store: Store, source: SourceFile, report: ImportReport, batch: list[PaperRecord]
+) -> None:
+    if report.import_id is None:
+        report.import_id = store.start_import(report.source, str(source.path.resolve()), source.sha256())
+    counts = store.save_records(batch, report.import_id)
+    report.new += counts.new
+    report.updated += counts.updated
+    report.unchanged += counts.unchanged

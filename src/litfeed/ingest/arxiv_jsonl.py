@@ -1,0 +1,133 @@
+"""arXiv metadata as JSON lines, plain or gzip: one paper per line.
+
+Reads the daily-listing format (``id, title, abstract, authors[], categories[], comment,
+first_listing_date``) and the arXiv bulk metadata snapshot (``authors`` as one string,
+``categories`` space-separated, ``comments``, ``doi``, ``versions[]``, ``update_date``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from litfeed.identifiers import find_links, parse_arxiv_id
+from litfeed.ingest.source import SourceFile
+from litfeed.models import PaperRecord, Rejection, SourceRef
+
+NAME = "arxiv-jsonl"
+DESCRIPTION = "arXiv metadata, one JSON object a line (daily listings or the bulk snapshot)"
+
+_AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+
+
+class FieldError(ValueError):
+    """A field of one record is missing or malformed."""
+
+
+def looks_like(head: str) -> bool:
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    try:
+        value = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and {"id", "title"} <= value.keys()
+
+
+def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
+    for number, line in source.lines():
+        location = f"{source.name}:{number}"
+        if line is None:
+            yield Rejection(location, "line is not valid UTF-8 text")
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield record_from_object(json.loads(line), SourceRef(NAME, location))
+        except json.JSONDecodeError as error:
+            yield Rejection(location, f"not JSON: {error.msg} at column {error.colno}")
+        except FieldError as error:
+            yield Rejection(location, str(error))
+
+
+def record_from_object(value: Any, source: SourceRef) -> PaperRecord:
+    if not isinstance(value, dict):
+        raise FieldError(f"expected a JSON object, found {type(value).__name__}")
+    arxiv = parse_arxiv_id(_text(value, "id", required=True))
+    if arxiv is None:
+        raise FieldError(f"field 'id': {value['id']!r} is not an arXiv id")
+    title = _text(value, "title", required=True)
+    abstract = _text(value, "abstract")
+    comment = _text(value, "comment") or _text(value, "comments") or None
+    versions = value.get("versions") or []
+    version = arxiv[1] or (len(versions) if isinstance(versions, list) and versions else None)
+    return PaperRecord(
+        title=title,
+        abstract=abstract,
+        authors=_authors(value.get("authors")),
+        categories=_categories(value.get("categories")),
+        arxiv_id=arxiv[0],
+        arxiv_version=version,
+        doi=_text(value, "doi") or None,
+        comment=comment,
+        published=_date(value, "first_listing_date") or _first_version_date(versions),
+        updated=_date(value, "update_date"),
+        links=find_links(abstract, comment),
+        source=source,
+    )
+
+
+def _text(value: dict[str, Any], field: str, required: bool = False) -> str:
+    text = value.get(field)
+    if text is None or (isinstance(text, str) and not text.strip()):
+        if required:
+            raise FieldError(f"field {field!r} is missing or empty")
+        return ""
+    if not isinstance(text, str):
+        raise FieldError(f"field {field!r}: expected text, found {type(text).__name__}")
+    return text.strip()
+
+
+def _authors(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [name.strip() for name in _AUTHOR_SPLIT.split(value) if name.strip()]
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return [name.strip() for name in value if name.strip()]
+    raise FieldError("field 'authors': expected a list of names or one string")
+
+
+def _categories(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return [name.strip() for name in value if name.strip()]
+    raise FieldError("field 'categories': expected a list or a space-separated string")
+
+
+def _date(value: dict[str, Any], field: str) -> date | None:
+    text = value.get(field)
+    if text in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(text)[:10])
+    except ValueError:
+        raise FieldError(f"field {field!r}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _first_version_date(versions: Any) -> date | None:
+    """The snapshot's ``versions[0].created``, e.g. "Mon, 2 Apr 2007 19:18:42 GMT"."""
+    if not isinstance(versions, list) or not versions or not isinstance(versions[0], dict):
+        return None
+    created = versions[0].get("created")
+    try:
+        moment: datetime = parsedate_to_datetime(str(created))
+    except (TypeError, ValueError):
+        raise FieldError(f"field 'versions[0].created': {created!r} is not a date") from None
+    return moment.date()

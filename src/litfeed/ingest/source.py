@@ -1,0 +1,81 @@
+"""Reading an import file: plain or gzip, line by line, with byte progress and line numbers."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+GZIP_MAGIC = b"\x1f\x8b"
+Progress = Callable[[int, int], None]
+
+
+class ImportFormatError(ValueError):
+    """A whole file cannot be imported (missing, unreadable, or not of the format)."""
+
+
+class SourceFile:
+    """One file being imported. ``lines()`` yields (line number, text) and reports progress in
+    bytes of the file on disk, so a gzip file's bar moves with what was read, not inflated."""
+
+    def __init__(self, path: Path, progress: Progress | None = None) -> None:
+        self.path = path
+        self.name = path.name
+        self.progress = progress
+        try:
+            self.size = path.stat().st_size
+            with path.open("rb") as handle:
+                self.compressed = handle.read(2) == GZIP_MAGIC
+        except FileNotFoundError:
+            raise ImportFormatError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise ImportFormatError(f"{path}: is a directory") from None
+        except OSError as error:
+            raise ImportFormatError(f"{path}: cannot read: {error.strerror}") from None
+
+    def head(self, size: int = 65536) -> str:
+        """The first ``size`` bytes, decoded leniently: enough to recognise the format."""
+        with self._open() as (_raw, stream):
+            return stream.read(size).decode("utf-8", errors="replace")
+
+    def lines(self) -> Iterator[tuple[int, str | None]]:
+        """(line number, text); text is None for a line that is not valid UTF-8."""
+        with self._open() as (raw, stream):
+            for number, data in enumerate(stream, start=1):
+                if self.progress is not None and number % 512 == 0:
+                    self.progress(raw.tell(), self.size)
+                try:
+                    yield number, data.decode("utf-8").rstrip("\r\n")
+                except UnicodeDecodeError:
+                    yield number, None
+            if self.progress is not None:
+                self.progress(self.size, self.size)
+
+    def read_text(self) -> str:
+        with self._open() as (_raw, stream):
+            data = stream.read()
+        if self.progress is not None:
+            self.progress(self.size, self.size)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ImportFormatError(f"{self.path}: not UTF-8 text (byte {error.start})") from None
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    @contextmanager
+    def _open(self) -> Iterator[tuple[BinaryIO, BinaryIO]]:
+        with self.path.open("rb") as raw:
+            if not self.compressed:
+                yield raw, raw
+                return
+            with gzip.GzipFile(fileobj=raw) as stream:
+                yield raw, stream  # type: ignore[misc]

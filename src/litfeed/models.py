@@ -1,0 +1,120 @@
+"""Records that cross module boundaries: what importers produce and what the store returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class Link(BaseModel):
+    """A link shown on a paper page. ``kind`` is one of arxiv-abs, arxiv-pdf, doi, code,
+    huggingface, project."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a record came from: the import format and a ``file:line`` (or URL) location."""
+
+    source: str
+    location: str
+
+
+@dataclass(frozen=True)
+class CommunityStats:
+    """What Hugging Face's daily papers add to a paper: votes, discussion, who submitted it."""
+
+    upvotes: int | None = None
+    comments: int | None = None
+    submitted_by: str | None = None
+    submitted_at: datetime | None = None
+
+
+@dataclass
+class PaperRecord:
+    """One paper as an importer parsed it, before it is matched against the store."""
+
+    title: str
+    source: SourceRef
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    arxiv_id: str | None = None
+    arxiv_version: int | None = None
+    doi: str | None = None
+    hf_id: str | None = None
+    comment: str | None = None
+    published: date | None = None
+    updated: date | None = None
+    links: list[Link] = field(default_factory=list)
+    community: CommunityStats | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record an importer could not use, with where it was and why."""
+
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason}"
+
+
+class Provenance(BaseModel):
+    """One source a stored paper was seen in."""
+
+    source: str
+    location: str
+    import_id: int
+    seen_at: datetime
+
+
+class Paper(BaseModel):
+    """A stored paper. ``id`` is litfeed's stable id: the arXiv id when the paper arrived with
+    one, otherwise ``t-`` and a hash of the normalised title."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    arxiv_id: str | None
+    arxiv_version: int | None
+    doi: str | None
+    hf_id: str | None
+    comment: str | None
+    published: date | None
+    updated: date | None
+    first_seen: datetime
+    links: list[Link]
+    upvotes: int | None = None
+    comments: int | None = None
+    submitted_by: str | None = None
+    submitted_at: datetime | None = None
+    sources: list[Provenance] = []
+
+
+@dataclass
+class ImportReport:
+    """What one import run did. ``counts`` of new / updated / unchanged records."""
+
+    path: str
+    source: str
+    import_id: int | None = None
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged + len(self.rejected)
+
+    @property
+    def changed_nothing(self) -> bool:
+        return self.new == 0 and self.updated == 0

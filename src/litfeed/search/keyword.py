@@ -1,0 +1,263 @@
+"""The BM25 keyword index: tantivy files in the data directory, derived from the database.
+
+The index follows the store's change cursor: `KeywordIndex.catch_up` upserts every paper changed
+since the change number saved with the index (delete by id, then add), commits, and only then
+saves the new cursor. A crash between the database and the index therefore costs a re-index of
+some papers, never a paper missing from search. `rebuild` recreates the files from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from litfeed.models import Paper
+from litfeed.store import Store
+
+ANALYZER = "litfeed_english"
+SEARCH_FIELDS = ["title", "abstract", "authors"]
+# Title words say more about what a paper is about than abstract words; this is the usual
+# factor (e.g. arxiv-sanity-lite weights title tf-idf likewise).
+FIELD_BOOSTS = {"title": 2.0}
+SNIPPET_CHARACTERS = 320
+SCHEMA_VERSION = 1
+_CURSOR_FILE = "cursor.json"
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A piece of a title or snippet; ``match`` marks words the query matched."""
+
+    text: str
+    match: bool
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    paper_id: str
+    score: float
+    title: list[TextPart]
+    snippet: list[TextPart]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions every search mode shares."""
+
+    category: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _build_schema() -> Any:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("title", stored=True, tokenizer_name=ANALYZER)
+    builder.add_text_field("abstract", stored=True, tokenizer_name=ANALYZER)
+    builder.add_text_field("authors", tokenizer_name=ANALYZER)
+    builder.add_text_field("category", tokenizer_name="raw")
+    builder.add_date_field("date", indexed=True, fast=True)
+    return builder.build()
+
+
+def _analyzer() -> Any:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+class KeywordIndex:
+    """One tantivy index directory plus the change number it has caught up to."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.schema = _build_schema()
+        self._lock = threading.Lock()
+        self._cursor_seen: float | None = None
+        self.index = self._open()
+
+    def _open(self) -> Any:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self._read_meta().get("schema") != SCHEMA_VERSION:
+            self._clear_directory()
+        index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
+        index.register_tokenizer(ANALYZER, _analyzer())
+        return index
+
+    # -- following the store -------------------------------------------------------------------
+
+    @property
+    def cursor(self) -> int:
+        return int(self._read_meta().get("change", 0))
+
+    def catch_up(self, store: Store) -> int:
+        """Index every paper changed since the saved cursor; return how many were indexed."""
+        latest = store.latest_change()
+        if self.cursor > latest:  # the index was built from another database: start again
+            return self.rebuild(store)
+        if self.cursor == latest:
+            self._refresh_reader()
+            return 0
+        with self._lock:
+            return self._index_changes(store, self.cursor, latest)
+
+    def rebuild(self, store: Store) -> int:
+        """Recreate the index from the database."""
+        with self._lock:
+            self._clear_directory()
+            self.index = self._open()
+            return self._index_changes(store, 0, store.latest_change())
+
+    def _index_changes(self, store: Store, cursor: int, latest: int) -> int:
+        """Index papers changed after ``cursor``. Every change up to ``latest`` (read before
+        this started) is committed and so read here: the new cursor is at least ``latest``."""
+        try:
+            writer = self.index.writer(heap_size=128_000_000, num_threads=1)
+        except ValueError as error:  # another process holds the writer: it is catching up
+            if "lock" in str(error).lower():
+                return 0
+            raise
+        indexed = 0
+        newest = cursor
+        for batch in store.iter_changed_papers(cursor):
+            for change, paper in batch:
+                writer.delete_documents_by_term("id", paper.id)
+                writer.add_document(self._document(paper))
+                newest = max(newest, change)
+                indexed += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_meta({"schema": SCHEMA_VERSION, "change": max(newest, latest)})
+        self.index.reload()
+        return indexed
+
+    def _document(self, paper: Paper) -> Any:
+        day = paper.published or paper.first_seen.date()
+        return tantivy.Document(
+            id=paper.id,
+            title=paper.title,
+            abstract=paper.abstract,
+            authors=" ; ".join(paper.authors),
+            category=list(paper.categories),
+            date=datetime.combine(day, time()),
+        )
+
+    # -- searching -----------------------------------------------------------------------------
+
+    def search(
+        self, query_text: str, limit: int = 10, offset: int = 0, filters: Filters | None = None
+    ) -> tuple[list[KeywordHit], int]:
+        """BM25 over title (boosted), abstract and authors; tantivy's query language: "a phrase",
+        field:term, +required, -excluded. Unparseable parts match nothing instead of failing."""
+        self._refresh_reader()
+        query, _errors = self.index.parse_query_lenient(
+            query_text, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS
+        )
+        query = self._filtered(query, filters or Filters())
+        searcher = self.index.searcher()
+        result = searcher.search(query, limit=limit, offset=offset, count=True)
+        title_snippets = tantivy.SnippetGenerator.create(searcher, query, self.schema, "title")
+        title_snippets.set_max_num_chars(10_000)
+        abstract_snippets = tantivy.SnippetGenerator.create(searcher, query, self.schema, "abstract")
+        abstract_snippets.set_max_num_chars(SNIPPET_CHARACTERS)
+        hits = []
+        for score, address in result.hits:
+            document = searcher.doc(address)
+            stored = document.to_dict()
+            hits.append(
+                KeywordHit(
+                    paper_id=stored["id"][0],
+                    score=float(score),
+                    title=_parts(title_snippets.snippet_from_doc(document), stored["title"][0]),
+                    snippet=_parts(
+                        abstract_snippets.snippet_from_doc(document),
+                        stored["abstract"][0][:SNIPPET_CHARACTERS],
+                    ),
+                )
+            )
+        return hits, int(result.count)
+
+    def _filtered(self, query: Any, filters: Filters) -> Any:
+        clauses = [(tantivy.Occur.Must, query)]
+        if filters.category:
+            clauses.append(
+                (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "category", filters.category))
+            )
+        if filters.since or filters.until:
+            clauses.append(
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.range_query(
+                        self.schema,
+                        "date",
+                        tantivy.FieldType.Date,
+                        datetime.combine(filters.since, time()) if filters.since else None,
+                        datetime.combine(filters.until, time()) if filters.until else None,
+                    ),
+                )
+            )
+        return query if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+
+    def document_count(self) -> int:
+        self._refresh_reader()
+        return int(self.index.searcher().num_docs)
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def _refresh_reader(self) -> None:
+        """See commits made by another process (a CLI import next to a running server)."""
+        try:
+            stamp = (self.directory / _CURSOR_FILE).stat().st_mtime
+        except FileNotFoundError:
+            return
+        if stamp != self._cursor_seen:
+            self._cursor_seen = stamp
+            self.index.reload()
+
+    def _read_meta(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads((self.directory / _CURSOR_FILE).read_text()))
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _write_meta(self, meta: dict[str, Any]) -> None:
+        temporary = self.directory / f"{_CURSOR_FILE}.tmp"
+        temporary.write_text(json.dumps(meta))
+        os.replace(temporary, self.directory / _CURSOR_FILE)
+
+    def _clear_directory(self) -> None:
+        if self.directory.exists():
+            shutil.rmtree(self.directory)
+        self.directory.mkdir(parents=True)
+
+
+def _parts(snippet: Any, fallback: str) -> list[TextPart]:
+    """Split a tantivy snippet into plain and matched parts. Highlight offsets are UTF-8 bytes."""
+    fragment: str = snippet.fragment()
+    ranges = sorted((r.start, r.end) for r in snippet.highlighted())
+    if not fragment or not ranges:
+        return [TextPart(fallback, False)] if fallback else []
+    data = fragment.encode("utf-8")
+    parts: list[TextPart] = []
+    position = 0
+    for start, end in ranges:
+        if start > position:
+            parts.append(TextPart(data[position:start].decode("utf-8", "replace"), False))
+        parts.append(TextPart(data[start:end].decode("utf-8", "replace"), True))
+        position = end
+    if position < len(data):
+        parts.append(TextPart(data[position:].decode("utf-8", "replace"), False))
+    return parts

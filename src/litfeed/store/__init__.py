@@ -1,0 +1,193 @@
+"""The only code that opens the database. `Store` is what the rest of litfeed holds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from litfeed.models import ImportReport, Paper, PaperRecord
+from litfeed.store.database import (
+    StoreError,
+    create_engine,
+    migrate,
+    read_transaction,
+    record_change,
+    write_transaction,
+)
+from litfeed.store.papers import (
+    SaveCounts,
+    find_paper_row,
+    load_sources,
+    paper_from_row,
+    save_records,
+)
+from litfeed.store.schema import CHANGE_COUNTER, counters, imports, paper_sources, papers
+
+__all__ = ["SaveCounts", "Store", "StoreError"]
+
+
+class Store:
+    """A litfeed database: papers, their provenance, import runs, and the change cursor."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect and migrate to the newest schema; `StoreError` names the URL on failure."""
+        store = cls(url)
+        try:
+            migrate(store.engine)
+        except SQLAlchemyError as error:
+            store.close()
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise StoreError(f"cannot open database {_safe_url(url)}: {reason}") from None
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def start_import(self, source: str, path: str, sha256: str) -> int:
+        values = {
+            "source": source,
+            "path": path,
+            "sha256": sha256,
+            "started_at": datetime.now(UTC),
+            "new": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        }
+        with self.engine.begin() as connection:
+            return int(
+                connection.execute(sa.insert(imports).values(**values).returning(imports.c.id))
+                .scalar_one()
+            )
+
+    def save_records(self, records: Sequence[PaperRecord], import_id: int) -> SaveCounts:
+        """Store a batch atomically: all of it or, on an error, none of it."""
+        with write_transaction(self.engine) as (connection, change_number):
+            counts = save_records(connection, records, import_id, change_number)
+            if counts.new or counts.updated:
+                record_change(connection, change_number)
+        return counts
+
+    def finish_import(self, report: ImportReport) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(imports)
+                .where(imports.c.id == report.import_id)
+                .values(
+                    finished_at=datetime.now(UTC),
+                    new=report.new,
+                    updated=report.updated,
+                    unchanged=report.unchanged,
+                    rejected=len(report.rejected),
+                )
+            )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get_paper(self, key: str) -> Paper | None:
+        """A paper by litfeed id, arXiv id (with or without version) or DOI, with provenance."""
+        with read_transaction(self.engine) as connection:
+            row = find_paper_row(connection, key)
+            if row is None:
+                return None
+            return paper_from_row(row, load_sources(connection, row["pk"]))
+
+    def get_papers(self, ids: Sequence[str]) -> list[Paper]:
+        """Papers by litfeed id, in the order given; ids not stored are left out."""
+        if not ids:
+            return []
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(sa.select(papers).where(papers.c.id.in_(ids))).mappings()
+            by_id = {row["id"]: paper_from_row(row) for row in rows}
+        return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
+
+    def list_papers(self, offset: int = 0, limit: int = 25) -> tuple[list[Paper], int]:
+        """Newest first (publication date, else the day litfeed first saw it), and the total."""
+        with read_transaction(self.engine) as connection:
+            total = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+            rows = connection.execute(
+                sa.select(papers)
+                .order_by(papers.c.sort_date.desc(), papers.c.pk.desc())
+                .offset(offset)
+                .limit(limit)
+            ).mappings()
+            return [paper_from_row(row) for row in rows], int(total)
+
+    def count_papers(self) -> int:
+        with read_transaction(self.engine) as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one())
+
+    def latest_change(self) -> int:
+        """The change number of the newest committed change: where derived indexes catch up to."""
+        with read_transaction(self.engine) as connection:
+            return int(
+                connection.execute(
+                    sa.select(counters.c.value).where(counters.c.name == CHANGE_COUNTER)
+                ).scalar_one()
+            )
+
+    def iter_changed_papers(
+        self, after: int, batch_size: int = 2000
+    ) -> Iterator[list[tuple[int, Paper]]]:
+        """Papers changed after change number ``after``, oldest change first, in batches of
+        (change number, paper). Reads in key order, so it is safe while writers run."""
+        position = (after, 0)
+        while True:
+            with read_transaction(self.engine) as connection:
+                rows = connection.execute(
+                    sa.select(papers)
+                    .where(sa.tuple_(papers.c.change_seq, papers.c.pk) > sa.tuple_(*position))
+                    .order_by(papers.c.change_seq, papers.c.pk)
+                    .limit(batch_size)
+                ).mappings().all()
+            if not rows:
+                return
+            position = (rows[-1]["change_seq"], rows[-1]["pk"])
+            yield [(int(row["change_seq"]), paper_from_row(row)) for row in rows]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for `litfeed stats`: papers, by source, by category, by month, imports."""
+        with read_transaction(self.engine) as connection:
+            total = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+            by_source = dict(
+                connection.execute(
+                    sa.select(paper_sources.c.source, sa.func.count(paper_sources.c.paper_pk.distinct()))
+                    .group_by(paper_sources.c.source)
+                    .order_by(paper_sources.c.source)
+                ).all()
+            )
+            categories: Counter[str] = Counter()
+            months: Counter[str] = Counter()
+            for paper_categories, sort_date in connection.execute(
+                sa.select(papers.c.categories, papers.c.sort_date)
+            ):
+                categories.update(paper_categories)
+                months[sort_date.strftime("%Y-%m")] += 1
+            import_count = connection.execute(sa.select(sa.func.count()).select_from(imports)).scalar_one()
+        return {
+            "papers": int(total),
+            "by_source": {str(k): int(v) for k, v in by_source.items()},
+            "by_category": dict(categories.most_common()),
+            "by_month": dict(sorted(months.items())),
+            "imports": int(import_count),
+        }
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for error messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url

@@ -1,0 +1,97 @@
+"""Opening the database: engine set-up per dialect, migrations, and serialised write transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from litfeed.store.schema import CHANGE_COUNTER, counters
+
+
+_WRITE_OPTION = "litfeed_write"
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or used; the message says which and why."""
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for ``url``. SQLite gets WAL (readers never wait for the importer), a busy
+    timeout, foreign keys, and ``BEGIN IMMEDIATE`` so that writers queue instead of failing."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _configure_sqlite_connection)
+        sa.event.listen(engine, "begin", _begin_sqlite_immediately)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see below)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_sqlite_immediately(connection: Connection) -> None:
+    """Writers take the write lock up front; readers begin deferred and never wait for them."""
+    writing = connection.get_execution_options().get(_WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("litfeed.store") / "migrations")
+    )
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration; a no-op when it is already there."""
+    with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection, connection.begin():
+        config = _alembic_config(connection)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        if MigrationContext.configure(connection).get_current_revision() != head:
+            command.upgrade(config, "head")
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction: one consistent snapshot, never waiting for a writer."""
+    with engine.connect() as connection, connection.begin():
+        yield connection
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[tuple[Connection, int]]:
+    """A transaction that holds the write lock, yielding the connection and the change number
+    its changes get. Writers are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: the counter
+    row is locked), so change numbers commit in order and a reader following the cursor never
+    skips a change."""
+    with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection, connection.begin():
+        current = connection.execute(
+            sa.select(counters.c.value)
+            .where(counters.c.name == CHANGE_COUNTER)
+            .with_for_update()
+        ).scalar_one()
+        yield connection, current + 1
+
+
+def record_change(connection: Connection, change_number: int) -> None:
+    """Publish ``change_number`` as used: call once in a write transaction that changed papers."""
+    connection.execute(
+        sa.update(counters).where(counters.c.name == CHANGE_COUNTER).values(value=change_number)
+    )

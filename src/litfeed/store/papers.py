@@ -1,0 +1,229 @@
+"""Reading and writing papers: matching incoming records to stored papers, and the queries the
+web, CLI and indexes use. Functions take an open connection; `litfeed.store.Store` owns them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from litfeed.identifiers import parse_arxiv_id
+from litfeed.models import Link, Paper, PaperRecord, Provenance
+from litfeed.store.merge import Row, content_hash, merge_rows, new_paper_id, row_from_record
+from litfeed.store.schema import paper_sources, papers
+
+
+@dataclass
+class SaveCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class _Matcher:
+    """Finds the stored paper a record is about: same arXiv id, else same DOI, else the same
+    normalised title where one side has no arXiv id (two arXiv papers may share a title)."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.by_arxiv: dict[str, Row] = {}
+        self.by_doi: dict[str, Row] = {}
+        self.by_title: dict[str, list[Row]] = {}
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: Row) -> None:
+        if row["arxiv_id"]:
+            self.by_arxiv[row["arxiv_id"]] = row
+        if row["doi"]:
+            self.by_doi[row["doi"]] = row
+        bucket = self.by_title.setdefault(row["title_key"], [])
+        if row not in bucket:
+            bucket.append(row)
+
+    def find(self, incoming: Row) -> Row | None:
+        if incoming["arxiv_id"] and incoming["arxiv_id"] in self.by_arxiv:
+            return self.by_arxiv[incoming["arxiv_id"]]
+        if incoming["doi"] and incoming["doi"] in self.by_doi:
+            return self.by_doi[incoming["doi"]]
+        for row in self.by_title.get(incoming["title_key"], []):
+            if not (row["arxiv_id"] and incoming["arxiv_id"]):
+                return row
+        return None
+
+
+def save_records(
+    connection: Connection,
+    records: Sequence[PaperRecord],
+    import_id: int,
+    change_number: int,
+) -> SaveCounts:
+    """Insert or merge ``records`` in one transaction and record where each was seen.
+
+    A record whose merge leaves the stored paper as it was counts as unchanged and does not
+    move the change cursor, so re-importing a file changes nothing."""
+    now = datetime.now(UTC)
+    incoming_rows = [row_from_record(record) for record in records]
+    matcher = _Matcher(_load_candidates(connection, incoming_rows))
+    counts = SaveCounts()
+    touched: dict[int, Row] = {}
+    inserted: list[Row] = []
+    seen: list[tuple[Row, PaperRecord]] = []
+    for record, incoming in zip(records, incoming_rows, strict=True):
+        stored = matcher.find(incoming)
+        if stored is None:
+            row = _new_row(incoming, now, change_number)
+            inserted.append(row)
+            matcher.add(row)
+            counts.new += 1
+        else:
+            merged = merge_rows(stored, incoming)
+            digest = content_hash(merged)
+            if digest == stored["content_hash"]:
+                counts.unchanged += 1
+                row = stored
+            else:
+                merged.update(content_hash=digest, change_seq=change_number)
+                stored.update(merged)
+                row = stored
+                counts.updated += 1
+                if row["pk"] is not None:  # rows new in this batch are inserted as merged
+                    touched[row["pk"]] = row
+        seen.append((row, record))
+    _write_rows(connection, inserted, list(touched.values()))
+    _record_sources(connection, seen, import_id, now)
+    return counts
+
+
+def _new_row(incoming: Row, now: datetime, change_number: int) -> Row:
+    row = dict(incoming)
+    row.update(
+        pk=None,
+        id=new_paper_id(incoming),
+        first_seen=now,
+        content_hash=content_hash(incoming),
+        change_seq=change_number,
+    )
+    return row
+
+
+def _load_candidates(connection: Connection, rows: Sequence[Row]) -> list[Row]:
+    arxiv_ids = {row["arxiv_id"] for row in rows if row["arxiv_id"]}
+    dois = {row["doi"] for row in rows if row["doi"]}
+    title_keys = {row["title_key"] for row in rows}
+    condition = papers.c.title_key.in_(title_keys)
+    if arxiv_ids:
+        condition = condition | papers.c.arxiv_id.in_(arxiv_ids)
+    if dois:
+        condition = condition | papers.c.doi.in_(dois)
+    result = connection.execute(sa.select(papers).where(condition))
+    return [dict(row) for row in result.mappings()]
+
+
+def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row]) -> None:
+    for row in (*inserted, *updated):
+        row["sort_date"] = row["published"] or row["first_seen"].date()
+    if inserted:
+        statement = sa.insert(papers).returning(papers.c.pk, sort_by_parameter_order=True)
+        values = [{key: value for key, value in row.items() if key != "pk"} for row in inserted]
+        pks = connection.execute(statement, values).scalars().all()
+        for row, pk in zip(inserted, pks, strict=True):
+            row["pk"] = pk
+    if updated:
+        columns = [c.name for c in papers.columns if c.name not in ("pk", "id", "first_seen")]
+        statement = (
+            sa.update(papers)
+            .where(papers.c.pk == sa.bindparam("_pk"))
+            .values({name: sa.bindparam(f"_{name}") for name in columns})
+        )
+        connection.execute(
+            statement,
+            [{"_pk": row["pk"], **{f"_{name}": row[name] for name in columns}} for row in updated],
+        )
+
+
+def _record_sources(
+    connection: Connection, seen: list[tuple[Row, PaperRecord]], import_id: int, now: datetime
+) -> None:
+    pks = {row["pk"] for row, _ in seen}
+    existing = {
+        (pk, source, location)
+        for pk, source, location in connection.execute(
+            sa.select(paper_sources.c.paper_pk, paper_sources.c.source, paper_sources.c.location)
+            .where(paper_sources.c.paper_pk.in_(pks))
+        )
+    }
+    new_rows = []
+    for row, record in seen:
+        key = (row["pk"], record.source.source, record.source.location)
+        if key not in existing:
+            existing.add(key)
+            new_rows.append(
+                {
+                    "paper_pk": row["pk"],
+                    "import_id": import_id,
+                    "source": record.source.source,
+                    "location": record.source.location,
+                    "seen_at": now,
+                }
+            )
+    if new_rows:
+        connection.execute(sa.insert(paper_sources), new_rows)
+
+
+def paper_from_row(row: Any, sources: list[Provenance] | None = None) -> Paper:
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=list(row["authors"]),
+        categories=list(row["categories"]),
+        arxiv_id=row["arxiv_id"],
+        arxiv_version=row["arxiv_version"],
+        doi=row["doi"],
+        hf_id=row["hf_id"],
+        comment=row["comment"],
+        published=row["published"],
+        updated=row["updated"],
+        first_seen=row["first_seen"],
+        links=[Link(**link) for link in row["links"]],
+        upvotes=row["upvotes"],
+        comments=row["comments"],
+        submitted_by=row["submitted_by"],
+        submitted_at=row["submitted_at"],
+        sources=sources or [],
+    )
+
+
+def find_paper_row(connection: Connection, key: str) -> Any | None:
+    """A paper by litfeed id, arXiv id (any version, or an arxiv.org URL) or DOI."""
+    key = key.strip()
+    row = connection.execute(sa.select(papers).where(papers.c.id == key)).mappings().first()
+    if row is not None:
+        return row
+    arxiv = parse_arxiv_id(key.rsplit("/abs/", 1)[-1])
+    if arxiv is not None:
+        condition = papers.c.arxiv_id == arxiv[0]
+    else:
+        condition = papers.c.doi == key.lower().removeprefix("https://doi.org/")
+    return connection.execute(sa.select(papers).where(condition)).mappings().first()
+
+
+def load_sources(connection: Connection, paper_pk: int) -> list[Provenance]:
+    result = connection.execute(
+        sa.select(paper_sources)
+        .where(paper_sources.c.paper_pk == paper_pk)
+        .order_by(paper_sources.c.id)
+    ).mappings()
+    return [
+        Provenance(
+            source=row["source"],
+            location=row["location"],
+            import_id=row["import_id"],
+            seen_at=row["seen_at"],
+        )
+        for row in result
+    ]

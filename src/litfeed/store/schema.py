@@ -1,0 +1,86 @@
+"""The database tables. Alembic migrations under ``migrations/versions`` create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("arxiv_id", String(32), unique=True),
+    Column("arxiv_version", Integer),
+    Column("doi", String(255), unique=True),
+    Column("hf_id", String(64)),
+    Column("title", Text, nullable=False),
+    Column("title_key", Text, nullable=False, index=True),
+    Column("abstract", Text, nullable=False),
+    Column("authors", JSON, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("comment", Text),
+    Column("published", Date),
+    Column("updated", Date),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    # published when known, else the day litfeed first saw the paper: what "newest" means.
+    Column("sort_date", Date, nullable=False, index=True),
+    Column("links", JSON, nullable=False),
+    Column("upvotes", Integer),
+    Column("comments", Integer),
+    Column("submitted_by", String(255)),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("content_hash", String(64), nullable=False),
+    # The change cursor: the value of counters["changes"] when the row last changed.
+    Column("change_seq", BigInteger, nullable=False, index=True),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("new", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+)
+
+paper_sources = Table(
+    "paper_sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("paper_pk", "source", "location", name="uq_paper_sources_location"),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+CHANGE_COUNTER = "changes"
