@@ -14,12 +14,14 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from litfeed.errors import LitfeedError
+
 ENV_PREFIX = "LITFEED_"
 CONFIG_FILE_VARIABLE = "LITFEED_CONFIG"
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql")
 
 
-class SettingsError(ValueError):
+class SettingsError(LitfeedError, ValueError):
     """A setting is missing or invalid; the message names it."""
 
 
@@ -39,7 +41,7 @@ class Settings(BaseSettings):
     )
     database_url: str = Field(
         default="",
-        description="SQLAlchemy URL; empty means a SQLite file litfeed.db inside the data directory.",
+        description="SQLAlchemy URL; empty means the SQLite file litfeed.db in the data directory.",
     )
     host: str = Field(default="127.0.0.1", description="Address `litfeed serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `litfeed serve` listens on.")
@@ -96,7 +98,9 @@ def _read_config_file() -> dict[str, Any]:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except OSError as error:
-        raise SettingsError(f"{CONFIG_FILE_VARIABLE}: cannot read {path}: {error.strerror}") from None
+        raise SettingsError(
+            f"{CONFIG_FILE_VARIABLE}: cannot read {path}: {error.strerror}"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{CONFIG_FILE_VARIABLE}: {path} is not valid TOML: {error}") from None
     unknown = sorted(set(data) - set(Settings.model_fields))

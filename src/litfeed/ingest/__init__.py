@@ -99,7 +99,8 @@ def import_file(
     if report.import_id is None:
         if report.rejected:
             raise ImportFormatError(
-                f"{path}: no {source_format.name} records in it; first problem: {report.rejected[0]}"
+                f"{path}: no {source_format.name} records in it; "
+                f"first problem: {report.rejected[0]}"
             )
         raise ImportFormatError(f"{path}: no {source_format.name} records in it")
     store.finish_import(report)
@@ -110,7 +111,9 @@ def _store_batch(
     store: Store, source: SourceFile, report: ImportReport, batch: list[PaperRecord]
 ) -> None:
     if report.import_id is None:
-        report.import_id = store.start_import(report.source, str(source.path.resolve()), source.sha256())
+        report.import_id = store.start_import(
+            report.source, str(source.path.resolve()), source.sha256()
+        )
     counts = store.save_records(batch, report.import_id)
     report.new += counts.new
     report.updated += counts.updated

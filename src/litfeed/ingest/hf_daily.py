@@ -60,7 +60,9 @@ def record_from_entry(entry: Any, source: SourceRef) -> PaperRecord:
     abstract = paper.get("summary") or ""
     if not isinstance(abstract, str):
         raise FieldError("field 'paper.summary': expected text")
-    submitter = entry.get("submittedBy") if isinstance(entry.get("submittedBy"), dict) else {}
+    submitter = entry.get("submittedBy")
+    if not isinstance(submitter, dict):
+        submitter = {}
     links = [Link(kind="huggingface", url=f"https://huggingface.co/papers/{arxiv[0]}")]
     for field, kind in (("githubRepo", "code"), ("projectPage", "project")):
         if isinstance(paper.get(field), str) and paper[field].startswith("http"):
@@ -118,4 +120,3 @@ def _moment(value: dict[str, Any], field: str, label: str) -> datetime:
         return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         raise FieldError(f"field {label!r}: {text!r} is not a timestamp") from None
-

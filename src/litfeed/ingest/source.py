@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from contextlib import contextmanager
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from litfeed.errors import LitfeedError
 
 GZIP_MAGIC = b"\x1f\x8b"
 Progress = Callable[[int, int], None]
 
 
-class ImportFormatError(ValueError):
+class ImportFormatError(LitfeedError, ValueError):
     """A whole file cannot be imported (missing, unreadable, or not of the format)."""
 
 

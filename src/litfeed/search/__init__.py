@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from litfeed.errors import LitfeedError
 from litfeed.models import Paper
 from litfeed.search.keyword import Filters, KeywordHit, KeywordIndex, TextPart
 from litfeed.store import Store
@@ -23,7 +24,7 @@ __all__ = [
 MAX_QUERY_LENGTH = 1000
 
 
-class QueryError(ValueError):
+class QueryError(LitfeedError, ValueError):
     """The query cannot be run; the message says why in one line."""
 
 

@@ -171,7 +171,9 @@ class KeywordIndex:
         result = searcher.search(query, limit=limit, offset=offset, count=True)
         title_snippets = tantivy.SnippetGenerator.create(searcher, query, self.schema, "title")
         title_snippets.set_max_num_chars(10_000)
-        abstract_snippets = tantivy.SnippetGenerator.create(searcher, query, self.schema, "abstract")
+        abstract_snippets = tantivy.SnippetGenerator.create(
+            searcher, query, self.schema, "abstract"
+        )
         abstract_snippets.set_max_num_chars(SNIPPET_CHARACTERS)
         hits = []
         for score, address in result.hits:
@@ -194,7 +196,10 @@ class KeywordIndex:
         clauses = [(tantivy.Occur.Must, query)]
         if filters.category:
             clauses.append(
-                (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "category", filters.category))
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.term_query(self.schema, "category", filters.category),
+                )
             )
         if filters.since or filters.until:
             clauses.append(

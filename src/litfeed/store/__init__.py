@@ -68,8 +68,9 @@ class Store:
         }
         with self.engine.begin() as connection:
             return int(
-                connection.execute(sa.insert(imports).values(**values).returning(imports.c.id))
-                .scalar_one()
+                connection.execute(
+                    sa.insert(imports).values(**values).returning(imports.c.id)
+                ).scalar_one()
             )
 
     def save_records(self, records: Sequence[PaperRecord], import_id: int) -> SaveCounts:
@@ -127,7 +128,9 @@ class Store:
 
     def count_papers(self) -> int:
         with read_transaction(self.engine) as connection:
-            return int(connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one())
+            return int(
+                connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+            )
 
     def latest_change(self) -> int:
         """The change number of the newest committed change: where derived indexes catch up to."""
@@ -146,12 +149,16 @@ class Store:
         position = (after, 0)
         while True:
             with read_transaction(self.engine) as connection:
-                rows = connection.execute(
-                    sa.select(papers)
-                    .where(sa.tuple_(papers.c.change_seq, papers.c.pk) > sa.tuple_(*position))
-                    .order_by(papers.c.change_seq, papers.c.pk)
-                    .limit(batch_size)
-                ).mappings().all()
+                rows = (
+                    connection.execute(
+                        sa.select(papers)
+                        .where(sa.tuple_(papers.c.change_seq, papers.c.pk) > sa.tuple_(*position))
+                        .order_by(papers.c.change_seq, papers.c.pk)
+                        .limit(batch_size)
+                    )
+                    .mappings()
+                    .all()
+                )
             if not rows:
                 return
             position = (rows[-1]["change_seq"], rows[-1]["pk"])
@@ -161,12 +168,16 @@ class Store:
         """Counts for `litfeed stats`: papers, by source, by category, by month, imports."""
         with read_transaction(self.engine) as connection:
             total = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
-            by_source = dict(
+            by_source: dict[str, int] = dict(
                 connection.execute(
-                    sa.select(paper_sources.c.source, sa.func.count(paper_sources.c.paper_pk.distinct()))
+                    sa.select(
+                        paper_sources.c.source, sa.func.count(paper_sources.c.paper_pk.distinct())
+                    )
                     .group_by(paper_sources.c.source)
                     .order_by(paper_sources.c.source)
-                ).all()
+                )
+                .tuples()
+                .all()
             )
             categories: Counter[str] = Counter()
             months: Counter[str] = Counter()
@@ -175,7 +186,9 @@ class Store:
             ):
                 categories.update(paper_categories)
                 months[sort_date.strftime("%Y-%m")] += 1
-            import_count = connection.execute(sa.select(sa.func.count()).select_from(imports)).scalar_one()
+            import_count = connection.execute(
+                sa.select(sa.func.count()).select_from(imports)
+            ).scalar_one()
         return {
             "papers": int(total),
             "by_source": {str(k): int(v) for k, v in by_source.items()},

@@ -1,4 +1,4 @@
-"""Opening the database: engine set-up per dialect, migrations, and serialised write transactions."""
+"""Opening the database: engine set-up per dialect, migrations, serialised write transactions."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from litfeed.errors import LitfeedError
 from litfeed.store.schema import CHANGE_COUNTER, counters
-
 
 _WRITE_OPTION = "litfeed_write"
 
 
-class StoreError(RuntimeError):
+class StoreError(LitfeedError, RuntimeError):
     """The database cannot be opened or used; the message says which and why."""
 
 
@@ -52,20 +52,28 @@ def _begin_sqlite_immediately(connection: Connection) -> None:
 
 def _alembic_config(connection: Connection) -> Config:
     config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("litfeed.store") / "migrations")
-    )
+    config.set_main_option("script_location", str(resources.files("litfeed.store") / "migrations"))
     config.attributes["connection"] = connection
     return config
 
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration; a no-op when it is already there."""
-    with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection, connection.begin():
+    with (
+        engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
+        connection.begin(),
+    ):
         config = _alembic_config(connection)
         head = ScriptDirectory.from_config(config).get_current_head()
         if MigrationContext.configure(connection).get_current_revision() != head:
             command.upgrade(config, "head")
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    writing = engine.connect().execution_options(**{_WRITE_OPTION: True})
+    with writing as connection, connection.begin():
+        yield connection
 
 
 @contextmanager
@@ -81,11 +89,12 @@ def write_transaction(engine: Engine) -> Iterator[tuple[Connection, int]]:
     its changes get. Writers are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: the counter
     row is locked), so change numbers commit in order and a reader following the cursor never
     skips a change."""
-    with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection, connection.begin():
+    with (
+        engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
+        connection.begin(),
+    ):
         current = connection.execute(
-            sa.select(counters.c.value)
-            .where(counters.c.name == CHANGE_COUNTER)
-            .with_for_update()
+            sa.select(counters.c.value).where(counters.c.name == CHANGE_COUNTER).with_for_update()
         ).scalar_one()
         yield connection, current + 1
 

@@ -114,12 +114,12 @@ def _load_candidates(connection: Connection, rows: Sequence[Row]) -> list[Row]:
     arxiv_ids = {row["arxiv_id"] for row in rows if row["arxiv_id"]}
     dois = {row["doi"] for row in rows if row["doi"]}
     title_keys = {row["title_key"] for row in rows}
-    condition = papers.c.title_key.in_(title_keys)
+    conditions = [papers.c.title_key.in_(title_keys)]
     if arxiv_ids:
-        condition = condition | papers.c.arxiv_id.in_(arxiv_ids)
+        conditions.append(papers.c.arxiv_id.in_(arxiv_ids))
     if dois:
-        condition = condition | papers.c.doi.in_(dois)
-    result = connection.execute(sa.select(papers).where(condition))
+        conditions.append(papers.c.doi.in_(dois))
+    result = connection.execute(sa.select(papers).where(sa.or_(*conditions)))
     return [dict(row) for row in result.mappings()]
 
 
@@ -127,9 +127,9 @@ def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row])
     for row in (*inserted, *updated):
         row["sort_date"] = row["published"] or row["first_seen"].date()
     if inserted:
-        statement = sa.insert(papers).returning(papers.c.pk, sort_by_parameter_order=True)
+        insert = sa.insert(papers).returning(papers.c.pk, sort_by_parameter_order=True)
         values = [{key: value for key, value in row.items() if key != "pk"} for row in inserted]
-        pks = connection.execute(statement, values).scalars().all()
+        pks = connection.execute(insert, values).scalars().all()
         for row, pk in zip(inserted, pks, strict=True):
             row["pk"] = pk
     if updated:
@@ -152,8 +152,9 @@ def _record_sources(
     existing = {
         (pk, source, location)
         for pk, source, location in connection.execute(
-            sa.select(paper_sources.c.paper_pk, paper_sources.c.source, paper_sources.c.location)
-            .where(paper_sources.c.paper_pk.in_(pks))
+            sa.select(
+                paper_sources.c.paper_pk, paper_sources.c.source, paper_sources.c.location
+            ).where(paper_sources.c.paper_pk.in_(pks))
         )
     }
     new_rows = []

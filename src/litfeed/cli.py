@@ -1,0 +1,295 @@
+"""The ``litfeed`` command: thin wrappers that parse options, call one `Hub` method, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from litfeed.config import Settings, load_settings
+from litfeed.errors import LitfeedError
+from litfeed.hub import Hub, ImportOutcome
+from litfeed.ingest import FORMATS
+from litfeed.models import Paper
+from litfeed.search import Filters, SearchResults, TextPart
+
+app = typer.Typer(
+    help="litfeed: a self-hosted research-paper discovery hub.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_overrides: dict[str, Any] = {}
+stderr = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data directory (default: $LITFEED_DATA_DIR).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database URL (default: $LITFEED_DATABASE_URL).")
+    ] = None,
+) -> None:
+    _overrides.update(data_dir=data_dir, database_url=database_url)
+
+
+def _settings() -> Settings:
+    return load_settings(**_overrides)
+
+
+@contextmanager
+def _hub() -> Iterator[Hub]:
+    """Open litfeed; turn any `LitfeedError` into one ``error:`` line and exit status 1."""
+    try:
+        with Hub(_settings()) as hub:
+            yield hub
+    except LitfeedError as error:
+        _fail(str(error))
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories to import.")],
+    format_name: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Force a format instead of detecting it: " + ", ".join(FORMATS) + ".",
+        ),
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar per file.")] = True,
+) -> None:
+    """Import papers from files: format detected, duplicates merged, re-imports change nothing.
+
+    Exit status 1 when a file could not be imported at all; rejected records are listed."""
+    with _hub() as hub, _progress_bars(progress) as progress_for:
+        outcomes = hub.import_paths(paths, format_name, progress_for)
+    _print_import(outcomes)
+    if any(outcome.error for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("load-examples")
+def load_examples_command(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only when the database has no papers.")
+    ] = False,
+) -> None:
+    """Import the bundled example corpus (five saved Hugging Face Papers pages)."""
+    with _hub() as hub:
+        outcomes = hub.load_examples(only_if_empty=if_empty)
+    if not outcomes:
+        typer.echo("the database already has papers; examples not loaded")
+        return
+    _print_import(outcomes)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "a phrase", title:word, -excluded.')],
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Results to show.")] = 10,
+    offset: Annotated[int, typer.Option(min=0, help="Results to skip.")] = 0,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only papers from this date.")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only papers up to this date.")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Only this arXiv category, e.g. cs.LG.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search papers by words (BM25 over title, abstract and authors)."""
+    filters = Filters(
+        category=category,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
+    with _hub() as hub:
+        results = hub.search(query, limit=limit, offset=offset, filters=filters)
+    if as_json:
+        typer.echo(results.model_dump_json(indent=2))
+    else:
+        _print_results(results)
+
+
+@app.command()
+def show(
+    paper_id: Annotated[str, typer.Argument(help="litfeed id, arXiv id or DOI.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one paper: metadata, abstract, links and where it was imported from."""
+    with _hub() as hub:
+        paper = hub.get_paper(paper_id)
+    if paper is None:
+        _fail(f"no paper with id {paper_id!r} (try `litfeed search`)")
+        return
+    typer.echo(paper.model_dump_json(indent=2) if as_json else _describe_paper(paper))
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Counts of papers: in all, by source, by category, by month."""
+    with _hub() as hub:
+        numbers = hub.stats()
+    if as_json:
+        typer.echo(json.dumps(numbers, indent=2))
+        return
+    typer.echo(f"papers: {numbers['papers']}  (imports: {numbers['imports']})")
+    for title, key in (("by source", "by_source"), ("by month", "by_month")):
+        typer.echo(f"{title}:")
+        for name, count in numbers[key].items():
+            typer.echo(f"  {name:<24} {count:>8}")
+    typer.echo("by category (top 20):")
+    for name, count in list(numbers["by_category"].items())[:20]:
+        typer.echo(f"  {name:<24} {count:>8}")
+    index = numbers["keyword_index"]
+    typer.echo(f"keyword index: {index['documents']} documents, at change {index['change']}")
+
+
+@app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option(help="Recreate the index from the database.")] = False,
+) -> None:
+    """Bring the search index up to date with the database (or rebuild it)."""
+    with _hub() as hub:
+        count = hub.update_index(rebuild=rebuild)
+    typer.echo(f"indexed {count} papers" + (" (rebuilt)" if rebuild else ""))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default: $LITFEED_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: $LITFEED_PORT).")] = None,
+) -> None:
+    """Serve the web UI and the JSON API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from litfeed.web import create_app
+
+    try:
+        settings = _settings()
+        web_app = create_app(settings)
+    except LitfeedError as error:
+        _fail(str(error))
+        return
+    uvicorn.run(web_app, host=host or settings.host, port=port or settings.port)
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _progress_bars(enabled: bool) -> Iterator[Callable[[Path], Callable[[int, int], None] | None]]:
+    if not enabled or not stderr.is_terminal:
+        yield lambda _path: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=stderr) as bars:
+
+        def progress_for(path: Path) -> Callable[[int, int], None]:
+            task = bars.add_task(path.name, total=None)
+            return lambda done, total: bars.update(task, completed=done, total=total)
+
+        yield progress_for
+
+
+def _print_import(outcomes: list[ImportOutcome]) -> None:
+    totals = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    for outcome in outcomes:
+        if outcome.error:
+            typer.echo(f"error: {outcome.error}", err=True)
+            continue
+        report = outcome.report
+        assert report is not None
+        counts = {
+            "new": report.new,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": len(report.rejected),
+        }
+        for key, value in counts.items():
+            totals[key] += value
+        summary = ", ".join(f"{value} {key}" for key, value in counts.items())
+        typer.echo(f"{outcome.path} ({report.source}): {summary}")
+        for rejection in report.rejected:
+            typer.echo(f"  rejected {rejection}", err=True)
+    imported = [outcome for outcome in outcomes if outcome.report]
+    if len(imported) > 1:
+        typer.echo("total: " + ", ".join(f"{value} {key}" for key, value in totals.items()))
+    if imported and totals["new"] == 0 and totals["updated"] == 0:
+        typer.echo("nothing changed: every record was already stored")
+
+
+def _marked(parts: list[TextPart]) -> str:
+    color = sys.stdout.isatty()
+    return "".join(
+        typer.style(part.text, bold=True, fg="yellow") if part.match and color else part.text
+        for part in parts
+    )
+
+
+def _print_results(results: SearchResults) -> None:
+    first = results.offset + 1
+    last = results.offset + len(results.hits)
+    if not results.hits:
+        typer.echo(f"no papers match {results.query!r}")
+        return
+    typer.echo(f"{results.total} papers match {results.query!r}; showing {first}-{last}\n")
+    for number, hit in enumerate(results.hits, start=first):
+        paper = hit.paper
+        typer.echo(f"{number}. {_marked(hit.title)}  [{paper.id}]")
+        details = [str(paper.published or ""), *paper.categories[:3], _short_authors(paper)]
+        if any(details):
+            typer.echo("   " + " · ".join(d for d in details if d))
+        typer.echo(f"   {_marked(hit.snippet)}\n")
+
+
+def _short_authors(paper: Paper) -> str:
+    if len(paper.authors) > 3:
+        return ", ".join(paper.authors[:3]) + " et al."
+    return ", ".join(paper.authors)
+
+
+def _describe_paper(paper: Paper) -> str:
+    arxiv = f"{paper.arxiv_id}v{paper.arxiv_version}" if paper.arxiv_version else paper.arxiv_id
+    lines = [paper.title, "=" * min(len(paper.title), 100)]
+    fields = [
+        ("id", paper.id),
+        ("authors", ", ".join(paper.authors)),
+        ("published", paper.published),
+        ("updated", paper.updated),
+        ("first seen", paper.first_seen.strftime("%Y-%m-%d %H:%M")),
+        ("arXiv", arxiv),
+        ("DOI", paper.doi),
+        ("categories", ", ".join(paper.categories)),
+        ("comment", paper.comment),
+        ("upvotes", paper.upvotes),
+        ("submitted by", paper.submitted_by),
+    ]
+    lines += [f"{name + ':':<14}{value}" for name, value in fields if value not in (None, "")]
+    lines += ["", paper.abstract, ""]
+    lines += [f"{link.kind + ':':<14}{link.url}" for link in paper.links]
+    lines += [f"{'source:':<14}{source.location} ({source.source})" for source in paper.sources]
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""The web app: server-rendered pages and a JSON API over the same page-data functions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from litfeed import __version__
+from litfeed.config import Settings, load_settings
+from litfeed.hub import Hub
+from litfeed.search import QueryError
+from litfeed.web.pages import (
+    HomePage,
+    PaperNotFound,
+    PaperPage,
+    SearchPage,
+    home_page,
+    paper_page,
+    search_page,
+)
+
+PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
+SearchQuery = Annotated[str, Query(max_length=5000, description="Words to search for.")]
+Category = Annotated[str | None, Query(max_length=64, description="arXiv category, e.g. cs.LG.")]
+Since = Annotated[date | None, Query(description="Only papers from this date (YYYY-MM-DD).")]
+Until = Annotated[date | None, Query(description="Only papers up to this date (YYYY-MM-DD).")]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for ``settings`` (default: from the environment). Opens the database now, so a
+    bad setting or an unreachable database fails before the server starts listening."""
+    hub = Hub(settings or load_settings())
+    hub.update_index()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        hub.close()
+
+    app = FastAPI(
+        title="litfeed",
+        version=__version__,
+        description="A self-hosted research-paper discovery hub.",
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    package = resources.files("litfeed.web")
+    templates = Jinja2Templates(directory=str(package / "templates"))
+    app.mount("/static", StaticFiles(directory=str(package / "static")), name="static")
+    _add_error_handlers(app, templates)
+
+    def render(request: Request, name: str, data: Any, status_code: int = 200) -> Response:
+        return templates.TemplateResponse(
+            request, name, {"page": data, "version": __version__}, status_code=status_code
+        )
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home_html(request: Request, page: PageNumber = 1) -> Response:
+        return render(request, "home.html", home_page(hub, page))
+
+    @app.get("/api/papers", response_model=HomePage, tags=["papers"])
+    def home_json(page: PageNumber = 1) -> HomePage:
+        """Papers, newest first, a page at a time."""
+        return home_page(hub, page)
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_html(
+        request: Request,
+        q: SearchQuery = "",
+        page: PageNumber = 1,
+        category: Category = None,
+        since: Since = None,
+        until: Until = None,
+    ) -> Response:
+        return render(request, "search.html", search_page(hub, q, page, category, since, until))
+
+    @app.get("/api/search", response_model=SearchPage, tags=["search"])
+    def search_json(
+        q: SearchQuery = "",
+        page: PageNumber = 1,
+        category: Category = None,
+        since: Since = None,
+        until: Until = None,
+    ) -> SearchPage:
+        """Keyword search with highlighted title and abstract snippets."""
+        return search_page(hub, q, page, category, since, until)
+
+    @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def paper_html(request: Request, paper_id: str) -> Response:
+        return render(request, "paper.html", paper_page(hub, paper_id))
+
+    @app.get("/api/papers/{paper_id:path}", response_model=PaperPage, tags=["papers"])
+    def paper_json(paper_id: str) -> PaperPage:
+        """One paper by litfeed id, arXiv id or DOI."""
+        return paper_page(hub, paper_id)
+
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
+    def respond(request: Request, status_code: int, message: str) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": message}, status_code=status_code)
+        context = {"message": message, "status_code": status_code, "version": __version__}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status_code)
+
+    @app.exception_handler(PaperNotFound)
+    async def not_found(request: Request, error: PaperNotFound) -> Response:
+        return respond(request, 404, str(error))
+
+    @app.exception_handler(QueryError)
+    async def bad_query(request: Request, error: QueryError) -> Response:
+        return respond(request, 400, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'][1:])}: {item['msg']}"
+            for item in error.errors()
+        )
+        return respond(request, 400, f"bad request: {problems}")

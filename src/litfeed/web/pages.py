@@ -1,0 +1,91 @@
+"""One function per page producing that page's data. The HTML route renders it with a template
+and the JSON route returns it as it is, so the UI and the API cannot drift apart."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from pydantic import BaseModel
+
+from litfeed.hub import Hub
+from litfeed.models import Paper
+from litfeed.search import Filters, SearchResults
+
+
+class PaperNotFound(LookupError):
+    """No paper has the id asked for."""
+
+
+class Pagination(BaseModel):
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+    @classmethod
+    def of(cls, page: int, per_page: int, total: int) -> Pagination:
+        return cls(
+            page=page, per_page=per_page, total=total, pages=max(1, math.ceil(total / per_page))
+        )
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+class HomePage(BaseModel):
+    papers: list[Paper]
+    pagination: Pagination
+
+
+class SearchPage(BaseModel):
+    query: str
+    category: str | None
+    since: date | None
+    until: date | None
+    results: SearchResults | None
+    pagination: Pagination | None
+
+
+class PaperPage(BaseModel):
+    paper: Paper
+
+
+def home_page(hub: Hub, page: int = 1) -> HomePage:
+    """All papers, newest first."""
+    per_page = hub.settings.page_size
+    offset = (page - 1) * per_page
+    papers, total = hub.list_papers(offset, per_page)
+    return HomePage(papers=papers, pagination=Pagination.of(page, per_page, total))
+
+
+def search_page(
+    hub: Hub,
+    query: str,
+    page: int = 1,
+    category: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> SearchPage:
+    """Results for ``query`` (none when it is blank: the page then shows only the form).
+    Raises `litfeed.search.QueryError` for a query that cannot run."""
+    category = category.strip() if category and category.strip() else None
+    blank = SearchPage(
+        query=query, category=category, since=since, until=until, results=None, pagination=None
+    )
+    if not query.strip():
+        return blank
+    per_page = hub.settings.page_size
+    filters = Filters(category=category, since=since, until=until)
+    results = hub.search(query, limit=per_page, offset=(page - 1) * per_page, filters=filters)
+    return blank.model_copy(
+        update={"results": results, "pagination": Pagination.of(page, per_page, results.total)}
+    )
+
+
+def paper_page(hub: Hub, paper_id: str) -> PaperPage:
+    paper = hub.get_paper(paper_id)
+    if paper is None:
+        raise PaperNotFound(f"no paper with id {paper_id!r}")
+    return PaperPage(paper=paper)
