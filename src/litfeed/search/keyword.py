@@ -28,7 +28,7 @@ SEARCH_FIELDS = ["title", "abstract", "authors"]
 # factor (e.g. arxiv-sanity-lite weights title tf-idf likewise).
 FIELD_BOOSTS = {"title": 2.0}
 SNIPPET_CHARACTERS = 320
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # bump when the schema or the analyzer changes: the index is rebuilt
 _CURSOR_FILE = "cursor.json"
 
 
@@ -74,6 +74,7 @@ def _analyzer() -> Any:
         .filter(tantivy.Filter.remove_long(40))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stopword("english"))
         .filter(tantivy.Filter.stemmer("english"))
         .build()
     )
@@ -170,7 +171,7 @@ class KeywordIndex:
         searcher = self.index.searcher()
         result = searcher.search(query, limit=limit, offset=offset, count=True)
         title_snippets = tantivy.SnippetGenerator.create(searcher, query, self.schema, "title")
-        title_snippets.set_max_num_chars(10_000)
+        title_snippets.set_max_num_chars(10_000)  # titles are shown whole
         abstract_snippets = tantivy.SnippetGenerator.create(
             searcher, query, self.schema, "abstract"
         )
@@ -183,10 +184,11 @@ class KeywordIndex:
                 KeywordHit(
                     paper_id=stored["id"][0],
                     score=float(score),
-                    title=_parts(title_snippets.snippet_from_doc(document), stored["title"][0]),
+                    title=_parts(
+                        title_snippets.snippet_from_doc(document), stored["title"][0], whole=True
+                    ),
                     snippet=_parts(
-                        abstract_snippets.snippet_from_doc(document),
-                        stored["abstract"][0][:SNIPPET_CHARACTERS],
+                        abstract_snippets.snippet_from_doc(document), stored["abstract"][0]
                     ),
                 )
             )
@@ -249,20 +251,27 @@ class KeywordIndex:
         self.directory.mkdir(parents=True)
 
 
-def _parts(snippet: Any, fallback: str) -> list[TextPart]:
-    """Split a tantivy snippet into plain and matched parts. Highlight offsets are UTF-8 bytes."""
-    fragment: str = snippet.fragment()
-    ranges = sorted((r.start, r.end) for r in snippet.highlighted())
-    if not fragment or not ranges:
-        return [TextPart(fallback, False)] if fallback else []
-    data = fragment.encode("utf-8")
-    parts: list[TextPart] = []
-    position = 0
-    for start, end in ranges:
-        if start > position:
-            parts.append(TextPart(data[position:start].decode("utf-8", "replace"), False))
-        parts.append(TextPart(data[start:end].decode("utf-8", "replace"), True))
-        position = end
-    if position < len(data):
-        parts.append(TextPart(data[position:].decode("utf-8", "replace"), False))
-    return parts
+def _parts(snippet: Any, text: str, whole: bool = False) -> list[TextPart]:
+    """Split ``text`` into plain and matched parts: all of it when ``whole`` (titles), else
+    tantivy's best fragment (or the opening, when nothing matched) with "…" where it was cut.
+    tantivy's offsets count UTF-8 bytes of the stripped text."""
+    data = text.strip().encode("utf-8")
+    if snippet.fragment():
+        fragment = snippet.fragment_range()
+        begin, finish = fragment.start, fragment.end
+        matches = sorted((begin + r.start, begin + r.end) for r in snippet.highlighted())
+    else:
+        opening = data[:SNIPPET_CHARACTERS].decode("utf-8", "ignore")
+        begin, finish, matches = 0, len(opening.encode("utf-8")), []
+    if whole:
+        begin, finish = 0, len(data)
+    parts = [TextPart("…", False)] if begin > 0 else []
+    position = begin
+    for match_begin, match_end in matches:
+        parts.append(TextPart(data[position:match_begin].decode("utf-8", "replace"), False))
+        parts.append(TextPart(data[match_begin:match_end].decode("utf-8", "replace"), True))
+        position = match_end
+    parts.append(TextPart(data[position:finish].decode("utf-8", "replace"), False))
+    if finish < len(data):
+        parts.append(TextPart("…", False))
+    return [part for part in parts if part.text]

@@ -146,13 +146,13 @@ class Store:
     ) -> Iterator[list[tuple[int, Paper]]]:
         """Papers changed after change number ``after``, oldest change first, in batches of
         (change number, paper). Reads in key order, so it is safe while writers run."""
-        position = (after, 0)
+        condition: sa.ColumnElement[bool] = papers.c.change_seq > after
         while True:
             with read_transaction(self.engine) as connection:
                 rows = (
                     connection.execute(
                         sa.select(papers)
-                        .where(sa.tuple_(papers.c.change_seq, papers.c.pk) > sa.tuple_(*position))
+                        .where(condition)
                         .order_by(papers.c.change_seq, papers.c.pk)
                         .limit(batch_size)
                     )
@@ -161,24 +161,24 @@ class Store:
                 )
             if not rows:
                 return
-            position = (rows[-1]["change_seq"], rows[-1]["pk"])
+            last = (rows[-1]["change_seq"], rows[-1]["pk"])
+            condition = sa.tuple_(papers.c.change_seq, papers.c.pk) > sa.tuple_(*last)
             yield [(int(row["change_seq"]), paper_from_row(row)) for row in rows]
 
     def stats(self) -> dict[str, Any]:
         """Counts for `litfeed stats`: papers, by source, by category, by month, imports."""
         with read_transaction(self.engine) as connection:
             total = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
-            by_source: dict[str, int] = dict(
-                connection.execute(
+            by_source = {
+                str(source): int(count)
+                for source, count in connection.execute(
                     sa.select(
                         paper_sources.c.source, sa.func.count(paper_sources.c.paper_pk.distinct())
                     )
                     .group_by(paper_sources.c.source)
                     .order_by(paper_sources.c.source)
                 )
-                .tuples()
-                .all()
-            )
+            }
             categories: Counter[str] = Counter()
             months: Counter[str] = Counter()
             for paper_categories, sort_date in connection.execute(
@@ -191,7 +191,7 @@ class Store:
             ).scalar_one()
         return {
             "papers": int(total),
-            "by_source": {str(k): int(v) for k, v in by_source.items()},
+            "by_source": by_source,
             "by_category": dict(categories.most_common()),
             "by_month": dict(sorted(months.items())),
             "imports": int(import_count),

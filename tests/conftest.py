@@ -1,0 +1,86 @@
+"""Shared fixtures: temporary litfeed instances on real SQLite files and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from litfeed.config import Settings, load_settings
+from litfeed.hub import Hub
+from litfeed.store import Store
+from tests.postgres import PostgresServer, start_postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "src" / "litfeed" / "examples" / "hf-papers-pages"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_path(relative: str) -> Path:
+    """A file under ../shared/data, or a skip naming it: a user's clone has no ../shared."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared/data is only on the development machines)")
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name in ("LITFEED_DATABASE_URL", "LITFEED_CONFIG", "LITFEED_PAGE_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LITFEED_DATA_DIR", str(tmp_path / "data"))
+    return load_settings()
+
+
+@pytest.fixture
+def hub(settings: Settings) -> Iterator[Hub]:
+    with Hub(settings) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def seeded_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A data directory with the example corpus imported once for the whole session; tests
+    that use it must not write to it."""
+    data_dir = tmp_path_factory.mktemp("seeded") / "data"
+    settings = Settings(data_dir=data_dir)
+    data_dir.mkdir(parents=True)
+    with Hub(settings) as hub:
+        hub.load_examples()
+    return settings
+
+
+@pytest.fixture
+def seeded_hub(seeded_settings: Settings) -> Iterator[Hub]:
+    with Hub(seeded_settings) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind litfeed supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'litfeed.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database(f"litfeed_test_{next(_database_numbers)}")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()

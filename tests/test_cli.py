@@ -1,0 +1,130 @@
+"""The `litfeed` command through Typer's CliRunner, on a temporary data directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from litfeed.cli import app
+from litfeed.config import Settings
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(settings: Settings) -> Path:
+    return settings.data_dir
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_import_prints_counts_and_a_second_import_changes_nothing(data_dir: Path) -> None:
+    code, out, _ = _run("import", str(EXAMPLES))
+    assert code == 0
+    assert "total: 471 new, 0 updated, 73 unchanged, 0 rejected" in out
+    code, out, _ = _run("import", str(EXAMPLES / "hf-papers-page-0.txt"))
+    assert code == 0
+    assert "0 new, 0 updated, 220 unchanged, 0 rejected" in out
+    assert "nothing changed" in out
+
+
+def test_import_reports_rejected_records_and_unknown_files(data_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "papers.jsonl"
+    bad.write_text('{"id": "2501.00001", "title": "Fine"}\n{"id": "2501.00002"}\n')
+    unknown = tmp_path / "notes.bin"
+    unknown.write_bytes(b"\x00\x01 nothing like papers")
+    code, out, err = _run("import", str(bad), str(unknown), str(tmp_path / "missing.txt"))
+    assert code == 1
+    assert "1 new, 0 updated, 0 unchanged, 1 rejected" in out
+    assert "rejected papers.jsonl:2: field 'title' is missing or empty" in err
+    assert "notes.bin: not a format litfeed can import" in err
+    assert "missing.txt: no such file" in err
+    assert "Traceback" not in out + err
+
+
+def test_forced_format_that_does_not_fit_is_one_error_line(data_dir: Path) -> None:
+    code, _, err = _run("import", "--format", "arxiv-jsonl", str(EXAMPLES / "hf-papers-page-2.txt"))
+    assert code == 1
+    assert err.count("\n") == 1 and "no arxiv-jsonl records in it" in err
+    code, _, err = _run("import", "--format", "bibtex", str(EXAMPLES))
+    assert code == 1 and "unknown format 'bibtex'" in err
+
+
+def test_search_text_and_json(data_dir: Path) -> None:
+    _run("load-examples")
+    code, out, _ = _run("search", "mutual information", "--limit", "5")
+    assert code == 0
+    assert "MINE: Mutual Information Neural Estimation" in out
+    code, out, _ = _run("search", "mutual information", "--json", "--limit", "2")
+    results = json.loads(out)
+    assert results["total"] > 2 and len(results["hits"]) == 2
+    assert {"paper", "score", "title", "snippet"} <= results["hits"][0].keys()
+
+
+def test_search_errors_are_one_line(data_dir: Path) -> None:
+    code, _, err = _run("search", "   ")
+    assert code == 1 and err.startswith("error: the query is empty")
+    code, _, err = _run("search", "x", "--since", "last week")
+    assert code == 2 and "last week" in err
+
+
+def test_show_by_id_and_unknown_id(data_dir: Path) -> None:
+    _run("load-examples")
+    _, out, _ = _run("search", "MINE mutual information neural estimation", "--json", "--limit", "1")
+    paper_id = json.loads(out)["hits"][0]["paper"]["id"]
+    code, out, _ = _run("show", paper_id)
+    assert code == 0 and "MINE: Mutual Information Neural Estimation" in out
+    assert "hf-papers-page-0.txt:7" in out
+    code, out, _ = _run("show", paper_id, "--json")
+    assert json.loads(out)["id"] == paper_id
+    code, _, err = _run("show", "2501.99999")
+    assert code == 1 and "no paper with id '2501.99999'" in err
+
+
+def test_stats_counts_distinct_papers(data_dir: Path) -> None:
+    _run("load-examples")
+    code, out, _ = _run("stats", "--json")
+    numbers = json.loads(out)
+    assert code == 0
+    assert numbers["papers"] == 471
+    assert numbers["by_source"] == {"hf-papers-page": 471}
+    assert numbers["keyword_index"]["documents"] == 471
+    code, out, _ = _run("stats")
+    assert "papers: 471" in out
+
+
+def test_index_rebuild(data_dir: Path) -> None:
+    _run("load-examples")
+    code, out, _ = _run("index")
+    assert (code, out.strip()) == (0, "indexed 0 papers")
+    code, out, _ = _run("index", "--rebuild")
+    assert (code, out.strip()) == (0, "indexed 471 papers (rebuilt)")
+
+
+def test_load_examples_if_empty_only_once(data_dir: Path) -> None:
+    code, out, _ = _run("load-examples", "--if-empty")
+    assert code == 0 and "471 new" in out
+    code, out, _ = _run("load-examples", "--if-empty")
+    assert "already has papers" in out
+
+
+def test_a_bad_setting_is_named(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LITFEED_DATABASE_URL", "mysql://somewhere/db")
+    code, _, err = _run("stats")
+    assert code == 1
+    assert err.startswith("error: LITFEED_DATABASE_URL:")
+
+
+def test_an_unreachable_database_is_one_line(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LITFEED_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    code, _, err = _run("stats")
+    assert code == 1
+    assert err.startswith("error: cannot open database postgresql+psycopg://nobody@127.0.0.1:9/none")
+    assert err.count("\n") == 1

@@ -1,0 +1,63 @@
+"""Settings: environment, TOML file, validation that names the setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from litfeed.config import Settings, SettingsError, load_settings
+
+
+def test_environment_and_defaults(settings: Settings, tmp_path: Path) -> None:
+    assert settings.data_dir == tmp_path / "data"
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'data' / 'litfeed.db'}"
+    assert settings.data_dir.is_dir()
+
+
+def test_toml_file_below_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "litfeed.toml"
+    config.write_text(f'data_dir = "{tmp_path / "from-toml"}"\nport = 9001\n')
+    monkeypatch.setenv("LITFEED_CONFIG", str(config))
+    monkeypatch.setenv("LITFEED_PORT", "9002")
+    monkeypatch.delenv("LITFEED_DATA_DIR", raising=False)
+    loaded = load_settings()
+    assert (loaded.data_dir, loaded.port) == (tmp_path / "from-toml", 9002)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LITFEED_PORT", "eighty", "LITFEED_PORT:"),
+        ("LITFEED_PORT", "70000", "LITFEED_PORT:"),
+        ("LITFEED_DATABASE_URL", "oracle://db", "LITFEED_DATABASE_URL: Value error, must be"),
+        ("LITFEED_PAGE_SIZE", "0", "LITFEED_PAGE_SIZE:"),
+    ],
+)
+def test_bad_values_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
+def test_bad_toml_and_unknown_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "litfeed.toml"
+    monkeypatch.setenv("LITFEED_CONFIG", str(config))
+    with pytest.raises(SettingsError, match="cannot read"):
+        load_settings()
+    config.write_text("port = ")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        load_settings()
+    config.write_text("colour = 'blue'\n")
+    with pytest.raises(SettingsError, match="unknown setting"):
+        load_settings()
+
+
+def test_uncreatable_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("LITFEED_DATA_DIR", str(blocker / "data"))
+    with pytest.raises(SettingsError, match="LITFEED_DATA_DIR: cannot create"):
+        load_settings()

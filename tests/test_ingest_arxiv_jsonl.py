@@ -1,0 +1,131 @@
+"""arXiv JSON lines: both layouts, gzip, malformed lines, and the real 74,728-paper corpus."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from litfeed.hub import Hub
+from litfeed.ingest import arxiv_jsonl, import_file
+from litfeed.ingest.source import SourceFile
+from litfeed.models import PaperRecord, Rejection
+from tests.conftest import shared_path
+
+LISTING = {
+    "id": "2503.11731",
+    "title": "Industrial-Grade Sensor Simulation via Gaussian Splatting",
+    "abstract": "Sensor simulation is pivotal.\nCode: https://github.com/example/gs-sim.",
+    "authors": ["Xianming Zeng", "Sicong Du"],
+    "categories": ["cs.CV", "cs.RO"],
+    "comment": "Project page: https://example.org/gs",
+    "first_listing_date": "2025-03-18",
+}
+SNAPSHOT = {
+    "id": "0704.0001",
+    "title": "Calculation of prompt diphoton production cross sections",
+    "abstract": "  A fully differential calculation in perturbative QCD.\n",
+    "authors": "C. Bal\u00e1zs, E. L. Berger, P. M. Nadolsky and C.-P. Yuan",
+    "categories": "hep-ph",
+    "comments": "37 pages, 15 figures",
+    "doi": "10.1103/PhysRevD.76.013009",
+    "versions": [
+        {"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"},
+        {"version": "v2", "created": "Tue, 24 Jul 2007 20:10:27 GMT"},
+    ],
+    "update_date": "2008-11-13",
+}
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _parse(path: Path) -> list[PaperRecord | Rejection]:
+    return list(arxiv_jsonl.parse(SourceFile(path)))
+
+
+def test_listing_layout(tmp_path: Path) -> None:
+    (record,) = _parse(_write(tmp_path / "a.jsonl", [json.dumps(LISTING)]))
+    assert isinstance(record, PaperRecord)
+    assert record.arxiv_id == "2503.11731" and record.arxiv_version is None
+    assert record.authors == ["Xianming Zeng", "Sicong Du"]
+    assert record.published == date(2025, 3, 18)
+    assert [(link.kind, link.url) for link in record.links] == [
+        ("code", "https://github.com/example/gs-sim"),
+        ("project", "https://example.org/gs"),
+    ]
+
+
+def test_snapshot_layout(tmp_path: Path) -> None:
+    (record,) = _parse(_write(tmp_path / "s.jsonl", [json.dumps(SNAPSHOT)]))
+    assert isinstance(record, PaperRecord)
+    assert record.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"]
+    assert record.categories == ["hep-ph"]
+    assert (record.arxiv_version, record.doi, record.comment) == (
+        2, "10.1103/PhysRevD.76.013009", "37 pages, 15 figures")
+    assert (record.published, record.updated) == (date(2007, 4, 2), date(2008, 11, 13))
+
+
+def test_malformed_lines_are_rejected_with_line_and_reason(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(LISTING),
+        "{not json",
+        json.dumps({**LISTING, "id": "banana"}),
+        json.dumps({**LISTING, "title": ""}),
+        json.dumps({**LISTING, "first_listing_date": "yesterday"}),
+        json.dumps({**LISTING, "authors": 7}),
+        "[1, 2]",
+        "",
+        json.dumps({**LISTING, "id": "2503.11732v3"}),
+    ]
+    items = _parse(_write(tmp_path / "bad.jsonl", lines))
+    assert [str(item) for item in items if isinstance(item, Rejection)] == [
+        "bad.jsonl:2: not JSON: Expecting property name enclosed in double quotes at column 2",
+        "bad.jsonl:3: field 'id': 'banana' is not an arXiv id",
+        "bad.jsonl:4: field 'title' is missing or empty",
+        "bad.jsonl:5: field 'first_listing_date': 'yesterday' is not a date (YYYY-MM-DD)",
+        "bad.jsonl:6: field 'authors': expected a list of names or one string",
+        "bad.jsonl:7: expected a JSON object, found list",
+    ]
+    good = [item for item in items if isinstance(item, PaperRecord)]
+    assert [(r.arxiv_id, r.arxiv_version) for r in good] == [("2503.11731", None), ("2503.11732", 3)]
+
+
+def test_import_keeps_good_records_of_a_file_with_bad_ones(hub: Hub, tmp_path: Path) -> None:
+    path = _write(tmp_path / "mixed.jsonl", [json.dumps(LISTING), "garbage", json.dumps(SNAPSHOT)])
+    report = import_file(hub.store, path)
+    assert (report.new, len(report.rejected)) == (2, 1)
+    assert hub.store.count_papers() == 2
+
+
+def test_gzip_is_read_and_a_truncated_gzip_keeps_what_was_read(hub: Hub, tmp_path: Path) -> None:
+    records = [json.dumps({**LISTING, "id": f"2503.{n:05d}", "title": f"Paper {n}"})
+               for n in range(3000)]
+    data = gzip.compress(("\n".join(records) + "\n").encode())
+    whole = tmp_path / "whole.jsonl.gz"
+    whole.write_bytes(data)
+    assert import_file(hub.store, whole).new == 3000
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    report = import_file(hub.store, cut, batch_size=100)
+    assert report.rejected and "cut short or corrupt" in report.rejected[-1].reason
+    assert report.unchanged > 0 and report.new == 0
+
+
+@pytest.mark.shared
+def test_the_real_corpus_imports_all_74728_papers(hub: Hub) -> None:
+    corpus = shared_path("corpora/arxiv-cs-2025-03_2026-07.jsonl.gz")
+    progress: list[tuple[int, int]] = []
+    (outcome,) = hub.import_paths([corpus], progress_for=lambda _p: lambda *a: progress.append(a))
+    assert outcome.report is not None
+    assert (outcome.report.new, outcome.report.rejected) == (74728, [])
+    assert progress[-1][0] == progress[-1][1] == corpus.stat().st_size
+    assert hub.stats()["papers"] == 74728
+    assert hub.keyword_index.document_count() == 74728
+    again = import_file(hub.store, corpus)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 74728)

@@ -1,0 +1,116 @@
+"""Keyword search on the example corpus, and the index following the store."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from litfeed.hub import Hub
+from litfeed.models import PaperRecord, SourceRef
+from litfeed.search import Filters, KeywordIndex, QueryError
+
+
+def _titles(hub: Hub, query: str, limit: int = 10, **filters: object) -> list[str]:
+    results = hub.search(query, limit=limit, filters=Filters(**filters))  # type: ignore[arg-type]
+    return [hit.paper.title for hit in results.hits]
+
+
+def test_mutual_information_finds_mine_on_the_first_page(seeded_hub: Hub) -> None:
+    assert "MINE: Mutual Information Neural Estimation" in _titles(seeded_hub, "mutual information")
+
+
+def test_snippets_mark_the_matched_words(seeded_hub: Hub) -> None:
+    results = seeded_hub.search("mutual information", limit=3)
+    for hit in results.hits:
+        matched = {part.text.lower() for part in hit.title + hit.snippet if part.match}
+        assert matched and matched <= {"mutual", "information"}
+        assert "".join(part.text for part in hit.title) == hit.paper.title
+
+
+def test_stemming_matches_other_forms(seeded_hub: Hub) -> None:
+    assert "Grokking at the Edge of Numerical Stability" in _titles(seeded_hub, "grokked")
+
+
+def test_phrase_query_needs_the_words_together(seeded_hub: Hub) -> None:
+    loose = seeded_hub.search("information mutual", limit=1).total
+    phrase = seeded_hub.search('"information mutual"', limit=1).total
+    assert phrase < loose
+
+
+def test_title_words_weigh_more_than_abstract_words(seeded_hub: Hub) -> None:
+    hits = seeded_hub.search("grokking", limit=3).hits
+    assert all("grokking" in hit.paper.title.lower() for hit in hits[:2])
+
+
+@pytest.mark.parametrize("query", ["!!!", "$\\alpha$", ":", "((", "title:", '"', "-", "a AND"])
+def test_odd_queries_do_not_fail(seeded_hub: Hub, query: str) -> None:
+    seeded_hub.search(query)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 1001])
+def test_empty_and_overlong_queries_are_refused(seeded_hub: Hub, query: str) -> None:
+    with pytest.raises(QueryError):
+        seeded_hub.search(query)
+
+
+def _record(title: str, arxiv_id: str, **fields: object) -> PaperRecord:
+    return PaperRecord(title=title, arxiv_id=arxiv_id, source=SourceRef("test", "t:1"),
+                       abstract="An abstract about zebrafish locomotion.", **fields)  # type: ignore[arg-type]
+
+
+def _store_records(hub: Hub, *records: PaperRecord) -> None:
+    import_id = hub.store.start_import("test", "t", "0" * 64)
+    hub.store.save_records(list(records), import_id)
+
+
+def test_filters_by_category_and_date(hub: Hub) -> None:
+    _store_records(
+        hub,
+        _record("Zebrafish one", "2501.00001", categories=["q-bio.NC"], published=date(2025, 1, 1)),
+        _record("Zebrafish two", "2502.00001", categories=["cs.RO"], published=date(2025, 2, 1)),
+    )
+    assert _titles(hub, "zebrafish", category="cs.RO") == ["Zebrafish two"]
+    assert _titles(hub, "zebrafish", since=date(2025, 1, 15)) == ["Zebrafish two"]
+    assert _titles(hub, "zebrafish", until=date(2025, 1, 15)) == ["Zebrafish one"]
+
+
+def test_a_stored_paper_is_searchable_at_once_and_updates_replace_it(hub: Hub) -> None:
+    _store_records(hub, _record("Zebrafish swimming", "2501.00001", arxiv_version=1))
+    assert _titles(hub, "zebrafish") == ["Zebrafish swimming"]
+    _store_records(hub, _record("Zebrafish diving", "2501.00001", arxiv_version=2))
+    assert _titles(hub, "zebrafish") == ["Zebrafish diving"]
+    assert hub.keyword_index.document_count() == 1
+
+
+def test_a_crash_before_the_cursor_is_saved_reindexes_without_duplicates(hub: Hub) -> None:
+    _store_records(hub, _record("Zebrafish swimming", "2501.00001"))
+    hub.update_index()
+    cursor_file = hub.keyword_index.directory / "cursor.json"
+    meta = json.loads(cursor_file.read_text())
+    cursor_file.write_text(json.dumps({**meta, "change": 0}))  # as if we died before saving it
+    reopened = KeywordIndex(hub.keyword_index.directory)
+    assert reopened.catch_up(hub.store) == 1
+    assert reopened.document_count() == 1
+
+
+def test_rebuild_recreates_the_index_from_the_database(hub: Hub) -> None:
+    _store_records(hub, _record("Zebrafish swimming", "2501.00001"),
+                   _record("Zebrafish diving", "2501.00002"))
+    hub.update_index()
+    for path in hub.keyword_index.directory.iterdir():
+        if path.suffix != ".json":
+            path.unlink() if path.is_file() else None
+    assert hub.update_index(rebuild=True) == 2
+    assert sorted(_titles(hub, "zebrafish")) == ["Zebrafish diving", "Zebrafish swimming"]
+
+
+def test_an_index_from_another_database_is_rebuilt(hub: Hub, tmp_path: Path) -> None:
+    _store_records(hub, _record("Zebrafish swimming", "2501.00001"))
+    hub.update_index()
+    cursor_file = hub.keyword_index.directory / "cursor.json"
+    meta = json.loads(cursor_file.read_text())
+    cursor_file.write_text(json.dumps({**meta, "change": 999}))
+    assert KeywordIndex(hub.keyword_index.directory).catch_up(hub.store) == 1

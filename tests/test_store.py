@@ -1,0 +1,136 @@
+"""The store on real SQLite and PostgreSQL: matching, merging, idempotency, the change cursor."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litfeed.models import CommunityStats, PaperRecord, SourceRef
+from litfeed.store import Store
+
+
+def _record(title: str, location: str = "test.jsonl:1", **fields: object) -> PaperRecord:
+    return PaperRecord(title=title, source=SourceRef("test", location), **fields)  # type: ignore[arg-type]
+
+
+def _save(store: Store, *records: PaperRecord) -> tuple[int, int, int]:
+    import_id = store.start_import("test", "test.jsonl", "0" * 64)
+    counts = store.save_records(list(records), import_id)
+    return counts.new, counts.updated, counts.unchanged
+
+
+def test_new_paper_gets_arxiv_id_as_litfeed_id_and_links(store: Store) -> None:
+    _save(store, _record("Attention Is All You Need", arxiv_id="1706.03762", arxiv_version=7))
+    paper = store.get_paper("1706.03762")
+    assert paper is not None
+    assert paper.id == "1706.03762"
+    assert [link.kind for link in paper.links] == ["arxiv-abs", "arxiv-pdf"]
+    assert store.get_paper("arXiv:1706.03762v2") == store.get_paper("1706.03762")
+    assert store.get_paper("https://arxiv.org/abs/1706.03762") is not None
+
+
+def test_title_only_paper_gets_stable_hash_id(store: Store) -> None:
+    _save(store, _record("A Title: Only"))
+    (paper,), total = store.list_papers()
+    assert total == 1
+    assert paper.id.startswith("t-") and len(paper.id) == 14
+    assert store.get_paper(paper.id) is not None
+
+
+def test_same_record_twice_is_unchanged_and_does_not_move_the_cursor(store: Store) -> None:
+    record = _record("Paper", arxiv_id="2501.00001", abstract="About things.")
+    assert _save(store, record) == (1, 0, 0)
+    change = store.latest_change()
+    assert _save(store, record) == (0, 0, 1)
+    assert store.latest_change() == change
+    assert store.count_papers() == 1
+
+
+def test_newer_version_updates_older_version_only_fills_gaps(store: Store) -> None:
+    _save(store, _record("Old title", arxiv_id="2501.00002", arxiv_version=1, abstract="v1"))
+    assert _save(store, _record("New title", arxiv_id="2501.00002", arxiv_version=2)) == (0, 1, 0)
+    paper = store.get_paper("2501.00002")
+    assert paper is not None
+    assert (paper.title, paper.abstract, paper.arxiv_version) == ("New title", "v1", 2)
+    assert _save(store, _record("Old title", arxiv_id="2501.00002", arxiv_version=1)) == (0, 0, 1)
+    paper = store.get_paper("2501.00002")
+    assert paper is not None and paper.title == "New title"
+
+
+def test_title_only_record_merges_into_the_arxiv_paper_with_that_title(store: Store) -> None:
+    _save(store, _record("MINE: Mutual Information Neural Estimation", arxiv_id="1801.04062",
+                         abstract="Official abstract.", authors=["M. Belghazi"]))
+    counts = _save(store, _record("mine mutual information neural estimation",
+                                  abstract="A page's abstract."))
+    assert counts == (0, 0, 1)
+    paper = store.get_paper("1801.04062")
+    assert paper is not None
+    assert paper.abstract == "Official abstract."
+    assert {source.location for source in paper.sources} == {"test.jsonl:1"}
+
+
+def test_arxiv_record_adopts_a_title_only_paper(store: Store) -> None:
+    _save(store, _record("Grokking at the Edge", abstract="From a saved page."))
+    (before,), _ = store.list_papers()
+    assert _save(store, _record("Grokking at the Edge", arxiv_id="2501.04697",
+                                abstract="From arXiv.", location="a.jsonl:3")) == (0, 1, 0)
+    paper = store.get_paper("2501.04697")
+    assert paper is not None
+    assert paper.id == before.id  # the litfeed id never changes
+    assert paper.abstract == "From arXiv."
+    assert [source.location for source in paper.sources] == ["test.jsonl:1", "a.jsonl:3"]
+
+
+def test_two_arxiv_papers_with_the_same_title_stay_apart(store: Store) -> None:
+    assert _save(store, _record("Erratum", arxiv_id="2501.00010"),
+                 _record("Erratum", arxiv_id="2501.00011")) == (2, 0, 0)
+
+
+def test_duplicates_within_one_batch(store: Store) -> None:
+    counts = _save(store, _record("Same", abstract="one"), _record("Same", abstract="one"),
+                   _record("Same", abstract="two"))
+    assert counts == (1, 1, 1)
+    (paper,), total = store.list_papers()
+    assert total == 1 and paper.abstract == "two"
+
+
+def test_community_stats_and_dates_merge(store: Store) -> None:
+    _save(store, _record("P", arxiv_id="2410.17243", published=date(2024, 10, 22)))
+    _save(store, _record("P", arxiv_id="2410.17243", published=date(2024, 10, 23),
+                         community=CommunityStats(upvotes=64, comments=3, submitted_by="Z")))
+    paper = store.get_paper("2410.17243")
+    assert paper is not None
+    assert (paper.published, paper.upvotes, paper.comments) == (date(2024, 10, 22), 64, 3)
+
+
+def test_change_cursor_lists_each_changed_paper_once_in_order(store: Store) -> None:
+    _save(store, _record("A", arxiv_id="2501.00001"), _record("B", arxiv_id="2501.00002"))
+    first = store.latest_change()
+    _save(store, _record("B2", arxiv_id="2501.00002", arxiv_version=2))
+    everything = [paper.id for batch in store.iter_changed_papers(0) for _, paper in batch]
+    assert everything == ["2501.00001", "2501.00002"]
+    later = [
+        (change, paper.id)
+        for batch in store.iter_changed_papers(first, batch_size=1)
+        for change, paper in batch
+    ]
+    assert later == [(store.latest_change(), "2501.00002")]
+
+
+def test_batches_are_paged_by_key(store: Store) -> None:
+    _save(store, *(_record(f"Paper {n}", arxiv_id=f"2501.{n:05d}") for n in range(1, 8)))
+    batches = list(store.iter_changed_papers(0, batch_size=3))
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+
+
+def test_list_papers_newest_first_and_stats(store: Store) -> None:
+    _save(store,
+          _record("Old", arxiv_id="2401.00001", published=date(2024, 1, 5), categories=["cs.LG"]),
+          _record("New", arxiv_id="2501.00001", published=date(2025, 1, 5),
+                  categories=["cs.LG", "cs.AI"]))
+    papers, total = store.list_papers(0, 1)
+    assert total == 2 and [p.title for p in papers] == ["New"]
+    stats = store.stats()
+    assert stats["papers"] == 2
+    assert stats["by_category"] == {"cs.LG": 2, "cs.AI": 1}
+    assert stats["by_month"] == {"2024-01": 1, "2025-01": 1}
+    assert stats["by_source"] == {"test": 2}

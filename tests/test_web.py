@@ -1,0 +1,104 @@
+"""The web app in-process: pages and JSON share data; everything from a paper is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from litfeed.config import Settings
+from litfeed.hub import Hub
+from litfeed.models import PaperRecord, SourceRef
+from litfeed.web import create_app
+
+
+@pytest.fixture
+def seeded_client(seeded_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(seeded_settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_home_lists_papers_with_pages(seeded_client: TestClient) -> None:
+    page = seeded_client.get("/")
+    assert page.status_code == 200
+    assert page.text.count('class="paper-card"') == 25
+    assert "471 in all" in page.text and "page 1 of 19" in page.text
+    data = seeded_client.get("/api/papers", params={"page": 2}).json()
+    assert data["pagination"] == {"page": 2, "per_page": 25, "total": 471, "pages": 19}
+    assert len(data["papers"]) == 25
+    first_of_page_2 = data["papers"][0]
+    assert first_of_page_2["title"] in seeded_client.get("/?page=2").text.replace("&#39;", "'")
+
+
+def test_search_page_highlights_and_matches_the_api(seeded_client: TestClient) -> None:
+    html = seeded_client.get("/search", params={"q": "mutual information"}).text
+    assert "MINE: <mark>Mutual</mark> <mark>Information</mark> Neural Estimation" in html
+    data = seeded_client.get("/api/search", params={"q": "mutual information"}).json()
+    hits = data["results"]["hits"]
+    assert "MINE: Mutual Information Neural Estimation" in [hit["paper"]["title"] for hit in hits]
+    for hit in hits:
+        assert "".join(part["text"] for part in hit["title"]) == hit["paper"]["title"]
+    assert len(hits) == 25 and data["pagination"]["pages"] > 1
+
+
+def test_blank_search_shows_the_form(seeded_client: TestClient) -> None:
+    page = seeded_client.get("/search")
+    assert page.status_code == 200 and "Type words to search" in page.text
+    assert seeded_client.get("/api/search").json()["results"] is None
+
+
+def test_paper_page_and_json(seeded_client: TestClient) -> None:
+    paper = seeded_client.get("/api/papers").json()["papers"][0]
+    page = seeded_client.get(f"/papers/{paper['id']}")
+    assert page.status_code == 200
+    assert "First seen" in page.text and "hf-papers-page" in page.text
+    assert seeded_client.get(f"/api/papers/{paper['id']}").json()["paper"]["id"] == paper["id"]
+
+
+def test_errors_are_4xx_with_a_json_error(seeded_client: TestClient) -> None:
+    missing = seeded_client.get("/api/papers/2501.99999")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "no paper with id '2501.99999'"}
+    assert seeded_client.get("/papers/2501.99999").status_code == 404
+    long_query = seeded_client.get("/api/search", params={"q": "word " * 400})
+    assert long_query.status_code == 400 and "limit is 1000" in long_query.json()["error"]
+    huge = seeded_client.get("/api/search", params={"q": "x" * 6000})
+    assert huge.status_code == 400 and "error" in huge.json()
+    bad_page = seeded_client.get("/api/papers", params={"page": "two"})
+    assert bad_page.status_code == 400 and "page" in bad_page.json()["error"]
+    assert seeded_client.get("/search", params={"q": "x", "since": "soon"}).status_code == 400
+
+
+def test_openapi_describes_the_json_routes(seeded_client: TestClient) -> None:
+    schema = seeded_client.get("/openapi.json").json()
+    assert {"/api/papers", "/api/search", "/api/papers/{paper_id}"} <= schema["paths"].keys()
+
+
+def test_everything_from_a_paper_is_escaped(client: TestClient, settings: Settings) -> None:
+    hostile = PaperRecord(
+        title="<script>alert(1)</script> & Bounds for $x<y$",
+        abstract="We show <img src=x onerror=alert(2)> that $a \\& b$ holds; zebra.",
+        authors=["Ada <b>Lovelace</b>"],
+        arxiv_id="2501.00001",
+        categories=["cs.LG"],
+        source=SourceRef("test", "t:1"),
+    )
+    with Hub(settings) as hub:
+        hub.store.save_records([hostile], hub.store.start_import("test", "t", "0" * 64))
+    pages = [client.get("/").text, client.get("/papers/2501.00001").text,
+             client.get("/search", params={"q": "zebra bounds"}).text]
+    for html in pages:
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>Lovelace" not in html
+        assert "&lt;script&gt;" in html or "&lt;img" in html
+    assert "https://arxiv.org/pdf/2501.00001" in pages[1]
+
+
+def test_empty_database_home_page_says_how_to_import(client: TestClient) -> None:
+    assert "No papers yet" in client.get("/").text
