@@ -38,8 +38,18 @@ class PostgresServer:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        _run(self, [str(self.bin_dir / "pg_ctl"), "-D", str(self.directory / "data"), "-m",
-                    "immediate", "stop"], check=False)
+        _run(
+            self,
+            [
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.directory / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            check=False,
+        )
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -56,14 +66,38 @@ def start_postgres() -> PostgresServer:
         os.chown(directory, user.pw_uid, user.pw_gid)
     server = PostgresServer(bin_dir, directory, _free_port(), run_as)
     data = directory / "data"
-    _run(server, [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--no-sync"])
+    _run(
+        server,
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+    )
     options = (
         f"-c listen_addresses=127.0.0.1 -p {server.port} -c unix_socket_directories={directory}"
         " -c fsync=off -c full_page_writes=off"
     )
-    _run(server, [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                  str(directory / "server.log"), "-w", "start"])
+    _run(
+        server,
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(directory / "server.log"),
+            "-w",
+            "start",
+        ],
+    )
     return server
 
 

@@ -77,7 +77,9 @@ def test_search_errors_are_one_line(data_dir: Path) -> None:
 
 def test_show_by_id_and_unknown_id(data_dir: Path) -> None:
     _run("load-examples")
-    _, out, _ = _run("search", "MINE mutual information neural estimation", "--json", "--limit", "1")
+    _, out, _ = _run(
+        "search", "MINE mutual information neural estimation", "--json", "--limit", "1"
+    )
     paper_id = json.loads(out)["hits"][0]["paper"]["id"]
     code, out, _ = _run("show", paper_id)
     assert code == 0 and "MINE: Mutual Information Neural Estimation" in out
@@ -122,9 +124,13 @@ def test_a_bad_setting_is_named(data_dir: Path, monkeypatch: pytest.MonkeyPatch)
     assert err.startswith("error: LITFEED_DATABASE_URL:")
 
 
-def test_an_unreachable_database_is_one_line(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_database_is_one_line(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LITFEED_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
     code, _, err = _run("stats")
     assert code == 1
-    assert err.startswith("error: cannot open database postgresql+psycopg://nobody@127.0.0.1:9/none")
+    assert err.startswith(
+        "error: cannot open database postgresql+psycopg://nobody@127.0.0.1:9/none"
+    )
     assert err.count("\n") == 1

@@ -67,7 +67,10 @@ def test_snapshot_layout(tmp_path: Path) -> None:
     assert record.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"]
     assert record.categories == ["hep-ph"]
     assert (record.arxiv_version, record.doi, record.comment) == (
-        2, "10.1103/PhysRevD.76.013009", "37 pages, 15 figures")
+        2,
+        "10.1103/PhysRevD.76.013009",
+        "37 pages, 15 figures",
+    )
     assert (record.published, record.updated) == (date(2007, 4, 2), date(2008, 11, 13))
 
 
@@ -93,7 +96,10 @@ def test_malformed_lines_are_rejected_with_line_and_reason(tmp_path: Path) -> No
         "bad.jsonl:7: expected a JSON object, found list",
     ]
     good = [item for item in items if isinstance(item, PaperRecord)]
-    assert [(r.arxiv_id, r.arxiv_version) for r in good] == [("2503.11731", None), ("2503.11732", 3)]
+    assert [(r.arxiv_id, r.arxiv_version) for r in good] == [
+        ("2503.11731", None),
+        ("2503.11732", 3),
+    ]
 
 
 def test_import_keeps_good_records_of_a_file_with_bad_ones(hub: Hub, tmp_path: Path) -> None:
@@ -104,8 +110,9 @@ def test_import_keeps_good_records_of_a_file_with_bad_ones(hub: Hub, tmp_path: P
 
 
 def test_gzip_is_read_and_a_truncated_gzip_keeps_what_was_read(hub: Hub, tmp_path: Path) -> None:
-    records = [json.dumps({**LISTING, "id": f"2503.{n:05d}", "title": f"Paper {n}"})
-               for n in range(3000)]
+    records = [
+        json.dumps({**LISTING, "id": f"2503.{n:05d}", "title": f"Paper {n}"}) for n in range(3000)
+    ]
     data = gzip.compress(("\n".join(records) + "\n").encode())
     whole = tmp_path / "whole.jsonl.gz"
     whole.write_bytes(data)

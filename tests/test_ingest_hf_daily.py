@@ -35,11 +35,24 @@ def test_recorded_response_keeps_votes_comments_and_submitter(hub: Hub) -> None:
 
 
 def test_malformed_entries_are_rejected(tmp_path: Path) -> None:
-    good = {"paper": {"id": "2410.00001", "title": "T", "summary": "S", "upvotes": 3,
-                      "authors": [{"name": "A"}], "publishedAt": "2024-10-22T17:59:30.000Z"},
-            "numComments": 1, "submittedBy": {"fullname": "F"}}
-    entries = [good, {"paper": {"id": "nope", "title": "T"}}, {"title": "no paper"},
-               {"paper": {**good["paper"], "upvotes": -1}}]
+    good = {
+        "paper": {
+            "id": "2410.00001",
+            "title": "T",
+            "summary": "S",
+            "upvotes": 3,
+            "authors": [{"name": "A"}],
+            "publishedAt": "2024-10-22T17:59:30.000Z",
+        },
+        "numComments": 1,
+        "submittedBy": {"fullname": "F"},
+    }
+    entries = [
+        good,
+        {"paper": {"id": "nope", "title": "T"}},
+        {"title": "no paper"},
+        {"paper": {**good["paper"], "upvotes": -1}},
+    ]
     path = tmp_path / "daily.json"
     path.write_text(json.dumps(entries))
     items = list(hf_daily.parse(SourceFile(path)))

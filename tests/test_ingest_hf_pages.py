@@ -32,8 +32,12 @@ def test_furniture_is_ignored_and_glued_subscribe_repaired() -> None:
     assert isinstance(first, PaperRecord)
     assert first.title == "On Mutual Information Maximization for Representation Learning"
     assert first.source.location == "hf-papers-page-0.txt:3"
-    titles = {r.title for page in EXAMPLES.glob("*.txt") for r in _parse(page)
-              if isinstance(r, PaperRecord)}
+    titles = {
+        r.title
+        for page in EXAMPLES.glob("*.txt")
+        for r in _parse(page)
+        if isinstance(r, PaperRecord)
+    }
     assert not {t for t in titles if t.startswith("Subscribe") or t in hf_pages.FURNITURE}
     assert "Learning to Act Greedily: Polymatroid Semi-Bandits" in titles
     assert "Grokking at the Edge of Numerical Stability" in titles
@@ -50,8 +54,13 @@ def test_an_abstract_without_title_and_a_title_without_abstract_are_rejected(
     abstract = "An abstract that is long enough to be an abstract. " * 8
     page = tmp_path / "page.txt"
     page.write_text(
-        "new\nGood Title\n" + abstract + "\n" + abstract + "\nOrphan title\nNext Title\n"
-        + abstract + "\nLast title without abstract\n"
+        "new\nGood Title\n"
+        + abstract
+        + "\n"
+        + abstract
+        + "\nOrphan title\nNext Title\n"
+        + abstract
+        + "\nLast title without abstract\n"
     )
     items = _parse(page)
     good = [item.title for item in items if isinstance(item, PaperRecord)]
@@ -75,15 +84,29 @@ def test_invalid_utf8_line_is_rejected_and_the_rest_kept(tmp_path: Path) -> None
     assert [i.title for i in items if isinstance(i, PaperRecord)] == ["Fine Title"]
 
 
-_line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=80
-).map(str.strip).filter(lambda text: text and text not in hf_pages.FURNITURE
-                        and not text.startswith("Subscribe") and not hf_pages._is_furniture(text))
+_line = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+        min_size=1,
+        max_size=80,
+    )
+    .map(str.strip)
+    .filter(
+        lambda text: (
+            text
+            and text not in hf_pages.FURNITURE
+            and not text.startswith("Subscribe")
+            and not hf_pages._is_furniture(text)
+        )
+    )
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(_line, _line), min_size=1, max_size=8))
-def test_round_trip_of_title_abstract_pairs(tmp_path_factory: object, pairs: list[tuple[str, str]]) -> None:
+def test_round_trip_of_title_abstract_pairs(
+    tmp_path_factory: object, pairs: list[tuple[str, str]]
+) -> None:
     directory = tmp_path_factory.mktemp("pages")  # type: ignore[attr-defined]
     # The format's contract: a title line is at most 300 characters, an abstract at least 50.
     entries = [(title, (abstract + " ") * (50 // len(abstract) + 1)) for title, abstract in pairs]

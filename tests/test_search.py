@@ -57,8 +57,13 @@ def test_empty_and_overlong_queries_are_refused(seeded_hub: Hub, query: str) -> 
 
 
 def _record(title: str, arxiv_id: str, **fields: object) -> PaperRecord:
-    return PaperRecord(title=title, arxiv_id=arxiv_id, source=SourceRef("test", "t:1"),
-                       abstract="An abstract about zebrafish locomotion.", **fields)  # type: ignore[arg-type]
+    return PaperRecord(
+        title=title,
+        arxiv_id=arxiv_id,
+        source=SourceRef("test", "t:1"),
+        abstract="An abstract about zebrafish locomotion.",
+        **fields,
+    )  # type: ignore[arg-type]
 
 
 def _store_records(hub: Hub, *records: PaperRecord) -> None:
@@ -97,12 +102,13 @@ def test_a_crash_before_the_cursor_is_saved_reindexes_without_duplicates(hub: Hu
 
 
 def test_rebuild_recreates_the_index_from_the_database(hub: Hub) -> None:
-    _store_records(hub, _record("Zebrafish swimming", "2501.00001"),
-                   _record("Zebrafish diving", "2501.00002"))
+    _store_records(
+        hub, _record("Zebrafish swimming", "2501.00001"), _record("Zebrafish diving", "2501.00002")
+    )
     hub.update_index()
     for path in hub.keyword_index.directory.iterdir():
-        if path.suffix != ".json":
-            path.unlink() if path.is_file() else None
+        if path.is_file() and path.suffix != ".json":
+            path.unlink()
     assert hub.update_index(rebuild=True) == 2
     assert sorted(_titles(hub, "zebrafish")) == ["Zebrafish diving", "Zebrafish swimming"]
 

@@ -57,10 +57,18 @@ def test_newer_version_updates_older_version_only_fills_gaps(store: Store) -> No
 
 
 def test_title_only_record_merges_into_the_arxiv_paper_with_that_title(store: Store) -> None:
-    _save(store, _record("MINE: Mutual Information Neural Estimation", arxiv_id="1801.04062",
-                         abstract="Official abstract.", authors=["M. Belghazi"]))
-    counts = _save(store, _record("mine mutual information neural estimation",
-                                  abstract="A page's abstract."))
+    _save(
+        store,
+        _record(
+            "MINE: Mutual Information Neural Estimation",
+            arxiv_id="1801.04062",
+            abstract="Official abstract.",
+            authors=["M. Belghazi"],
+        ),
+    )
+    counts = _save(
+        store, _record("mine mutual information neural estimation", abstract="A page's abstract.")
+    )
     assert counts == (0, 0, 1)
     paper = store.get_paper("1801.04062")
     assert paper is not None
@@ -71,8 +79,15 @@ def test_title_only_record_merges_into_the_arxiv_paper_with_that_title(store: St
 def test_arxiv_record_adopts_a_title_only_paper(store: Store) -> None:
     _save(store, _record("Grokking at the Edge", abstract="From a saved page."))
     (before,), _ = store.list_papers()
-    assert _save(store, _record("Grokking at the Edge", arxiv_id="2501.04697",
-                                abstract="From arXiv.", location="a.jsonl:3")) == (0, 1, 0)
+    assert _save(
+        store,
+        _record(
+            "Grokking at the Edge",
+            arxiv_id="2501.04697",
+            abstract="From arXiv.",
+            location="a.jsonl:3",
+        ),
+    ) == (0, 1, 0)
     paper = store.get_paper("2501.04697")
     assert paper is not None
     assert paper.id == before.id  # the litfeed id never changes
@@ -81,13 +96,18 @@ def test_arxiv_record_adopts_a_title_only_paper(store: Store) -> None:
 
 
 def test_two_arxiv_papers_with_the_same_title_stay_apart(store: Store) -> None:
-    assert _save(store, _record("Erratum", arxiv_id="2501.00010"),
-                 _record("Erratum", arxiv_id="2501.00011")) == (2, 0, 0)
+    assert _save(
+        store, _record("Erratum", arxiv_id="2501.00010"), _record("Erratum", arxiv_id="2501.00011")
+    ) == (2, 0, 0)
 
 
 def test_duplicates_within_one_batch(store: Store) -> None:
-    counts = _save(store, _record("Same", abstract="one"), _record("Same", abstract="one"),
-                   _record("Same", abstract="two"))
+    counts = _save(
+        store,
+        _record("Same", abstract="one"),
+        _record("Same", abstract="one"),
+        _record("Same", abstract="two"),
+    )
     assert counts == (1, 1, 1)
     (paper,), total = store.list_papers()
     assert total == 1 and paper.abstract == "two"
@@ -95,8 +115,15 @@ def test_duplicates_within_one_batch(store: Store) -> None:
 
 def test_community_stats_and_dates_merge(store: Store) -> None:
     _save(store, _record("P", arxiv_id="2410.17243", published=date(2024, 10, 22)))
-    _save(store, _record("P", arxiv_id="2410.17243", published=date(2024, 10, 23),
-                         community=CommunityStats(upvotes=64, comments=3, submitted_by="Z")))
+    _save(
+        store,
+        _record(
+            "P",
+            arxiv_id="2410.17243",
+            published=date(2024, 10, 23),
+            community=CommunityStats(upvotes=64, comments=3, submitted_by="Z"),
+        ),
+    )
     paper = store.get_paper("2410.17243")
     assert paper is not None
     assert (paper.published, paper.upvotes, paper.comments) == (date(2024, 10, 22), 64, 3)
@@ -123,10 +150,13 @@ def test_batches_are_paged_by_key(store: Store) -> None:
 
 
 def test_list_papers_newest_first_and_stats(store: Store) -> None:
-    _save(store,
-          _record("Old", arxiv_id="2401.00001", published=date(2024, 1, 5), categories=["cs.LG"]),
-          _record("New", arxiv_id="2501.00001", published=date(2025, 1, 5),
-                  categories=["cs.LG", "cs.AI"]))
+    _save(
+        store,
+        _record("Old", arxiv_id="2401.00001", published=date(2024, 1, 5), categories=["cs.LG"]),
+        _record(
+            "New", arxiv_id="2501.00001", published=date(2025, 1, 5), categories=["cs.LG", "cs.AI"]
+        ),
+    )
     papers, total = store.list_papers(0, 1)
     assert total == 2 and [p.title for p in papers] == ["New"]
     stats = store.stats()

@@ -92,10 +92,15 @@ def test_everything_from_a_paper_is_escaped(client: TestClient, settings: Settin
     )
     with Hub(settings) as hub:
         hub.store.save_records([hostile], hub.store.start_import("test", "t", "0" * 64))
-    pages = [client.get("/").text, client.get("/papers/2501.00001").text,
-             client.get("/search", params={"q": "zebra bounds"}).text]
+    pages = [
+        client.get("/").text,
+        client.get("/papers/2501.00001").text,
+        client.get("/search", params={"q": "zebra bounds"}).text,
+    ]
     for html in pages:
-        assert "<script>alert" not in html and "<img src=x" not in html and "<b>Lovelace" not in html
+        assert (
+            "<script>alert" not in html and "<img src=x" not in html and "<b>Lovelace" not in html
+        )
         assert "&lt;script&gt;" in html or "&lt;img" in html
     assert "https://arxiv.org/pdf/2501.00001" in pages[1]
 

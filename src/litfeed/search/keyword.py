@@ -8,8 +8,10 @@ some papers, never a paper missing from search. `rebuild` recreates the files fr
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import shutil
 import threading
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
+from pydantic import BaseModel, ConfigDict
 
 from litfeed.models import Paper
 from litfeed.store import Store
@@ -32,9 +35,10 @@ SCHEMA_VERSION = 2  # bump when the schema or the analyzer changes: the index is
 _CURSOR_FILE = "cursor.json"
 
 
-@dataclass(frozen=True)
-class TextPart:
+class TextPart(BaseModel):
     """A piece of a title or snippet; ``match`` marks words the query matched."""
+
+    model_config = ConfigDict(frozen=True)
 
     text: str
     match: bool
@@ -80,6 +84,10 @@ def _analyzer() -> Any:
     )
 
 
+_ANALYZER = _analyzer()
+_WORD = re.compile(r"[^\W_]+")
+
+
 class KeywordIndex:
     """One tantivy index directory plus the change number it has caught up to."""
 
@@ -87,7 +95,8 @@ class KeywordIndex:
         self.directory = directory
         self.schema = _build_schema()
         self._lock = threading.Lock()
-        self._cursor_seen: float | None = None
+        self._meta: dict[str, Any] = {}
+        self._meta_stamp: tuple[int, int] | None = None
         self.index = self._open()
 
     def _open(self) -> Any:
@@ -102,7 +111,8 @@ class KeywordIndex:
 
     @property
     def cursor(self) -> int:
-        return int(self._read_meta().get("change", 0))
+        self._refresh()
+        return int(self._meta.get("change", 0))
 
     def catch_up(self, store: Store) -> int:
         """Index every paper changed since the saved cursor; return how many were indexed."""
@@ -110,7 +120,6 @@ class KeywordIndex:
         if self.cursor > latest:  # the index was built from another database: start again
             return self.rebuild(store)
         if self.cursor == latest:
-            self._refresh_reader()
             return 0
         with self._lock:
             return self._index_changes(store, self.cursor, latest)
@@ -142,7 +151,6 @@ class KeywordIndex:
         writer.commit()
         writer.wait_merging_threads()
         self._write_meta({"schema": SCHEMA_VERSION, "change": max(newest, latest)})
-        self.index.reload()
         return indexed
 
     def _document(self, paper: Paper) -> Any:
@@ -163,15 +171,14 @@ class KeywordIndex:
     ) -> tuple[list[KeywordHit], int]:
         """BM25 over title (boosted), abstract and authors; tantivy's query language: "a phrase",
         field:term, +required, -excluded. Unparseable parts match nothing instead of failing."""
-        self._refresh_reader()
+        self._refresh()
         query, _errors = self.index.parse_query_lenient(
             query_text, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS
         )
         query = self._filtered(query, filters or Filters())
         searcher = self.index.searcher()
         result = searcher.search(query, limit=limit, offset=offset, count=True)
-        title_snippets = tantivy.SnippetGenerator.create(searcher, query, self.schema, "title")
-        title_snippets.set_max_num_chars(10_000)  # titles are shown whole
+        query_terms = set(_ANALYZER.analyze(query_text))
         abstract_snippets = tantivy.SnippetGenerator.create(
             searcher, query, self.schema, "abstract"
         )
@@ -184,9 +191,7 @@ class KeywordIndex:
                 KeywordHit(
                     paper_id=stored["id"][0],
                     score=float(score),
-                    title=_parts(
-                        title_snippets.snippet_from_doc(document), stored["title"][0], whole=True
-                    ),
+                    title=_mark_words(stored["title"][0], query_terms),
                     snippet=_parts(
                         abstract_snippets.snippet_from_doc(document), stored["abstract"][0]
                     ),
@@ -219,19 +224,22 @@ class KeywordIndex:
         return query if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
     def document_count(self) -> int:
-        self._refresh_reader()
+        self._refresh()
         return int(self.index.searcher().num_docs)
 
     # -- files ---------------------------------------------------------------------------------
 
-    def _refresh_reader(self) -> None:
-        """See commits made by another process (a CLI import next to a running server)."""
+    def _refresh(self) -> None:
+        """Reread the cursor file, and reopen the reader, when another process (a CLI import
+        next to a running server) or this one has committed since the last look."""
         try:
-            stamp = (self.directory / _CURSOR_FILE).stat().st_mtime
+            status = (self.directory / _CURSOR_FILE).stat()
         except FileNotFoundError:
+            self._meta, self._meta_stamp = {}, None
             return
-        if stamp != self._cursor_seen:
-            self._cursor_seen = stamp
+        stamp = (status.st_ino, status.st_mtime_ns)
+        if stamp != self._meta_stamp:
+            self._meta, self._meta_stamp = self._read_meta(), stamp
             self.index.reload()
 
     def _read_meta(self) -> dict[str, Any]:
@@ -251,10 +259,28 @@ class KeywordIndex:
         self.directory.mkdir(parents=True)
 
 
-def _parts(snippet: Any, text: str, whole: bool = False) -> list[TextPart]:
-    """Split ``text`` into plain and matched parts: all of it when ``whole`` (titles), else
-    tantivy's best fragment (or the opening, when nothing matched) with "…" where it was cut.
-    tantivy's offsets count UTF-8 bytes of the stripped text."""
+def _mark_words(text: str, terms: set[str]) -> list[TextPart]:
+    """All of ``text``, its words marked where their analysed form is a query term. (Titles are
+    short: this is several times cheaper than tantivy's snippet generator, which rescans.)"""
+    parts: list[TextPart] = []
+    position = 0
+    for word in _WORD.finditer(text):
+        if _analysed(word.group()) & terms:
+            parts.append(TextPart(text=text[position : word.start()], match=False))
+            parts.append(TextPart(text=word.group(), match=True))
+            position = word.end()
+    parts.append(TextPart(text=text[position:], match=False))
+    return [part for part in parts if part.text]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _analysed(word: str) -> frozenset[str]:
+    return frozenset(_ANALYZER.analyze(word))
+
+
+def _parts(snippet: Any, text: str) -> list[TextPart]:
+    """Split tantivy's best fragment of ``text`` (or its opening, when nothing matched) into
+    plain and matched parts, with "…" where it was cut. Offsets count UTF-8 bytes."""
     data = text.strip().encode("utf-8")
     if snippet.fragment():
         fragment = snippet.fragment_range()
@@ -263,15 +289,21 @@ def _parts(snippet: Any, text: str, whole: bool = False) -> list[TextPart]:
     else:
         opening = data[:SNIPPET_CHARACTERS].decode("utf-8", "ignore")
         begin, finish, matches = 0, len(opening.encode("utf-8")), []
-    if whole:
-        begin, finish = 0, len(data)
-    parts = [TextPart("…", False)] if begin > 0 else []
+    parts = [TextPart(text="…", match=False)] if begin > 0 else []
     position = begin
     for match_begin, match_end in matches:
-        parts.append(TextPart(data[position:match_begin].decode("utf-8", "replace"), False))
-        parts.append(TextPart(data[match_begin:match_end].decode("utf-8", "replace"), True))
+        parts.append(
+            TextPart(text=data[position:match_begin].decode("utf-8", "replace"), match=False)
+        )
+        parts.append(
+            TextPart(text=data[match_begin:match_end].decode("utf-8", "replace"), match=True)
+        )
         position = match_end
-    parts.append(TextPart(data[position:finish].decode("utf-8", "replace"), False))
+    parts.append(_decoded(data[position:finish], match=False))
     if finish < len(data):
-        parts.append(TextPart("…", False))
+        parts.append(TextPart(text="…", match=False))
     return [part for part in parts if part.text]
+
+
+def _decoded(data: bytes, match: bool) -> TextPart:
+    return TextPart(text=data.decode("utf-8", "replace"), match=match)

@@ -1,0 +1,85 @@
+"""A real browser: Debian's Chromium driven by Playwright against `litfeed serve`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from litfeed.config import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(seeded_settings: Settings) -> Iterator[str]:
+    port = _free_port()
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(seeded_settings.data_dir)}
+    environment.pop("LITFEED_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "litfeed", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"litfeed serve exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(url + "/api/papers", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"litfeed serve did not answer at {url} within 30 s")
+
+
+def test_search_then_open_a_paper(server: str, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test-setup installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(server + "/")
+        assert page.locator("article.paper-card").count() == 25
+        page.get_by_label("Search papers").fill("mutual information")
+        page.get_by_label("Search papers").press("Enter")
+        page.wait_for_url("**/search?q=mutual+information")
+        assert page.locator("mark").count() > 10
+        page.get_by_role("link", name="MINE: Mutual Information Neural Estimation").click()
+        page.wait_for_url("**/papers/t-*")
+        assert page.locator("h1").inner_text() == "MINE: Mutual Information Neural Estimation"
+        assert (
+            "Mutual Information Neural Estimator (MINE)" in page.locator("p.abstract").inner_text()
+        )
+        page.screenshot(path=str(tmp_path / "paper.png"), full_page=True)
+        browser.close()
