@@ -46,7 +46,6 @@ def seeded_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     that use it must not write to it."""
     data_dir = tmp_path_factory.mktemp("seeded") / "data"
     settings = Settings(data_dir=data_dir)
-    data_dir.mkdir(parents=True)
     with Hub(settings) as hub:
         hub.load_examples()
     return settings

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from litfeed.config import Settings
 from litfeed.hub import Hub
 from litfeed.models import PaperRecord, SourceRef
 from litfeed.search import Filters, KeywordIndex, QueryError
@@ -120,3 +121,15 @@ def test_an_index_from_another_database_is_rebuilt(hub: Hub, tmp_path: Path) -> 
     meta = json.loads(cursor_file.read_text())
     cursor_file.write_text(json.dumps({**meta, "change": 999}))
     assert KeywordIndex(hub.keyword_index.directory).catch_up(hub.store) == 1
+
+
+def test_examples_import_and_search_on_each_database(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
+    with Hub(settings) as hub:
+        outcomes = hub.load_examples()
+        assert sum(o.report.new for o in outcomes if o.report) == 471
+        assert sum(o.report.unchanged for o in outcomes if o.report) == 73
+        assert hub.stats()["papers"] == 471
+        titles = [hit.paper.title for hit in hub.search("mutual information").hits]
+        assert "MINE: Mutual Information Neural Estimation" in titles
+        assert hub.load_examples(only_if_empty=False)[0].report.new == 0  # type: ignore[union-attr]

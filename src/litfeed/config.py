@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `litfeed serve` listens on.")
     page_size: int = Field(default=25, ge=1, le=200, description="Papers per page in lists.")
 
+    @field_validator("data_dir")
+    @classmethod
+    def _create_data_dir(cls, value: Path) -> Path:
+        try:
+            value.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ValueError(f"cannot create {value}: {error.strerror}") from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -85,7 +94,6 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**values)
     except ValidationError as error:
         raise SettingsError(_describe_validation_error(error)) from None
-    _prepare_data_dir(settings.data_dir)
     return settings
 
 
@@ -113,14 +121,5 @@ def _describe_validation_error(error: ValidationError) -> str:
     problems = []
     for item in error.errors():
         field = str(item["loc"][0]) if item["loc"] else "?"
-        problems.append(f"{ENV_PREFIX}{field.upper()}: {item['msg']}")
+        problems.append(f"{ENV_PREFIX}{field.upper()}: {item['msg'].removeprefix('Value error, ')}")
     return "; ".join(problems)
-
-
-def _prepare_data_dir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise SettingsError(
-            f"{ENV_PREFIX}DATA_DIR: cannot create {path}: {error.strerror}"
-        ) from None
