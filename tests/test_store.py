@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from litfeed.models import CommunityStats, PaperRecord, SourceRef
 from litfeed.store import Store
@@ -26,6 +26,13 @@ def test_new_paper_gets_arxiv_id_as_litfeed_id_and_links(store: Store) -> None:
     assert [link.kind for link in paper.links] == ["arxiv-abs", "arxiv-pdf"]
     assert store.get_paper("arXiv:1706.03762v2") == store.get_paper("1706.03762")
     assert store.get_paper("https://arxiv.org/abs/1706.03762") is not None
+
+
+def test_moments_read_back_in_utc_on_every_database(store: Store) -> None:
+    _save(store, _record("Timed"))
+    (paper,), _ = store.list_papers()
+    assert paper.first_seen.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - paper.first_seen) < timedelta(minutes=5)
 
 
 def test_title_only_paper_gets_stable_hash_id(store: Store) -> None:

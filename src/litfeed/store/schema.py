@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,8 +18,29 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and always read back timezone-aware, on SQLite (which keeps no
+    zone) as on PostgreSQL, so the API shows the same value whichever database is behind it."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"refusing a datetime without a time zone: {value!r}")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
 
 papers = Table(
     "papers",
@@ -36,14 +59,14 @@ papers = Table(
     Column("comment", Text),
     Column("published", Date),
     Column("updated", Date),
-    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
     # published when known, else the day litfeed first saw the paper: what "newest" means.
     Column("sort_date", Date, nullable=False, index=True),
     Column("links", JSON, nullable=False),
     Column("upvotes", Integer),
     Column("comments", Integer),
     Column("submitted_by", String(255)),
-    Column("submitted_at", DateTime(timezone=True)),
+    Column("submitted_at", UTCDateTime),
     Column("content_hash", String(64), nullable=False),
     # The change cursor: the value of counters["changes"] when the row last changed.
     Column("change_seq", BigInteger, nullable=False, index=True),
@@ -56,8 +79,8 @@ imports = Table(
     Column("source", String(64), nullable=False),
     Column("path", Text, nullable=False),
     Column("sha256", String(64), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
     Column("new", Integer, nullable=False, default=0),
     Column("updated", Integer, nullable=False, default=0),
     Column("unchanged", Integer, nullable=False, default=0),
@@ -72,7 +95,7 @@ paper_sources = Table(
     Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
     Column("source", String(64), nullable=False),
     Column("location", Text, nullable=False),
-    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
     UniqueConstraint("paper_pk", "source", "location", name="uq_paper_sources_location"),
 )
 
