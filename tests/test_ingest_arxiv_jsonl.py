@@ -127,11 +127,14 @@ def test_gzip_is_read_and_a_truncated_gzip_keeps_what_was_read(hub: Hub, tmp_pat
 @pytest.mark.shared
 def test_the_real_corpus_imports_all_74728_papers(hub: Hub) -> None:
     corpus = shared_path("corpora/arxiv-cs-2025-03_2026-07.jsonl.gz")
-    progress: list[tuple[int, int]] = []
-    (outcome,) = hub.import_paths([corpus], progress_for=lambda _p: lambda *a: progress.append(a))
+    progress: dict[str, list[tuple[int, int]]] = {}
+    (outcome,) = hub.import_paths(
+        [corpus], progress_for=lambda name: lambda *a: progress.setdefault(name, []).append(a)
+    )
     assert outcome.report is not None
     assert (outcome.report.new, outcome.report.rejected) == (74728, [])
-    assert progress[-1][0] == progress[-1][1] == corpus.stat().st_size
+    assert progress[corpus.name][-1] == (corpus.stat().st_size, corpus.stat().st_size)
+    assert progress["search index"][-1] == (74728, 74728)
     assert hub.stats()["papers"] == 74728
     assert hub.keyword_index.document_count() == 74728
     again = import_file(hub.store, corpus)

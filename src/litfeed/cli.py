@@ -12,13 +12,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as ProgressBars
 
 from litfeed.config import Settings, load_settings
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, ImportOutcome
 from litfeed.ingest import FORMATS
-from litfeed.models import Paper
+from litfeed.models import Paper, Progress
 from litfeed.search import Filters, SearchResults, TextPart
 
 app = typer.Typer(
@@ -196,20 +197,20 @@ def serve(
 
 
 @contextmanager
-def _progress_bars(enabled: bool) -> Iterator[Callable[[Path], Callable[[int, int], None] | None]]:
+def _progress_bars(enabled: bool) -> Iterator[Callable[[str], Progress | None]]:
     if not enabled or not stderr.is_terminal:
-        yield lambda _path: None
+        yield lambda _name: None
         return
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
-        DownloadColumn(),
+        TaskProgressColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=stderr) as bars:
+    with ProgressBars(*columns, console=stderr) as bars:
 
-        def progress_for(path: Path) -> Callable[[int, int], None]:
-            task = bars.add_task(path.name, total=None)
+        def progress_for(name: str) -> Progress:
+            task = bars.add_task(name, total=None)
             return lambda done, total: bars.update(task, completed=done, total=total)
 
         yield progress_for

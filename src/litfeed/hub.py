@@ -11,8 +11,7 @@ from typing import Any
 
 from litfeed.config import Settings
 from litfeed.ingest import ImportFormatError, expand_paths, import_file
-from litfeed.ingest.source import Progress
-from litfeed.models import ImportReport, Paper
+from litfeed.models import ImportReport, Paper, Progress
 from litfeed.search import Filters, KeywordIndex, SearchResults, search_papers
 from litfeed.store import Store
 
@@ -47,19 +46,20 @@ class Hub:
         self,
         paths: Sequence[Path],
         format_name: str | None = None,
-        progress_for: Callable[[Path], Progress | None] | None = None,
+        progress_for: Callable[[str], Progress | None] | None = None,
     ) -> list[ImportOutcome]:
         """Import files and directories; a file that cannot be imported does not stop the rest.
-        The keyword index catches up afterwards, so imported papers are searchable at once."""
+        The keyword index catches up afterwards, so imported papers are searchable at once.
+        ``progress_for(name)`` may return a callback for each file and for "search index"."""
         outcomes = []
         for path in expand_paths(paths):
-            progress = progress_for(path) if progress_for else None
+            progress = progress_for(path.name) if progress_for else None
             try:
                 report = import_file(self.store, path, format_name, progress)
                 outcomes.append(ImportOutcome(path, report=report))
             except ImportFormatError as error:
                 outcomes.append(ImportOutcome(path, error=str(error)))
-        self.keyword_index.catch_up(self.store)
+        self.update_index(progress=progress_for("search index") if progress_for else None)
         return outcomes
 
     def load_examples(self, only_if_empty: bool = True) -> list[ImportOutcome]:
@@ -89,8 +89,8 @@ class Hub:
         }
         return stats
 
-    def update_index(self, rebuild: bool = False) -> int:
+    def update_index(self, rebuild: bool = False, progress: Progress | None = None) -> int:
         """Bring the keyword index up to date (or recreate it); return papers indexed."""
         if rebuild:
-            return self.keyword_index.rebuild(self.store)
-        return self.keyword_index.catch_up(self.store)
+            return self.keyword_index.rebuild(self.store, progress)
+        return self.keyword_index.catch_up(self.store, progress)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pydantic import BaseModel
+
+# A progress callback: (units done, units in all), e.g. bytes of a file or papers to index.
+Progress = Callable[[int, int], None]
 
 
 class Link(BaseModel):

@@ -11,8 +11,8 @@ from pathlib import Path
 from types import ModuleType
 
 from litfeed.ingest import arxiv_jsonl, hf_daily, hf_pages
-from litfeed.ingest.source import ImportFormatError, Progress, SourceFile
-from litfeed.models import ImportReport, PaperRecord, Rejection
+from litfeed.ingest.source import ImportFormatError, SourceFile
+from litfeed.models import ImportReport, PaperRecord, Progress, Rejection
 from litfeed.store import Store
 
 __all__ = [

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from litfeed.errors import LitfeedError
+from litfeed.models import Progress
 
 GZIP_MAGIC = b"\x1f\x8b"
-Progress = Callable[[int, int], None]
 
 
 class ImportFormatError(LitfeedError, ValueError):

@@ -22,7 +22,7 @@ from typing import Any
 import tantivy
 from pydantic import BaseModel, ConfigDict
 
-from litfeed.models import Paper
+from litfeed.models import Paper, Progress
 from litfeed.store import Store
 
 ANALYZER = "litfeed_english"
@@ -114,24 +114,26 @@ class KeywordIndex:
         self._refresh()
         return int(self._meta.get("change", 0))
 
-    def catch_up(self, store: Store) -> int:
+    def catch_up(self, store: Store, progress: Progress | None = None) -> int:
         """Index every paper changed since the saved cursor; return how many were indexed."""
         latest = store.latest_change()
         if self.cursor > latest:  # the index was built from another database: start again
-            return self.rebuild(store)
+            return self.rebuild(store, progress)
         if self.cursor == latest:
             return 0
         with self._lock:
-            return self._index_changes(store, self.cursor, latest)
+            return self._index_changes(store, self.cursor, latest, progress)
 
-    def rebuild(self, store: Store) -> int:
+    def rebuild(self, store: Store, progress: Progress | None = None) -> int:
         """Recreate the index from the database."""
         with self._lock:
             self._clear_directory()
             self.index = self._open()
-            return self._index_changes(store, 0, store.latest_change())
+            return self._index_changes(store, 0, store.latest_change(), progress)
 
-    def _index_changes(self, store: Store, cursor: int, latest: int) -> int:
+    def _index_changes(
+        self, store: Store, cursor: int, latest: int, progress: Progress | None
+    ) -> int:
         """Index papers changed after ``cursor``. Every change up to ``latest`` (read before
         this started) is committed and so read here: the new cursor is at least ``latest``."""
         try:
@@ -142,12 +144,15 @@ class KeywordIndex:
             raise
         indexed = 0
         newest = cursor
+        total = store.count_changed_papers(cursor) if progress is not None else 0
         for batch in store.iter_changed_papers(cursor):
             for change, paper in batch:
                 writer.delete_documents_by_term("id", paper.id)
                 writer.add_document(self._document(paper))
                 newest = max(newest, change)
                 indexed += 1
+            if progress is not None:
+                progress(indexed, max(indexed, total))
         writer.commit()
         writer.wait_merging_threads()
         self._write_meta({"schema": SCHEMA_VERSION, "change": max(newest, latest)})

@@ -141,6 +141,16 @@ class Store:
                 ).scalar_one()
             )
 
+    def count_changed_papers(self, after: int) -> int:
+        with read_transaction(self.engine) as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(papers)
+                    .where(papers.c.change_seq > after)
+                ).scalar_one()
+            )
+
     def iter_changed_papers(
         self, after: int, batch_size: int = 2000
     ) -> Iterator[list[tuple[int, Paper]]]:
