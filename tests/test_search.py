@@ -23,6 +23,21 @@ def test_mutual_information_finds_mine_on_the_first_page(seeded_hub: Hub) -> Non
     assert "MINE: Mutual Information Neural Estimation" in _titles(seeded_hub, "mutual information")
 
 
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("federated learning heterogeneous workers", "Anarchic Federated Learning"),
+        ("maximal update parametrization", "u-μP: The Unit-Scaled Maximal Update Parametrization"),
+        ("scaling laws mixture of experts", "Scaling Laws for Fine-Grained Mixture of Experts"),
+        ("Bayesian inference with transformers", "Transformers Can Do Bayesian Inference"),
+    ],
+)
+def test_real_queries_find_the_paper_on_the_first_page(
+    seeded_hub: Hub, query: str, title: str
+) -> None:
+    assert title in _titles(seeded_hub, query)
+
+
 def test_snippets_mark_the_matched_words(seeded_hub: Hub) -> None:
     results = seeded_hub.search("mutual information", limit=3)
     for hit in results.hits:

@@ -48,6 +48,12 @@ def test_search_page_highlights_and_matches_the_api(seeded_client: TestClient) -
     assert len(hits) == 25 and data["pagination"]["pages"] > 1
 
 
+def test_pages_past_the_end_say_so(seeded_client: TestClient) -> None:
+    assert "past the last page" in seeded_client.get("/?page=99").text
+    html = seeded_client.get("/search", params={"q": "mutual information", "page": 99}).text
+    assert "past the last page" in html
+
+
 def test_blank_search_shows_the_form(seeded_client: TestClient) -> None:
     page = seeded_client.get("/search")
     assert page.status_code == 200 and "Type words to search" in page.text
