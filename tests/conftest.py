@@ -26,11 +26,21 @@ def shared_path(relative: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory of exported models for the session: the ONNX export runs once."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models_dir: Path) -> Settings:
+    """A fresh data directory. Imports do not embed here (embedding tests ask for it)."""
     for name in ("LITFEED_DATABASE_URL", "LITFEED_CONFIG", "LITFEED_PAGE_SIZE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LITFEED_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LITFEED_MODELS_DIR", str(models_dir))
+    monkeypatch.setenv("LITFEED_EMBED_ON_IMPORT", "false")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return load_settings()
 
 
@@ -41,11 +51,11 @@ def hub(settings: Settings) -> Iterator[Hub]:
 
 
 @pytest.fixture(scope="session")
-def seeded_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A data directory with the example corpus imported once for the whole session; tests
-    that use it must not write to it."""
+def seeded_settings(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Settings:
+    """A data directory with the example corpus imported (and embedded) once for the whole
+    session; tests that use it must not write to it."""
     data_dir = tmp_path_factory.mktemp("seeded") / "data"
-    settings = Settings(data_dir=data_dir)
+    settings = Settings(data_dir=data_dir, models_dir=models_dir, embed_on_import=True)
     with Hub(settings) as hub:
         hub.load_examples()
     return settings

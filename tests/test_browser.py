@@ -30,7 +30,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(seeded_settings: Settings) -> Iterator[str]:
     port = _free_port()
-    environment = {**os.environ, "LITFEED_DATA_DIR": str(seeded_settings.data_dir)}
+    environment = {
+        **os.environ,
+        "LITFEED_DATA_DIR": str(seeded_settings.data_dir),
+        "LITFEED_MODELS_DIR": str(seeded_settings.resolved_models_dir),
+    }
     environment.pop("LITFEED_DATABASE_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "litfeed", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -73,8 +77,11 @@ def test_search_then_open_a_paper(server: str, tmp_path: Path) -> None:
         assert page.locator("article.paper-card").count() == 25
         page.get_by_label("Search papers").fill("mutual information")
         page.get_by_label("Search papers").press("Enter")
-        page.wait_for_url("**/search?q=mutual+information")
+        page.wait_for_url("**/search?*q=mutual+information*")
         assert page.locator("mark").count() > 10
+        assert (
+            "matched by words and meaning" in page.locator("article.paper-card").first.inner_text()
+        )
         page.get_by_role("link", name="MINE: Mutual Information Neural Estimation").click()
         page.wait_for_url("**/papers/t-*")
         assert page.locator("h1").inner_text() == "MINE: Mutual Information Neural Estimation"

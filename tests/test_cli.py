@@ -102,12 +102,16 @@ def test_stats_counts_distinct_papers(data_dir: Path) -> None:
     assert "papers: 471" in out
 
 
-def test_index_rebuild(data_dir: Path) -> None:
-    _run("load-examples")
+def test_index_embeds_what_is_new_and_rebuilds(data_dir: Path) -> None:
+    _run("load-examples")  # imports do not embed in these tests: indexing does
     code, out, _ = _run("index")
-    assert (code, out.strip()) == (0, "indexed 0 papers")
+    assert (code, out.strip()) == (0, "keyword index: 0 papers, vector index: 471 papers")
+    code, out, _ = _run("index")
+    assert out.strip() == "keyword index: 0 papers, vector index: 0 papers"
     code, out, _ = _run("index", "--rebuild")
-    assert (code, out.strip()) == (0, "indexed 471 papers (rebuilt)")
+    assert out.strip() == "keyword index: 471 papers, vector index: 471 papers (rebuilt)"
+    code, out, _ = _run("index", "--no-embed")
+    assert out.strip() == "keyword index: 0 papers"
 
 
 def test_load_examples_if_empty_only_once(data_dir: Path) -> None:

@@ -38,7 +38,7 @@ def test_import_then_read_back(tmp_path_factory: object, papers: list[dict[str, 
     lines = [json.dumps({"id": f"2501.{n:05d}", **paper}) for n, paper in enumerate(papers)]
     path = directory / "papers.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with Hub(Settings(data_dir=directory / "data")) as hub:
+    with Hub(Settings(data_dir=directory / "data", embed_on_import=False)) as hub:
         (outcome,) = hub.import_paths([path])
         assert outcome.report is not None and outcome.report.new == len(papers)
         for number, paper in enumerate(papers):

@@ -15,7 +15,9 @@ from litfeed.search import Filters, KeywordIndex, QueryError
 
 
 def _titles(hub: Hub, query: str, limit: int = 10, **filters: object) -> list[str]:
-    results = hub.search(query, limit=limit, filters=Filters(**filters))  # type: ignore[arg-type]
+    """Keyword search: these tests are about BM25 and the keyword index."""
+    filters_ = Filters(**filters)  # type: ignore[arg-type]
+    results = hub.search(query, mode="keyword", limit=limit, filters=filters_)
     return [hit.paper.title for hit in results.hits]
 
 
@@ -39,7 +41,7 @@ def test_real_queries_find_the_paper_on_the_first_page(
 
 
 def test_snippets_mark_the_matched_words(seeded_hub: Hub) -> None:
-    results = seeded_hub.search("mutual information", limit=3)
+    results = seeded_hub.search("mutual information", mode="keyword", limit=3)
     for hit in results.hits:
         matched = {part.text.lower() for part in hit.title + hit.snippet if part.match}
         assert matched and matched <= {"mutual", "information"}
@@ -51,19 +53,20 @@ def test_stemming_matches_other_forms(seeded_hub: Hub) -> None:
 
 
 def test_phrase_query_needs_the_words_together(seeded_hub: Hub) -> None:
-    loose = seeded_hub.search("information mutual", limit=1).total
-    phrase = seeded_hub.search('"information mutual"', limit=1).total
+    loose = seeded_hub.search("information mutual", mode="keyword", limit=1).total
+    phrase = seeded_hub.search('"information mutual"', mode="keyword", limit=1).total
     assert phrase < loose
 
 
 def test_title_words_weigh_more_than_abstract_words(seeded_hub: Hub) -> None:
-    hits = seeded_hub.search("grokking", limit=3).hits
+    hits = seeded_hub.search("grokking", mode="keyword", limit=3).hits
     assert all("grokking" in hit.paper.title.lower() for hit in hits[:2])
 
 
 @pytest.mark.parametrize("query", ["!!!", "$\\alpha$", ":", "((", "title:", '"', "-", "a AND"])
 def test_odd_queries_do_not_fail(seeded_hub: Hub, query: str) -> None:
-    seeded_hub.search(query)
+    for mode in ("keyword", "semantic", "hybrid"):
+        seeded_hub.search(query, mode=mode)
 
 
 @pytest.mark.parametrize("query", ["", "   ", "x" * 1001])
@@ -125,7 +128,7 @@ def test_rebuild_recreates_the_index_from_the_database(hub: Hub) -> None:
     for path in hub.keyword_index.directory.iterdir():
         if path.is_file() and path.suffix != ".json":
             path.unlink()
-    assert hub.update_index(rebuild=True) == 2
+    assert hub.update_index(rebuild=True, embed=False) == {"keyword": 2}
     assert sorted(_titles(hub, "zebrafish")) == ["Zebrafish diving", "Zebrafish swimming"]
 
 
@@ -138,13 +141,20 @@ def test_an_index_from_another_database_is_rebuilt(hub: Hub, tmp_path: Path) -> 
     assert KeywordIndex(hub.keyword_index.directory).catch_up(hub.store) == 1
 
 
-def test_examples_import_and_search_on_each_database(database_url: str, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
+def test_examples_import_and_search_on_each_database(
+    database_url: str, tmp_path: Path, models_dir: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        models_dir=models_dir,
+        embed_on_import=False,
+    )
     with Hub(settings) as hub:
         outcomes = hub.load_examples()
         assert sum(o.report.new for o in outcomes if o.report) == 471
         assert sum(o.report.unchanged for o in outcomes if o.report) == 73
         assert hub.stats()["papers"] == 471
-        titles = [hit.paper.title for hit in hub.search("mutual information").hits]
+        titles = _titles(hub, "mutual information")
         assert "MINE: Mutual Information Neural Estimation" in titles
         assert hub.load_examples(only_if_empty=False)[0].report.new == 0  # type: ignore[union-attr]

@@ -21,6 +21,7 @@ from litfeed.hub import Hub, ImportOutcome
 from litfeed.ingest import FORMATS
 from litfeed.models import Paper, Progress
 from litfeed.search import Filters, SearchResults, TextPart
+from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 
 app = typer.Typer(
     help="litfeed: a self-hosted research-paper discovery hub.",
@@ -74,12 +75,16 @@ def import_command(
         ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar per file.")] = True,
+    embed: Annotated[
+        bool | None,
+        typer.Option(help="Embed the new papers now (default: $LITFEED_EMBED_ON_IMPORT)."),
+    ] = None,
 ) -> None:
     """Import papers from files: format detected, duplicates merged, re-imports change nothing.
 
     Exit status 1 when a file could not be imported at all; rejected records are listed."""
     with _hub() as hub, _progress_bars(progress) as progress_for:
-        outcomes = hub.import_paths(paths, format_name, progress_for)
+        outcomes = hub.import_paths(paths, format_name, progress_for, embed=embed)
     _print_import(outcomes)
     if any(outcome.error for outcome in outcomes):
         raise typer.Exit(1)
@@ -92,8 +97,8 @@ def load_examples_command(
     ] = False,
 ) -> None:
     """Import the bundled example corpus (five saved Hugging Face Papers pages)."""
-    with _hub() as hub:
-        outcomes = hub.load_examples(only_if_empty=if_empty)
+    with _hub() as hub, _progress_bars(True) as progress_for:
+        outcomes = hub.load_examples(only_if_empty=if_empty, progress_for=progress_for)
     if not outcomes:
         typer.echo("the database already has papers; examples not loaded")
         return
@@ -114,16 +119,20 @@ def search(
     category: Annotated[
         str | None, typer.Option(help="Only this arXiv category, e.g. cs.LG.")
     ] = None,
+    mode: Annotated[
+        str, typer.Option(help="hybrid (words and meaning), keyword or semantic.")
+    ] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search papers by words (BM25 over title, abstract and authors)."""
+    """Search papers by words (BM25 over title, abstract and authors), by meaning (sentence
+    embeddings), or both fused (the default)."""
     filters = Filters(
         category=category,
         since=since.date() if since else None,
         until=until.date() if until else None,
     )
     with _hub() as hub:
-        results = hub.search(query, limit=limit, offset=offset, filters=filters)
+        results = hub.search(query, mode=mode, limit=limit, offset=offset, filters=filters)
     if as_json:
         typer.echo(results.model_dump_json(indent=2))
     else:
@@ -145,6 +154,23 @@ def show(
 
 
 @app.command()
+def similar(
+    paper_id: Annotated[str, typer.Argument(help="litfeed id, arXiv id or DOI.")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many papers.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Papers nearest in meaning to one paper, each with a one-line reason."""
+    with _hub() as hub:
+        found = hub.similar(paper_id, limit)
+    if as_json:
+        typer.echo(json.dumps([item.model_dump(mode="json") for item in found], indent=2))
+        return
+    for number, item in enumerate(found, start=1):
+        typer.echo(f"{number}. {item.paper.title}  [{item.paper.id}]")
+        typer.echo(f"   {item.similarity:.2f} · {item.reason}")
+
+
+@app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Counts of papers: in all, by source, by category, by month."""
     with _hub() as hub:
@@ -162,16 +188,57 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         typer.echo(f"  {name:<24} {count:>8}")
     index = numbers["keyword_index"]
     typer.echo(f"keyword index: {index['documents']} documents, at change {index['change']}")
+    vectors = numbers["vector_index"]
+    typer.echo(
+        f"vector index: {vectors['papers']} papers, at change {vectors['change']}"
+        f" ({vectors['model'] or 'no model yet'})"
+    )
 
 
 @app.command()
 def index(
-    rebuild: Annotated[bool, typer.Option(help="Recreate the index from the database.")] = False,
+    rebuild: Annotated[bool, typer.Option(help="Recreate the indexes from the database.")] = False,
+    embed: Annotated[bool, typer.Option(help="Also embed papers for search by meaning.")] = True,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """Bring the search index up to date with the database (or rebuild it)."""
+    """Bring the search indexes up to date with the database: index new and changed papers by
+    their words and embed them for search by meaning. Safe to kill; the next run resumes."""
+    with _hub() as hub, _progress_bars(progress) as progress_for:
+        counts = hub.update_index(rebuild=rebuild, embed=embed, progress_for=progress_for)
+    done = ", ".join(f"{name} index: {count} papers" for name, count in counts.items())
+    typer.echo(done + (" (rebuilt)" if rebuild else ""))
+
+
+eval_app = typer.Typer(
+    help="Measure ranking quality on relevance benchmarks.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("reviewer-expertise")
+def eval_reviewer_expertise(
+    path: Annotated[Path, typer.Argument(help="reviewer-expertise.jsonl (Stelmakh et al.)")],
+    method: Annotated[
+        list[str] | None, typer.Option(help=f"Only this method: {', '.join(METHODS)}.")
+    ] = None,
+    researchers: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N researchers.")
+    ] = None,
+) -> None:
+    """Rank each researcher's rated papers against each of their profiles; print the weighted
+    Kendall-tau loss (lower is better) per method, averaged over the profile draws, and last
+    `loss <value>` for the default method."""
+    methods = method or list(METHODS)
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        _fail(f"unknown method {unknown[0]!r} (known: {', '.join(METHODS)})", code=2)
     with _hub() as hub:
-        count = hub.update_index(rebuild=rebuild)
-    typer.echo(f"indexed {count} papers" + (" (rebuilt)" if rebuild else ""))
+        losses = hub.evaluate_reviewer_expertise(path, methods, researchers)
+    for name, loss in losses.items():
+        marker = "  (default)" if name == DEFAULT_METHOD else ""
+        typer.echo(f"{name:<14} {loss:.4f}{marker}")
+    shown = DEFAULT_METHOD if DEFAULT_METHOD in losses else methods[0]
+    typer.echo(f"loss {losses[shown]:.4f}")
 
 
 @app.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +46,26 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `litfeed serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `litfeed serve` listens on.")
     page_size: int = Field(default=25, ge=1, le=200, description="Papers per page in lists.")
+    embedding_model: str = Field(
+        default="sentence-transformers/all-MiniLM-L6-v2",
+        description="sentence-transformers model name or local path used to embed papers.",
+    )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        default="onnx", description="onnx (exported once, then ONNX Runtime) or torch."
+    )
+    embedding_precision: Literal["int8", "fp32"] = Field(
+        default="int8", description="int8 (per-channel quantised) or fp32; onnx only."
+    )
+    embedding_max_tokens: int = Field(
+        default=256, ge=16, le=8192, description="Tokens of title and abstract embedded."
+    )
+    models_dir: Path | None = Field(
+        default=None,
+        description="Where exported and quantised models are kept; empty: DATA_DIR/models.",
+    )
+    embed_on_import: bool = Field(
+        default=True, description="Embed new papers right after an import (else: litfeed index)."
+    )
 
     @field_validator("data_dir")
     @classmethod
@@ -73,6 +93,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'litfeed.db'}"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def index_dir(self) -> Path:

@@ -3,6 +3,8 @@ call. Each method is the whole of one user action; callers only parse input and 
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -10,12 +12,21 @@ from pathlib import Path
 from typing import Any
 
 from litfeed.config import Settings
+from litfeed.errors import LitfeedError
 from litfeed.ingest import ImportFormatError, expand_paths, import_file
 from litfeed.models import ImportReport, Paper, Progress
-from litfeed.search import Filters, KeywordIndex, SearchResults, search_papers
+from litfeed.search import Filters, KeywordIndex, Searcher, SearchResults
+from litfeed.search.embeddings import Embedder, EmbeddingConfig, load_embedder
+from litfeed.search.reviewer_eval import evaluate, load_researchers
+from litfeed.search.similar import SimilarPaper, find_similar
+from litfeed.search.vectors import META_FILE, VectorIndex
 from litfeed.store import Store
 
 EXAMPLES_PACKAGE_DIR = "examples/hf-papers-pages"
+
+
+class PaperNotFound(LitfeedError, LookupError):
+    """No paper has the id asked for."""
 
 
 @dataclass
@@ -27,11 +38,21 @@ class ImportOutcome:
     error: str | None = None
 
 
+ProgressFor = Callable[[str], Progress | None]
+
+
 class Hub:
+    """The embedding model is loaded on first use (it takes seconds), so commands that only
+    read or search by words never wait for it."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store.open(settings.resolved_database_url)
         self.keyword_index = KeywordIndex(settings.index_dir / "keyword")
+        self.searcher = Searcher(self.store, self.keyword_index, lambda: self.vector_index)
+        self._loading = threading.Lock()
+        self._embedder: Embedder | None = None
+        self._vector_index: VectorIndex | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -42,15 +63,52 @@ class Hub:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    @property
+    def embedding_config(self) -> EmbeddingConfig:
+        return EmbeddingConfig(
+            model=self.settings.embedding_model,
+            backend=self.settings.embedding_backend,
+            precision=self.settings.embedding_precision,
+            max_tokens=self.settings.embedding_max_tokens,
+        )
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._loading:
+            if self._embedder is None:
+                models = self.settings.resolved_models_dir
+                self._embedder = load_embedder(self.embedding_config, models)
+            return self._embedder
+
+    @property
+    def vector_index(self) -> VectorIndex:
+        embedder = self.embedder
+        with self._loading:
+            if self._vector_index is None:
+                directory = self.settings.index_dir / "vectors"
+                self._vector_index = VectorIndex(directory, embedder)
+            return self._vector_index
+
+    def evaluate_reviewer_expertise(
+        self, path: Path, methods: Sequence[str], researchers: int | None = None
+    ) -> dict[str, float]:
+        """Loss per method on a reviewer-expertise file (vectors cached in the store)."""
+        loaded = load_researchers(path)[:researchers]
+        return evaluate(loaded, self.embedder, self.store, methods)
+
+    # -- actions -------------------------------------------------------------------------------
+
     def import_paths(
         self,
         paths: Sequence[Path],
         format_name: str | None = None,
-        progress_for: Callable[[str], Progress | None] | None = None,
+        progress_for: ProgressFor | None = None,
+        embed: bool | None = None,
     ) -> list[ImportOutcome]:
         """Import files and directories; a file that cannot be imported does not stop the rest.
-        The keyword index catches up afterwards, so imported papers are searchable at once.
-        ``progress_for(name)`` may return a callback for each file and for "search index"."""
+        The indexes catch up afterwards, so imported papers are searchable at once (by meaning
+        too, unless ``embed`` or the setting embed_on_import says not to embed now).
+        ``progress_for(name)`` may return a callback for each file and for each index."""
         outcomes = []
         for path in expand_paths(paths):
             progress = progress_for(path.name) if progress_for else None
@@ -59,23 +117,37 @@ class Hub:
                 outcomes.append(ImportOutcome(path, report=report))
             except ImportFormatError as error:
                 outcomes.append(ImportOutcome(path, error=str(error)))
-        self.update_index(progress=progress_for("search index") if progress_for else None)
+        embed = self.settings.embed_on_import if embed is None else embed
+        self.update_index(embed=embed, progress_for=progress_for)
         return outcomes
 
-    def load_examples(self, only_if_empty: bool = True) -> list[ImportOutcome]:
+    def load_examples(
+        self, only_if_empty: bool = True, progress_for: ProgressFor | None = None
+    ) -> list[ImportOutcome]:
         """Import the bundled example corpus (five saved Hugging Face Papers pages)."""
         if only_if_empty and self.store.count_papers() > 0:
             return []
         with resources.as_file(resources.files("litfeed") / EXAMPLES_PACKAGE_DIR) as directory:
-            return self.import_paths([directory])
+            return self.import_paths([directory], progress_for=progress_for)
 
     def search(
-        self, query: str, limit: int = 10, offset: int = 0, filters: Filters | None = None
+        self,
+        query: str,
+        mode: str = "hybrid",
+        limit: int = 10,
+        offset: int = 0,
+        filters: Filters | None = None,
     ) -> SearchResults:
-        return search_papers(self.store, self.keyword_index, query, limit, offset, filters)
+        return self.searcher.search(query, mode, limit, offset, filters)
 
     def get_paper(self, key: str) -> Paper | None:
         return self.store.get_paper(key)
+
+    def similar(self, key: str, limit: int = 10) -> list[SimilarPaper]:
+        paper = self.store.get_paper(key)
+        if paper is None:
+            raise PaperNotFound(f"no paper with id {key!r}")
+        return find_similar(self.store, self.keyword_index, self.vector_index, paper, limit)
 
     def list_papers(self, offset: int, limit: int) -> tuple[list[Paper], int]:
         return self.store.list_papers(offset, limit)
@@ -87,10 +159,38 @@ class Hub:
             "change": self.keyword_index.cursor,
             "store_change": self.store.latest_change(),
         }
+        stats["vector_index"] = self._vector_index_state()
         return stats
 
-    def update_index(self, rebuild: bool = False, progress: Progress | None = None) -> int:
-        """Bring the keyword index up to date (or recreate it); return papers indexed."""
-        if rebuild:
-            return self.keyword_index.rebuild(self.store, progress)
-        return self.keyword_index.catch_up(self.store, progress)
+    def _vector_index_state(self) -> dict[str, Any]:
+        """Read from the index's files, so that stats never loads the model."""
+        try:
+            meta = json.loads((self.settings.index_dir / "vectors" / META_FILE).read_text())
+        except (FileNotFoundError, ValueError):
+            return {"papers": 0, "change": 0, "model": None}
+        return {
+            "papers": meta.get("count", 0),
+            "change": meta.get("change", 0),
+            "model": meta.get("model"),
+        }
+
+    def update_index(
+        self, rebuild: bool = False, embed: bool = True, progress_for: ProgressFor | None = None
+    ) -> dict[str, int]:
+        """Bring the keyword index (and, with ``embed``, the vector index: embedding what is
+        new) up to date, or recreate them; return papers indexed per index."""
+        keyword_progress = progress_for("search index") if progress_for else None
+        counts = {
+            "keyword": self.keyword_index.rebuild(self.store, keyword_progress)
+            if rebuild
+            else self.keyword_index.catch_up(self.store, keyword_progress)
+        }
+        if embed:
+            vector_progress = progress_for("embeddings") if progress_for else None
+            vectors = self.vector_index
+            counts["vector"] = (
+                vectors.rebuild(self.store, vector_progress)
+                if rebuild
+                else vectors.catch_up(self.store, vector_progress)
+            )
+        return counts

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 # A progress callback: (units done, units in all), e.g. bytes of a file or papers to index.
 Progress = Callable[[int, int], None]
@@ -101,6 +101,8 @@ class Paper(BaseModel):
     submitted_by: str | None = None
     submitted_at: datetime | None = None
     sources: list[Provenance] = []
+    # The database's row number: the vector index's label. Not part of the API.
+    pk: int = Field(default=0, exclude=True)
 
 
 @dataclass

@@ -1,27 +1,41 @@
-"""Finding papers. Keyword search (BM25, `keyword.py`) today; a dense retriever joins it here
-as another source of ranked ids, fused before papers are loaded from the store."""
+"""Finding papers: by words (BM25, `keyword.py`), by meaning (sentence embeddings in an HNSW
+index, `vectors.py`), or both fused by reciprocal rank (`fusion.py`); and similar papers."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel
 
 from litfeed.errors import LitfeedError
 from litfeed.models import Paper
-from litfeed.search.keyword import Filters, KeywordHit, KeywordIndex, TextPart
+from litfeed.search.fusion import ranked, reciprocal_rank_fusion
+from litfeed.search.keyword import Filters, KeywordIndex, TextPart
+from litfeed.search.vectors import VectorIndex
 from litfeed.store import Store
 
 __all__ = [
     "MAX_QUERY_LENGTH",
+    "MODES",
     "Filters",
     "KeywordIndex",
+    "Mode",
     "QueryError",
     "SearchHit",
     "SearchResults",
+    "Searcher",
     "TextPart",
-    "search_papers",
 ]
 
 MAX_QUERY_LENGTH = 1000
+Mode = Literal["hybrid", "keyword", "semantic"]
+MODES: tuple[Mode, ...] = ("hybrid", "keyword", "semantic")
+# Semantic and hybrid search rank this many candidates from each retriever (more when filters
+# discard some); pages go as deep as that.
+CANDIDATES = 100
+FILTERED_CANDIDATES = 1000
 
 
 class QueryError(LitfeedError, ValueError):
@@ -31,20 +45,21 @@ class QueryError(LitfeedError, ValueError):
 class SearchHit(BaseModel):
     paper: Paper
     score: float
+    matched_by: list[str]
     title: list[TextPart]
     snippet: list[TextPart]
 
 
 class SearchResults(BaseModel):
     query: str
-    mode: str
+    mode: Mode
     total: int
     offset: int
     limit: int
     hits: list[SearchHit]
 
 
-def check_query(query: str) -> str:
+def check_query(query: str, mode: str = "keyword") -> tuple[str, Mode]:
     text = " ".join(query.split())
     if not text:
         raise QueryError("the query is empty: type some words to search for")
@@ -52,32 +67,96 @@ def check_query(query: str) -> str:
         raise QueryError(
             f"the query is {len(text)} characters long; the limit is {MAX_QUERY_LENGTH}"
         )
-    return text
+    for known in MODES:
+        if mode == known:
+            return text, known
+    raise QueryError(f"unknown search mode {mode!r} (known: {', '.join(MODES)})")
 
 
-def search_papers(
-    store: Store,
-    index: KeywordIndex,
-    query: str,
-    limit: int = 10,
-    offset: int = 0,
-    filters: Filters | None = None,
-) -> SearchResults:
-    """Rank papers for ``query``: first catch the index up with the store, so a paper stored a
-    moment ago is found, then load the ranked papers from the store (the source of truth)."""
-    text = check_query(query)
-    index.catch_up(store)
-    hits, total = index.search(text, limit=limit, offset=offset, filters=filters)
-    papers = {paper.id: paper for paper in store.get_papers([hit.paper_id for hit in hits])}
-    return SearchResults(
-        query=text,
-        mode="keyword",
-        total=total,
-        offset=offset,
-        limit=limit,
-        hits=[_hit(hit, papers[hit.paper_id]) for hit in hits if hit.paper_id in papers],
+def matches_filters(paper: Paper, filters: Filters) -> bool:
+    day: date = paper.published or paper.first_seen.date()
+    return (
+        (not filters.category or filters.category in paper.categories)
+        and (not filters.since or day >= filters.since)
+        and (not filters.until or day <= filters.until)
     )
 
 
-def _hit(hit: KeywordHit, paper: Paper) -> SearchHit:
-    return SearchHit(paper=paper, score=hit.score, title=hit.title, snippet=hit.snippet)
+class Searcher:
+    """Search over one store. The vector index is given as a function because loading the
+    embedding model takes seconds: keyword-only work never pays for it."""
+
+    def __init__(
+        self, store: Store, keyword_index: KeywordIndex, vectors: Callable[[], VectorIndex]
+    ) -> None:
+        self.store = store
+        self.keyword_index = keyword_index
+        self._vectors = vectors
+
+    def search(
+        self,
+        query: str,
+        mode: str = "hybrid",
+        limit: int = 10,
+        offset: int = 0,
+        filters: Filters | None = None,
+    ) -> SearchResults:
+        """Rank papers for ``query``. The keyword index first catches up with the store, so a
+        paper stored a moment ago is found by its words; papers are loaded from the store."""
+        text, mode = check_query(query, mode)
+        filters = filters or Filters()
+        self.keyword_index.catch_up(self.store)
+        if mode == "keyword":
+            ranking, total = self.keyword_index.rank(text, limit, offset, filters)
+            papers = self.store.get_papers([paper_id for paper_id, _ in ranking])
+            scores = dict(ranking)
+            found_by = {paper.id: ["words"] for paper in papers}
+        else:
+            scores, found_by, known = self._fused(text, mode, filters)
+            order = ranked(scores)
+            total = len(order)
+            page = order[offset : offset + limit]
+            unknown = [paper_id for paper_id in page if paper_id not in known]
+            known.update({paper.id: paper for paper in self.store.get_papers(unknown)})
+            papers = [known[paper_id] for paper_id in page if paper_id in known]
+        highlights = self.keyword_index.highlight(text, papers)
+        hits = [
+            SearchHit(
+                paper=paper,
+                score=scores[paper.id],
+                matched_by=found_by[paper.id],
+                title=title,
+                snippet=snippet,
+            )
+            for paper, (title, snippet) in zip(papers, highlights, strict=True)
+        ]
+        return SearchResults(
+            query=text, mode=mode, total=total, offset=offset, limit=limit, hits=hits
+        )
+
+    def _fused(
+        self, text: str, mode: str, filters: Filters
+    ) -> tuple[dict[str, float], dict[str, list[str]], dict[str, Paper]]:
+        semantic = self._semantic(text, filters)
+        found_by = {paper.id: ["meaning"] for paper, _ in semantic}
+        papers = {paper.id: paper for paper, _ in semantic}
+        if mode == "semantic":
+            return {paper.id: score for paper, score in semantic}, found_by, papers
+        keyword, _total = self.keyword_index.rank(text, CANDIDATES, 0, filters)
+        for paper_id, _score in keyword:
+            found_by.setdefault(paper_id, []).insert(0, "words")
+        fused = reciprocal_rank_fusion(
+            [[paper_id for paper_id, _ in keyword], [paper.id for paper, _ in semantic]]
+        )
+        return fused, found_by, papers
+
+    def _semantic(self, text: str, filters: Filters) -> list[tuple[Paper, float]]:
+        vectors = self._vectors()
+        filtered = filters != Filters()
+        candidates = vectors.search(
+            vectors.embedder.embed_query(text), FILTERED_CANDIDATES if filtered else CANDIDATES
+        )
+        similarity = dict(candidates)
+        papers = self.store.get_papers_by_pk([pk for pk, _ in candidates])
+        kept = [paper for paper in papers if matches_filters(paper, filters)]
+        return [(paper, similarity[paper.pk]) for paper in kept[:CANDIDATES]]

@@ -45,14 +45,6 @@ class TextPart(BaseModel):
 
 
 @dataclass(frozen=True)
-class KeywordHit:
-    paper_id: str
-    score: float
-    title: list[TextPart]
-    snippet: list[TextPart]
-
-
-@dataclass(frozen=True)
 class Filters:
     """Restrictions every search mode shares."""
 
@@ -61,7 +53,7 @@ class Filters:
     until: date | None = None
 
 
-def _build_schema() -> Any:
+def build_schema() -> Any:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     builder.add_text_field("title", stored=True, tokenizer_name=ANALYZER)
@@ -72,7 +64,7 @@ def _build_schema() -> Any:
     return builder.build()
 
 
-def _analyzer() -> Any:
+def english_analyzer() -> Any:
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))
@@ -84,7 +76,7 @@ def _analyzer() -> Any:
     )
 
 
-_ANALYZER = _analyzer()
+_ANALYZER = english_analyzer()
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -93,7 +85,7 @@ class KeywordIndex:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.schema = _build_schema()
+        self.schema = build_schema()
         self._lock = threading.Lock()
         self._meta: dict[str, Any] = {}
         self._meta_stamp: tuple[int, int] | None = None
@@ -104,7 +96,7 @@ class KeywordIndex:
         if self._read_meta().get("schema") != SCHEMA_VERSION:
             self._clear_directory()
         index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
-        index.register_tokenizer(ANALYZER, _analyzer())
+        index.register_tokenizer(ANALYZER, english_analyzer())
         return index
 
     # -- following the store -------------------------------------------------------------------
@@ -171,38 +163,57 @@ class KeywordIndex:
 
     # -- searching -----------------------------------------------------------------------------
 
-    def search(
+    def rank(
         self, query_text: str, limit: int = 10, offset: int = 0, filters: Filters | None = None
-    ) -> tuple[list[KeywordHit], int]:
-        """BM25 over title (boosted), abstract and authors; tantivy's query language: "a phrase",
-        field:term, +required, -excluded. Unparseable parts match nothing instead of failing."""
+    ) -> tuple[list[tuple[str, float]], int]:
+        """(paper id, BM25 score) best first, and how many papers match in all. BM25 over title
+        (boosted), abstract and authors; tantivy's query language: "a phrase", field:term,
+        +required, -excluded. Unparseable parts match nothing instead of failing."""
         self._refresh()
+        query = self._filtered(self._parse(query_text), filters or Filters())
+        searcher = self.index.searcher()
+        result = searcher.search(query, limit=limit, offset=offset, count=True)
+        ranking = [
+            (searcher.doc(address).to_dict()["id"][0], float(score))
+            for score, address in result.hits
+        ]
+        return ranking, int(result.count)
+
+    def highlight(
+        self, query_text: str, papers: list[Paper]
+    ) -> list[tuple[list[TextPart], list[TextPart]]]:
+        """For each paper, its title with the query's words marked and the abstract's best
+        fragment (or its opening) likewise."""
+        searcher = self.index.searcher()
+        generator = tantivy.SnippetGenerator.create(
+            searcher, self._parse(query_text), self.schema, "abstract"
+        )
+        generator.set_max_num_chars(SNIPPET_CHARACTERS)
+        terms = set(_ANALYZER.analyze(query_text))
+        return [
+            (
+                _mark_words(paper.title, terms),
+                _parts(
+                    generator.snippet_from_doc(tantivy.Document(abstract=paper.abstract)),
+                    paper.abstract,
+                ),
+            )
+            for paper in papers
+        ]
+
+    def document_frequencies(self, terms: set[str]) -> dict[str, int]:
+        """In how many papers each analysed term occurs (title or abstract, whichever more)."""
+        searcher = self.index.searcher()
+        return {
+            term: max(int(searcher.doc_freq(field, term)) for field in ("title", "abstract"))
+            for term in terms
+        }
+
+    def _parse(self, query_text: str) -> Any:
         query, _errors = self.index.parse_query_lenient(
             query_text, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS
         )
-        query = self._filtered(query, filters or Filters())
-        searcher = self.index.searcher()
-        result = searcher.search(query, limit=limit, offset=offset, count=True)
-        query_terms = set(_ANALYZER.analyze(query_text))
-        abstract_snippets = tantivy.SnippetGenerator.create(
-            searcher, query, self.schema, "abstract"
-        )
-        abstract_snippets.set_max_num_chars(SNIPPET_CHARACTERS)
-        hits = []
-        for score, address in result.hits:
-            document = searcher.doc(address)
-            stored = document.to_dict()
-            hits.append(
-                KeywordHit(
-                    paper_id=stored["id"][0],
-                    score=float(score),
-                    title=_mark_words(stored["title"][0], query_terms),
-                    snippet=_parts(
-                        abstract_snippets.snippet_from_doc(document), stored["abstract"][0]
-                    ),
-                )
-            )
-        return hits, int(result.count)
+        return query
 
     def _filtered(self, query: Any, filters: Filters) -> Any:
         clauses = [(tantivy.Occur.Must, query)]
@@ -270,7 +281,7 @@ def _mark_words(text: str, terms: set[str]) -> list[TextPart]:
     parts: list[TextPart] = []
     position = 0
     for word in _WORD.finditer(text):
-        if _analysed(word.group()) & terms:
+        if analysed_word(word.group()) & terms:
             parts.append(TextPart(text=text[position : word.start()], match=False))
             parts.append(TextPart(text=word.group(), match=True))
             position = word.end()
@@ -279,7 +290,7 @@ def _mark_words(text: str, terms: set[str]) -> list[TextPart]:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _analysed(word: str) -> frozenset[str]:
+def analysed_word(word: str) -> frozenset[str]:
     return frozenset(_ANALYZER.analyze(word))
 
 

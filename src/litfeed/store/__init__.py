@@ -26,7 +26,14 @@ from litfeed.store.papers import (
     paper_from_row,
     save_records,
 )
-from litfeed.store.schema import CHANGE_COUNTER, counters, imports, paper_sources, papers
+from litfeed.store.schema import (
+    CHANGE_COUNTER,
+    counters,
+    embeddings,
+    imports,
+    paper_sources,
+    papers,
+)
 
 __all__ = ["SaveCounts", "Store", "StoreError"]
 
@@ -114,6 +121,15 @@ class Store:
             by_id = {row["id"]: paper_from_row(row) for row in rows}
         return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
 
+    def get_papers_by_pk(self, pks: Sequence[int]) -> list[Paper]:
+        """Papers by row number (the vector index's labels), in the order given."""
+        if not pks:
+            return []
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(sa.select(papers).where(papers.c.pk.in_(pks))).mappings()
+            by_pk = {row["pk"]: paper_from_row(row) for row in rows}
+        return [by_pk[pk] for pk in pks if pk in by_pk]
+
     def list_papers(self, offset: int = 0, limit: int = 25) -> tuple[list[Paper], int]:
         """Newest first (publication date, else the day litfeed first saw it), and the total."""
         with read_transaction(self.engine) as connection:
@@ -174,6 +190,52 @@ class Store:
             last = (rows[-1]["change_seq"], rows[-1]["pk"])
             condition = sa.tuple_(papers.c.change_seq, papers.c.pk) > sa.tuple_(*last)
             yield [(int(row["change_seq"]), paper_from_row(row)) for row in rows]
+
+    # -- embeddings ----------------------------------------------------------------------------
+
+    def load_embeddings(self, model: str, text_hashes: Sequence[str]) -> dict[str, bytes]:
+        """Stored vectors of ``model`` for these text hashes (those not stored are left out)."""
+        found: dict[str, bytes] = {}
+        with read_transaction(self.engine) as connection:
+            for start in range(0, len(text_hashes), 900):
+                chunk = list(text_hashes[start : start + 900])
+                rows = connection.execute(
+                    sa.select(embeddings.c.text_hash, embeddings.c.vector).where(
+                        embeddings.c.model == model, embeddings.c.text_hash.in_(chunk)
+                    )
+                )
+                found.update({text_hash: bytes(vector) for text_hash, vector in rows})
+        return found
+
+    def save_embeddings(self, model: str, vectors: dict[str, bytes]) -> None:
+        """Keep vectors (text hash -> bytes); ones already stored are left as they are."""
+        if not vectors:
+            return
+        with self.engine.begin() as connection:
+            known = set(
+                connection.execute(
+                    sa.select(embeddings.c.text_hash).where(
+                        embeddings.c.model == model, embeddings.c.text_hash.in_(list(vectors))
+                    )
+                ).scalars()
+            )
+            rows = [
+                {"model": model, "text_hash": text_hash, "vector": vector}
+                for text_hash, vector in vectors.items()
+                if text_hash not in known
+            ]
+            if rows:
+                connection.execute(sa.insert(embeddings), rows)
+
+    def count_embeddings(self, model: str) -> int:
+        with read_transaction(self.engine) as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(embeddings)
+                    .where(embeddings.c.model == model)
+                ).scalar_one()
+            )
 
     def stats(self) -> dict[str, Any]:
         """Counts for `litfeed stats`: papers, by source, by category, by month, imports."""

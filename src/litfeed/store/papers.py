@@ -196,6 +196,7 @@ def paper_from_row(row: Any, sources: list[Provenance] | None = None) -> Paper:
         submitted_by=row["submitted_by"],
         submitted_at=row["submitted_at"],
         sources=sources or [],
+        pk=row["pk"],
     )
 
 

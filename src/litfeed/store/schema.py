@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -97,6 +98,15 @@ paper_sources = Table(
     Column("location", Text, nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),
     UniqueConstraint("paper_pk", "source", "location", name="uq_paper_sources_location"),
+)
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("model", String(255), primary_key=True),
+    Column("text_hash", String(64), primary_key=True),
+    # float32 values, little-endian: derived data kept because it is slow to recompute.
+    Column("vector", LargeBinary, nullable=False),
 )
 
 counters = Table(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -16,16 +18,19 @@ from fastapi.templating import Jinja2Templates
 
 from litfeed import __version__
 from litfeed.config import Settings, load_settings
-from litfeed.hub import Hub
-from litfeed.search import QueryError
+from litfeed.errors import LitfeedError
+from litfeed.hub import Hub, PaperNotFound
+from litfeed.search import Mode, QueryError
+from litfeed.search.embeddings import EmbeddingError
 from litfeed.web.pages import (
     HomePage,
-    PaperNotFound,
     PaperPage,
     SearchPage,
+    SimilarPage,
     home_page,
     paper_page,
     search_page,
+    similar_page,
 )
 
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
@@ -33,16 +38,25 @@ SearchQuery = Annotated[str, Query(max_length=5000, description="Words to search
 Category = Annotated[str | None, Query(max_length=64, description="arXiv category, e.g. cs.LG.")]
 Since = Annotated[date | None, Query(description="Only papers from this date (YYYY-MM-DD).")]
 Until = Annotated[date | None, Query(description="Only papers up to this date (YYYY-MM-DD).")]
+SearchMode = Annotated[
+    Mode, Query(description="hybrid (words and meaning), keyword (words) or semantic (meaning).")
+]
+Limit = Annotated[int, Query(ge=1, le=100, description="How many papers.")]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for ``settings`` (default: from the environment). Opens the database now, so a
-    bad setting or an unreachable database fails before the server starts listening."""
+    bad setting or an unreachable database fails before the server starts listening. The
+    vector index is read as it is: embedding papers is `litfeed index`'s work, not the
+    server's (a request never waits for it)."""
     hub = Hub(settings or load_settings())
-    hub.update_index()
+    hub.update_index(embed=False)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Load the embedding model in the background: the first search by meaning then finds
+        # it ready, and keyword pages are served meanwhile. A failure surfaces at that search.
+        threading.Thread(target=_preload, args=(hub,), daemon=True).start()
         yield
         hub.close()
 
@@ -76,27 +90,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def search_html(
         request: Request,
         q: SearchQuery = "",
+        mode: SearchMode = "hybrid",
         page: PageNumber = 1,
         category: Category = None,
         since: Since = None,
         until: Until = None,
     ) -> Response:
-        return render(request, "search.html", search_page(hub, q, page, category, since, until))
+        data = search_page(hub, q, mode, page, category, since, until)
+        return render(request, "search.html", data)
 
     @app.get("/api/search", response_model=SearchPage, tags=["search"])
     def search_json(
         q: SearchQuery = "",
+        mode: SearchMode = "hybrid",
         page: PageNumber = 1,
         category: Category = None,
         since: Since = None,
         until: Until = None,
     ) -> SearchPage:
-        """Keyword search with highlighted title and abstract snippets."""
-        return search_page(hub, q, page, category, since, until)
+        """Search by words, meaning or both, with highlighted title and abstract snippets."""
+        return search_page(hub, q, mode, page, category, since, until)
 
     @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def paper_html(request: Request, paper_id: str) -> Response:
         return render(request, "paper.html", paper_page(hub, paper_id))
+
+    @app.get("/api/papers/{paper_id:path}/similar", response_model=SimilarPage, tags=["papers"])
+    def similar_json(paper_id: str, limit: Limit = 10) -> SimilarPage:
+        """The papers nearest in meaning to one paper, each with a one-line reason."""
+        return similar_page(hub, paper_id, limit)
 
     @app.get("/api/papers/{paper_id:path}", response_model=PaperPage, tags=["papers"])
     def paper_json(paper_id: str) -> PaperPage:
@@ -104,6 +126,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return paper_page(hub, paper_id)
 
     return app
+
+
+def _preload(hub: Hub) -> None:
+    with contextlib.suppress(LitfeedError):
+        _ = hub.vector_index
 
 
 def _wants_json(request: Request) -> bool:
@@ -120,6 +147,10 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(PaperNotFound)
     async def not_found(request: Request, error: PaperNotFound) -> Response:
         return respond(request, 404, str(error))
+
+    @app.exception_handler(EmbeddingError)
+    async def no_model(request: Request, error: EmbeddingError) -> Response:
+        return respond(request, 503, str(error))
 
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, error: QueryError) -> Response:

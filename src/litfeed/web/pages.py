@@ -8,13 +8,11 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from litfeed.hub import Hub
+from litfeed.errors import LitfeedError
+from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
-from litfeed.search import Filters, SearchResults
-
-
-class PaperNotFound(LookupError):
-    """No paper has the id asked for."""
+from litfeed.search import Filters, Mode, SearchResults
+from litfeed.search.similar import SimilarPaper
 
 
 class Pagination(BaseModel):
@@ -41,6 +39,7 @@ class HomePage(BaseModel):
 
 class SearchPage(BaseModel):
     query: str
+    mode: Mode
     category: str | None
     since: date | None
     until: date | None
@@ -50,6 +49,14 @@ class SearchPage(BaseModel):
 
 class PaperPage(BaseModel):
     paper: Paper
+    similar: list[SimilarPaper]
+    # Why there are no similar papers, when they could not be found (e.g. no embedding model).
+    similar_error: str | None = None
+
+
+class SimilarPage(BaseModel):
+    paper_id: str
+    similar: list[SimilarPaper]
 
 
 def home_page(hub: Hub, page: int = 1) -> HomePage:
@@ -63,6 +70,7 @@ def home_page(hub: Hub, page: int = 1) -> HomePage:
 def search_page(
     hub: Hub,
     query: str,
+    mode: Mode = "hybrid",
     page: int = 1,
     category: str | None = None,
     since: date | None = None,
@@ -72,20 +80,37 @@ def search_page(
     Raises `litfeed.search.QueryError` for a query that cannot run."""
     category = category.strip() if category and category.strip() else None
     blank = SearchPage(
-        query=query, category=category, since=since, until=until, results=None, pagination=None
+        query=query,
+        mode=mode,
+        category=category,
+        since=since,
+        until=until,
+        results=None,
+        pagination=None,
     )
     if not query.strip():
         return blank
     per_page = hub.settings.page_size
     filters = Filters(category=category, since=since, until=until)
-    results = hub.search(query, limit=per_page, offset=(page - 1) * per_page, filters=filters)
+    results = hub.search(
+        query, mode=mode, limit=per_page, offset=(page - 1) * per_page, filters=filters
+    )
     return blank.model_copy(
         update={"results": results, "pagination": Pagination.of(page, per_page, results.total)}
     )
 
 
 def paper_page(hub: Hub, paper_id: str) -> PaperPage:
+    """A paper and the ten papers nearest to it in meaning."""
     paper = hub.get_paper(paper_id)
     if paper is None:
         raise PaperNotFound(f"no paper with id {paper_id!r}")
-    return PaperPage(paper=paper)
+    try:
+        similar = hub.similar(paper.id)
+    except LitfeedError as error:
+        return PaperPage(paper=paper, similar=[], similar_error=str(error))
+    return PaperPage(paper=paper, similar=similar)
+
+
+def similar_page(hub: Hub, paper_id: str, limit: int = 10) -> SimilarPage:
+    return SimilarPage(paper_id=paper_id, similar=hub.similar(paper_id, limit))

@@ -1,0 +1,50 @@
+"""BM25 between texts that are not in the keyword index: a small in-memory tantivy index with
+the keyword index's schema and analysis, so "similar in words" means the same everywhere."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import tantivy
+
+from litfeed.search.keyword import ANALYZER, FIELD_BOOSTS, build_schema, english_analyzer
+
+_WORD = re.compile(r"[^\W_]+")
+MAX_QUERY_WORDS = 400
+
+
+def free_text_query(text: str) -> str:
+    """A text as a plain bag of words: no phrases, fields or operators (lower case, so "AND"
+    is a word), at most `MAX_QUERY_WORDS` of them."""
+    return " ".join(_WORD.findall(text.lower())[:MAX_QUERY_WORDS])
+
+
+class TextIndex:
+    """Documents (id -> (title, abstract)) held in memory, scored against a query text."""
+
+    def __init__(self, documents: Mapping[str, tuple[str, str]]) -> None:
+        self.schema = build_schema()
+        self.index = tantivy.Index(self.schema)
+        self.index.register_tokenizer(ANALYZER, english_analyzer())
+        writer = self.index.writer(heap_size=50_000_000, num_threads=1)
+        for paper_id, (title, abstract) in documents.items():
+            writer.add_document(tantivy.Document(id=paper_id, title=title, abstract=abstract))
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.size = len(documents)
+
+    def scores(self, text: str) -> dict[str, float]:
+        """BM25 of every document that shares a word with ``text``."""
+        words = free_text_query(text)
+        if not words or not self.size:
+            return {}
+        query, _errors = self.index.parse_query_lenient(
+            words, ["title", "abstract"], field_boosts=FIELD_BOOSTS
+        )
+        searcher = self.index.searcher()
+        result = searcher.search(query, limit=self.size, count=False)
+        return {
+            searcher.doc(address).to_dict()["id"][0]: float(score) for score, address in result.hits
+        }

@@ -1,0 +1,172 @@
+"""Search by meaning on the example corpus: embeddings, the vector index, hybrid ranking and
+similar papers, with the bundled all-MiniLM-L6-v2 model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from litfeed.config import Settings
+from litfeed.hub import Hub, PaperNotFound
+from litfeed.models import PaperRecord, SourceRef
+from litfeed.search import QueryError
+from litfeed.search.embeddings import (
+    EmbeddingConfig,
+    EmbeddingError,
+    load_embedder,
+    paper_text,
+)
+from litfeed.search.vectors import VectorIndex
+
+MINE = "MINE: Mutual Information Neural Estimation"
+
+
+def _titles(hub: Hub, query: str, mode: str, limit: int = 10) -> list[str]:
+    return [hit.paper.title for hit in hub.search(query, mode=mode, limit=limit).hits]
+
+
+def test_embeddings_are_unit_vectors_and_repeatable(seeded_hub: Hub) -> None:
+    embedder = seeded_hub.embedder
+    assert embedder.key == "sentence-transformers/all-MiniLM-L6-v2|onnx-int8|256"
+    vectors = embedder.embed(["mutual information", "a different text", "mutual information"])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(vectors[0], vectors[2])
+    assert float(vectors[0] @ vectors[1]) < 0.9
+
+
+def test_the_torch_backend_loads_by_local_path_and_agrees(models_dir: Path) -> None:
+    int8 = load_embedder(EmbeddingConfig(), models_dir)
+    torch = load_embedder(EmbeddingConfig(backend="torch"), models_dir)
+    assert torch.key == "sentence-transformers/all-MiniLM-L6-v2|torch-fp32|256"
+    texts = ["Mutual information neural estimation", "Federated learning with stragglers"]
+    cosine = np.sum(int8.embed(texts) * torch.embed(texts), axis=1)
+    assert (cosine > 0.97).all()
+
+
+def test_a_model_that_cannot_be_loaded_is_one_clear_error(
+    models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(EmbeddingError, match=r"^cannot load embedding model 'no-such/model': "):
+        load_embedder(EmbeddingConfig(model="no-such/model"), models_dir)
+
+
+def test_every_example_paper_is_in_the_vector_index(seeded_hub: Hub) -> None:
+    assert seeded_hub.vector_index.count() == 471
+    assert seeded_hub.stats()["vector_index"]["papers"] == 471
+
+
+def test_search_by_meaning_finds_what_words_miss(seeded_hub: Hub) -> None:
+    query = "neural estimator of dependence between two continuous variables"
+    assert MINE in _titles(seeded_hub, query, "semantic", limit=5)
+    assert MINE in _titles(seeded_hub, query, "hybrid", limit=10)
+
+
+def test_hybrid_keeps_what_words_find(seeded_hub: Hub) -> None:
+    results = seeded_hub.search("mutual information", mode="hybrid", limit=10)
+    assert MINE in [hit.paper.title for hit in results.hits]
+    assert any(hit.matched_by == ["words", "meaning"] for hit in results.hits)
+    assert all(hit.score > 0 for hit in results.hits)
+
+
+def test_semantic_results_respect_filters(hub: Hub) -> None:
+    records = [
+        PaperRecord(
+            title=f"Zebrafish swimming study {n}",
+            abstract="How zebrafish swim.",
+            arxiv_id=f"2501.0000{n}",
+            categories=["q-bio.NC" if n % 2 else "cs.RO"],
+            source=SourceRef("test", f"t:{n}"),
+        )
+        for n in range(1, 7)
+    ]
+    hub.store.save_records(records, hub.store.start_import("test", "t", "0" * 64))
+    hub.update_index()
+    results = hub.search("fish locomotion", mode="semantic", filters=_filters("cs.RO"))
+    assert {hit.paper.id for hit in results.hits} == {"2501.00002", "2501.00004", "2501.00006"}
+
+
+def _filters(category: str) -> object:
+    from litfeed.search import Filters
+
+    return Filters(category=category)
+
+
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+@pytest.mark.parametrize("query", ["", " " * 10, "x" * 5000])
+def test_bad_queries_are_refused_in_every_mode(seeded_hub: Hub, query: str, mode: str) -> None:
+    with pytest.raises(QueryError):
+        seeded_hub.search(query, mode=mode)
+
+
+def test_unknown_mode_is_refused(seeded_hub: Hub) -> None:
+    with pytest.raises(QueryError, match="unknown search mode 'fuzzy'"):
+        seeded_hub.search("x", mode="fuzzy")
+
+
+def test_similar_papers_with_reasons(seeded_hub: Hub) -> None:
+    mine = seeded_hub.search(MINE, mode="keyword", limit=1).hits[0].paper
+    similar = seeded_hub.similar(mine.id)
+    assert len(similar) == 10
+    assert mine.id not in [item.paper.id for item in similar]
+    assert [item.similarity for item in similar] == sorted(
+        (item.similarity for item in similar), reverse=True
+    )
+    assert all(
+        item.reason == "close in meaning" or item.reason.startswith("shared key terms: ")
+        for item in similar
+    )
+    assert any("mutual" in item.reason for item in similar)
+    with pytest.raises(PaperNotFound):
+        seeded_hub.similar("2501.99999")
+
+
+def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Settings) -> None:
+    hub.load_examples()
+    calls: list[int] = []
+    embedder = hub.embedder
+    original = embedder.embed
+
+    def counting(texts: list[str], progress: object = None) -> np.ndarray:
+        calls.append(len(texts))
+        return original(texts)
+
+    embedder.embed = counting  # type: ignore[method-assign, assignment]
+    try:
+        assert hub.update_index() == {"keyword": 0, "vector": 471}
+        assert sum(calls) == 471
+        # A kill after the vectors were stored: the next run reuses them (and a rebuild too).
+        for path in hub.vector_index.directory.iterdir():
+            path.unlink()
+        fresh = VectorIndex(hub.vector_index.directory, embedder)
+        assert fresh.catch_up(hub.store) == 471
+        assert hub.update_index(rebuild=True)["vector"] == 471
+        assert sum(calls) == 471
+        # A changed abstract is embedded again, once.
+        paper = hub.list_papers(0, 1)[0][0]
+        changed = PaperRecord(
+            title=paper.title,
+            abstract=paper.abstract + " Revised.",
+            source=SourceRef("test", "t:1"),
+        )
+        hub.store.save_records([changed], hub.store.start_import("test", "t", "0" * 64))
+        assert hub.update_index() == {"keyword": 1, "vector": 1}
+        assert calls[-1] == 1
+        assert hub.store.count_embeddings(embedder.key) == 472
+        assert paper_text(paper) != paper_text(hub.get_paper(paper.id))  # type: ignore[arg-type]
+    finally:
+        del embedder.embed  # type: ignore[method-assign]
+
+
+def test_another_model_setting_reembeds_cleanly(hub: Hub, models_dir: Path) -> None:
+    hub.load_examples()
+    hub.update_index()
+    key = hub.embedder.key
+    settings = hub.settings.model_copy(update={"embedding_max_tokens": 128})
+    with Hub(settings) as other:
+        assert other.embedder.key != key
+        assert other.update_index()["vector"] == 471
+        assert other.vector_index.meta["model"] == other.embedder.key
