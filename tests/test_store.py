@@ -171,3 +171,15 @@ def test_list_papers_newest_first_and_stats(store: Store) -> None:
     assert stats["by_category"] == {"cs.LG": 2, "cs.AI": 1}
     assert stats["by_month"] == {"2024-01": 1, "2025-01": 1}
     assert stats["by_source"] == {"test": 2}
+
+
+def test_embeddings_are_kept_by_model_and_text_hash(store: Store) -> None:
+    store.save_embeddings("model-a", {"h1": b"\x00" * 8, "h2": b"\x01" * 8})
+    store.save_embeddings("model-a", {"h1": b"\x02" * 8, "h3": b"\x03" * 8})
+    assert store.load_embeddings("model-a", ["h1", "h2", "h3", "h4"]) == {
+        "h1": b"\x00" * 8,
+        "h2": b"\x01" * 8,
+        "h3": b"\x03" * 8,
+    }
+    assert store.load_embeddings("model-b", ["h1"]) == {}
+    assert store.count_embeddings("model-a") == 3

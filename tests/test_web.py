@@ -113,3 +113,30 @@ def test_everything_from_a_paper_is_escaped(client: TestClient, settings: Settin
 
 def test_empty_database_home_page_says_how_to_import(client: TestClient) -> None:
     assert "No papers yet" in client.get("/").text
+
+
+def test_search_modes_and_similar_papers(seeded_client: TestClient) -> None:
+    for mode in ("keyword", "semantic", "hybrid"):
+        data = seeded_client.get("/api/search", params={"q": "mutual information", "mode": mode})
+        assert data.status_code == 200 and data.json()["results"]["mode"] == mode
+    html = seeded_client.get("/search", params={"q": "mutual information", "mode": "semantic"})
+    assert '<option value="semantic" selected>' in html.text
+    bad = seeded_client.get("/api/search", params={"q": "x", "mode": "fuzzy"})
+    assert bad.status_code == 400 and "mode" in bad.json()["error"]
+    paper = seeded_client.get("/api/search", params={"q": "MINE mutual information neural"})
+    paper_id = paper.json()["results"]["hits"][0]["paper"]["id"]
+    similar = seeded_client.get(f"/api/papers/{paper_id}/similar", params={"limit": 3}).json()
+    assert similar["paper_id"] == paper_id and len(similar["similar"]) == 3
+    assert all(item["reason"] for item in similar["similar"])
+    page = seeded_client.get(f"/papers/{paper_id}").text
+    assert "Similar papers" in page and page.count('class="reason"') == 10
+    assert seeded_client.get("/api/papers/2501.99999/similar").status_code == 404
+
+
+def test_a_model_that_cannot_load_is_a_json_error(settings: Settings) -> None:
+    broken = settings.model_copy(update={"embedding_model": "no-such/model"})
+    with TestClient(create_app(broken)) as client:
+        response = client.get("/api/search", params={"q": "x", "mode": "semantic"})
+        assert response.status_code == 503
+        assert response.json()["error"].startswith("cannot load embedding model 'no-such/model'")
+        assert client.get("/api/search", params={"q": "x", "mode": "keyword"}).status_code == 200

@@ -1,0 +1,87 @@
+"""The reviewer-expertise evaluation: the loss itself, and the command on a small slice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from litfeed.cli import app
+from litfeed.config import Settings
+from litfeed.search.reviewer_eval import (
+    EvaluationError,
+    Item,
+    Researcher,
+    load_researchers,
+    weighted_kendall_tau_loss,
+)
+from tests.conftest import shared_path
+
+BENCHMARK = "relevance/reviewer-expertise-dev/reviewer-expertise.jsonl"
+
+
+def _researcher(ratings: list[float]) -> Researcher:
+    items = [Item(str(n), f"t{n}", "a") for n in range(len(ratings))]
+    return Researcher("r", items, ratings, [items[:1]])
+
+
+def test_loss_is_zero_in_order_one_reversed_and_half_for_ties() -> None:
+    researcher = _researcher([5, 3, 1])
+    assert weighted_kendall_tau_loss([researcher], {"r": [3, 2, 1]}) == 0.0
+    assert weighted_kendall_tau_loss([researcher], {"r": [1, 2, 3]}) == 1.0
+    assert weighted_kendall_tau_loss([researcher], {"r": [0, 0, 0]}) == 0.5
+    # Pairs weigh by their rating difference: (5,3) and (3,1) weigh 2, (5,1) weighs 4.
+    assert weighted_kendall_tau_loss([researcher], {"r": [2, 3, 1]}) == pytest.approx(2 / 8)
+
+
+def test_equal_ratings_do_not_count() -> None:
+    assert weighted_kendall_tau_loss([_researcher([4, 4])], {"r": [1, 2]}) == 0.0
+
+
+def test_malformed_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bench.jsonl"
+    path.write_text(
+        '{"participant": "1", "candidates": [], "profiles": [[]]}\n{"participant": 2}\n'
+    )
+    with pytest.raises(EvaluationError, match=r"bench.jsonl:2: missing field 'candidates'"):
+        load_researchers(path)
+
+
+@pytest.mark.shared
+def test_command_on_a_slice_prints_every_method_and_the_default_last(
+    settings: Settings, tmp_path: Path
+) -> None:
+    source = shared_path(BENCHMARK)
+    lines = source.read_text(encoding="utf-8").splitlines()[:3]
+    assert len({json.loads(line)["participant"] for line in lines}) == 3
+    result = CliRunner().invoke(
+        app, ["eval", "reviewer-expertise", str(source), "--researchers", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.strip().splitlines()
+    assert [row.split()[0] for row in rows] == [
+        "keyword",
+        "semantic",
+        "hybrid-rrf",
+        "hybrid-score",
+        "loss",
+    ]
+    losses = [float(row.split()[1]) for row in rows]
+    assert all(0.0 <= loss <= 1.0 for loss in losses)
+    assert rows[-1] == f"loss {losses[1]:.4f}" and "(default)" in rows[1]
+    # Vectors are kept: a second run embeds nothing new and gives the same figures.
+    again = CliRunner().invoke(
+        app,
+        ["eval", "reviewer-expertise", str(source), "--researchers", "3", "--method", "semantic"],
+    )
+    assert again.stdout.strip().splitlines()[-1] == rows[-1]
+
+
+def test_unknown_method_and_missing_file(settings: Settings, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", "reviewer-expertise", "x.jsonl", "--method", "magic"])
+    assert result.exit_code == 2 and "unknown method 'magic'" in result.stderr
+    result = runner.invoke(app, ["eval", "reviewer-expertise", str(tmp_path / "none.jsonl")])
+    assert result.exit_code == 1 and "cannot read" in result.stderr
