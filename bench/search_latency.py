@@ -3,9 +3,15 @@
     .venv/bin/python bench/search_latency.py [--corpus PATH] [--keep DIR]
 
 Prints import time (database only), keyword-index build time, sizes, and the p50/p99 latency
-of 200 fixed queries (the titles of the bundled example pages) twice: against the index alone,
-and through `Hub.search` (index + loading the ten papers from the database + snippets).
+of 200 fixed queries (the titles of the bundled example pages) against the index alone and
+through `Hub.search` (index + loading the ten papers from the database + snippets).
 Targets (issue 2): import <= 120 s, p50 <= 5 ms, p99 <= 20 ms in-process.
+
+With --semantic it also embeds every paper (kept in the data directory: rerun with --keep DIR
+and nothing is embedded again), compares litfeed's embedding throughput with a bare
+SentenceTransformer.encode of the same texts, and times semantic and hybrid search with the
+query embedding included. Targets (issue 3): hybrid p50 <= 15 ms, p99 <= 50 ms; throughput
+>= 0.9x of bare.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from litfeed.identifiers import normalise_title
 from litfeed.ingest import hf_pages, import_file
 from litfeed.ingest.source import SourceFile
 from litfeed.models import PaperRecord
+from litfeed.search.embeddings import BATCH_SIZE, open_sentence_transformer, paper_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared/data/corpora/arxiv-cs-2025-03_2026-07.jsonl.gz"
@@ -63,46 +70,122 @@ def directory_size(path: Path) -> int:
     return sum(file.stat().st_size for file in path.rglob("*") if file.is_file())
 
 
+def report(label: str, samples: list[float]) -> None:
+    p50, p99 = percentiles(samples)
+    print(
+        f"{label}, {len(samples)} queries: p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+        f"max {max(samples):.2f} ms",
+        flush=True,
+    )
+
+
+def import_corpus(hub: Hub, corpus: Path, data_dir: Path) -> None:
+    start = time.perf_counter()
+    result = import_file(hub.store, corpus)
+    seconds = time.perf_counter() - start
+    print(
+        f"import (database only): {result.new} new, {len(result.rejected)} rejected "
+        f"in {seconds:.1f} s ({result.new / seconds:,.0f} papers/s)",
+        flush=True,
+    )
+    start = time.perf_counter()
+    indexed = hub.update_index(embed=False)["keyword"]
+    print(
+        f"keyword index build: {indexed} papers in {time.perf_counter() - start:.1f} s; "
+        f"database {(data_dir / 'litfeed.db').stat().st_size / 2**20:.0f} MiB, keyword index "
+        f"{directory_size(data_dir / 'index' / 'keyword') / 2**20:.0f} MiB",
+        flush=True,
+    )
+
+
+def embedding_throughput(hub: Hub, sample: int) -> None:
+    """litfeed's embedding path against a bare SentenceTransformer.encode of the same texts
+    with the same model file, batch size and length, in this run."""
+    _first, total = hub.list_papers(0, 1)
+    step = max(1, total // sample)
+    texts = [paper_text(paper) for paper in hub.list_papers(0, total)[0][::step][:sample]]
+    embedder = hub.embedder
+    bare = open_sentence_transformer(embedder.model_path, embedder.onnx_file)
+    bare.max_seq_length = embedder.config.max_tokens
+    start = time.perf_counter()
+    bare.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True)
+    bare_rate = len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    embedder.embed(texts)
+    litfeed_rate = len(texts) / (time.perf_counter() - start)
+    print(
+        f"embedding {len(texts)} papers ({embedder.key}): litfeed {litfeed_rate:.1f} papers/s, "
+        f"bare SentenceTransformer.encode {bare_rate:.1f} papers/s "
+        f"({litfeed_rate / bare_rate:.2f}x)",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--keep", type=Path, help="use (and keep) this data directory")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="use (and keep) this data directory; papers already there are not imported again",
+    )
+    parser.add_argument(
+        "--semantic",
+        action="store_true",
+        help="also embed every paper (slow: tens of minutes the first time) and time hybrid search",
+    )
+    parser.add_argument(
+        "--sample", type=int, default=2000, help="papers for the embedding-throughput comparison"
+    )
     args = parser.parse_args()
     if not args.corpus.exists():
         print(f"corpus {args.corpus} is absent (it lives in ../shared/data); nothing measured")
         return 2
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="litfeed-bench-"))
-    with Hub(Settings(data_dir=data_dir)) as hub:
-        if hub.store.count_papers():
-            print(f"{data_dir} is not empty; use a fresh directory")
-            return 2
-        start = time.perf_counter()
-        report = import_file(hub.store, args.corpus)
-        import_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        indexed = hub.update_index()
-        index_seconds = time.perf_counter() - start
+    print(f"corpus: {args.corpus.name}; data directory: {data_dir}", flush=True)
+    with Hub(Settings(data_dir=data_dir, embed_on_import=False)) as hub:
+        if not hub.store.count_papers():
+            import_corpus(hub, args.corpus, data_dir)
+        hub.update_index(embed=False)
         queries = fixed_queries()
-        index_only = time_queries(lambda q: hub.keyword_index.search(q, limit=10), queries)
-        full = time_queries(lambda q: hub.search(q, limit=10), queries)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"corpus: {args.corpus.name}")
-    print(
-        f"import (database only): {report.new} new, {len(report.rejected)} rejected "
-        f"in {import_seconds:.1f} s ({report.new / import_seconds:,.0f} papers/s)"
-    )
-    print(f"keyword index build: {indexed} papers in {index_seconds:.1f} s")
-    print(
-        f"database: {(data_dir / 'litfeed.db').stat().st_size / 2**20:.0f} MiB, "
-        f"keyword index: {directory_size(data_dir / 'index' / 'keyword') / 2**20:.0f} MiB, "
-        f"peak RSS: {peak_mib:.0f} MiB"
-    )
-    for label, samples in (("index only", index_only), ("Hub.search", full)):
-        p50, p99 = percentiles(samples)
-        print(
-            f"keyword search top-10, {len(samples)} queries, {label}: "
-            f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {max(samples):.2f} ms"
+        keyword = hub.keyword_index
+        report(
+            "keyword top-10, index only", time_queries(lambda q: keyword.rank(q, limit=10), queries)
         )
+        report(
+            "keyword top-10 through Hub.search (papers loaded, snippets)",
+            time_queries(lambda q: hub.search(q, mode="keyword", limit=10), queries),
+        )
+        if args.semantic:
+            embedding_throughput(hub, args.sample)
+            start = time.perf_counter()
+            embedded = hub.update_index()["vector"]
+            seconds = time.perf_counter() - start
+            print(
+                f"embedded and indexed {embedded} papers in {seconds:.0f} s"
+                + (f" ({embedded / seconds:.1f} papers/s)" if embedded else ""),
+                flush=True,
+            )
+            graph = hub.vector_index.graph
+            print(
+                f"vector index: {graph.get_current_count()} vectors, "
+                f"{graph.index_file_size() / 2**20:.0f} MiB",
+                flush=True,
+            )
+            embedder = hub.embedder
+            report(
+                "query embedding alone", time_queries(lambda q: embedder.embed_query(q), queries)
+            )
+            report(
+                "semantic top-10 through Hub.search (query embedding included)",
+                time_queries(lambda q: hub.search(q, mode="semantic", limit=10), queries),
+            )
+            report(
+                "hybrid top-10 through Hub.search (query embedding included)",
+                time_queries(lambda q: hub.search(q, mode="hybrid", limit=10), queries),
+            )
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak_mib:.0f} MiB")
     return 0
 
 

@@ -329,6 +329,7 @@ def _print_results(results: SearchResults) -> None:
         paper = hit.paper
         typer.echo(f"{number}. {_marked(hit.title)}  [{paper.id}]")
         details = [str(paper.published or ""), *paper.categories[:3], _short_authors(paper)]
+        details.append("matched by " + " and ".join(hit.matched_by))
         if any(details):
             typer.echo("   " + " · ".join(d for d in details if d))
         typer.echo(f"   {_marked(hit.snippet)}\n")

@@ -72,7 +72,7 @@ class Embedder:
     def __init__(self, config: EmbeddingConfig, models_dir: Path) -> None:
         self.config = config
         self.key = config.key
-        self._model = _load_model(config, models_dir)
+        self._model, self.model_path, self.onnx_file = _load_model(config, models_dir)
         self._lock = threading.Lock()
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
@@ -108,27 +108,32 @@ def load_embedder(config: EmbeddingConfig, models_dir: Path) -> Embedder:
     return Embedder(config, models_dir)
 
 
-def _load_model(config: EmbeddingConfig, models_dir: Path) -> Any:
-    _quiet_libraries()
+def open_sentence_transformer(path: str, onnx_file: str | None) -> Any:
+    """sentence-transformers' own loading: a torch model, or an ONNX file inside ``path``."""
     from sentence_transformers import SentenceTransformer
 
+    if onnx_file is None:
+        return SentenceTransformer(path, device="cpu")
+    return SentenceTransformer(
+        path, device="cpu", backend="onnx", model_kwargs={"file_name": onnx_file}
+    )
+
+
+def _load_model(config: EmbeddingConfig, models_dir: Path) -> tuple[Any, str, str | None]:
+    """The model, the path it was loaded from, and its ONNX file (None for torch)."""
+    _quiet_libraries()
     source = _model_source(config.model)
     try:
         if config.backend == "torch":
-            model = SentenceTransformer(source, device="cpu")
+            path, onnx_file = source, None
         else:
-            directory = _prepare_onnx(source, config, models_dir)
-            file_name = (
+            path = str(_prepare_onnx(source, config, models_dir))
+            onnx_file = (
                 f"onnx/model_{_INT8_FILE_SUFFIX}.onnx"
                 if config.precision == "int8"
                 else "onnx/model.onnx"
             )
-            model = SentenceTransformer(
-                str(directory),
-                device="cpu",
-                backend="onnx",
-                model_kwargs={"file_name": file_name},
-            )
+        model = open_sentence_transformer(path, onnx_file)
     except EmbeddingError:
         raise
     except Exception as error:  # the libraries raise many kinds; the user needs one line
@@ -136,7 +141,7 @@ def _load_model(config: EmbeddingConfig, models_dir: Path) -> Any:
             f"cannot load embedding model {config.model!r}: {_first_line(error)}"
         ) from None
     model.max_seq_length = config.max_tokens
-    return model
+    return model, path, onnx_file
 
 
 def _model_source(name: str) -> str:
