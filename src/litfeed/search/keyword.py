@@ -77,7 +77,8 @@ def english_analyzer() -> Any:
 
 
 _ANALYZER = english_analyzer()
-_WORD = re.compile(r"[^\W_]+")
+# A word as tantivy's simple tokenizer sees it: a run of letters and digits.
+WORD = re.compile(r"[^\W_]+")
 
 
 class KeywordIndex:
@@ -280,7 +281,7 @@ def _mark_words(text: str, terms: set[str]) -> list[TextPart]:
     short: this is several times cheaper than tantivy's snippet generator, which rescans.)"""
     parts: list[TextPart] = []
     position = 0
-    for word in _WORD.finditer(text):
+    for word in WORD.finditer(text):
         if analysed_word(word.group()) & terms:
             parts.append(TextPart(text=text[position : word.start()], match=False))
             parts.append(TextPart(text=word.group(), match=True))

@@ -3,21 +3,19 @@ the keyword index's schema and analysis, so "similar in words" means the same ev
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import tantivy
 
-from litfeed.search.keyword import ANALYZER, FIELD_BOOSTS, build_schema, english_analyzer
+from litfeed.search.keyword import ANALYZER, FIELD_BOOSTS, WORD, build_schema, english_analyzer
 
-_WORD = re.compile(r"[^\W_]+")
 MAX_QUERY_WORDS = 400
 
 
 def free_text_query(text: str) -> str:
     """A text as a plain bag of words: no phrases, fields or operators (lower case, so "AND"
     is a word), at most `MAX_QUERY_WORDS` of them."""
-    return " ".join(_WORD.findall(text.lower())[:MAX_QUERY_WORDS])
+    return " ".join(WORD.findall(text.lower())[:MAX_QUERY_WORDS])
 
 
 class TextIndex:

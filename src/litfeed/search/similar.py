@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -10,11 +9,10 @@ from pydantic import BaseModel
 
 from litfeed.models import Paper
 from litfeed.search.embeddings import paper_text
-from litfeed.search.keyword import KeywordIndex, analysed_word
+from litfeed.search.keyword import WORD, KeywordIndex, analysed_word
 from litfeed.search.vectors import VectorIndex
 from litfeed.store import Store
 
-_WORD = re.compile(r"[^\W_]+")
 # A word can name a topic when it is not everywhere: at most this share of the collection (and at
 # least two papers, or it is a typo or a name).
 KEY_TERM_SHARE = 0.2
@@ -66,7 +64,7 @@ class _Terms:
 def _terms(paper: Paper) -> _Terms:
     terms = _Terms()
     for part, text in (("title", paper.title), ("abstract", paper.abstract)):
-        for word in _WORD.findall(text):
+        for word in WORD.findall(text):
             for term in analysed_word(word):
                 terms.words.setdefault(term, word if word.isupper() else word.lower())
                 terms.counts[term] += 1
