@@ -29,7 +29,7 @@ def _titles(hub: Hub, query: str, mode: str, limit: int = 10) -> list[str]:
 
 def test_embeddings_are_unit_vectors_and_repeatable(seeded_hub: Hub) -> None:
     embedder = seeded_hub.embedder
-    assert embedder.key == "sentence-transformers/all-MiniLM-L6-v2|onnx-int8|256"
+    assert embedder.key == "sentence-transformers/all-MiniLM-L6-v2|onnx-int8|128"
     vectors = embedder.embed(["mutual information", "a different text", "mutual information"])
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
@@ -40,7 +40,7 @@ def test_embeddings_are_unit_vectors_and_repeatable(seeded_hub: Hub) -> None:
 def test_the_torch_backend_loads_by_local_path_and_agrees(models_dir: Path) -> None:
     int8 = load_embedder(EmbeddingConfig(), models_dir)
     torch = load_embedder(EmbeddingConfig(backend="torch"), models_dir)
-    assert torch.key == "sentence-transformers/all-MiniLM-L6-v2|torch-fp32|256"
+    assert torch.key == "sentence-transformers/all-MiniLM-L6-v2|torch-fp32|128"
     texts = ["Mutual information neural estimation", "Federated learning with stragglers"]
     cosine = np.sum(int8.embed(texts) * torch.embed(texts), axis=1)
     assert (cosine > 0.97).all()
@@ -165,7 +165,7 @@ def test_another_model_setting_reembeds_cleanly(hub: Hub, models_dir: Path) -> N
     hub.load_examples()
     hub.update_index()
     key = hub.embedder.key
-    settings = hub.settings.model_copy(update={"embedding_max_tokens": 128})
+    settings = hub.settings.model_copy(update={"embedding_max_tokens": 256})
     with Hub(settings) as other:
         assert other.embedder.key != key
         assert other.update_index()["vector"] == 471

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         default="int8", description="int8 (per-channel quantised) or fp32; onnx only."
     )
     embedding_max_tokens: int = Field(
-        default=256, ge=16, le=8192, description="Tokens of title and abstract embedded."
+        default=128, ge=16, le=8192, description="Tokens of title and abstract embedded."
     )
     models_dir: Path | None = Field(
         default=None,

@@ -48,7 +48,10 @@ class EmbeddingConfig:
     model: str = DEFAULT_MODEL
     backend: Backend = "onnx"
     precision: Precision = "int8"
-    max_tokens: int = 256
+    # all-MiniLM-L6-v2 was trained on 128-token inputs. On the reviewer-expertise benchmark
+    # (int8) 128 tokens gave loss 0.2016, 256 gave 0.2077 and 512 0.2111 (fp32 at 256: 0.2037):
+    # no longer input ranked better, and 128 embeds about twice as fast.
+    max_tokens: int = 128
 
     @property
     def key(self) -> str:
