@@ -137,6 +137,11 @@ def main() -> int:
     parser.add_argument(
         "--sample", type=int, default=2000, help="papers for the embedding-throughput comparison"
     )
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="with --semantic: measure throughput on the sample, then stop (embed nothing else)",
+    )
     args = parser.parse_args()
     if not args.corpus.exists():
         print(f"corpus {args.corpus} is absent (it lives in ../shared/data); nothing measured")

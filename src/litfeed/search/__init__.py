@@ -4,7 +4,6 @@ index, `vectors.py`), or both fused by reciprocal rank (`fusion.py`); and simila
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
@@ -14,7 +13,7 @@ from litfeed.models import Paper
 from litfeed.search.fusion import ranked, reciprocal_rank_fusion
 from litfeed.search.keyword import Filters, KeywordIndex, TextPart
 from litfeed.search.vectors import VectorIndex
-from litfeed.store import Store
+from litfeed.store import PaperKey, Store
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -73,12 +72,11 @@ def check_query(query: str, mode: str = "keyword") -> tuple[str, Mode]:
     raise QueryError(f"unknown search mode {mode!r} (known: {', '.join(MODES)})")
 
 
-def matches_filters(paper: Paper, filters: Filters) -> bool:
-    day: date = paper.published or paper.first_seen.date()
+def matches_filters(paper: PaperKey, filters: Filters) -> bool:
     return (
         (not filters.category or filters.category in paper.categories)
-        and (not filters.since or day >= filters.since)
-        and (not filters.until or day <= filters.until)
+        and (not filters.since or paper.date >= filters.since)
+        and (not filters.until or paper.date <= filters.until)
     )
 
 
@@ -112,13 +110,10 @@ class Searcher:
             scores = dict(ranking)
             found_by = {paper.id: ["words"] for paper in papers}
         else:
-            scores, found_by, known = self._fused(text, mode, filters)
+            scores, found_by = self._fused(text, mode, filters)
             order = ranked(scores)
             total = len(order)
-            page = order[offset : offset + limit]
-            unknown = [paper_id for paper_id in page if paper_id not in known]
-            known.update({paper.id: paper for paper in self.store.get_papers(unknown)})
-            papers = [known[paper_id] for paper_id in page if paper_id in known]
+            papers = self.store.get_papers(order[offset : offset + limit])
         highlights = self.keyword_index.highlight(text, papers)
         hits = [
             SearchHit(
@@ -136,27 +131,31 @@ class Searcher:
 
     def _fused(
         self, text: str, mode: str, filters: Filters
-    ) -> tuple[dict[str, float], dict[str, list[str]], dict[str, Paper]]:
+    ) -> tuple[dict[str, float], dict[str, list[str]]]:
         semantic = self._semantic(text, filters)
-        found_by = {paper.id: ["meaning"] for paper, _ in semantic}
-        papers = {paper.id: paper for paper, _ in semantic}
+        found_by = {paper_id: ["meaning"] for paper_id, _ in semantic}
         if mode == "semantic":
-            return {paper.id: score for paper, score in semantic}, found_by, papers
+            return dict(semantic), found_by
         keyword, _total = self.keyword_index.rank(text, CANDIDATES, 0, filters)
         for paper_id, _score in keyword:
             found_by.setdefault(paper_id, []).insert(0, "words")
         fused = reciprocal_rank_fusion(
-            [[paper_id for paper_id, _ in keyword], [paper.id for paper, _ in semantic]]
+            [[paper_id for paper_id, _ in keyword], [paper_id for paper_id, _ in semantic]]
         )
-        return fused, found_by, papers
+        return fused, found_by
 
-    def _semantic(self, text: str, filters: Filters) -> list[tuple[Paper, float]]:
+    def _semantic(self, text: str, filters: Filters) -> list[tuple[str, float]]:
+        """(paper id, cosine similarity) of the nearest papers that pass the filters. Only the
+        few fields the filters need are read for the candidates, not whole papers."""
         vectors = self._vectors()
         filtered = filters != Filters()
         candidates = vectors.search(
             vectors.embedder.embed_query(text), FILTERED_CANDIDATES if filtered else CANDIDATES
         )
-        similarity = dict(candidates)
-        papers = self.store.get_papers_by_pk([pk for pk, _ in candidates])
-        kept = [paper for paper in papers if matches_filters(paper, filters)]
-        return [(paper, similarity[paper.pk]) for paper in kept[:CANDIDATES]]
+        keys = self.store.paper_keys([pk for pk, _ in candidates])
+        kept = [
+            (keys[pk].id, similarity)
+            for pk, similarity in candidates
+            if pk in keys and matches_filters(keys[pk], filters)
+        ]
+        return kept[:CANDIDATES]
