@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
+
+# Nothing may be downloaded in tests (and nothing can be here). huggingface_hub reads this when
+# it is imported, so it is set before anything imports it.
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 import pytest
 
@@ -40,7 +45,6 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models_dir: Path) 
     monkeypatch.setenv("LITFEED_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LITFEED_MODELS_DIR", str(models_dir))
     monkeypatch.setenv("LITFEED_EMBED_ON_IMPORT", "false")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return load_settings()
 
 
