@@ -64,7 +64,7 @@ def start_postgres() -> PostgresServer:
         run_as = "postgres"
         user = pwd.getpwnam(run_as)
         os.chown(directory, user.pw_uid, user.pw_gid)
-    server = PostgresServer(bin_dir, directory, _free_port(), run_as)
+    server = PostgresServer(bin_dir, directory, free_port(), run_as)
     data = directory / "data"
     _run(
         server,
@@ -109,7 +109,7 @@ def _run(server: PostgresServer, command: list[str], check: bool = True) -> None
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

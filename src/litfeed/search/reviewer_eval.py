@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from litfeed.errors import LitfeedError
-from litfeed.search.embeddings import Embedder, Vectors, text_hash
+from litfeed.search.embeddings import Embedder, Vectors
 from litfeed.search.fusion import normalised_score_fusion, ranked, reciprocal_rank_fusion
 from litfeed.search.lexical import TextIndex
+from litfeed.search.vectors import embed_with_store
 from litfeed.store import Store
 
 # A researcher's expertise in a topic shows in a few of their papers, not in all of them: a
@@ -117,7 +118,7 @@ Similarity = Callable[[Item, Item], float]
 def evaluate(
     researchers: Sequence[Researcher],
     embedder: Embedder,
-    store: Store | None = None,
+    store: Store,
     methods: Sequence[str] = METHODS,
 ) -> dict[str, float]:
     """Loss per method, averaged over the profile draws. Vectors are cached in ``store``."""
@@ -192,17 +193,6 @@ class _LexicalSimilarity:
         return scores.get(other.id, 0.0) / own
 
 
-def _vectors(items: list[Item], embedder: Embedder, store: Store | None) -> dict[str, Vectors]:
-    hashes = [text_hash(item.text) for item in items]
-    cached = store.load_embeddings(embedder.key, hashes) if store else {}
-    missing = [i for i, digest in enumerate(hashes) if digest not in cached]
-    if missing:
-        fresh = embedder.embed([items[i].text for i in missing])
-        new = {hashes[i]: fresh[row].tobytes() for row, i in enumerate(missing)}
-        if store:
-            store.save_embeddings(embedder.key, new)
-        cached.update(new)
-    return {
-        item.id: np.frombuffer(cached[digest], dtype=np.float32)
-        for item, digest in zip(items, hashes, strict=True)
-    }
+def _vectors(items: list[Item], embedder: Embedder, store: Store) -> dict[str, Vectors]:
+    vectors = embed_with_store(store, embedder, [item.text for item in items])
+    return {item.id: vector for item, vector in zip(items, vectors, strict=True)}

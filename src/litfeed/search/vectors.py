@@ -33,6 +33,20 @@ EF_SEARCH = 64
 BATCH_SIZE = 2000
 
 
+def embed_with_store(store: Store, embedder: Embedder, texts: list[str]) -> Vectors:
+    """Vectors of ``texts`` (one row each): those the store already holds for this model and
+    text are read, the rest are embedded and saved there first."""
+    hashes = [text_hash(text) for text in texts]
+    stored = store.load_embeddings(embedder.key, hashes)
+    missing = [i for i, digest in enumerate(hashes) if digest not in stored]
+    if missing:
+        fresh = embedder.embed([texts[i] for i in missing])
+        new = {hashes[i]: fresh[row].tobytes() for row, i in enumerate(missing)}
+        store.save_embeddings(embedder.key, new)
+        stored.update(new)
+    return np.stack([np.frombuffer(stored[digest], dtype=np.float32) for digest in hashes])
+
+
 class VectorIndex:
     def __init__(self, directory: Path, embedder: Embedder) -> None:
         self.directory = directory
@@ -77,25 +91,14 @@ class VectorIndex:
         newest = cursor
         for batch in store.iter_changed_papers(cursor, batch_size=BATCH_SIZE):
             papers = [paper for _, paper in batch]
-            self._add(papers, self._vectors_for(store, papers))
+            vectors = embed_with_store(store, self.embedder, [paper_text(p) for p in papers])
+            self._add(papers, vectors)
             newest = max(newest, max(change for change, _ in batch))
             done += len(batch)
             if progress is not None:
                 progress(done, max(done, total))
         self._save({"model": self.embedder.key, "change": max(newest, latest)})
         return done
-
-    def _vectors_for(self, store: Store, papers: list[Paper]) -> Vectors:
-        texts = [paper_text(paper) for paper in papers]
-        hashes = [text_hash(text) for text in texts]
-        stored = store.load_embeddings(self.embedder.key, hashes)
-        missing = [i for i, digest in enumerate(hashes) if digest not in stored]
-        if missing:
-            fresh = self.embedder.embed([texts[i] for i in missing])
-            new = {hashes[i]: fresh[row].tobytes() for row, i in enumerate(missing)}
-            store.save_embeddings(self.embedder.key, new)
-            stored.update(new)
-        return np.stack([np.frombuffer(stored[digest], dtype=np.float32) for digest in hashes])
 
     def _add(self, papers: list[Paper], vectors: Vectors) -> None:
         needed = self.graph.get_current_count() + len(papers)

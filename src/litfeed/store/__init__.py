@@ -125,21 +125,19 @@ class Store:
 
     def get_papers(self, ids: Sequence[str]) -> list[Paper]:
         """Papers by litfeed id, in the order given; ids not stored are left out."""
-        if not ids:
-            return []
-        with read_transaction(self.engine) as connection:
-            rows = connection.execute(sa.select(papers).where(papers.c.id.in_(ids))).mappings()
-            by_id = {row["id"]: paper_from_row(row) for row in rows}
-        return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
+        return self._papers_by("id", ids)
 
     def get_papers_by_pk(self, pks: Sequence[int]) -> list[Paper]:
         """Papers by row number (the vector index's labels), in the order given."""
-        if not pks:
+        return self._papers_by("pk", pks)
+
+    def _papers_by(self, column: str, keys: Sequence[Any]) -> list[Paper]:
+        if not keys:
             return []
         with read_transaction(self.engine) as connection:
-            rows = connection.execute(sa.select(papers).where(papers.c.pk.in_(pks))).mappings()
-            by_pk = {row["pk"]: paper_from_row(row) for row in rows}
-        return [by_pk[pk] for pk in pks if pk in by_pk]
+            rows = connection.execute(sa.select(papers).where(papers.c[column].in_(keys)))
+            found = {row[column]: paper_from_row(row) for row in rows.mappings()}
+        return [found[key] for key in keys if key in found]
 
     def paper_keys(self, pks: Sequence[int]) -> dict[int, PaperKey]:
         """Id, categories and date of papers by row number: what search filters need, read
