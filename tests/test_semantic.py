@@ -3,22 +3,27 @@ similar papers, with the bundled all-MiniLM-L6-v2 model."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from litfeed import search
 from litfeed.config import Settings
 from litfeed.hub import Hub, PaperNotFound
-from litfeed.models import PaperRecord, SourceRef
-from litfeed.search import QueryError
+from litfeed.models import Paper, PaperRecord, SourceRef
+from litfeed.search import Filters, QueryError
 from litfeed.search.embeddings import (
     EmbeddingConfig,
     EmbeddingError,
     load_embedder,
     paper_text,
 )
-from litfeed.search.vectors import VectorIndex
+from litfeed.search.vectors import SAVE_EVERY, VectorIndex
 
 MINE = "MINE: Mutual Information Neural Estimation"
 
@@ -69,27 +74,59 @@ def test_hybrid_keeps_what_words_find(seeded_hub: Hub) -> None:
     assert all(hit.score > 0 for hit in results.hits)
 
 
-def test_semantic_results_respect_filters(hub: Hub) -> None:
+def test_filtered_search_by_meaning_ranks_exactly_the_papers_that_pass(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of filtering (exact among few papers; HNSW neighbours kept when most pass)
+    give the nearest papers that pass, as a brute-force ranking of the stored vectors does."""
+    hub.load_examples()
     records = [
         PaperRecord(
             title=f"Zebrafish swimming study {n}",
-            abstract="How zebrafish swim.",
-            arxiv_id=f"2501.0000{n}",
-            categories=["q-bio.NC" if n % 2 else "cs.RO"],
+            abstract="How zebrafish swim, measured in a flow tank." + " More." * n,
+            arxiv_id=f"2501.{n:05d}",
+            categories=["cs.RO" if n % 3 == 0 else "q-bio.NC"],
+            published=date(2025, 1, 1 + n),
             source=SourceRef("test", f"t:{n}"),
         )
-        for n in range(1, 7)
+        for n in range(1, 25)
     ]
     hub.store.save_records(records, hub.store.start_import("test", "t", "0" * 64))
     hub.update_index()
-    results = hub.search("fish locomotion", mode="semantic", filters=_filters("cs.RO"))
-    assert {hit.paper.id for hit in results.hits} == {"2501.00002", "2501.00004", "2501.00006"}
+    papers, _total = hub.list_papers(0, 1000)
+    stored = {paper.pk: hub.vector_index.vector_of(paper.pk) for paper in papers}
+    assert all(vector is not None for vector in stored.values())
+    query = "fish locomotion"
+    vector = hub.embedder.embed_query(query)
+    cases = [
+        Filters(category="cs.RO"),
+        Filters(since=date(2025, 1, 10), until=date(2025, 1, 20)),
+        Filters(since=date(2025, 1, 10)),  # the example pages pass too: most papers
+        Filters(category="no.SUCH"),
+    ]
+    for exact_limit in (search.EXACT_FILTER_LIMIT, 0):
+        monkeypatch.setattr(search, "EXACT_FILTER_LIMIT", exact_limit)
+        for filters in cases:
+            passing = [paper for paper in papers if _passes(paper, filters)]
+            similarity = {paper.id: float(stored[paper.pk] @ vector) for paper in passing}
+            expected = sorted(similarity, key=lambda paper_id: -similarity[paper_id])[:10]
+            results = hub.search(query, mode="semantic", limit=10, filters=filters)
+            assert [hit.paper.id for hit in results.hits] == expected, (exact_limit, filters)
+            assert [hit.score for hit in results.hits] == pytest.approx(
+                [similarity[paper_id] for paper_id in expected], abs=1e-5
+            )
+            hybrid = hub.search(query, mode="hybrid", limit=100, filters=filters)
+            assert all(_passes(hit.paper, filters) for hit in hybrid.hits)
+            assert {hit.paper.id for hit in hybrid.hits} >= set(expected)
 
 
-def _filters(category: str) -> object:
-    from litfeed.search import Filters
-
-    return Filters(category=category)
+def _passes(paper: Paper, filters: Filters) -> bool:
+    day = paper.published or paper.first_seen.date()
+    return (
+        (filters.category is None or filters.category in paper.categories)
+        and (filters.since is None or day >= filters.since)
+        and (filters.until is None or day <= filters.until)
+    )
 
 
 @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
@@ -156,6 +193,43 @@ def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Se
         assert paper_text(paper) != paper_text(hub.get_paper(paper.id))  # type: ignore[arg-type]
     finally:
         del embedder.embed  # type: ignore[method-assign]
+
+
+def test_a_killed_index_run_resumes_where_it_stopped(hub: Hub) -> None:
+    """`litfeed index` killed (SIGKILL) after it saved some vectors: the next run embeds only
+    the rest, and the vector index holds every paper."""
+    hub.load_examples()
+    key = hub.embedding_config.key
+    command = [sys.executable, "-m", "litfeed", "index", "--no-progress"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 300
+        while hub.store.count_embeddings(key) < SAVE_EVERY:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "no vectors saved within 300 s"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait()
+    saved = hub.store.count_embeddings(key)
+    assert SAVE_EVERY <= saved < 471
+    assert not (hub.vector_index.directory / "vectors.json").exists()
+    calls: list[int] = []
+    embedder = hub.embedder
+    original = embedder.embed
+
+    def counting(texts: list[str], progress: object = None) -> np.ndarray:
+        calls.append(len(texts))
+        return original(texts)
+
+    embedder.embed = counting  # type: ignore[method-assign, assignment]
+    try:
+        assert hub.update_index()["vector"] == 471
+    finally:
+        del embedder.embed  # type: ignore[method-assign]
+    assert sum(calls) == 471 - saved
+    assert hub.vector_index.count() == 471
+    assert hub.store.count_embeddings(key) == 471
 
 
 def test_another_model_setting_reembeds_cleanly(hub: Hub, models_dir: Path) -> None:

@@ -3,6 +3,7 @@ index, `vectors.py`), or both fused by reciprocal rank (`fusion.py`); and simila
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -13,7 +14,7 @@ from litfeed.models import Paper
 from litfeed.search.fusion import ranked, reciprocal_rank_fusion
 from litfeed.search.keyword import Filters, KeywordIndex, TextPart
 from litfeed.search.vectors import VectorIndex
-from litfeed.store import PaperKey, Store
+from litfeed.store import Store
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -31,10 +32,16 @@ __all__ = [
 MAX_QUERY_LENGTH = 1000
 Mode = Literal["hybrid", "keyword", "semantic"]
 MODES: tuple[Mode, ...] = ("hybrid", "keyword", "semantic")
-# Semantic and hybrid search rank this many candidates from each retriever (more when filters
-# discard some); pages go as deep as that.
+# Semantic and hybrid search rank this many candidates from each retriever; pages go as deep as
+# that.
 CANDIDATES = 100
-FILTERED_CANDIDATES = 1000
+# Search by meaning with filters: when at most this many papers pass them, they are ranked exactly
+# (a dot product with each); when more pass, the HNSW graph's nearest papers are ranked, enough of
+# them that about twice CANDIDATES pass. An HNSW graph cannot find the nearest of a small subset,
+# and exact ranking costs time in proportion to the subset: on the 74,728-paper corpus both ways
+# cost about the same at this size (bench/search_latency.py --semantic prints both).
+EXACT_FILTER_LIMIT = 20_000
+OVERSAMPLING = 2
 
 
 class QueryError(LitfeedError, ValueError):
@@ -72,14 +79,6 @@ def check_query(query: str, mode: str = "keyword") -> tuple[str, Mode]:
     raise QueryError(f"unknown search mode {mode!r} (known: {', '.join(MODES)})")
 
 
-def matches_filters(paper: PaperKey, filters: Filters) -> bool:
-    return (
-        (not filters.category or filters.category in paper.categories)
-        and (not filters.since or paper.date >= filters.since)
-        and (not filters.until or paper.date <= filters.until)
-    )
-
-
 class Searcher:
     """Search over one store. The vector index is given as a function because loading the
     embedding model takes seconds: keyword-only work never pays for it."""
@@ -106,20 +105,20 @@ class Searcher:
         self.keyword_index.catch_up(self.store)
         if mode == "keyword":
             ranking, total = self.keyword_index.rank(text, limit, offset, filters)
-            papers = self.store.get_papers([paper_id for paper_id, _ in ranking])
             scores = dict(ranking)
-            found_by = {paper.id: ["words"] for paper in papers}
+            found_by = {pk: ["words"] for pk in scores}
+            papers = self.store.get_papers_by_pk(list(scores))
         else:
             scores, found_by = self._fused(text, mode, filters)
             order = ranked(scores)
             total = len(order)
-            papers = self.store.get_papers(order[offset : offset + limit])
+            papers = self.store.get_papers_by_pk(order[offset : offset + limit])
         highlights = self.keyword_index.highlight(text, papers)
         hits = [
             SearchHit(
                 paper=paper,
-                score=scores[paper.id],
-                matched_by=found_by[paper.id],
+                score=scores[paper.pk],
+                matched_by=found_by[paper.pk],
                 title=title,
                 snippet=snippet,
             )
@@ -131,31 +130,28 @@ class Searcher:
 
     def _fused(
         self, text: str, mode: str, filters: Filters
-    ) -> tuple[dict[str, float], dict[str, list[str]]]:
+    ) -> tuple[dict[int, float], dict[int, list[str]]]:
+        """Scores and "words"/"meaning" reasons by paper pk."""
         semantic = self._semantic(text, filters)
-        found_by = {paper_id: ["meaning"] for paper_id, _ in semantic}
+        found_by = {pk: ["meaning"] for pk, _ in semantic}
         if mode == "semantic":
             return dict(semantic), found_by
         keyword, _total = self.keyword_index.rank(text, CANDIDATES, 0, filters)
-        for paper_id, _score in keyword:
-            found_by.setdefault(paper_id, []).insert(0, "words")
-        fused = reciprocal_rank_fusion(
-            [[paper_id for paper_id, _ in keyword], [paper_id for paper_id, _ in semantic]]
-        )
+        for pk, _score in keyword:
+            found_by.setdefault(pk, []).insert(0, "words")
+        fused = reciprocal_rank_fusion([[pk for pk, _ in keyword], [pk for pk, _ in semantic]])
         return fused, found_by
 
-    def _semantic(self, text: str, filters: Filters) -> list[tuple[str, float]]:
-        """(paper id, cosine similarity) of the nearest papers that pass the filters. Only the
-        few fields the filters need are read for the candidates, not whole papers."""
+    def _semantic(self, text: str, filters: Filters) -> list[tuple[int, float]]:
+        """(paper pk, cosine similarity) of the nearest papers that pass the filters."""
         vectors = self._vectors()
-        filtered = filters != Filters()
-        candidates = vectors.search(
-            vectors.embedder.embed_query(text), FILTERED_CANDIDATES if filtered else CANDIDATES
-        )
-        keys = self.store.paper_keys([pk for pk, _ in candidates])
-        kept = [
-            (keys[pk].id, similarity)
-            for pk, similarity in candidates
-            if pk in keys and matches_filters(keys[pk], filters)
-        ]
-        return kept[:CANDIDATES]
+        query = vectors.embedder.embed_query(text)
+        if filters == Filters():
+            return vectors.search(query, CANDIDATES)
+        passing = self.keyword_index.count_matching(filters)
+        if passing <= EXACT_FILTER_LIMIT:
+            return vectors.search_among(query, self.keyword_index.pks_matching(filters), CANDIDATES)
+        share = passing / max(vectors.count(), passing)
+        candidates = vectors.search(query, math.ceil(OVERSAMPLING * CANDIDATES / share))
+        kept = set(self.keyword_index.pks_matching(filters, among=[pk for pk, _ in candidates]))
+        return [(pk, similarity) for pk, similarity in candidates if pk in kept][:CANDIDATES]

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -31,7 +32,7 @@ SEARCH_FIELDS = ["title", "abstract", "authors"]
 # factor (e.g. arxiv-sanity-lite weights title tf-idf likewise).
 FIELD_BOOSTS = {"title": 2.0}
 SNIPPET_CHARACTERS = 320
-SCHEMA_VERSION = 2  # bump when the schema or the analyzer changes: the index is rebuilt
+SCHEMA_VERSION = 3  # bump when the schema or the analyzer changes: the index is rebuilt
 _CURSOR_FILE = "cursor.json"
 
 
@@ -55,9 +56,12 @@ class Filters:
 
 def build_schema() -> Any:
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field("id", stored=True, tokenizer_name="raw")
-    builder.add_text_field("title", stored=True, tokenizer_name=ANALYZER)
-    builder.add_text_field("abstract", stored=True, tokenizer_name=ANALYZER)
+    # Nothing is stored: results are read as row numbers from the "pk" column (a fast field) and
+    # papers come from the database, so no document is ever fetched from the index.
+    builder.add_text_field("id", tokenizer_name="raw")
+    builder.add_unsigned_field("pk", indexed=True, fast=True)
+    builder.add_text_field("title", tokenizer_name=ANALYZER)
+    builder.add_text_field("abstract", tokenizer_name=ANALYZER)
     builder.add_text_field("authors", tokenizer_name=ANALYZER)
     builder.add_text_field("category", tokenizer_name="raw")
     builder.add_date_field("date", indexed=True, fast=True)
@@ -153,7 +157,7 @@ class KeywordIndex:
 
     def _document(self, paper: Paper) -> Any:
         day = paper.published or paper.first_seen.date()
-        return tantivy.Document(
+        document = tantivy.Document(
             id=paper.id,
             title=paper.title,
             abstract=paper.abstract,
@@ -161,24 +165,50 @@ class KeywordIndex:
             category=list(paper.categories),
             date=datetime.combine(day, time()),
         )
+        document.add_unsigned("pk", paper.pk)
+        return document
 
     # -- searching -----------------------------------------------------------------------------
 
     def rank(
         self, query_text: str, limit: int = 10, offset: int = 0, filters: Filters | None = None
-    ) -> tuple[list[tuple[str, float]], int]:
-        """(paper id, BM25 score) best first, and how many papers match in all. BM25 over title
+    ) -> tuple[list[tuple[int, float]], int]:
+        """(paper pk, BM25 score) best first, and how many papers match in all. BM25 over title
         (boosted), abstract and authors; tantivy's query language: "a phrase", field:term,
         +required, -excluded. Unparseable parts match nothing instead of failing."""
         self._refresh()
         query = self._filtered(self._parse(query_text), filters or Filters())
         searcher = self.index.searcher()
         result = searcher.search(query, limit=limit, offset=offset, count=True)
+        pks = searcher.fast_field_values("pk", [address for _score, address in result.hits])
         ranking = [
-            (searcher.doc(address).to_dict()["id"][0], float(score))
-            for score, address in result.hits
+            (int(pk), float(score)) for pk, (score, _address) in zip(pks, result.hits, strict=True)
         ]
         return ranking, int(result.count)
+
+    def count_matching(self, filters: Filters) -> int:
+        """How many papers pass ``filters``."""
+        self._refresh()
+        query = self._filtered(tantivy.Query.all_query(), filters)
+        return int(self.index.searcher().search(query, limit=1, count=True).count)
+
+    def pks_matching(self, filters: Filters, among: Sequence[int] | None = None) -> list[int]:
+        """The pks of the papers that pass ``filters`` (only of those ``among``, when given)."""
+        self._refresh()
+        query = self._filtered(tantivy.Query.all_query(), filters)
+        if among is not None:
+            if not among:
+                return []
+            within = tantivy.Query.term_set_query(self.schema, "pk", list(among))
+            query = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, within)]
+            )
+        searcher = self.index.searcher()
+        count = int(searcher.search(query, limit=1, count=True).count)
+        if count == 0:
+            return []
+        hits = searcher.search(query, limit=count, count=False).hits
+        return [int(pk) for pk in searcher.fast_field_values("pk", [a for _s, a in hits])]
 
     def highlight(
         self, query_text: str, papers: list[Paper]

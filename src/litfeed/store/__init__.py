@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,17 +35,7 @@ from litfeed.store.schema import (
     papers,
 )
 
-__all__ = ["PaperKey", "SaveCounts", "Store", "StoreError"]
-
-
-@dataclass(frozen=True)
-class PaperKey:
-    """A paper's id and what filters look at: categories and its date (published, else the
-    day litfeed first saw it)."""
-
-    id: str
-    categories: list[str]
-    date: date
+__all__ = ["SaveCounts", "Store", "StoreError"]
 
 
 class Store:
@@ -138,19 +127,6 @@ class Store:
             rows = connection.execute(sa.select(papers).where(papers.c[column].in_(keys)))
             found = {row[column]: paper_from_row(row) for row in rows.mappings()}
         return [found[key] for key in keys if key in found]
-
-    def paper_keys(self, pks: Sequence[int]) -> dict[int, PaperKey]:
-        """Id, categories and date of papers by row number: what search filters need, read
-        without loading whole papers."""
-        if not pks:
-            return {}
-        columns = (papers.c.pk, papers.c.id, papers.c.categories, papers.c.sort_date)
-        with read_transaction(self.engine) as connection:
-            rows = connection.execute(sa.select(*columns).where(papers.c.pk.in_(pks)))
-            return {
-                pk: PaperKey(paper_id, list(categories), day)
-                for pk, paper_id, categories, day in rows
-            }
 
     def list_papers(self, offset: int = 0, limit: int = 25) -> tuple[list[Paper], int]:
         """Newest first (publication date, else the day litfeed first saw it), and the total."""
