@@ -158,3 +158,13 @@ def test_examples_import_and_search_on_each_database(
         titles = _titles(hub, "mutual information")
         assert "MINE: Mutual Information Neural Estimation" in titles
         assert hub.load_examples(only_if_empty=False)[0].report.new == 0  # type: ignore[union-attr]
+        # Search by meaning end to end: vectors stored in this database, then found.
+        assert hub.update_index()["vector"] == 471
+        assert hub.store.count_embeddings(hub.embedder.key) == 471
+        query = "neural estimator of dependence between two continuous variables"
+        semantic = hub.search(query, mode="semantic", limit=5)
+        assert "MINE: Mutual Information Neural Estimation" in [
+            hit.paper.title for hit in semantic.hits
+        ]
+        mine = semantic.hits[0].paper
+        assert len(hub.similar(mine.id)) == 10

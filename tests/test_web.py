@@ -140,3 +140,26 @@ def test_a_model_that_cannot_load_is_a_json_error(settings: Settings) -> None:
         assert response.status_code == 503
         assert response.json()["error"].startswith("cannot load embedding model 'no-such/model'")
         assert client.get("/api/search", params={"q": "x", "mode": "keyword"}).status_code == 200
+        # The default, hybrid, falls back to words and says so.
+        client.app.state.hub.load_examples()  # type: ignore[attr-defined]
+        hybrid = client.get("/api/search", params={"q": "mutual information"})
+        assert hybrid.status_code == 200
+        results = hybrid.json()["results"]
+        assert results["mode"] == "keyword" and results["hits"]
+        assert results["notice"].startswith("search by meaning is unavailable")
+        html = client.get("/search", params={"q": "mutual information"}).text
+        assert 'class="notice"' in html and "no-such/model" in html
+
+
+def test_search_says_when_not_every_paper_is_embedded(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        hub = client.app.state.hub  # type: ignore[attr-defined]
+        hub.load_examples()  # imports do not embed in these tests
+        results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]
+        assert results["mode"] == "hybrid" and results["hits"]
+        assert results["notice"] == (
+            "search by meaning covers 0 of 471 papers so far: `litfeed index` embeds the rest"
+        )
+        hub.update_index()
+        results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]
+        assert results["notice"] is None

@@ -133,6 +133,8 @@ def search(
     )
     with _hub() as hub:
         results = hub.search(query, mode=mode, limit=limit, offset=offset, filters=filters)
+    if results.notice and not as_json:
+        typer.echo(f"note: {results.notice}", err=True)
     if as_json:
         typer.echo(results.model_dump_json(indent=2))
     else:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from litfeed.errors import LitfeedError
 from litfeed.models import Paper
+from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.fusion import ranked, reciprocal_rank_fusion
 from litfeed.search.keyword import Filters, KeywordIndex, TextPart
 from litfeed.search.vectors import VectorIndex
@@ -58,11 +59,14 @@ class SearchHit(BaseModel):
 
 class SearchResults(BaseModel):
     query: str
-    mode: Mode
+    mode: Mode  # what ran: hybrid falls back to keyword when the model cannot be loaded
     total: int
     offset: int
     limit: int
     hits: list[SearchHit]
+    # Why the results may be incomplete (search by meaning unavailable, or not every paper
+    # embedded yet), for the reader; None when nothing is amiss.
+    notice: str | None = None
 
 
 def check_query(query: str, mode: str = "keyword") -> tuple[str, Mode]:
@@ -100,16 +104,29 @@ class Searcher:
     ) -> SearchResults:
         """Rank papers for ``query``. The keyword index first catches up with the store, so a
         paper stored a moment ago is found by its words; papers are loaded from the store."""
-        text, mode = check_query(query, mode)
+        text, ran = check_query(query, mode)
         filters = filters or Filters()
         self.keyword_index.catch_up(self.store)
-        if mode == "keyword":
+        vectors, notice = None, None
+        if ran != "keyword":
+            try:
+                vectors = self._vectors()
+            except EmbeddingError as error:
+                if ran == "semantic":
+                    raise
+                ran = "keyword"
+                notice = (
+                    f"search by meaning is unavailable, these results match words only: {error}"
+                )
+            else:
+                notice = _coverage_notice(vectors.count(), self.keyword_index.document_count())
+        if vectors is None:
             ranking, total = self.keyword_index.rank(text, limit, offset, filters)
             scores = dict(ranking)
             found_by = {pk: ["words"] for pk in scores}
             papers = self.store.get_papers_by_pk(list(scores))
         else:
-            scores, found_by = self._fused(text, mode, filters)
+            scores, found_by = self._fused(vectors, text, ran, filters)
             order = ranked(scores)
             total = len(order)
             papers = self.store.get_papers_by_pk(order[offset : offset + limit])
@@ -125,14 +142,20 @@ class Searcher:
             for paper, (title, snippet) in zip(papers, highlights, strict=True)
         ]
         return SearchResults(
-            query=text, mode=mode, total=total, offset=offset, limit=limit, hits=hits
+            query=text,
+            mode=ran,
+            total=total,
+            offset=offset,
+            limit=limit,
+            hits=hits,
+            notice=notice,
         )
 
     def _fused(
-        self, text: str, mode: str, filters: Filters
+        self, vectors: VectorIndex, text: str, mode: str, filters: Filters
     ) -> tuple[dict[int, float], dict[int, list[str]]]:
         """Scores and "words"/"meaning" reasons by paper pk."""
-        semantic = self._semantic(text, filters)
+        semantic = self._semantic(vectors, text, filters)
         found_by = {pk: ["meaning"] for pk, _ in semantic}
         if mode == "semantic":
             return dict(semantic), found_by
@@ -142,9 +165,10 @@ class Searcher:
         fused = reciprocal_rank_fusion([[pk for pk, _ in keyword], [pk for pk, _ in semantic]])
         return fused, found_by
 
-    def _semantic(self, text: str, filters: Filters) -> list[tuple[int, float]]:
+    def _semantic(
+        self, vectors: VectorIndex, text: str, filters: Filters
+    ) -> list[tuple[int, float]]:
         """(paper pk, cosine similarity) of the nearest papers that pass the filters."""
-        vectors = self._vectors()
         query = vectors.embedder.embed_query(text)
         if filters == Filters():
             return vectors.search(query, CANDIDATES)
@@ -155,3 +179,12 @@ class Searcher:
         candidates = vectors.search(query, math.ceil(OVERSAMPLING * CANDIDATES / share))
         kept = set(self.keyword_index.pks_matching(filters, among=[pk for pk, _ in candidates]))
         return [(pk, similarity) for pk, similarity in candidates if pk in kept][:CANDIDATES]
+
+
+def _coverage_notice(embedded: int, papers: int) -> str | None:
+    if embedded >= papers:
+        return None
+    return (
+        f"search by meaning covers {embedded:,} of {papers:,} papers so far: "
+        "`litfeed index` embeds the rest"
+    )
