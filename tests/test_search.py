@@ -63,16 +63,29 @@ def test_title_words_weigh_more_than_abstract_words(seeded_hub: Hub) -> None:
     assert all("grokking" in hit.paper.title.lower() for hit in hits[:2])
 
 
-@pytest.mark.parametrize("query", ["!!!", "$\\alpha$", ":", "((", "title:", '"', "-", "a AND"])
-def test_odd_queries_do_not_fail(seeded_hub: Hub, query: str) -> None:
+@pytest.mark.parametrize(
+    "query",
+    ["$\\alpha$", "\\frac{1}{2}", "$O(n^2)$", "\\mathbb{R}^d", "title:", "((gradient", "a AND"],
+)
+def test_latex_and_odd_syntax_run_in_every_mode(seeded_hub: Hub, query: str) -> None:
     for mode in ("keyword", "semantic", "hybrid"):
-        seeded_hub.search(query, mode=mode)
+        assert seeded_hub.search(query, mode=mode).query == query
 
 
-@pytest.mark.parametrize("query", ["", "   ", "x" * 1001])
-def test_empty_and_overlong_queries_are_refused(seeded_hub: Hub, query: str) -> None:
-    with pytest.raises(QueryError):
-        seeded_hub.search(query)
+def test_latex_words_are_searchable(seeded_hub: Hub) -> None:
+    hits = seeded_hub.search("{\\lambda}opt", mode="keyword").hits
+    assert hits[0].paper.title.startswith("Power Lines: Scaling Laws for Weight Decay")
+
+
+def test_a_query_of_stop_words_matches_nothing_by_words(seeded_hub: Hub) -> None:
+    assert seeded_hub.search("the AND of", mode="keyword").total == 0
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 1001, "!!!", ":", "((", '"', "-", "$$ ∑ ∫ $$"])
+def test_empty_overlong_and_wordless_queries_are_refused(seeded_hub: Hub, query: str) -> None:
+    for mode in ("keyword", "semantic", "hybrid"):
+        with pytest.raises(QueryError, match=r"the query (is empty|is .* long|has no words)"):
+            seeded_hub.search(query, mode=mode)
 
 
 def _record(title: str, arxiv_id: str, **fields: object) -> PaperRecord:

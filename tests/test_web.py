@@ -75,6 +75,9 @@ def test_errors_are_4xx_with_a_json_error(seeded_client: TestClient) -> None:
     assert seeded_client.get("/papers/2501.99999").status_code == 404
     long_query = seeded_client.get("/api/search", params={"q": "word " * 400})
     assert long_query.status_code == 400 and "limit is 1000" in long_query.json()["error"]
+    wordless = seeded_client.get("/api/search", params={"q": "$$ ((!!))"})
+    assert wordless.status_code == 400
+    assert wordless.json() == {"error": "the query has no words to search for: '$$ ((!!))'"}
     huge = seeded_client.get("/api/search", params={"q": "x" * 6000})
     assert huge.status_code == 400 and "error" in huge.json()
     bad_page = seeded_client.get("/api/papers", params={"page": "two"})

@@ -13,7 +13,7 @@ from litfeed.errors import LitfeedError
 from litfeed.models import Paper
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.fusion import ranked, reciprocal_rank_fusion
-from litfeed.search.keyword import Filters, KeywordIndex, TextPart
+from litfeed.search.keyword import WORD, Filters, KeywordIndex, TextPart
 from litfeed.search.vectors import VectorIndex
 from litfeed.store import Store
 
@@ -77,6 +77,8 @@ def check_query(query: str, mode: str = "keyword") -> tuple[str, Mode]:
         raise QueryError(
             f"the query is {len(text)} characters long; the limit is {MAX_QUERY_LENGTH}"
         )
+    if not WORD.search(text):
+        raise QueryError(f"the query has no words to search for: {text!r}")
     for known in MODES:
         if mode == known:
             return text, known

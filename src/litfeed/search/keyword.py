@@ -241,10 +241,18 @@ class KeywordIndex:
         }
 
     def _parse(self, query_text: str) -> Any:
-        query, _errors = self.index.parse_query_lenient(
+        """The query in tantivy's language; when that does not parse (LaTeX such as
+        ``\\mathcal{O}(n^2)`` reads as broken range syntax), just its words, any of them; and
+        when those are all stop words, a query that matches nothing (not everything)."""
+        query, errors = self.index.parse_query_lenient(
             query_text, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS
         )
-        return query
+        if errors:
+            words = " ".join(word.lower() for word in WORD.findall(query_text))
+            query, errors = self.index.parse_query_lenient(
+                words, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS
+            )
+        return tantivy.Query.empty_query() if errors else query
 
     def _filtered(self, query: Any, filters: Filters) -> Any:
         clauses = [(tantivy.Occur.Must, query)]
