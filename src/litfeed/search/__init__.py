@@ -161,7 +161,7 @@ class Searcher:
         found_by = {pk: ["meaning"] for pk, _ in semantic}
         if mode == "semantic":
             return dict(semantic), found_by
-        keyword, _total = self.keyword_index.rank(text, CANDIDATES, 0, filters)
+        keyword, _ = self.keyword_index.rank(text, CANDIDATES, 0, filters, count=False)
         for pk, _score in keyword:
             found_by.setdefault(pk, []).insert(0, "words")
         fused = reciprocal_rank_fusion([[pk for pk, _ in keyword], [pk for pk, _ in semantic]])

@@ -102,7 +102,14 @@ class Embedder:
         return vectors
 
     def embed_query(self, text: str) -> Vectors:
-        return np.asarray(self.embed([text])[0], dtype=np.float32)
+        """One text's unit vector, through the model's own modules (tokenizer, transformer,
+        pooling) but without `encode`'s batching machinery: a millisecond less of a search."""
+        import torch
+
+        with self._lock, torch.inference_mode():
+            features = self._model.tokenize([text])
+            vector = self._model(features)["sentence_embedding"][0].float().numpy()
+        return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
 
 
 @functools.lru_cache(maxsize=4)

@@ -171,20 +171,25 @@ class KeywordIndex:
     # -- searching -----------------------------------------------------------------------------
 
     def rank(
-        self, query_text: str, limit: int = 10, offset: int = 0, filters: Filters | None = None
+        self,
+        query_text: str,
+        limit: int = 10,
+        offset: int = 0,
+        filters: Filters | None = None,
+        count: bool = True,
     ) -> tuple[list[tuple[int, float]], int]:
-        """(paper pk, BM25 score) best first, and how many papers match in all. BM25 over title
-        (boosted), abstract and authors; tantivy's query language: "a phrase", field:term,
-        +required, -excluded. Unparseable parts match nothing instead of failing."""
+        """(paper pk, BM25 score) best first, and how many papers match in all (0 unless
+        ``count``). BM25 over title (boosted), abstract and authors; tantivy's query language:
+        "a phrase", field:term, +required, -excluded."""
         self._refresh()
         query = self._filtered(self._parse(query_text), filters or Filters())
         searcher = self.index.searcher()
-        result = searcher.search(query, limit=limit, offset=offset, count=True)
+        result = searcher.search(query, limit=limit, offset=offset, count=count)
         pks = searcher.fast_field_values("pk", [address for _score, address in result.hits])
         ranking = [
             (int(pk), float(score)) for pk, (score, _address) in zip(pks, result.hits, strict=True)
         ]
-        return ranking, int(result.count)
+        return ranking, int(result.count or 0)
 
     def count_matching(self, filters: Filters) -> int:
         """How many papers pass ``filters``."""

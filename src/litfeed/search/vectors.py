@@ -237,8 +237,9 @@ class VectorIndex:
         self.graph.save_index(str(temporary))
         os.replace(temporary, self.directory / GRAPH_FILE)
         matrix_temporary = self.directory / f"{MATRIX_FILE}.tmp"
+        rows = int(np.flatnonzero(self.present)[-1]) + 1 if self.present.any() else 0
         with matrix_temporary.open("wb") as file:
-            np.save(file, self.matrix)
+            np.save(file, self.matrix[:rows])
         os.replace(matrix_temporary, self.directory / MATRIX_FILE)
         meta_temporary = self.directory / f"{META_FILE}.tmp"
         meta_temporary.write_text(json.dumps(meta))
