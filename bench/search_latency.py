@@ -199,10 +199,12 @@ def main() -> int:
                 + (f" ({embedded / seconds:.1f} papers/s)" if embedded else ""),
                 flush=True,
             )
-            graph = hub.vector_index.graph
+            vectors = hub.vector_index
             print(
-                f"vector index: {graph.get_current_count()} vectors, "
-                f"{graph.index_file_size() / 2**20:.0f} MiB",
+                f"vector index: {vectors.count()} vectors; HNSW graph "
+                f"{vectors.graph.index_file_size() / 2**20:.0f} MiB in memory, matrix "
+                f"{vectors.matrix.nbytes / 2**20:.0f} MiB (memory-mapped); files "
+                f"{directory_size(data_dir / 'index' / 'vectors') / 2**20:.0f} MiB",
                 flush=True,
             )
             embedder = hub.embedder

@@ -55,6 +55,7 @@ class Hub:
         self._vector_index: VectorIndex | None = None
 
     def close(self) -> None:
+        self.searcher.close()
         self.store.close()
 
     def __enter__(self) -> Hub:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 from pydantic import BaseModel
@@ -39,9 +40,10 @@ CANDIDATES = 100
 # Search by meaning with filters: when at most this many papers pass them, they are ranked exactly
 # (a dot product with each); when more pass, the HNSW graph's nearest papers are ranked, enough of
 # them that about twice CANDIDATES pass. An HNSW graph cannot find the nearest of a small subset,
-# and exact ranking costs time in proportion to the subset: on the 74,728-paper corpus both ways
-# cost about the same at this size (bench/search_latency.py --semantic prints both).
-EXACT_FILTER_LIMIT = 20_000
+# and exact ranking costs time in proportion to the subset. On the 74,728-paper corpus
+# (bench/search_latency.py --semantic prints both) exact won at 10,949 papers (23 against 29 ms)
+# and lost at 25,049 (41 against 25 ms); this limit lies between.
+EXACT_FILTER_LIMIT = 15_000
 OVERSAMPLING = 2
 
 
@@ -95,6 +97,12 @@ class Searcher:
         self.store = store
         self.keyword_index = keyword_index
         self._vectors = vectors
+        # Hybrid search ranks by words on this thread while the query is embedded (both release
+        # the GIL): about 2 ms of a 15 ms search on 2 cores.
+        self._words = ThreadPoolExecutor(max_workers=1, thread_name_prefix="litfeed-words")
+
+    def close(self) -> None:
+        self._words.shutdown(wait=False)
 
     def search(
         self,
@@ -157,11 +165,16 @@ class Searcher:
         self, vectors: VectorIndex, text: str, mode: str, filters: Filters
     ) -> tuple[dict[int, float], dict[int, list[str]]]:
         """Scores and "words"/"meaning" reasons by paper pk."""
+        by_words = (
+            self._words.submit(self.keyword_index.rank, text, CANDIDATES, 0, filters, False)
+            if mode == "hybrid"
+            else None
+        )
         semantic = self._semantic(vectors, text, filters)
         found_by = {pk: ["meaning"] for pk, _ in semantic}
-        if mode == "semantic":
+        if by_words is None:
             return dict(semantic), found_by
-        keyword, _ = self.keyword_index.rank(text, CANDIDATES, 0, filters, count=False)
+        keyword, _ = by_words.result()
         for pk, _score in keyword:
             found_by.setdefault(pk, []).insert(0, "words")
         fused = reciprocal_rank_fusion([[pk for pk, _ in keyword], [pk for pk, _ in semantic]])

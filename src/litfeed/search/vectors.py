@@ -182,7 +182,10 @@ class VectorIndex:
         among = np.asarray(pks, dtype=np.int64)
         among = among[among < len(present)]
         among = among[present[among]]
-        similarities = matrix[among] @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        # einsum, not `@`: a BLAS product wakes OpenBLAS's threads, whose spinning then halves
+        # the speed of the next query's embedding (measured: 4.9 -> 10.8 ms).
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        similarities = np.einsum("ij,j->i", matrix[among], query)
         count = min(limit, len(among))
         if count == 0:
             return []
