@@ -8,10 +8,10 @@ through `Hub.search` (index + loading the ten papers from the database + snippet
 Targets (issue 2): import <= 120 s, p50 <= 5 ms, p99 <= 20 ms in-process.
 
 With --semantic it also embeds every paper (kept in the data directory: rerun with --keep DIR
-and nothing is embedded again), compares litfeed's embedding throughput with a bare
-SentenceTransformer.encode of the same texts, and times semantic and hybrid search with the
-query embedding included. Targets (issue 3): hybrid p50 <= 15 ms, p99 <= 50 ms; throughput
->= 0.9x of bare.
+and nothing is embedded again), times semantic and hybrid search with the query embedding
+included, and filtered search by meaning both ways litfeed can filter, then compares litfeed's
+embedding throughput with a bare SentenceTransformer.encode of the same texts. Targets
+(issue 3): hybrid p50 <= 15 ms, p99 <= 50 ms; throughput >= 0.9x of bare.
 """
 
 from __future__ import annotations
@@ -111,12 +111,17 @@ def embedding_throughput(hub: Hub, sample: int) -> None:
     embedder = hub.embedder
     bare = open_sentence_transformer(embedder.model_path, embedder.onnx_file)
     bare.max_seq_length = embedder.config.max_tokens
-    start = time.perf_counter()
-    bare.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True)
-    bare_rate = len(texts) / (time.perf_counter() - start)
-    start = time.perf_counter()
-    embedder.embed(texts)
-    litfeed_rate = len(texts) / (time.perf_counter() - start)
+    # Twice each, alternating, keeping each one's faster run: the machine's noise is then less
+    # likely to favour either.
+    bare_seconds, litfeed_seconds = float("inf"), float("inf")
+    for _round in range(2):
+        start = time.perf_counter()
+        bare.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True)
+        bare_seconds = min(bare_seconds, time.perf_counter() - start)
+        start = time.perf_counter()
+        embedder.embed(texts)
+        litfeed_seconds = min(litfeed_seconds, time.perf_counter() - start)
+    bare_rate, litfeed_rate = len(texts) / bare_seconds, len(texts) / litfeed_seconds
     print(
         f"embedding {len(texts)} papers ({embedder.key}): litfeed {litfeed_rate:.1f} papers/s, "
         f"bare SentenceTransformer.encode {bare_rate:.1f} papers/s "
@@ -187,10 +192,9 @@ def main() -> int:
             "keyword top-10 through Hub.search (papers loaded, snippets)",
             time_queries(lambda q: hub.search(q, mode="keyword", limit=10), queries),
         )
-        if args.semantic:
+        if args.semantic and args.throughput_only:
             embedding_throughput(hub, args.sample)
-            if args.throughput_only:
-                return 0
+        elif args.semantic:
             start = time.perf_counter()
             embedded = hub.update_index()["vector"]
             seconds = time.perf_counter() - start
@@ -220,6 +224,8 @@ def main() -> int:
                 time_queries(lambda q: hub.search(q, mode="hybrid", limit=10), queries),
             )
             filtered_search_strategies(hub, queries)
+            # Last: the bare model it loads would otherwise share the CPU with the searches.
+            embedding_throughput(hub, args.sample)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak_mib:.0f} MiB")
     return 0

@@ -3,6 +3,8 @@ similar papers, with the bundled all-MiniLM-L6-v2 model."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 import time
@@ -18,11 +20,13 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper, PaperRecord, SourceRef
 from litfeed.search import Filters, QueryError
 from litfeed.search.embeddings import (
+    Embedder,
     EmbeddingConfig,
     EmbeddingError,
     load_embedder,
     paper_text,
 )
+from litfeed.search.onnx_query import QueryEncoder
 from litfeed.search.vectors import SAVE_EVERY, VectorIndex
 
 MINE = "MINE: Mutual Information Neural Estimation"
@@ -40,6 +44,43 @@ def test_embeddings_are_unit_vectors_and_repeatable(seeded_hub: Hub) -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert np.allclose(vectors[0], vectors[2])
     assert float(vectors[0] @ vectors[1]) < 0.9
+
+
+def test_queries_are_embedded_as_sentence_transformers_does_without_loading_it(
+    models_dir: Path,
+) -> None:
+    load_embedder(EmbeddingConfig(), models_dir)  # exports the model once for the session
+    embedder = Embedder(EmbeddingConfig(), models_dir)
+    texts = [
+        "mutual information",
+        "Zebrafish swimming: é ü ß 漢字 $\\alpha$",
+        "x",
+        " ".join(["a long query that is cut at the model's token limit"] * 40),
+    ]
+    queries = np.stack([embedder.embed_query(text) for text in texts])
+    assert embedder._model is None  # search never waits for sentence-transformers
+    # One at a time: int8 activations are quantised per batch, so batch-mates shift a vector.
+    papers = np.stack([embedder.embed([text])[0] for text in texts])
+    assert embedder._model is not None
+    assert np.abs(queries - papers).max() < 1e-5
+
+
+def test_models_the_query_encoder_does_not_reproduce_are_left_to_sentence_transformers(
+    models_dir: Path, tmp_path: Path
+) -> None:
+    exported = Path(load_embedder(EmbeddingConfig(), models_dir).model_path)
+    onnx_file = "onnx/model_qint8_per_channel.onnx"
+    copy = tmp_path / "model"
+    shutil.copytree(exported, copy)
+    assert QueryEncoder.open(copy, onnx_file, 128) is not None
+    (copy / "1_Pooling" / "config.json").write_text('{"pooling_mode": "weightedmean"}')
+    assert QueryEncoder.open(copy, onnx_file, 128) is None
+    (copy / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    assert QueryEncoder.open(copy, onnx_file, 128) is not None
+    modules = json.loads((copy / "modules.json").read_text())
+    modules.insert(2, {"idx": 2, "name": "2", "path": "2_Dense", "type": "x.Dense"})
+    (copy / "modules.json").write_text(json.dumps(modules))
+    assert QueryEncoder.open(copy, onnx_file, 128) is None
 
 
 def test_the_torch_backend_loads_by_local_path_and_agrees(models_dir: Path) -> None:

@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from litfeed.errors import LitfeedError
 from litfeed.models import Paper
+from litfeed.search.onnx_query import QueryEncoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
@@ -70,26 +71,64 @@ def text_hash(text: str) -> str:
 
 
 class Embedder:
-    """A loaded model. Thread-safe; `embed` sorts texts by length so that batches pad little."""
+    """A loaded model. Thread-safe; `embed` sorts texts by length so that batches pad little.
+    With the ONNX backend, queries are embedded by `QueryEncoder` and sentence-transformers is
+    loaded only when papers are to be embedded (search and similar papers never wait for it)."""
 
     def __init__(self, config: EmbeddingConfig, models_dir: Path) -> None:
         self.config = config
         self.key = config.key
-        self._model, self.model_path, self.onnx_file = _load_model(config, models_dir)
         self._lock = threading.Lock()
-        dimension = self._model.get_embedding_dimension()
-        if dimension is None:
-            raise EmbeddingError(f"model {config.model!r} does not say its embedding dimension")
-        self.dimension = int(dimension)
+        self._model: Any = None
+        self._queries: QueryEncoder | None = None
+        _quiet_libraries()
+        try:
+            source = _model_source(config.model)
+            if config.backend == "torch":
+                self.model_path, self.onnx_file = source, None
+            else:
+                self.model_path = str(_prepare_onnx(source, config, models_dir))
+                self.onnx_file = (
+                    f"onnx/model_{_INT8_FILE_SUFFIX}.onnx"
+                    if config.precision == "int8"
+                    else "onnx/model.onnx"
+                )
+                self._queries = QueryEncoder.open(
+                    Path(self.model_path), self.onnx_file, config.max_tokens
+                )
+        except EmbeddingError:
+            raise
+        except Exception as error:  # the libraries raise many kinds; the user needs one line
+            raise _load_error(config, error) from None
+        if self._queries is not None:
+            self.dimension = self._queries.dimension
+        else:
+            dimension = self._sentence_transformer().get_embedding_dimension()
+            if dimension is None:
+                raise EmbeddingError(f"model {config.model!r} does not say its embedding dimension")
+            self.dimension = int(dimension)
+
+    def _sentence_transformer(self) -> Any:
+        """sentence-transformers' model, loaded on first use (it takes seconds)."""
+        with self._lock:
+            if self._model is None:
+                try:
+                    model = open_sentence_transformer(self.model_path, self.onnx_file)
+                except Exception as error:
+                    raise _load_error(self.config, error) from None
+                model.max_seq_length = self.config.max_tokens
+                self._model = model
+            return self._model
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors:
         """Unit-length vectors, one row per text, in the order given."""
+        model = self._sentence_transformer()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(order), BATCH_SIZE * 8):
             chunk = order[start : start + BATCH_SIZE * 8]
             with self._lock:
-                encoded = self._model.encode(
+                encoded = model.encode(
                     [texts[i] for i in chunk],
                     batch_size=BATCH_SIZE,
                     normalize_embeddings=True,
@@ -102,13 +141,17 @@ class Embedder:
         return vectors
 
     def embed_query(self, text: str) -> Vectors:
-        """One text's unit vector, through the model's own modules (tokenizer, transformer,
-        pooling) but without `encode`'s batching machinery: a millisecond less of a search."""
+        """One text's unit vector: by `QueryEncoder` when it can, else through the model's own
+        modules (tokenizer, transformer, pooling) without `encode`'s batching machinery."""
+        if self._queries is not None:
+            with self._lock:
+                return self._queries.embed(text)
         import torch
 
+        model = self._sentence_transformer()
         with self._lock, torch.inference_mode():
-            features = self._model.tokenize([text])
-            vector = self._model(features)["sentence_embedding"][0].float().numpy()
+            features = model.tokenize([text])
+            vector = model(features)["sentence_embedding"][0].float().numpy()
         return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
 
 
@@ -129,29 +172,8 @@ def open_sentence_transformer(path: str, onnx_file: str | None) -> Any:
     )
 
 
-def _load_model(config: EmbeddingConfig, models_dir: Path) -> tuple[Any, str, str | None]:
-    """The model, the path it was loaded from, and its ONNX file (None for torch)."""
-    _quiet_libraries()
-    source = _model_source(config.model)
-    try:
-        if config.backend == "torch":
-            path, onnx_file = source, None
-        else:
-            path = str(_prepare_onnx(source, config, models_dir))
-            onnx_file = (
-                f"onnx/model_{_INT8_FILE_SUFFIX}.onnx"
-                if config.precision == "int8"
-                else "onnx/model.onnx"
-            )
-        model = open_sentence_transformer(path, onnx_file)
-    except EmbeddingError:
-        raise
-    except Exception as error:  # the libraries raise many kinds; the user needs one line
-        raise EmbeddingError(
-            f"cannot load embedding model {config.model!r}: {_first_line(error)}"
-        ) from None
-    model.max_seq_length = config.max_tokens
-    return model, path, onnx_file
+def _load_error(config: EmbeddingConfig, error: BaseException) -> EmbeddingError:
+    return EmbeddingError(f"cannot load embedding model {config.model!r}: {_first_line(error)}")
 
 
 def _model_source(name: str) -> str:
@@ -168,14 +190,14 @@ def _model_source(name: str) -> str:
 
 def _prepare_onnx(source: str, config: EmbeddingConfig, models_dir: Path) -> Path:
     """Export the model to ONNX and quantise it, once, with sentence-transformers' helpers."""
-    from optimum.onnxruntime.configuration import AutoQuantizationConfig
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.backend import export_dynamic_quantized_onnx_model
-
     directory = models_dir / re.sub(r"[^A-Za-z0-9._-]+", "--", config.model)
     quantized = directory / "onnx" / f"model_{_INT8_FILE_SUFFIX}.onnx"
     if (directory / "onnx" / "model.onnx").exists() and quantized.exists():
         return directory
+    from optimum.onnxruntime.configuration import AutoQuantizationConfig
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.backend import export_dynamic_quantized_onnx_model
+
     staging = directory.with_name(directory.name + ".partial")
     model = SentenceTransformer(source, device="cpu", backend="onnx")
     model.save_pretrained(str(staging))

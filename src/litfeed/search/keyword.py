@@ -185,9 +185,9 @@ class KeywordIndex:
         query = self._filtered(self._parse(query_text), filters or Filters())
         searcher = self.index.searcher()
         result = searcher.search(query, limit=limit, offset=offset, count=count)
-        pks = searcher.fast_field_values("pk", [address for _score, address in result.hits])
+        pks = hit_pks(searcher, result.hits)
         ranking = [
-            (int(pk), float(score)) for pk, (score, _address) in zip(pks, result.hits, strict=True)
+            (pk, float(score)) for pk, (score, _address) in zip(pks, result.hits, strict=True)
         ]
         return ranking, int(result.count or 0)
 
@@ -213,7 +213,7 @@ class KeywordIndex:
         if count == 0:
             return []
         hits = searcher.search(query, limit=count, count=False).hits
-        return [int(pk) for pk in searcher.fast_field_values("pk", [a for _s, a in hits])]
+        return hit_pks(searcher, hits)
 
     def highlight(
         self, query_text: str, papers: list[Paper]
@@ -317,6 +317,12 @@ class KeywordIndex:
         if self.directory.exists():
             shutil.rmtree(self.directory)
         self.directory.mkdir(parents=True)
+
+
+def hit_pks(searcher: Any, hits: list[tuple[Any, Any]]) -> list[int]:
+    """The "pk" column of search hits: a fast field, so no document is read."""
+    addresses = [address for _score, address in hits]
+    return [int(pk) for pk in searcher.fast_field_values("pk", addresses)]
 
 
 def _mark_words(text: str, terms: set[str]) -> list[TextPart]:

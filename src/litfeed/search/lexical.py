@@ -7,7 +7,14 @@ from collections.abc import Mapping
 
 import tantivy
 
-from litfeed.search.keyword import ANALYZER, FIELD_BOOSTS, WORD, build_schema, english_analyzer
+from litfeed.search.keyword import (
+    ANALYZER,
+    FIELD_BOOSTS,
+    WORD,
+    build_schema,
+    english_analyzer,
+    hit_pks,
+)
 
 MAX_QUERY_WORDS = 400
 
@@ -26,8 +33,12 @@ class TextIndex:
         self.index = tantivy.Index(self.schema)
         self.index.register_tokenizer(ANALYZER, english_analyzer())
         writer = self.index.writer(heap_size=50_000_000, num_threads=1)
-        for paper_id, (title, abstract) in documents.items():
-            writer.add_document(tantivy.Document(id=paper_id, title=title, abstract=abstract))
+        # Documents are numbered in the "pk" column: results are read from it, as in search.
+        self.keys = list(documents)
+        for number, (title, abstract) in enumerate(documents.values()):
+            document = tantivy.Document(title=title, abstract=abstract)
+            document.add_unsigned("pk", number)
+            writer.add_document(document)
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()
@@ -43,6 +54,8 @@ class TextIndex:
         )
         searcher = self.index.searcher()
         result = searcher.search(query, limit=self.size, count=False)
+        numbers = hit_pks(searcher, result.hits)
         return {
-            searcher.doc(address).to_dict()["id"][0]: float(score) for score, address in result.hits
+            self.keys[number]: float(score)
+            for number, (score, _address) in zip(numbers, result.hits, strict=True)
         }

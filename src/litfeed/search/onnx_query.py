@@ -1,0 +1,111 @@
+"""Embedding one search query with ONNX Runtime and the tokenizer alone.
+
+Importing sentence-transformers (with torch and transformers) takes about 7 s here, more than
+the whole of a `litfeed search` otherwise. A query needs only the model's tokenizer, its ONNX
+file (exported by sentence-transformers, see `embeddings.py`) and its pooling, all of which the
+exported directory describes in sentence-transformers' own files; this module reads them and
+runs the same graph on the same token ids, so its vectors equal sentence-transformers' (a test
+holds them to it). A model whose modules are anything but a transformer, a pooling of the mean,
+the first token or the maximum, and an optional normalisation, or that prepends a default
+prompt, is left to sentence-transformers (`QueryEncoder.open` returns None).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+POOLINGS = ("mean", "cls", "max")
+# sentence-transformers' legacy pooling flags (still read by it) and what each means here.
+_LEGACY_POOLING_FLAGS = {
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_max_tokens": "max",
+}
+
+
+class QueryEncoder:
+    def __init__(self, session: Any, tokenizer: Any, pooling: str, lower_case: bool) -> None:
+        self._session = session
+        self._tokenizer = tokenizer
+        self._pooling = pooling
+        self._lower_case = lower_case
+        self._inputs = {item.name for item in session.get_inputs()}
+        self.dimension = int(self.embed("dimension").shape[0])
+
+    @classmethod
+    def open(cls, directory: Path, onnx_file: str, max_tokens: int) -> QueryEncoder | None:
+        """The encoder for a sentence-transformers directory with an ONNX file, or None when
+        the model is of a kind this does not reproduce."""
+        try:
+            modules = json.loads((directory / "modules.json").read_text())
+            options = _read_json(directory / "config_sentence_transformers.json")
+            settings = _read_json(directory / "sentence_bert_config.json")
+        except (OSError, ValueError):
+            return None
+        kinds = [str(module.get("type", "")).rsplit(".", 1)[-1] for module in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return None
+        if options.get("default_prompt_name"):
+            return None
+        pooling = _pooling(directory / modules[1].get("path", "") / "config.json")
+        if pooling is None or not (directory / "tokenizer.json").exists():
+            return None
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=max_tokens)
+        tokenizer.no_padding()
+        session = onnxruntime.InferenceSession(
+            str(directory / onnx_file), providers=["CPUExecutionProvider"]
+        )
+        return cls(session, tokenizer, pooling, bool(settings.get("do_lower_case")))
+
+    def embed(self, text: str) -> Vectors:
+        """The unit vector of one text."""
+        encoding = self._tokenizer.encode(text.lower() if self._lower_case else text)
+        columns = {
+            "input_ids": encoding.ids,
+            "attention_mask": encoding.attention_mask,
+            "token_type_ids": encoding.type_ids,
+        }
+        feed = {
+            name: np.asarray([values], dtype=np.int64)
+            for name, values in columns.items()
+            if name in self._inputs
+        }
+        tokens = self._session.run(None, feed)[0][0].astype(np.float32)
+        if self._pooling == "cls":
+            vector = tokens[0]
+        elif self._pooling == "max":
+            vector = tokens.max(axis=0)
+        else:  # one text: no padding, every token counts
+            vector = tokens.mean(axis=0)
+        return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def _pooling(path: Path) -> str | None:
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    mode = config.get("pooling_mode")
+    if mode is None:
+        chosen = [name for flag, name in _LEGACY_POOLING_FLAGS.items() if config.get(flag)]
+        other_flags = [
+            flag
+            for flag, value in config.items()
+            if flag.startswith("pooling_mode") and value and flag not in _LEGACY_POOLING_FLAGS
+        ]
+        mode = chosen[0] if len(chosen) == 1 and not other_flags else None
+    return mode if mode in POOLINGS else None
