@@ -215,6 +215,8 @@ def _prepare_onnx(source: str, config: EmbeddingConfig, models_dir: Path) -> Pat
 def _quiet_libraries() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # transformers sets its loggers' level from this when it is imported (later, lazily).
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     for name in ("sentence_transformers", "optimum", "transformers"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module=r"(transformers|optimum|torch)\..*")
