@@ -213,6 +213,12 @@ def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Se
     try:
         assert hub.update_index() == {"keyword": 0, "vector": 471}
         assert sum(calls) == 471
+        # A damaged index file: the index counts as absent and is rebuilt from stored vectors.
+        (hub.vector_index.directory / "vectors.npy").write_bytes(b"not numpy")
+        damaged = VectorIndex(hub.vector_index.directory, embedder)
+        assert damaged.count() == 0
+        assert damaged.catch_up(hub.store) == 471
+        assert VectorIndex(hub.vector_index.directory, embedder).count() == 471
         # A kill after the vectors were stored: the next run reuses them (and a rebuild too).
         for path in hub.vector_index.directory.iterdir():
             path.unlink()

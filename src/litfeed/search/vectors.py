@@ -221,17 +221,26 @@ class VectorIndex:
         if stamp == self._stamp:
             return
         with self._lock:
-            meta = json.loads((self.directory / META_FILE).read_text())
-            if meta.get("model") == self.embedder.key and meta.get("format") == FILE_FORMAT:
-                graph = hnswlib.Index(space="ip", dim=self.embedder.dimension)
-                graph.load_index(
-                    str(self.directory / GRAPH_FILE), max_elements=int(meta["capacity"])
-                )
-                matrix = np.load(self.directory / MATRIX_FILE, mmap_mode="r")
-                present = np.zeros(len(matrix), dtype=bool)
-                present[np.asarray(graph.get_ids_list(), dtype=np.int64)] = True
-                self.graph, self.meta, self.matrix, self.present = graph, meta, matrix, present
+            try:
+                self._load()
+            except (OSError, ValueError, KeyError, IndexError, RuntimeError):
+                # Missing or damaged files (hnswlib raises RuntimeError): no index, which the
+                # next catch-up rebuilds from the stored vectors.
+                self._clear()
             self._stamp = stamp
+
+    def _load(self) -> None:
+        meta = json.loads((self.directory / META_FILE).read_text())
+        if meta.get("model") != self.embedder.key or meta.get("format") != FILE_FORMAT:
+            return
+        graph = hnswlib.Index(space="ip", dim=self.embedder.dimension)
+        graph.load_index(str(self.directory / GRAPH_FILE), max_elements=int(meta["capacity"]))
+        matrix = np.load(self.directory / MATRIX_FILE, mmap_mode="r")
+        if matrix.shape[1:] != (self.embedder.dimension,):
+            raise ValueError(f"{MATRIX_FILE} has rows of {matrix.shape[1:]} values")
+        present = np.zeros(len(matrix), dtype=bool)
+        present[np.asarray(graph.get_ids_list(), dtype=np.int64)] = True
+        self.graph, self.meta, self.matrix, self.present = graph, meta, matrix, present
 
     def _save(self, meta: dict[str, Any]) -> None:
         meta["capacity"] = self.graph.get_max_elements()
