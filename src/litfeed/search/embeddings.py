@@ -144,8 +144,9 @@ class Embedder:
         """One text's unit vector: by `QueryEncoder` when it can, else through the model's own
         modules (tokenizer, transformer, pooling) without `encode`'s batching machinery."""
         if self._queries is not None:
-            with self._lock:
-                return self._queries.embed(text)
+            # No lock: ONNX Runtime sessions and tokenizers encode concurrently, so a query
+            # never waits behind a batch of papers being embedded.
+            return self._queries.embed(text)
         import torch
 
         model = self._sentence_transformer()
