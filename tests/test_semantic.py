@@ -3,11 +3,13 @@ similar papers, with the bundled all-MiniLM-L6-v2 model."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -199,10 +201,10 @@ def test_similar_papers_with_reasons(seeded_hub: Hub) -> None:
         seeded_hub.similar("2501.99999")
 
 
-def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Settings) -> None:
-    hub.load_examples()
+@contextlib.contextmanager
+def _counting_embeddings(embedder: Embedder) -> Iterator[list[int]]:
+    """While open, the number of texts of each `embedder.embed` call is appended to the list."""
     calls: list[int] = []
-    embedder = hub.embedder
     original = embedder.embed
 
     def counting(texts: list[str], progress: object = None) -> np.ndarray:
@@ -211,6 +213,15 @@ def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Se
 
     embedder.embed = counting  # type: ignore[method-assign, assignment]
     try:
+        yield calls
+    finally:
+        del embedder.embed  # type: ignore[method-assign]
+
+
+def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Settings) -> None:
+    hub.load_examples()
+    embedder = hub.embedder
+    with _counting_embeddings(embedder) as calls:
         assert hub.update_index() == {"keyword": 0, "vector": 471}
         assert sum(calls) == 471
         # A damaged index file: the index counts as absent and is rebuilt from stored vectors.
@@ -238,8 +249,6 @@ def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Se
         assert calls[-1] == 1
         assert hub.store.count_embeddings(embedder.key) == 472
         assert paper_text(paper) != paper_text(hub.get_paper(paper.id))  # type: ignore[arg-type]
-    finally:
-        del embedder.embed  # type: ignore[method-assign]
 
 
 def test_a_killed_index_run_resumes_where_it_stopped(hub: Hub) -> None:
@@ -261,19 +270,8 @@ def test_a_killed_index_run_resumes_where_it_stopped(hub: Hub) -> None:
     saved = hub.store.count_embeddings(key)
     assert SAVE_EVERY <= saved < 471
     assert not (hub.vector_index.directory / "vectors.json").exists()
-    calls: list[int] = []
-    embedder = hub.embedder
-    original = embedder.embed
-
-    def counting(texts: list[str], progress: object = None) -> np.ndarray:
-        calls.append(len(texts))
-        return original(texts)
-
-    embedder.embed = counting  # type: ignore[method-assign, assignment]
-    try:
+    with _counting_embeddings(hub.embedder) as calls:
         assert hub.update_index()["vector"] == 471
-    finally:
-        del embedder.embed  # type: ignore[method-assign]
     assert sum(calls) == 471 - saved
     assert hub.vector_index.count() == 471
     assert hub.store.count_embeddings(key) == 471

@@ -195,7 +195,7 @@ class KeywordIndex:
         """How many papers pass ``filters``."""
         self._refresh()
         query = self._filtered(tantivy.Query.all_query(), filters)
-        return int(self.index.searcher().search(query, limit=1, count=True).count)
+        return _count(self.index.searcher(), query)
 
     def pks_matching(self, filters: Filters, among: Sequence[int] | None = None) -> list[int]:
         """The pks of the papers that pass ``filters`` (only of those ``among``, when given)."""
@@ -209,11 +209,10 @@ class KeywordIndex:
                 [(tantivy.Occur.Must, query), (tantivy.Occur.Must, within)]
             )
         searcher = self.index.searcher()
-        count = int(searcher.search(query, limit=1, count=True).count)
-        if count == 0:
+        limit = len(among) if among is not None else _count(searcher, query)
+        if limit == 0:
             return []
-        hits = searcher.search(query, limit=count, count=False).hits
-        return hit_pks(searcher, hits)
+        return hit_pks(searcher, searcher.search(query, limit=limit, count=False).hits)
 
     def highlight(
         self, query_text: str, papers: list[Paper]
@@ -317,6 +316,10 @@ class KeywordIndex:
         if self.directory.exists():
             shutil.rmtree(self.directory)
         self.directory.mkdir(parents=True)
+
+
+def _count(searcher: Any, query: Any) -> int:
+    return int(searcher.search(query, limit=1, count=True).count)
 
 
 def hit_pks(searcher: Any, hits: list[tuple[Any, Any]]) -> list[int]:

@@ -71,15 +71,17 @@ def embed_with_store(
 
 
 class VectorIndex:
+    graph: Any
+    meta: dict[str, Any]
+    matrix: Vectors  # row = paper pk; memory-mapped when loaded from the files
+    present: np.ndarray[Any, np.dtype[np.bool_]]  # which rows hold a paper's vector
+
     def __init__(self, directory: Path, embedder: Embedder) -> None:
         self.directory = directory
         self.embedder = embedder
         self._lock = threading.RLock()
         self._stamp: tuple[int, int] | None = None
-        self.meta: dict[str, Any] = {}
-        self.graph = self._empty_graph(1024)
-        self.matrix: Vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
-        self.present: np.ndarray[Any, np.dtype[np.bool_]] = np.zeros(0, dtype=bool)
+        self._clear()
         directory.mkdir(parents=True, exist_ok=True)
         self._refresh()
 
@@ -151,7 +153,9 @@ class VectorIndex:
         self.present[pks] = True
 
     def _clear(self) -> None:
-        self.graph, self.meta = self._empty_graph(1024), {}
+        """No index: an empty graph and matrix (what `catch_up` then rebuilds)."""
+        self.graph = self._empty_graph(1024)
+        self.meta = {}
         self.matrix = np.zeros((0, self.embedder.dimension), dtype=np.float32)
         self.present = np.zeros(0, dtype=bool)
 
