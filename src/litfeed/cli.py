@@ -124,8 +124,9 @@ def search(
     ] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search papers by words (BM25 over title, abstract and authors), by meaning (sentence
-    embeddings), or both fused (the default)."""
+    """Search papers by words, by meaning, or both fused (the default).
+
+    Words: BM25 over title, abstract and authors. Meaning: sentence embeddings."""
     filters = Filters(
         category=category,
         since=since.date() if since else None,
@@ -203,8 +204,9 @@ def index(
     embed: Annotated[bool, typer.Option(help="Also embed papers for search by meaning.")] = True,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """Bring the search indexes up to date with the database: index new and changed papers by
-    their words and embed them for search by meaning. Safe to kill; the next run resumes."""
+    """Bring the search indexes up to date: index new papers' words, embed their meaning.
+
+    Safe to kill; the next run resumes."""
     with _hub() as hub, _progress_bars(progress) as progress_for:
         counts = hub.update_index(rebuild=rebuild, embed=embed, progress_for=progress_for)
     done = ", ".join(f"{name} index: {count} papers" for name, count in counts.items())
@@ -227,9 +229,10 @@ def eval_reviewer_expertise(
         int | None, typer.Option(min=1, help="Only the first N researchers.")
     ] = None,
 ) -> None:
-    """Rank each researcher's rated papers against each of their profiles; print the weighted
-    Kendall-tau loss (lower is better) per method, averaged over the profile draws, and last
-    `loss <value>` for the default method."""
+    """Rank researchers' rated papers against their profiles; print the loss per method.
+
+    The loss is the weighted Kendall-tau loss (lower is better), averaged over the profile
+    draws; the last line is `loss <value>` for the default method."""
     methods = method or list(METHODS)
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
