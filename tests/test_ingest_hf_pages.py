@@ -43,6 +43,31 @@ def test_furniture_is_ignored_and_glued_subscribe_repaired() -> None:
     assert "Grokking at the Edge of Numerical Stability" in titles
 
 
+def test_glued_subscribe_is_repaired_before_digits_and_lower_case_names() -> None:
+    assert hf_pages._unglue_button("Subscribe3D Gaussian Splatting") == "3D Gaussian Splatting"
+    assert hf_pages._unglue_button("SubscribeiVideoGPT: World Models") == "iVideoGPT: World Models"
+    assert hf_pages._unglue_button("Subscribers Churn Less") == "Subscribers Churn Less"
+
+
+def test_a_missing_abstract_line_loses_only_its_own_paper(tmp_path: Path) -> None:
+    """A title whose abstract line is gone is rejected at its own line; the next paper keeps
+    its title and abstract instead of its title becoming the abstract of the one before."""
+    lines = (EXAMPLES / "hf-papers-page-4.txt").read_text(encoding="utf-8").splitlines()
+    whole = [r for r in _parse(EXAMPLES / "hf-papers-page-4.txt") if isinstance(r, PaperRecord)]
+    victim, after = whole[10], whole[11]
+    title_line = int(victim.source.location.rsplit(":", 1)[1])
+    gone = lines.index(victim.abstract, title_line)  # the abstract's line: drop it
+    page = tmp_path / "page.txt"
+    page.write_text("\n".join(lines[:gone] + lines[gone + 1 :]) + "\n")
+    items = _parse(page)
+    records = {r.title: r for r in items if isinstance(r, PaperRecord)}
+    assert [str(r) for r in items if isinstance(r, Rejection)] == [
+        f"page.txt:{title_line}: title {victim.title[:60]!r} has no abstract line after it"
+    ]
+    assert len(records) == len(whole) - 1 and victim.title not in records
+    assert records[after.title].abstract == after.abstract
+
+
 def test_every_example_page_is_detected() -> None:
     for page in EXAMPLES.glob("*.txt"):
         assert detect_format(SourceFile(page)).name == hf_pages.NAME

@@ -161,7 +161,7 @@ def test_search_says_when_not_every_paper_is_embedded(settings: Settings) -> Non
         results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]
         assert results["mode"] == "hybrid" and results["hits"]
         assert results["notice"] == (
-            "search by meaning covers 0 of 471 papers so far: `litfeed index` embeds the rest"
+            'search by meaning covers 0 of 471 papers so far: "litfeed index" embeds the rest'
         )
         hub.update_index()
         results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]

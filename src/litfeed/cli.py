@@ -249,7 +249,9 @@ def eval_reviewer_expertise(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address (default: $LITFEED_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default: $LITFEED_PORT).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default: $LITFEED_PORT).")
+    ] = None,
 ) -> None:
     """Serve the web UI and the JSON API (OpenAPI at /docs)."""
     import uvicorn
@@ -327,9 +329,12 @@ def _print_results(results: SearchResults) -> None:
     first = results.offset + 1
     last = results.offset + len(results.hits)
     if not results.hits:
-        typer.echo(f"no papers match {results.query!r}")
+        if results.total:
+            typer.echo(f"{results.headline}; none past result {results.total:,}")
+        else:
+            typer.echo(results.headline)
         return
-    typer.echo(f"{results.total} papers match {results.query!r}; showing {first}-{last}\n")
+    typer.echo(f"{results.headline}; showing {first}-{last}\n")
     for number, hit in enumerate(results.hits, start=first):
         paper = hit.paper
         typer.echo(f"{number}. {_marked(hit.title)}  [{paper.id}]")

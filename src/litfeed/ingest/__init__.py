@@ -55,13 +55,15 @@ def detect_format(source: SourceFile) -> SourceFormat:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the files inside given directories (sorted, hidden ones skipped)."""
+    """Files as given, and the files inside given directories (sorted, hidden ones skipped); a
+    directory without any stays itself, for `import_file` to report."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            inside = sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
             )
+            files.extend(inside or [path])
         else:
             files.append(path)
     return files

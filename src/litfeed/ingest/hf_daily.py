@@ -30,20 +30,61 @@ def looks_like(head: str) -> bool:
 
 
 def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
-    try:
-        entries = json.loads(source.read_text())
-    except json.JSONDecodeError as error:
-        raise ImportFormatError(
-            f"{source.path}:{error.lineno}: not JSON ({error.msg}, column {error.colno})"
-        ) from None
-    if not isinstance(entries, list):
-        raise ImportFormatError(f"{source.path}: expected a JSON array of daily papers")
-    for number, entry in enumerate(entries, start=1):
+    for number, entry in _entries(source):
         location = f"{source.name}:entry {number}"
+        if isinstance(entry, Rejection):
+            yield entry
+            continue
         try:
             yield record_from_entry(entry, SourceRef(NAME, location))
         except FieldError as error:
             yield Rejection(location, str(error))
+
+
+def _entries(source: SourceFile) -> Iterator[tuple[int, Any]]:
+    """The array's entries one by one, so a file cut short (or broken part way) keeps every
+    entry before the break; the break is one `Rejection`, and the entries after it are lost
+    (there is no telling where the next one starts)."""
+    text = source.read_text()
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if not text.startswith("[", position):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ImportFormatError(
+                f"{source.path}:{error.lineno}: not JSON ({error.msg}, column {error.colno})"
+            ) from None
+        raise ImportFormatError(f"{source.path}: expected a JSON array of daily papers")
+    position = _skip_space(text, position + 1)
+    number = 1
+    while not text.startswith("]", position):
+        try:
+            entry, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            cut = _skip_space(text, error.pos) >= len(text) or error.msg.startswith(
+                "Unterminated string"
+            )
+            reason = "the file is cut short here" if cut else f"not JSON ({error.msg})"
+            where = f"line {error.lineno}, column {error.colno}"
+            yield number, Rejection(f"{source.name}:entry {number}", f"{reason}, at {where}")
+            return
+        yield number, entry
+        number += 1
+        position = _skip_space(text, position)
+        if text.startswith(",", position):
+            position = _skip_space(text, position + 1)
+        elif not text.startswith("]", position):
+            reason = "the file is cut short" if position >= len(text) else "expected , or ]"
+            line = text.count("\n", 0, position) + 1
+            yield number, Rejection(f"{source.name}:entry {number}", f"{reason}, at line {line}")
+            return
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
 
 
 def record_from_entry(entry: Any, source: SourceRef) -> PaperRecord:

@@ -48,6 +48,7 @@ def looks_like(head: str) -> bool:
 
 def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
     lines = list(_content_lines(source))
+    texts = [text for _number, text in lines]
     index = 0
     while index < len(lines):
         number, text = lines[index]
@@ -60,13 +61,30 @@ def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
             yield Rejection(location, f"expected a title, found {len(text)} characters of text")
             index += 1
             continue
-        abstract = lines[index + 1][1] if index + 1 < len(lines) else None
-        if abstract is None or len(abstract) < MIN_ABSTRACT_LENGTH:
+        abstract = texts[index + 1] if index + 1 < len(texts) else None
+        if (
+            abstract is None
+            or len(abstract) < MIN_ABSTRACT_LENGTH
+            or _starts_a_paper(texts, index + 1)
+        ):
             yield Rejection(location, f"title {text[:60]!r} has no abstract line after it")
             index += 1
             continue
         yield PaperRecord(title=text, abstract=abstract, source=SourceRef(NAME, location))
         index += 2
+
+
+def _starts_a_paper(texts: list[str | None], index: int) -> bool:
+    """Whether line ``index`` is a title followed by its abstract (a title-length line, then
+    a line longer than any title), not the abstract of the line before it."""
+    title = texts[index]
+    following = texts[index + 1] if index + 1 < len(texts) else None
+    return (
+        title is not None
+        and len(title) <= MAX_TITLE_LENGTH
+        and following is not None
+        and len(following) > MAX_TITLE_LENGTH
+    )
 
 
 def _content_lines(source: SourceFile) -> Iterator[tuple[int, str | None]]:
@@ -82,9 +100,13 @@ def _content_lines(source: SourceFile) -> Iterator[tuple[int, str | None]]:
 
 
 def _unglue_button(line: str) -> str:
-    """Turn "SubscribeOn Mutual…" into "On Mutual…" (but "Subscribers…" stays as it is)."""
+    """Turn "SubscribeOn Mutual…" into "On Mutual…", "Subscribe3D…" into "3D…" and
+    "SubscribeiVideoGPT…" into "iVideoGPT…" (but "Subscribers…" stays as it is): what follows
+    the button starts with a capital or a digit, or is a lower-case letter before a capital."""
     rest = line[len(_GLUED_BUTTON) :]
-    if line.startswith(_GLUED_BUTTON) and rest[:1].isupper():
+    if not line.startswith(_GLUED_BUTTON) or not rest:
+        return line
+    if rest[0].isupper() or rest[0].isdigit() or (rest[0].islower() and rest[1:2].isupper()):
         return rest
     return line
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,14 +35,31 @@ class SourceFile:
         except FileNotFoundError:
             raise ImportFormatError(f"{path}: no such file") from None
         except IsADirectoryError:
-            raise ImportFormatError(f"{path}: is a directory") from None
+            raise ImportFormatError(f"{path}: a directory with no files to import") from None
         except OSError as error:
             raise ImportFormatError(f"{path}: cannot read: {error.strerror}") from None
 
     def head(self, size: int = 65536) -> str:
-        """The first ``size`` bytes, decoded leniently: enough to recognise the format."""
-        with self._open() as (_raw, stream):
-            return stream.read(size).decode("utf-8", errors="replace")
+        """The first ``size`` bytes, decoded leniently: enough to recognise the format. A gzip
+        file cut short gives what it has; one that cannot be inflated at all is an error."""
+        with self.path.open("rb") as raw:
+            data = self._inflate_head(raw, size) if self.compressed else raw.read(size)
+        return data.decode("utf-8", errors="replace")
+
+    def _inflate_head(self, raw: BinaryIO, size: int) -> bytes:
+        inflater = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer
+        data = b""
+        try:
+            while len(data) < size and not inflater.eof:
+                block = raw.read(16384)
+                if not block:
+                    break
+                data += inflater.decompress(block, size - len(data))
+        except zlib.error as error:
+            raise ImportFormatError(
+                f"{self.path}: a gzip file that cannot be read: {error}"
+            ) from None
+        return data
 
     def lines(self) -> Iterator[tuple[int, str | None]]:
         """(line number, text); text is None for a line that is not valid UTF-8."""

@@ -3,12 +3,13 @@ index, `vectors.py`), or both fused by reciprocal rank (`fusion.py`); and simila
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from litfeed.errors import LitfeedError
 from litfeed.models import Paper
@@ -62,13 +63,36 @@ class SearchHit(BaseModel):
 class SearchResults(BaseModel):
     query: str
     mode: Mode  # what ran: hybrid falls back to keyword when the model cannot be loaded
+    # How many results can be paged through: every paper matching the words in keyword mode,
+    # the fused or nearest candidates otherwise.
     total: int
+    # How many papers match the words of the query (None when only meaning was searched).
+    matching: int | None
     offset: int
     limit: int
     hits: list[SearchHit]
     # Why the results may be incomplete (search by meaning unavailable, or not every paper
     # embedded yet), for the reader; None when nothing is amiss.
     notice: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def headline(self) -> str:
+        """One sentence saying what was found, for the reader (no full stop)."""
+        quoted = f'"{self.query}"'
+        if self.total == 0:
+            return f"No papers match {quoted}"
+        if self.mode == "semantic":
+            return f"The {_papers(self.total)} nearest in meaning to {quoted}"
+        if self.mode == "keyword":
+            return f"{_papers(self.total)} match {quoted}"
+        if not self.matching:
+            return f"No paper contains the words of {quoted}; the nearest in meaning follow"
+        return f"{_papers(self.matching)} match {quoted} by words, ranked with meaning"
+
+
+def _papers(count: int) -> str:
+    return f"{count:,} paper" if count == 1 else f"{count:,} papers"
 
 
 def check_query(query: str, mode: str = "keyword") -> tuple[str, Mode]:
@@ -115,9 +139,9 @@ class Searcher:
         """Rank papers for ``query``. The keyword index first catches up with the store, so a
         paper stored a moment ago is found by its words; papers are loaded from the store."""
         text, ran = check_query(query, mode)
-        filters = filters or Filters()
         self.keyword_index.catch_up(self.store)
-        vectors, notice = None, None
+        filters, notice = self._resolve(filters or Filters())
+        vectors = None
         if ran != "keyword":
             try:
                 vectors = self._vectors()
@@ -125,18 +149,21 @@ class Searcher:
                 if ran == "semantic":
                     raise
                 ran = "keyword"
-                notice = (
+                notice = notice or (
                     f"search by meaning is unavailable, these results match words only: {error}"
                 )
             else:
-                notice = _coverage_notice(vectors.count(), self.keyword_index.document_count())
+                notice = notice or _coverage_notice(
+                    vectors.count(), self.keyword_index.document_count()
+                )
         if vectors is None:
             ranking, total = self.keyword_index.rank(text, limit, offset, filters)
             scores = dict(ranking)
             found_by = {pk: ["words"] for pk in scores}
+            matching: int | None = total
             papers = self.store.get_papers_by_pk(list(scores))
         else:
-            scores, found_by = self._fused(vectors, text, ran, filters)
+            scores, found_by, matching = self._fused(vectors, text, ran, filters)
             order = ranked(scores)
             total = len(order)
             papers = self.store.get_papers_by_pk(order[offset : offset + limit])
@@ -155,30 +182,47 @@ class Searcher:
             query=text,
             mode=ran,
             total=total,
+            matching=matching,
             offset=offset,
             limit=limit,
             hits=hits,
             notice=notice,
         )
 
+    def _resolve(self, filters: Filters) -> tuple[Filters, str | None]:
+        """The filters as the index spells them, and a notice when a category has no papers.
+        Raises `QueryError` for dates the wrong way round."""
+        if filters.since and filters.until and filters.since > filters.until:
+            raise QueryError(
+                f"no date is in that range: since ({filters.since}) is after until "
+                f"({filters.until})"
+            )
+        if filters.category is None:
+            return filters, None
+        for spelling in _category_spellings(filters.category):
+            if self.keyword_index.count_matching(Filters(category=spelling)):
+                return dataclasses.replace(filters, category=spelling), None
+        return filters, f"no paper here is in the category {filters.category!r}"
+
     def _fused(
         self, vectors: VectorIndex, text: str, mode: str, filters: Filters
-    ) -> tuple[dict[int, float], dict[int, list[str]]]:
-        """Scores and "words"/"meaning" reasons by paper pk."""
+    ) -> tuple[dict[int, float], dict[int, list[str]], int | None]:
+        """Scores and "words"/"meaning" reasons by paper pk, and how many papers match the
+        words (None when they are not searched)."""
         by_words = (
-            self._words.submit(self.keyword_index.rank, text, CANDIDATES, 0, filters, False)
+            self._words.submit(self.keyword_index.rank, text, CANDIDATES, 0, filters)
             if mode == "hybrid"
             else None
         )
         semantic = self._semantic(vectors, text, filters)
         found_by = {pk: ["meaning"] for pk, _ in semantic}
         if by_words is None:
-            return dict(semantic), found_by
-        keyword, _ = by_words.result()
+            return dict(semantic), found_by, None
+        keyword, matching = by_words.result()
         for pk, _score in keyword:
             found_by.setdefault(pk, []).insert(0, "words")
         fused = reciprocal_rank_fusion([[pk for pk, _ in keyword], [pk for pk, _ in semantic]])
-        return fused, found_by
+        return fused, found_by, matching
 
     def _semantic(
         self, vectors: VectorIndex, text: str, filters: Filters
@@ -196,10 +240,19 @@ class Searcher:
         return [(pk, similarity) for pk, similarity in candidates if pk in kept][:CANDIDATES]
 
 
+def _category_spellings(category: str) -> list[str]:
+    """``category`` as typed, then as arXiv spells categories: the archive in lower case and
+    the subject class in upper case (cs.CV, stat.ML, astro-ph.CO), or all in lower case
+    (cond-mat.mes-hall, physics.comp-ph)."""
+    archive, dot, subject = category.partition(".")
+    spellings = [category, f"{archive.lower()}{dot}{subject.upper()}", category.lower()]
+    return list(dict.fromkeys(spellings))
+
+
 def _coverage_notice(embedded: int, papers: int) -> str | None:
     if embedded >= papers:
         return None
     return (
         f"search by meaning covers {embedded:,} of {papers:,} papers so far: "
-        "`litfeed index` embeds the rest"
+        '"litfeed index" embeds the rest'
     )

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator
 
 from litfeed import __version__
 from litfeed.config import Settings, load_settings
@@ -33,11 +34,25 @@ from litfeed.web.pages import (
     similar_page,
 )
 
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
 SearchQuery = Annotated[str, Query(max_length=5000, description="Words to search for.")]
 Category = Annotated[str | None, Query(max_length=64, description="arXiv category, e.g. cs.LG.")]
-Since = Annotated[date | None, Query(description="Only papers from this date (YYYY-MM-DD).")]
-Until = Annotated[date | None, Query(description="Only papers up to this date (YYYY-MM-DD).")]
+# A form's empty date field (``since=``) means no date filter, as an absent one does.
+Since = Annotated[
+    date | None,
+    BeforeValidator(_blank_is_none),
+    Query(description="Only papers from this date (YYYY-MM-DD)."),
+]
+Until = Annotated[
+    date | None,
+    BeforeValidator(_blank_is_none),
+    Query(description="Only papers up to this date (YYYY-MM-DD)."),
+]
 SearchMode = Annotated[
     Mode, Query(description="hybrid (words and meaning), keyword (words) or semantic (meaning).")
 ]

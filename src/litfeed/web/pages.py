@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from urllib.parse import urlencode
 
 from pydantic import BaseModel
 
@@ -36,6 +37,9 @@ class HomePage(BaseModel):
     papers: list[Paper]
     pagination: Pagination
 
+    def url(self, page: int = 1) -> str:
+        return "/" if page == 1 else f"/?page={page}"
+
 
 class SearchPage(BaseModel):
     query: str
@@ -45,6 +49,18 @@ class SearchPage(BaseModel):
     until: date | None
     results: SearchResults | None
     pagination: Pagination | None
+
+    def url(self, page: int = 1) -> str:
+        """This search's address, for another page of it; unset filters are left out."""
+        values = {
+            "q": self.query,
+            "mode": self.mode,
+            "category": self.category,
+            "since": self.since,
+            "until": self.until,
+            "page": page if page > 1 else None,
+        }
+        return "/search?" + urlencode({name: value for name, value in values.items() if value})
 
 
 class PaperPage(BaseModel):
