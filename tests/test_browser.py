@@ -84,3 +84,30 @@ def test_search_then_open_a_paper(server: str, tmp_path: Path) -> None:
         )
         page.screenshot(path=str(tmp_path / "paper.png"), full_page=True)
         browser.close()
+
+
+def test_pages_of_results_and_the_filter_form(server: str) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test-setup installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(server + "/search?q=mutual+information")
+        first_titles = page.locator("article.paper-card h2").all_inner_texts()
+        page.locator("a[rel=next]").click()
+        page.wait_for_url("**page=2*")
+        assert page.locator("text=page 2 of").count() == 1
+        second_titles = page.locator("article.paper-card h2").all_inner_texts()
+        assert second_titles and not set(first_titles) & set(second_titles)
+        # The filter form sends its empty date and category fields too.
+        page.get_by_label("Search mode").select_option("keyword")
+        page.get_by_role("button", name="Filter").click()
+        page.wait_for_url("**mode=keyword*")
+        assert page.locator("p.count").inner_text().endswith('papers match "mutual information"')
+        assert page.locator("article.paper-card").count() == 25
+        page.set_viewport_size({"width": 390, "height": 800})
+        button = page.get_by_role("button", name="Search").bounding_box()
+        assert button is not None and button["x"] + button["width"] <= 390
+        browser.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -49,6 +50,27 @@ def test_import_reports_rejected_records_and_unknown_files(data_dir: Path, tmp_p
     assert "Traceback" not in out + err
 
 
+def test_damaged_gzip_files_and_empty_directories_are_one_line_each(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    lines = "".join(
+        json.dumps({"id": f"2501.{n:05d}", "title": f"Paper {n}", "abstract": "words " * 40}) + "\n"
+        for n in range(1, 400)
+    )
+    whole = gzip.compress(lines.encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "fake.gz").write_bytes(b"\x1f\x8b" + bytes(range(256)))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "fine.jsonl").write_text(lines.splitlines()[0] + "\n")
+    names = ["cut.jsonl.gz", "fake.gz", "empty", "fine.jsonl"]
+    code, out, err = _run("import", "--no-embed", *(str(tmp_path / name) for name in names))
+    assert code == 1 and "Traceback" not in out + err
+    assert "fake.gz: a gzip file that cannot be read" in err
+    assert "empty: a directory with no files to import" in err
+    assert "rejected cut.jsonl.gz: file is cut short or corrupt" in err
+    assert "fine.jsonl (arxiv-jsonl): 0 new, 0 updated, 1 unchanged, 0 rejected" in out
+
+
 def test_forced_format_that_does_not_fit_is_one_error_line(data_dir: Path) -> None:
     code, _, err = _run("import", "--format", "arxiv-jsonl", str(EXAMPLES / "hf-papers-page-2.txt"))
     assert code == 1
@@ -73,6 +95,22 @@ def test_search_errors_are_one_line(data_dir: Path) -> None:
     assert code == 1 and err.startswith("error: the query is empty")
     code, _, err = _run("search", "x", "--since", "last week")
     assert code == 2 and "last week" in err
+    code, _, err = _run("search", "x", "--since", "2026-02-01", "--until", "2026-01-01")
+    assert code == 1 and err.startswith("error: no date is in that range")
+
+
+def test_search_past_the_last_result_says_how_many_there_are(data_dir: Path) -> None:
+    _run("load-examples")
+    _, out, _ = _run("search", "gaussian", "--mode", "keyword", "--json")
+    total = json.loads(out)["total"]
+    code, out, _ = _run("search", "gaussian", "--mode", "keyword", "--offset", "1000")
+    assert code == 0
+    assert out.strip() == f'{total} papers match "gaussian"; none past result {total}'
+
+
+def test_serve_refuses_a_port_out_of_range(data_dir: Path) -> None:
+    code, out, err = _run("serve", "--port", "99999")
+    assert code == 2 and "65535" in err and "Traceback" not in out + err
 
 
 def test_show_by_id_and_unknown_id(data_dir: Path) -> None:

@@ -88,7 +88,7 @@ def test_malformed_lines_are_rejected_with_line_and_reason(tmp_path: Path) -> No
     ]
     items = _parse(_write(tmp_path / "bad.jsonl", lines))
     assert [str(item) for item in items if isinstance(item, Rejection)] == [
-        "bad.jsonl:2: not JSON: Expecting property name enclosed in double quotes at column 2",
+        "bad.jsonl:2: not JSON (Expecting property name enclosed in double quotes, column 2)",
         "bad.jsonl:3: field 'id': 'banana' is not an arXiv id",
         "bad.jsonl:4: field 'title' is missing or empty",
         "bad.jsonl:5: field 'first_listing_date': 'yesterday' is not a date (YYYY-MM-DD)",

@@ -114,6 +114,18 @@ def test_filters_by_category_and_date(hub: Hub) -> None:
     assert _titles(hub, "zebrafish", until=date(2025, 1, 15)) == ["Zebrafish one"]
 
 
+def test_a_category_is_matched_as_arxiv_spells_it(hub: Hub) -> None:
+    _store_records(
+        hub,
+        _record("Zebrafish seen", "2501.00001", categories=["cs.CV"]),
+        _record("Zebrafish spin", "2501.00002", categories=["cond-mat.mes-hall"]),
+    )
+    assert _titles(hub, "zebrafish", category="CS.cv") == ["Zebrafish seen"]
+    assert _titles(hub, "zebrafish", category="Cond-Mat.Mes-Hall") == ["Zebrafish spin"]
+    nowhere = hub.search("zebrafish", mode="keyword", filters=Filters(category="cs.XX"))
+    assert nowhere.hits == [] and nowhere.notice == "no paper here is in the category 'cs.XX'"
+
+
 def test_a_stored_paper_is_searchable_at_once_and_updates_replace_it(hub: Hub) -> None:
     _store_records(hub, _record("Zebrafish swimming", "2501.00001", arxiv_version=1))
     assert _titles(hub, "zebrafish") == ["Zebrafish swimming"]

@@ -49,9 +49,55 @@ def test_search_page_highlights_and_matches_the_api(seeded_client: TestClient) -
 
 
 def test_pages_past_the_end_say_so(seeded_client: TestClient) -> None:
-    assert "past the last page" in seeded_client.get("/?page=99").text
+    home = seeded_client.get("/?page=99").text
+    assert "past the last page" in home and 'rel="prev"' not in home
     html = seeded_client.get("/search", params={"q": "mutual information", "page": 99}).text
-    assert "past the last page" in html
+    assert "past the last page" in html and 'rel="prev"' not in html
+
+
+def test_a_submitted_filter_form_with_blank_fields_searches(seeded_client: TestClient) -> None:
+    """The form sends every field; blank ones are no filter, and page links leave them out."""
+    form = {"q": "mutual information", "mode": "keyword", "category": "", "since": "", "until": ""}
+    first = seeded_client.get("/search", params=form)
+    assert first.status_code == 200 and "papers match" in first.text
+    assert 'href="/search?q=mutual+information&amp;mode=keyword&amp;page=2"' in first.text
+    second = seeded_client.get("/search", params={**form, "page": 2})
+    assert second.status_code == 200 and 'rel="prev"' in second.text
+    assert 'href="/search?q=mutual+information&amp;mode=keyword"' in second.text
+
+
+def test_headlines_say_what_was_found(seeded_client: TestClient) -> None:
+    def headline(query: str, mode: str) -> str:
+        response = seeded_client.get("/api/search", params={"q": query, "mode": mode})
+        return str(response.json()["results"]["headline"])
+
+    matching = seeded_client.get(
+        "/api/search", params={"q": "mutual information", "mode": "keyword"}
+    ).json()["results"]["total"]
+    assert headline("mutual information", "keyword") == (
+        f'{matching} papers match "mutual information"'
+    )
+    assert headline("mutual information", "hybrid") == (
+        f'{matching} papers match "mutual information" by words, ranked with meaning'
+    )
+    assert headline("qwertyuiopasdf", "hybrid") == (
+        'No paper contains the words of "qwertyuiopasdf"; the nearest in meaning follow'
+    )
+    assert headline("qwertyuiopasdf", "keyword") == 'No papers match "qwertyuiopasdf"'
+    assert headline("mutual information", "semantic") == (
+        'The 100 papers nearest in meaning to "mutual information"'
+    )
+
+
+def test_a_category_no_paper_has_is_explained(seeded_client: TestClient) -> None:
+    results = seeded_client.get(
+        "/api/search", params={"q": "gaussian", "category": "cs.cv"}
+    ).json()["results"]
+    assert results["hits"] == []
+    assert results["notice"] == "no paper here is in the category 'cs.cv'"
+    assert "no paper here is in the category" in seeded_client.get(
+        "/search", params={"q": "gaussian", "category": "cs.cv"}
+    ).text.replace("&#39;", "'")
 
 
 def test_blank_search_shows_the_form(seeded_client: TestClient) -> None:
@@ -83,11 +129,25 @@ def test_errors_are_4xx_with_a_json_error(seeded_client: TestClient) -> None:
     bad_page = seeded_client.get("/api/papers", params={"page": "two"})
     assert bad_page.status_code == 400 and "page" in bad_page.json()["error"]
     assert seeded_client.get("/search", params={"q": "x", "since": "soon"}).status_code == 400
+    backwards = seeded_client.get(
+        "/api/search", params={"q": "x", "since": "2026-01-02", "until": "2026-01-01"}
+    )
+    assert backwards.status_code == 400
+    assert backwards.json() == {
+        "error": "no date is in that range: since (2026-01-02) is after until (2026-01-01)"
+    }
+    nowhere = seeded_client.get("/api/nowhere")
+    assert nowhere.status_code == 404 and nowhere.json() == {"error": "no page at /api/nowhere"}
 
 
 def test_openapi_describes_the_json_routes(seeded_client: TestClient) -> None:
     schema = seeded_client.get("/openapi.json").json()
     assert {"/api/papers", "/api/search", "/api/papers/{paper_id}"} <= schema["paths"].keys()
+    search = schema["paths"]["/api/search"]["get"]["responses"]
+    assert search.keys() == {"200", "400", "503"}  # no 422: bad parameters are a 400
+    error = {"$ref": "#/components/schemas/Error"}
+    assert search["400"]["content"]["application/json"]["schema"] == error
+    assert schema["paths"]["/api/papers/{paper_id}"]["get"]["responses"].keys() == {"200", "404"}
 
 
 def test_everything_from_a_paper_is_escaped(client: TestClient, settings: Settings) -> None:

@@ -365,6 +365,7 @@ def _describe_paper(paper: Paper) -> str:
         ("categories", ", ".join(paper.categories)),
         ("comment", paper.comment),
         ("upvotes", paper.upvotes),
+        ("comments", paper.comments),
         ("submitted by", paper.submitted_by),
     ]
     lines += [f"{name + ':':<14}{value}" for name, value in fields if value not in (None, "")]

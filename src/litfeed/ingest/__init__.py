@@ -95,7 +95,7 @@ def import_file(
                 _store_batch(store, source, report, batch)
                 batch = []
     except (EOFError, OSError, zlib.error) as error:
-        report.rejected.append(Rejection(str(path), f"file is cut short or corrupt: {error}"))
+        report.rejected.append(Rejection(source.name, f"file is cut short or corrupt: {error}"))
     if batch:
         _store_batch(store, source, report, batch)
     if report.import_id is None:

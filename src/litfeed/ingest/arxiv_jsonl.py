@@ -48,7 +48,7 @@ def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
         try:
             yield record_from_object(json.loads(line), SourceRef(NAME, location))
         except json.JSONDecodeError as error:
-            yield Rejection(location, f"not JSON: {error.msg} at column {error.colno}")
+            yield Rejection(location, f"not JSON ({error.msg}, column {error.colno})")
         except FieldError as error:
             yield Rejection(location, str(error))
 

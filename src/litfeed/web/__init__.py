@@ -12,10 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litfeed import __version__
 from litfeed.config import Settings, load_settings
@@ -59,6 +61,27 @@ SearchMode = Annotated[
 Limit = Annotated[int, Query(ge=1, le=100, description="How many papers.")]
 
 
+class Error(BaseModel):
+    """What every error response of the API holds."""
+
+    error: str
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    meaning = {
+        400: "The request's parameters are not valid; the error says which and why.",
+        404: "No paper has that id.",
+        503: "The embedding model cannot be loaded, so nothing can be ranked by meaning.",
+    }
+    return {code: {"model": Error, "description": meaning[code]} for code in codes}
+
+
+BAD_REQUEST = _errors(400)
+NOT_FOUND = _errors(404)
+SEARCH_ERRORS = _errors(400, 503)
+SIMILAR_ERRORS = _errors(400, 404, 503)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for ``settings`` (default: from the environment). Opens the database now, so a
     bad setting or an unreachable database fails before the server starts listening. The
@@ -96,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def home_html(request: Request, page: PageNumber = 1) -> Response:
         return render(request, "home.html", home_page(hub, page))
 
-    @app.get("/api/papers", response_model=HomePage, tags=["papers"])
+    @app.get("/api/papers", response_model=HomePage, tags=["papers"], responses=BAD_REQUEST)
     def home_json(page: PageNumber = 1) -> HomePage:
         """Papers, newest first, a page at a time."""
         return home_page(hub, page)
@@ -114,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         data = search_page(hub, q, mode, page, category, since, until)
         return render(request, "search.html", data)
 
-    @app.get("/api/search", response_model=SearchPage, tags=["search"])
+    @app.get("/api/search", response_model=SearchPage, tags=["search"], responses=SEARCH_ERRORS)
     def search_json(
         q: SearchQuery = "",
         mode: SearchMode = "hybrid",
@@ -130,17 +153,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def paper_html(request: Request, paper_id: str) -> Response:
         return render(request, "paper.html", paper_page(hub, paper_id))
 
-    @app.get("/api/papers/{paper_id:path}/similar", response_model=SimilarPage, tags=["papers"])
+    @app.get(
+        "/api/papers/{paper_id:path}/similar",
+        response_model=SimilarPage,
+        tags=["papers"],
+        responses=SIMILAR_ERRORS,
+    )
     def similar_json(paper_id: str, limit: Limit = 10) -> SimilarPage:
         """The papers nearest in meaning to one paper, each with a one-line reason."""
         return similar_page(hub, paper_id, limit)
 
-    @app.get("/api/papers/{paper_id:path}", response_model=PaperPage, tags=["papers"])
+    @app.get(
+        "/api/papers/{paper_id:path}",
+        response_model=PaperPage,
+        tags=["papers"],
+        responses=NOT_FOUND,
+    )
     def paper_json(paper_id: str) -> PaperPage:
         """One paper by litfeed id, arXiv id or DOI."""
         return paper_page(hub, paper_id)
 
+    app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
+    """FastAPI documents a 422 for every route with parameters; litfeed answers bad parameters
+    with a 400 and an `Error` (see `_add_error_handlers`), so the schema says that instead."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].pop("422", None)
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(unused, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _preload(hub: Hub) -> None:
@@ -158,6 +208,12 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
             return JSONResponse({"error": message}, status_code=status_code)
         context = {"message": message, "status_code": status_code, "version": __version__}
         return templates.TemplateResponse(request, "error.html", context, status_code=status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            return respond(request, 404, f"no page at {request.url.path}")
+        return respond(request, error.status_code, str(error.detail))
 
     @app.exception_handler(PaperNotFound)
     async def not_found(request: Request, error: PaperNotFound) -> Response:
