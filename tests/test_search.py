@@ -88,7 +88,7 @@ def test_empty_overlong_and_wordless_queries_are_refused(seeded_hub: Hub, query:
             seeded_hub.search(query, mode=mode)
 
 
-def _record(title: str, arxiv_id: str, **fields: object) -> PaperRecord:
+def _record(title: str, arxiv_id: str | None, **fields: object) -> PaperRecord:
     return PaperRecord(
         title=title,
         arxiv_id=arxiv_id,
@@ -131,6 +131,16 @@ def test_a_stored_paper_is_searchable_at_once_and_updates_replace_it(hub: Hub) -
     assert _titles(hub, "zebrafish") == ["Zebrafish swimming"]
     _store_records(hub, _record("Zebrafish diving", "2501.00001", arxiv_version=2))
     assert _titles(hub, "zebrafish") == ["Zebrafish diving"]
+    assert hub.keyword_index.document_count() == 1
+
+
+def test_a_paper_that_gets_its_arxiv_id_is_found_once_by_it(hub: Hub) -> None:
+    _store_records(hub, _record("Zebrafish swimming", None))
+    assert [hit.paper.id for hit in hub.search("zebrafish", mode="keyword").hits] == [
+        hub.store.list_papers()[0][0].id
+    ]
+    _store_records(hub, _record("Zebrafish swimming", "2501.00001"))
+    assert [hit.paper.id for hit in hub.search("zebrafish", mode="keyword").hits] == ["2501.00001"]
     assert hub.keyword_index.document_count() == 1
 
 

@@ -97,9 +97,13 @@ def test_arxiv_record_adopts_a_title_only_paper(store: Store) -> None:
     ) == (0, 1, 0)
     paper = store.get_paper("2501.04697")
     assert paper is not None
-    assert paper.id == before.id  # the litfeed id never changes
+    # Known by its arXiv id now, as if the arXiv record had come first; the old id still finds it.
+    assert before.id.startswith("t-") and paper.id == "2501.04697"
+    assert store.get_paper(before.id) == paper and paper.pk == before.pk
     assert paper.abstract == "From arXiv."
     assert [source.location for source in paper.sources] == ["test.jsonl:1", "a.jsonl:3"]
+    assert _save(store, _record("Grokking at the Edge", abstract="From a saved page.")) == (0, 0, 1)
+    assert store.get_paper("2501.04697") == paper
 
 
 def test_two_arxiv_papers_with_the_same_title_stay_apart(store: Store) -> None:

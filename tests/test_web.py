@@ -114,6 +114,16 @@ def test_paper_page_and_json(seeded_client: TestClient) -> None:
     assert seeded_client.get(f"/api/papers/{paper['id']}").json()["paper"]["id"] == paper["id"]
 
 
+def test_a_paper_page_found_by_another_of_its_ids_redirects(client: TestClient) -> None:
+    hub = client.app.state.hub  # type: ignore[attr-defined]
+    import_id = hub.store.start_import("test", "t", "0" * 64)
+    record = PaperRecord(title="Zebrafish", arxiv_id="2501.00001", source=SourceRef("t", "t:1"))
+    hub.store.save_records([record], import_id)
+    moved = client.get("/papers/arXiv:2501.00001v3", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == "/papers/2501.00001"
+    assert client.get("/papers/2501.00001", follow_redirects=False).status_code == 200
+
+
 def test_errors_are_4xx_with_a_json_error(seeded_client: TestClient) -> None:
     missing = seeded_client.get("/api/papers/2501.99999")
     assert missing.status_code == 404

@@ -1,7 +1,7 @@
 """The BM25 keyword index: tantivy files in the data directory, derived from the database.
 
 The index follows the store's change cursor: `KeywordIndex.catch_up` upserts every paper changed
-since the change number saved with the index (delete by id, then add), commits, and only then
+since the change number saved with the index (delete by pk, then add), commits, and only then
 saves the new cursor. A crash between the database and the index therefore costs a re-index of
 some papers, never a paper missing from search. `rebuild` recreates the files from scratch.
 """
@@ -144,7 +144,10 @@ class KeywordIndex:
         total = store.count_changed_papers(cursor) if progress is not None else 0
         for batch in store.iter_changed_papers(cursor):
             for change, paper in batch:
-                writer.delete_documents_by_term("id", paper.id)
+                # By query: a term given as a Python int would be a signed one, matching nothing.
+                writer.delete_documents_by_query(
+                    tantivy.Query.term_query(self.schema, "pk", paper.pk)
+                )
                 writer.add_document(self._document(paper))
                 newest = max(newest, change)
                 indexed += 1

@@ -79,6 +79,11 @@ def merge_rows(stored: Row, incoming: Row) -> Row:
     if any(incoming[name] is not None for name in _COMMUNITY):
         for name in _COMMUNITY:
             merged[name] = incoming[name]
+    if not stored["arxiv_id"] and merged["arxiv_id"]:
+        # A paper is known by its arXiv id once it has one, whichever file came first; the
+        # title-based id it had stays findable.
+        merged["former_id"] = stored["id"]
+        merged["id"] = merged["arxiv_id"]
     merged["title_key"] = normalise_title(merged["title"])
     merged["published"] = _earliest(stored["published"], incoming["published"])
     merged["updated"] = _latest(stored["updated"], incoming["updated"])

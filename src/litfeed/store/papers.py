@@ -103,6 +103,7 @@ def _new_row(incoming: Row, now: datetime, change_number: int) -> Row:
     row.update(
         pk=None,
         id=new_paper_id(incoming),
+        former_id=None,
         first_seen=now,
         content_hash=content_hash(incoming),
         change_seq=change_number,
@@ -133,7 +134,7 @@ def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row])
         for row, pk in zip(inserted, pks, strict=True):
             row["pk"] = pk
     if updated:
-        columns = [c.name for c in papers.columns if c.name not in ("pk", "id", "first_seen")]
+        columns = [c.name for c in papers.columns if c.name not in ("pk", "first_seen")]
         statement = (
             sa.update(papers)
             .where(papers.c.pk == sa.bindparam("_pk"))
@@ -201,11 +202,13 @@ def paper_from_row(row: Any, sources: list[Provenance] | None = None) -> Paper:
 
 
 def find_paper_row(connection: Connection, key: str) -> Any | None:
-    """A paper by litfeed id, arXiv id (any version, or an arxiv.org URL) or DOI."""
+    """A paper by litfeed id (or the id it had before its arXiv id was known), arXiv id (any
+    version, or an arxiv.org URL) or DOI."""
     key = key.strip()
-    row = connection.execute(sa.select(papers).where(papers.c.id == key)).mappings().first()
-    if row is not None:
-        return row
+    for column in (papers.c.id, papers.c.former_id):
+        row = connection.execute(sa.select(papers).where(column == key)).mappings().first()
+        if row is not None:
+            return row
     arxiv = parse_arxiv_id(key.rsplit("/abs/", 1)[-1])
     if arxiv is not None:
         condition = papers.c.arxiv_id == arxiv[0]

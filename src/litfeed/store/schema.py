@@ -48,6 +48,9 @@ papers = Table(
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
     Column("id", String(64), nullable=False, unique=True),
+    # The title-based id ("t-…") a paper had until an arXiv id was known for it: links to the
+    # old id keep working.
+    Column("former_id", String(64), index=True, unique=True),
     Column("arxiv_id", String(32), unique=True),
     Column("arxiv_version", Integer),
     Column("doi", String(255), unique=True),

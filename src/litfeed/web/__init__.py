@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, BeforeValidator
@@ -151,7 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def paper_html(request: Request, paper_id: str) -> Response:
-        return render(request, "paper.html", paper_page(hub, paper_id))
+        data = paper_page(hub, paper_id)
+        if data.paper.id != paper_id:  # found by arXiv id with version, DOI, URL or former id
+            return RedirectResponse(f"/papers/{data.paper.id}", status_code=301)
+        return render(request, "paper.html", data)
 
     @app.get(
         "/api/papers/{paper_id:path}/similar",
