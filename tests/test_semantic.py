@@ -286,3 +286,31 @@ def test_another_model_setting_reembeds_cleanly(hub: Hub, models_dir: Path) -> N
         assert other.embedder.key != key
         assert other.update_index()["vector"] == 471
         assert other.vector_index.meta["model"] == other.embedder.key
+
+
+def test_index_files_built_from_another_database_are_rebuilt(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Both databases have had one change, so only their identities tell the index files apart:
+    the second database's searches must find its own papers, by words and by meaning."""
+
+    def store(hub: Hub, *titles: str) -> None:
+        records = [
+            PaperRecord(title=title, abstract=f"{title} in water.", source=SourceRef("t", "t:1"))
+            for title in titles
+        ]
+        hub.store.save_records(records, hub.store.start_import("test", "t", "0" * 64))
+        hub.update_index()
+
+    with Hub(settings) as first:
+        store(first, "Zebrafish larvae")
+    other = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'other.db'}"})
+    with Hub(other) as second:
+        store(second, "Zebrafish schools", "Zebrafish fins")
+        assert second.keyword_index.document_count() == 2
+        assert second.vector_index.count() == 2
+        for mode in ("keyword", "semantic"):
+            assert sorted(_titles(second, "zebrafish", mode)) == [
+                "Zebrafish fins",
+                "Zebrafish schools",
+            ]

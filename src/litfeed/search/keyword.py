@@ -114,8 +114,8 @@ class KeywordIndex:
     def catch_up(self, store: Store, progress: Progress | None = None) -> int:
         """Index every paper changed since the saved cursor; return how many were indexed."""
         latest = store.latest_change()
-        if self.cursor > latest:  # the index was built from another database: start again
-            return self.rebuild(store, progress)
+        if self.cursor > latest or self._meta.get("database") != store.identity:
+            return self.rebuild(store, progress)  # built from another database: start again
         if self.cursor == latest:
             return 0
         with self._lock:
@@ -155,7 +155,9 @@ class KeywordIndex:
                 progress(indexed, max(indexed, total))
         writer.commit()
         writer.wait_merging_threads()
-        self._write_meta({"schema": SCHEMA_VERSION, "change": max(newest, latest)})
+        self._write_meta(
+            {"schema": SCHEMA_VERSION, "database": store.identity, "change": max(newest, latest)}
+        )
         return indexed
 
     def _document(self, paper: Paper) -> Any:

@@ -98,7 +98,11 @@ class VectorIndex:
         with self._lock:
             self._refresh()
             cursor = int(self.meta.get("change", 0))
-            if self.meta.get("model") != self.embedder.key or cursor > latest:
+            if (
+                self.meta.get("model") != self.embedder.key
+                or self.meta.get("database") != store.identity  # built from another database
+                or cursor > latest
+            ):
                 self._clear()
                 cursor = 0
             if cursor == latest and self.meta:
@@ -130,7 +134,12 @@ class VectorIndex:
             self._add(papers, embed_with_store(store, self.embedder, texts, embedded))
             newest = max(newest, max(change for change, _ in batch))
         self._save(
-            {"model": self.embedder.key, "format": FILE_FORMAT, "change": max(newest, latest)}
+            {
+                "model": self.embedder.key,
+                "format": FILE_FORMAT,
+                "database": store.identity,
+                "change": max(newest, latest),
+            }
         )
         return done
 

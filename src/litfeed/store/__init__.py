@@ -28,6 +28,7 @@ from litfeed.store.papers import (
 )
 from litfeed.store.schema import (
     CHANGE_COUNTER,
+    IDENTITY_COUNTER,
     counters,
     embeddings,
     imports,
@@ -44,6 +45,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
+        self._identity: int | None = None
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -145,6 +147,19 @@ class Store:
             return int(
                 connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
             )
+
+    @property
+    def identity(self) -> int:
+        """A random number fixed when the database was created: index files built from it
+        record it, so files left by another database are rebuilt, never trusted."""
+        if self._identity is None:
+            with read_transaction(self.engine) as connection:
+                self._identity = int(
+                    connection.execute(
+                        sa.select(counters.c.value).where(counters.c.name == IDENTITY_COUNTER)
+                    ).scalar_one()
+                )
+        return self._identity
 
     def latest_change(self) -> int:
         """The change number of the newest committed change: where derived indexes catch up to."""

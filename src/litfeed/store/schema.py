@@ -120,3 +120,5 @@ counters = Table(
 )
 
 CHANGE_COUNTER = "changes"
+# A random number set when the database is created: derived index files record it.
+IDENTITY_COUNTER = "database"
