@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from litfeed.store import Store
+from litfeed.store.database import _alembic_config, create_engine
 from litfeed.store.schema import metadata
 
 
@@ -19,4 +24,40 @@ def test_opening_twice_migrates_once(database_url: str) -> None:
     Store.open(database_url).close()
     store = Store.open(database_url)
     assert store.count_papers() == 0
+    store.close()
+
+
+def test_upgrading_a_database_of_revision_0002_keeps_its_papers(database_url: str) -> None:
+    """Migration 0003 sorts undated papers last and gives the database its identity."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection, connection.begin():
+        command.upgrade(_alembic_config(connection), "0002")
+        moment = datetime(2026, 11, 1, tzinfo=UTC)
+        for number, published in ((1, date(2025, 1, 5)), (2, None)):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO papers (id, title, title_key, abstract, authors, categories, "
+                    "published, first_seen, sort_date, links, content_hash, change_seq) VALUES "
+                    "(:id, 'T', 't', 'A', '[]', '[]', :published, :moment, :sort_date, '[]', "
+                    "'h', 1)"
+                ),
+                {
+                    "id": f"p{number}",
+                    "published": published,
+                    "moment": moment,
+                    "sort_date": published or moment.date(),
+                },
+            )
+    engine.dispose()
+    store = Store.open(database_url)
+    papers, total = store.list_papers()
+    assert total == 2 and [paper.id for paper in papers] == ["p1", "p2"]
+    again = Store.open(database_url)
+    assert store.identity > 0 and again.identity == store.identity
+    again.close()
+    with store.engine.connect() as connection:
+        sort_dates = connection.execute(
+            sa.text("SELECT id, sort_date FROM papers ORDER BY id")
+        ).all()
+    assert [str(day) for _id, day in sort_dates] == ["2025-01-05", "0001-01-01"]
     store.close()

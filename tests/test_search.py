@@ -112,6 +112,11 @@ def test_filters_by_category_and_date(hub: Hub) -> None:
     assert _titles(hub, "zebrafish", category="cs.RO") == ["Zebrafish two"]
     assert _titles(hub, "zebrafish", since=date(2025, 1, 15)) == ["Zebrafish two"]
     assert _titles(hub, "zebrafish", until=date(2025, 1, 15)) == ["Zebrafish one"]
+    _store_records(hub, _record("Zebrafish undated", None))
+    assert len(_titles(hub, "zebrafish")) == 3
+    # A paper whose publication date is unknown is in no date range, open-ended or not.
+    for filters in ({"since": date(2000, 1, 1)}, {"until": date(2100, 1, 1)}):
+        assert sorted(_titles(hub, "zebrafish", **filters)) == ["Zebrafish one", "Zebrafish two"]
 
 
 def test_a_category_is_matched_as_arxiv_spells_it(hub: Hub) -> None:

@@ -161,6 +161,7 @@ def test_batches_are_paged_by_key(store: Store) -> None:
 
 
 def test_list_papers_newest_first_and_stats(store: Store) -> None:
+    _save(store, _record("Undated, imported first"))
     _save(
         store,
         _record("Old", arxiv_id="2401.00001", published=date(2024, 1, 5), categories=["cs.LG"]),
@@ -168,13 +169,21 @@ def test_list_papers_newest_first_and_stats(store: Store) -> None:
             "New", arxiv_id="2501.00001", published=date(2025, 1, 5), categories=["cs.LG", "cs.AI"]
         ),
     )
-    papers, total = store.list_papers(0, 1)
-    assert total == 2 and [p.title for p in papers] == ["New"]
+    _save(store, _record("Undated, imported last"))
+    papers, total = store.list_papers(0, 10)
+    # Dated papers by date, then those whose date is unknown, the latest import first.
+    assert total == 4 and [p.title for p in papers] == [
+        "New",
+        "Old",
+        "Undated, imported last",
+        "Undated, imported first",
+    ]
+    assert [p.title for p in store.list_papers(1, 2)[0]] == ["Old", "Undated, imported last"]
     stats = store.stats()
-    assert stats["papers"] == 2
+    assert stats["papers"] == 4
     assert stats["by_category"] == {"cs.LG": 2, "cs.AI": 1}
-    assert stats["by_month"] == {"2024-01": 1, "2025-01": 1}
-    assert stats["by_source"] == {"test": 2}
+    assert stats["by_month"] == {"2024-01": 1, "2025-01": 1, "undated": 2}
+    assert stats["by_source"] == {"test": 4}
 
 
 def test_embeddings_are_kept_by_model_and_text_hash(store: Store) -> None:

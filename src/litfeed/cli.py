@@ -111,10 +111,12 @@ def search(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Results to show.")] = 10,
     offset: Annotated[int, typer.Option(min=0, help="Results to skip.")] = 0,
     since: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only papers from this date.")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only papers published from this date."),
     ] = None,
     until: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only papers up to this date.")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only papers published up to this date."),
     ] = None,
     category: Annotated[
         str | None, typer.Option(help="Only this arXiv category, e.g. cs.LG.")

@@ -32,7 +32,7 @@ SEARCH_FIELDS = ["title", "abstract", "authors"]
 # factor (e.g. arxiv-sanity-lite weights title tf-idf likewise).
 FIELD_BOOSTS = {"title": 2.0}
 SNIPPET_CHARACTERS = 320
-SCHEMA_VERSION = 3  # bump when the schema or the analyzer changes: the index is rebuilt
+SCHEMA_VERSION = 4  # bump when the documents or the analyzer change: the index is rebuilt
 _CURSOR_FILE = "cursor.json"
 
 
@@ -47,7 +47,8 @@ class TextPart(BaseModel):
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrictions every search mode shares."""
+    """Restrictions every search mode shares. The dates are publication dates: a paper whose
+    date is unknown passes no date filter."""
 
     category: str | None = None
     since: date | None = None
@@ -161,16 +162,16 @@ class KeywordIndex:
         return indexed
 
     def _document(self, paper: Paper) -> Any:
-        day = paper.published or paper.first_seen.date()
         document = tantivy.Document(
             id=paper.id,
             title=paper.title,
             abstract=paper.abstract,
             authors=" ; ".join(paper.authors),
             category=list(paper.categories),
-            date=datetime.combine(day, time()),
         )
         document.add_unsigned("pk", paper.pk)
+        if paper.published is not None:  # an unknown date is in no date range
+            document.add_date("date", datetime.combine(paper.published, time()))
         return document
 
     # -- searching -----------------------------------------------------------------------------

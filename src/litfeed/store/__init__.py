@@ -131,7 +131,8 @@ class Store:
         return [found[key] for key in keys if key in found]
 
     def list_papers(self, offset: int = 0, limit: int = 25) -> tuple[list[Paper], int]:
-        """Newest first (publication date, else the day litfeed first saw it), and the total."""
+        """Newest first: by publication date, then the papers without one (newest import
+        first); and the total."""
         with read_transaction(self.engine) as connection:
             total = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
             rows = connection.execute(
@@ -266,11 +267,11 @@ class Store:
             }
             categories: Counter[str] = Counter()
             months: Counter[str] = Counter()
-            for paper_categories, sort_date in connection.execute(
-                sa.select(papers.c.categories, papers.c.sort_date)
+            for paper_categories, published in connection.execute(
+                sa.select(papers.c.categories, papers.c.published)
             ):
                 categories.update(paper_categories)
-                months[sort_date.strftime("%Y-%m")] += 1
+                months[published.strftime("%Y-%m") if published else "undated"] += 1
             import_count = connection.execute(
                 sa.select(sa.func.count()).select_from(imports)
             ).scalar_one()

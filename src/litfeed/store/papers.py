@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from litfeed.identifiers import parse_arxiv_id
 from litfeed.models import Link, Paper, PaperRecord, Provenance
 from litfeed.store.merge import Row, content_hash, merge_rows, new_paper_id, row_from_record
-from litfeed.store.schema import paper_sources, papers
+from litfeed.store.schema import UNDATED, paper_sources, papers
 
 
 @dataclass
@@ -126,7 +126,7 @@ def _load_candidates(connection: Connection, rows: Sequence[Row]) -> list[Row]:
 
 def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row]) -> None:
     for row in (*inserted, *updated):
-        row["sort_date"] = row["published"] or row["first_seen"].date()
+        row["sort_date"] = row["published"] or UNDATED
     if inserted:
         insert = sa.insert(papers).returning(papers.c.pk, sort_by_parameter_order=True)
         values = [{key: value for key, value in row.items() if key != "pk"} for row in inserted]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -64,7 +64,8 @@ papers = Table(
     Column("published", Date),
     Column("updated", Date),
     Column("first_seen", UTCDateTime, nullable=False),
-    # published when known, else the day litfeed first saw the paper: what "newest" means.
+    # The publication date, or UNDATED: newest first lists dated papers first, by date, then
+    # those without a known date (newest import first), with the index in both cases.
     Column("sort_date", Date, nullable=False, index=True),
     Column("links", JSON, nullable=False),
     Column("upvotes", Integer),
@@ -119,6 +120,7 @@ counters = Table(
     Column("value", BigInteger, nullable=False),
 )
 
+UNDATED = date.min  # the sort_date of a paper whose publication date is unknown
 CHANGE_COUNTER = "changes"
 # A random number set when the database is created: derived index files record it.
 IDENTITY_COUNTER = "database"

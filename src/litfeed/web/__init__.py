@@ -48,12 +48,12 @@ Category = Annotated[str | None, Query(max_length=64, description="arXiv categor
 Since = Annotated[
     date | None,
     BeforeValidator(_blank_is_none),
-    Query(description="Only papers from this date (YYYY-MM-DD)."),
+    Query(description="Only papers published from this date (YYYY-MM-DD)."),
 ]
 Until = Annotated[
     date | None,
     BeforeValidator(_blank_is_none),
-    Query(description="Only papers up to this date (YYYY-MM-DD)."),
+    Query(description="Only papers published up to this date (YYYY-MM-DD)."),
 ]
 SearchMode = Annotated[
     Mode, Query(description="hybrid (words and meaning), keyword (words) or semantic (meaning).")
