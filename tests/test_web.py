@@ -229,10 +229,16 @@ def test_search_says_when_not_every_paper_is_embedded(settings: Settings) -> Non
         hub = client.app.state.hub  # type: ignore[attr-defined]
         hub.load_examples()  # imports do not embed in these tests
         results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]
-        assert results["mode"] == "hybrid" and results["hits"]
+        # Nothing embedded: ranked by words alone, every match (not only the best 100) paged.
+        assert results["mode"] == "keyword" and results["hits"]
+        assert (
+            results["total"]
+            == results["matching"]
+            == hub.search("mutual information", mode="keyword").total
+        )
         assert results["notice"] == (
             'search by meaning covers 0 of 471 papers so far: "litfeed index" embeds the rest'
         )
         hub.update_index()
         results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]
-        assert results["notice"] is None
+        assert results["mode"] == "hybrid" and results["notice"] is None

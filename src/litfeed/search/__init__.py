@@ -156,6 +156,8 @@ class Searcher:
                 notice = notice or _coverage_notice(
                     vectors.count(), self.keyword_index.document_count()
                 )
+                if ran == "hybrid" and vectors.count() == 0:  # nothing to fuse: words alone
+                    vectors, ran = None, "keyword"
         if vectors is None:
             ranking, total = self.keyword_index.rank(text, limit, offset, filters)
             scores = dict(ranking)
