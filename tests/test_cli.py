@@ -71,6 +71,24 @@ def test_damaged_gzip_files_and_empty_directories_are_one_line_each(
     assert "fine.jsonl (arxiv-jsonl): 0 new, 0 updated, 1 unchanged, 0 rejected" in out
 
 
+def test_an_import_whose_papers_cannot_be_embedded_still_reports_them(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITFEED_EMBEDDING_MODEL", str(data_dir / "no-model-here"))
+    code, out, err = _run("import", "--embed", str(EXAMPLES / "hf-papers-page-0.txt"))
+    assert code == 1 and "Traceback" not in out + err
+    assert "hf-papers-page-0.txt (hf-papers-page): 220 new" in out
+    assert err.startswith("error: the papers are stored, but not embedded: cannot load")
+
+
+def test_similar_says_why_it_has_nothing_before_papers_are_embedded(data_dir: Path) -> None:
+    _run("import", "--no-embed", str(EXAMPLES / "hf-papers-page-0.txt"))
+    paper_id = json.loads(_run("search", "mutual information", "--json")[1])["hits"][0]
+    code, out, err = _run("similar", paper_id["paper"]["id"])
+    assert code == 0 and out == ""
+    assert err.startswith("note: no similar papers yet: `litfeed index` embeds")
+
+
 def test_forced_format_that_does_not_fit_is_one_error_line(data_dir: Path) -> None:
     code, _, err = _run("import", "--format", "arxiv-jsonl", str(EXAMPLES / "hf-papers-page-2.txt"))
     assert code == 1

@@ -160,6 +160,27 @@ def test_a_crash_before_the_cursor_is_saved_reindexes_without_duplicates(hub: Hu
     assert reopened.document_count() == 1
 
 
+@pytest.mark.parametrize("damage", ["garbage meta.json", "no meta.json", "no .idx file"])
+def test_damaged_index_files_are_rebuilt_from_the_database(settings: Settings, damage: str) -> None:
+    with Hub(settings) as hub:
+        _store_records(
+            hub,
+            _record("Zebrafish swimming", "2501.00001"),
+            _record("Zebrafish diving", "2501.00002"),
+        )
+        hub.update_index(embed=False)
+        directory = hub.keyword_index.directory
+    if damage == "garbage meta.json":
+        (directory / "meta.json").write_text("garbage")
+    elif damage == "no meta.json":
+        (directory / "meta.json").unlink()
+    else:
+        next(directory.glob("*.idx")).unlink()
+    with Hub(settings) as hub:
+        assert sorted(_titles(hub, "zebrafish")) == ["Zebrafish diving", "Zebrafish swimming"]
+        assert hub.keyword_index.document_count() == 2
+
+
 def test_rebuild_recreates_the_index_from_the_database(hub: Hub) -> None:
     _store_records(
         hub, _record("Zebrafish swimming", "2501.00001"), _record("Zebrafish diving", "2501.00002")

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from litfeed import hub as hub_module
 from litfeed import search
 from litfeed.config import Settings
 from litfeed.hub import Hub, PaperNotFound
@@ -99,6 +100,31 @@ def test_a_model_that_cannot_be_loaded_is_one_clear_error(models_dir: Path) -> N
         load_embedder(EmbeddingConfig(model="no-such/model"), models_dir)
 
 
+def test_a_hub_tries_to_load_a_failing_model_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts = []
+
+    def failing(config: EmbeddingConfig, models: Path) -> Embedder:
+        attempts.append(config.model)
+        raise EmbeddingError(f"cannot load embedding model {config.model!r}: gone")
+
+    monkeypatch.setattr(hub_module, "load_embedder", failing)
+    with Hub(settings) as hub:
+        for _ in range(3):
+            with pytest.raises(EmbeddingError, match="gone"):
+                _ = hub.vector_index
+    assert len(attempts) == 1
+
+
+def test_queries_with_search_syntax_rank_by_words_in_hybrid(seeded_hub: Hub) -> None:
+    for query in ("mutual -information", "authors:someone", '"mutual information"'):
+        results = seeded_hub.search(query, mode="hybrid")
+        assert results.mode == "keyword" and results.notice is not None
+        assert results.notice.startswith("ranked by words alone")
+    assert seeded_hub.search("self-supervised learning", mode="hybrid").mode == "hybrid"
+
+
 def test_every_example_paper_is_in_the_vector_index(seeded_hub: Hub) -> None:
     assert seeded_hub.vector_index.count() == 471
     assert seeded_hub.stats()["vector_index"]["papers"] == 471
@@ -161,6 +187,32 @@ def test_filtered_search_by_meaning_ranks_exactly_the_papers_that_pass(
             hybrid = hub.search(query, mode="hybrid", limit=100, filters=filters)
             assert all(_passes(hit.paper, filters) for hit in hybrid.hits)
             assert {hit.paper.id for hit in hybrid.hits} >= set(expected)
+
+
+def test_a_filter_the_graph_neighbourhood_misses_is_ranked_exactly(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When few of the graph's nearest pass the filter (the query is about something else),
+    every paper that passes is still ranked, not only those few."""
+    hub.load_examples()
+    records = [
+        PaperRecord(
+            title=f"Zebrafish swimming study {n}",
+            abstract="How zebrafish swim, measured in a flow tank.",
+            arxiv_id=f"2501.{n:05d}",
+            published=date(2025, 1, 1 + n),
+            source=SourceRef("test", f"t:{n}"),
+        )
+        for n in range(1, 25)
+    ]
+    hub.store.save_records(records, hub.store.start_import("test", "t", "0" * 64))
+    hub.update_index()
+    monkeypatch.setattr(search, "EXACT_FILTER_LIMIT", 0)  # always the graph first
+    # Two candidates from the graph: a query about transformers finds no zebrafish there.
+    monkeypatch.setattr(search, "OVERSAMPLING", 0.02 * 24 / 495)
+    filters = Filters(since=date(2025, 1, 1))
+    results = hub.search("transformer language models", mode="semantic", limit=100, filters=filters)
+    assert len(results.hits) == 24
 
 
 def _passes(paper: Paper, filters: Filters) -> bool:

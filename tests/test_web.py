@@ -103,7 +103,6 @@ def test_a_category_no_paper_has_is_explained(seeded_client: TestClient) -> None
 def test_blank_search_shows_the_form(seeded_client: TestClient) -> None:
     page = seeded_client.get("/search")
     assert page.status_code == 200 and "Type words to search" in page.text
-    assert seeded_client.get("/api/search").json()["results"] is None
 
 
 def test_paper_page_and_json(seeded_client: TestClient) -> None:
@@ -146,6 +145,12 @@ def test_errors_are_4xx_with_a_json_error(seeded_client: TestClient) -> None:
     assert backwards.json() == {
         "error": "no date is in that range: since (2026-01-02) is after until (2026-01-01)"
     }
+    for blank in ({"q": ""}, {"q": "   "}):
+        empty = seeded_client.get("/api/search", params=blank)
+        assert empty.status_code == 400
+        assert empty.json()["error"].startswith("the query is empty")
+    missing_query = seeded_client.get("/api/search")
+    assert missing_query.status_code == 400 and "q: Field required" in missing_query.json()["error"]
     nowhere = seeded_client.get("/api/nowhere")
     assert nowhere.status_code == 404 and nowhere.json() == {"error": "no page at /api/nowhere"}
 

@@ -21,7 +21,9 @@ from litfeed.hub import Hub, ImportOutcome
 from litfeed.ingest import FORMATS
 from litfeed.models import Paper, Progress
 from litfeed.search import Filters, SearchResults, TextPart
+from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
+from litfeed.search.similar import NONE_YET
 
 app = typer.Typer(
     help="litfeed: a self-hosted research-paper discovery hub.",
@@ -83,10 +85,22 @@ def import_command(
     """Import papers from files: format detected, duplicates merged, re-imports change nothing.
 
     Exit status 1 when a file could not be imported at all; rejected records are listed."""
+    not_embedded = None
     with _hub() as hub, _progress_bars(progress) as progress_for:
-        outcomes = hub.import_paths(paths, format_name, progress_for, embed=embed)
+        outcomes = hub.import_paths(paths, format_name, progress_for, embed=False)
+        if hub.settings.embed_on_import if embed is None else embed:
+            try:
+                hub.update_index(progress_for=progress_for)
+            except EmbeddingError as error:
+                not_embedded = error
     _print_import(outcomes)
-    if any(outcome.error for outcome in outcomes):
+    if not_embedded is not None:
+        typer.echo(
+            f"error: the papers are stored, but not embedded: {not_embedded}; "
+            "`litfeed index` embeds them once the model loads",
+            err=True,
+        )
+    if not_embedded is not None or any(outcome.error for outcome in outcomes):
         raise typer.Exit(1)
 
 
@@ -167,6 +181,8 @@ def similar(
     """Papers nearest in meaning to one paper, each with a one-line reason."""
     with _hub() as hub:
         found = hub.similar(paper_id, limit)
+    if not found:
+        typer.echo(f"note: {NONE_YET}", err=True)
     if as_json:
         typer.echo(json.dumps([item.model_dump(mode="json") for item in found], indent=2))
         return

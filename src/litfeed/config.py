@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `litfeed serve` listens on.")
     page_size: int = Field(default=25, ge=1, le=200, description="Papers per page in lists.")
     embedding_model: str = Field(
+        min_length=1,
         default="sentence-transformers/all-MiniLM-L6-v2",
         description="sentence-transformers model name or local path used to embed papers.",
     )

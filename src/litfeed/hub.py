@@ -16,7 +16,7 @@ from litfeed.errors import LitfeedError
 from litfeed.ingest import ImportFormatError, expand_paths, import_file
 from litfeed.models import ImportReport, Paper, Progress
 from litfeed.search import Filters, KeywordIndex, Searcher, SearchResults
-from litfeed.search.embeddings import Embedder, EmbeddingConfig, load_embedder
+from litfeed.search.embeddings import Embedder, EmbeddingConfig, EmbeddingError, load_embedder
 from litfeed.search.reviewer_eval import evaluate, load_researchers
 from litfeed.search.similar import SimilarPaper, find_similar
 from litfeed.search.vectors import META_FILE, VectorIndex
@@ -52,6 +52,7 @@ class Hub:
         self.searcher = Searcher(self.store, self.keyword_index, lambda: self.vector_index)
         self._loading = threading.Lock()
         self._embedder: Embedder | None = None
+        self._embedder_error: EmbeddingError | None = None
         self._vector_index: VectorIndex | None = None
 
     def close(self) -> None:
@@ -76,9 +77,17 @@ class Hub:
     @property
     def embedder(self) -> Embedder:
         with self._loading:
+            if self._embedder_error is not None:
+                # Loading can take a minute to fail (a hub name retried over the network):
+                # once is enough for this process.
+                raise self._embedder_error
             if self._embedder is None:
                 models = self.settings.resolved_models_dir
-                self._embedder = load_embedder(self.embedding_config, models)
+                try:
+                    self._embedder = load_embedder(self.embedding_config, models)
+                except EmbeddingError as error:
+                    self._embedder_error = error
+                    raise
             return self._embedder
 
     @property

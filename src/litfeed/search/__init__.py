@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -46,6 +47,9 @@ CANDIDATES = 100
 # and lost at 25,049 (41 against 25 ms); this limit lies between.
 EXACT_FILTER_LIMIT = 15_000
 OVERSAMPLING = 2
+# Search syntax that only words can honour: an excluded or required word, a field, a phrase. An
+# embedding of "diffusion -video" is close to video papers, so such queries rank by words.
+SEARCH_SYNTAX = re.compile(r'(?:^|\s)[-+]\w|\b(?:title|abstract|authors|category|id):\S|"')
 
 
 class QueryError(LitfeedError, ValueError):
@@ -142,6 +146,12 @@ class Searcher:
         self.keyword_index.catch_up(self.store)
         filters, notice = self._resolve(filters or Filters())
         vectors = None
+        if ran == "hybrid" and SEARCH_SYNTAX.search(text):
+            ran = "keyword"
+            notice = notice or (
+                "ranked by words alone: exclusions (-word), fields (authors:name) and "
+                '"phrases" are not understood by search by meaning'
+            )
         if ran != "keyword":
             try:
                 vectors = self._vectors()
@@ -239,7 +249,12 @@ class Searcher:
         share = passing / max(vectors.count(), passing)
         candidates = vectors.search(query, math.ceil(OVERSAMPLING * CANDIDATES / share))
         kept = set(self.keyword_index.pks_matching(filters, among=[pk for pk, _ in candidates]))
-        return [(pk, similarity) for pk, similarity in candidates if pk in kept][:CANDIDATES]
+        nearest = [(pk, similarity) for pk, similarity in candidates if pk in kept][:CANDIDATES]
+        if len(nearest) < CANDIDATES:
+            # The query's neighbourhood lies outside the filter (medical imaging within cs.CL):
+            # the graph's nearest mostly fail it, so rank the papers that pass exactly.
+            return vectors.search_among(query, self.keyword_index.pks_matching(filters), CANDIDATES)
+        return nearest
 
 
 def _category_spellings(category: str) -> list[str]:

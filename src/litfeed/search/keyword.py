@@ -98,9 +98,25 @@ class KeywordIndex:
         self.index = self._open()
 
     def _open(self) -> Any:
+        """The index in the directory; damaged files, or none where the cursor file says there
+        are documents, mean starting again from nothing, which the next catch-up fills from
+        the database. (More documents than the cursor file says is another process between
+        its commit and its cursor: not damage.)"""
         self.directory.mkdir(parents=True, exist_ok=True)
-        if self._read_meta().get("schema") != SCHEMA_VERSION:
+        meta = self._read_meta()
+        if meta.get("schema") != SCHEMA_VERSION:
             self._clear_directory()
+        try:
+            index = self._open_files()
+            intact = index.searcher().num_docs > 0 or not meta.get("documents")
+        except ValueError:  # tantivy's files are damaged or incomplete
+            intact = False
+        if not intact:
+            self._clear_directory()
+            index = self._open_files()
+        return index
+
+    def _open_files(self) -> Any:
         index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
         index.register_tokenizer(ANALYZER, english_analyzer())
         return index
@@ -156,8 +172,14 @@ class KeywordIndex:
                 progress(indexed, max(indexed, total))
         writer.commit()
         writer.wait_merging_threads()
+        self.index.reload()
         self._write_meta(
-            {"schema": SCHEMA_VERSION, "database": store.identity, "change": max(newest, latest)}
+            {
+                "schema": SCHEMA_VERSION,
+                "database": store.identity,
+                "change": max(newest, latest),
+                "documents": self.index.searcher().num_docs,
+            }
         )
         return indexed
 

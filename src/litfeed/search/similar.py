@@ -17,6 +17,8 @@ from litfeed.store import Store
 # least two papers, or it is a typo or a name).
 KEY_TERM_SHARE = 0.2
 SHOWN_TERMS = 3
+# Why a paper has no similar papers: it has not been embedded (or it is the only one).
+NONE_YET = "no similar papers yet: `litfeed index` embeds the papers not embedded so far"
 
 
 class SimilarPaper(BaseModel):
@@ -80,7 +82,8 @@ def _reason(own: _Terms, other: _Terms, index: KeywordIndex, collection_size: in
     candidates = {
         term
         for term in own.counts.keys() & other.counts.keys()
-        if own.topical(term) and other.topical(term) and not term.isdigit()
+        # Not a number, nor a single letter ("k" of top-k, "i" and "e" of "i.e.").
+        if own.topical(term) and other.topical(term) and not term.isdigit() and len(term) > 1
     }
     frequencies = index.document_frequencies(candidates)
     shared = sorted(

@@ -23,7 +23,7 @@ from litfeed import __version__
 from litfeed.config import Settings, load_settings
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, PaperNotFound
-from litfeed.search import Mode, QueryError
+from litfeed.search import Mode, QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.web.pages import (
     HomePage,
@@ -139,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/search", response_model=SearchPage, tags=["search"], responses=SEARCH_ERRORS)
     def search_json(
-        q: SearchQuery = "",
+        q: SearchQuery,
         mode: SearchMode = "hybrid",
         page: PageNumber = 1,
         category: Category = None,
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         until: Until = None,
     ) -> SearchPage:
         """Search by words, meaning or both, with highlighted title and abstract snippets."""
+        check_query(q, mode)  # the HTML page shows its form for a blank query; the API refuses
         return search_page(hub, q, mode, page, category, since, until)
 
     @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)

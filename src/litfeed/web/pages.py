@@ -13,7 +13,7 @@ from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
 from litfeed.search import Filters, Mode, SearchResults
-from litfeed.search.similar import SimilarPaper
+from litfeed.search.similar import NONE_YET, SimilarPaper
 
 
 class Pagination(BaseModel):
@@ -69,10 +69,17 @@ class PaperPage(BaseModel):
     # Why there are no similar papers, when they could not be found (e.g. no embedding model).
     similar_error: str | None = None
 
+    @property
+    def no_similar(self) -> str:
+        """What the page says when there are no similar papers and no error."""
+        return NONE_YET[:1].upper() + NONE_YET[1:] + "."
+
 
 class SimilarPage(BaseModel):
     paper_id: str
     similar: list[SimilarPaper]
+    # Why the list is empty, when it is.
+    notice: str | None = None
 
 
 def home_page(hub: Hub, page: int = 1) -> HomePage:
@@ -129,4 +136,5 @@ def paper_page(hub: Hub, paper_id: str) -> PaperPage:
 
 
 def similar_page(hub: Hub, paper_id: str, limit: int = 10) -> SimilarPage:
-    return SimilarPage(paper_id=paper_id, similar=hub.similar(paper_id, limit))
+    similar = hub.similar(paper_id, limit)
+    return SimilarPage(paper_id=paper_id, similar=similar, notice=None if similar else NONE_YET)
