@@ -342,6 +342,21 @@ def test_another_model_setting_reembeds_cleanly(hub: Hub, models_dir: Path) -> N
         assert other.vector_index.meta["model"] == other.embedder.key
 
 
+def test_a_local_model_replaced_in_place_is_another_model(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text('{"hidden_size": 384}')
+    (model / "weights.bin").write_bytes(b"\x00" * 64)
+    before = EmbeddingConfig(model=str(model)).key
+    assert before == EmbeddingConfig(model=str(model)).key
+    (model / "weights.bin").write_bytes(b"\x01" * 65)  # retrained: vectors must be remade
+    after = EmbeddingConfig(model=str(model)).key
+    assert after != before and after.startswith(f"{model}@")
+    assert EmbeddingConfig(model="sentence-transformers/all-MiniLM-L6-v2").key == (
+        "sentence-transformers/all-MiniLM-L6-v2|onnx-int8|128"
+    )
+
+
 def test_index_files_built_from_another_database_are_rebuilt(
     settings: Settings, tmp_path: Path
 ) -> None:

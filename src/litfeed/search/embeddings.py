@@ -55,10 +55,25 @@ class EmbeddingConfig:
     max_tokens: int = 128
 
     @property
+    def model_identity(self) -> str:
+        """The model's name; for a local directory, also a fingerprint of its files (names,
+        sizes, modification times), so a model replaced in place counts as another model."""
+        directory = Path(self.model)
+        if not directory.is_dir():
+            return self.model
+        digest = hashlib.sha256()
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            status = path.stat()
+            digest.update(
+                f"{path.relative_to(directory)}|{status.st_size}|{status.st_mtime_ns}\n".encode()
+            )
+        return f"{self.model}@{digest.hexdigest()[:12]}"
+
+    @property
     def key(self) -> str:
         """What a stored vector was made by: vectors with another key are not comparable."""
         precision = self.precision if self.backend == "onnx" else "fp32"
-        return f"{self.model}|{self.backend}-{precision}|{self.max_tokens}"
+        return f"{self.model_identity}|{self.backend}-{precision}|{self.max_tokens}"
 
 
 def paper_text(paper: Paper) -> str:
@@ -191,7 +206,7 @@ def _model_source(name: str) -> str:
 
 def _prepare_onnx(source: str, config: EmbeddingConfig, models_dir: Path) -> Path:
     """Export the model to ONNX and quantise it, once, with sentence-transformers' helpers."""
-    directory = models_dir / re.sub(r"[^A-Za-z0-9._-]+", "--", config.model)
+    directory = models_dir / re.sub(r"[^A-Za-z0-9._@-]+", "--", config.model_identity)
     quantized = directory / "onnx" / f"model_{_INT8_FILE_SUFFIX}.onnx"
     if (directory / "onnx" / "model.onnx").exists() and quantized.exists():
         return directory
