@@ -79,6 +79,20 @@ def test_command_on_a_slice_prints_every_method_and_the_default_last(
     assert again.stdout.strip().splitlines()[-1] == rows[-1]
 
 
+@pytest.mark.shared
+def test_ranking_by_words_needs_no_embedding_model(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITFEED_EMBEDDING_MODEL", "/nowhere/no-model")
+    source = shared_path(BENCHMARK)
+    arguments = ["eval", "reviewer-expertise", str(source), "--researchers", "2"]
+    words = CliRunner().invoke(app, [*arguments, "--method", "keyword"])
+    assert words.exit_code == 0, words.output
+    assert words.stdout.strip().splitlines()[0].split()[0] == "keyword"
+    meaning = CliRunner().invoke(app, [*arguments, "--method", "semantic"])
+    assert meaning.exit_code == 1 and "cannot load embedding model" in meaning.stderr
+
+
 def test_unknown_method_and_missing_file(settings: Settings, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["eval", "reviewer-expertise", "x.jsonl", "--method", "magic"])

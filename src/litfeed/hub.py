@@ -104,7 +104,7 @@ class Hub:
     ) -> dict[str, float]:
         """Loss per method on a reviewer-expertise file (vectors cached in the store)."""
         loaded = load_researchers(path)[:researchers]
-        return evaluate(loaded, self.embedder, self.store, methods)
+        return evaluate(loaded, lambda: self.embedder, self.store, methods)
 
     # -- actions -------------------------------------------------------------------------------
 

@@ -117,18 +117,17 @@ Similarity = Callable[[Item, Item], float]
 
 def evaluate(
     researchers: Sequence[Researcher],
-    embedder: Embedder,
+    embedder: Callable[[], Embedder],
     store: Store,
     methods: Sequence[str] = METHODS,
 ) -> dict[str, float]:
-    """Loss per method, averaged over the profile draws. Vectors are cached in ``store``."""
+    """Loss per method, averaged over the profile draws. Vectors are cached in ``store``; the
+    model is loaded only for methods that rank by meaning."""
     items = {item.id: item for r in researchers for item in _all_items(r)}
-    vectors = _vectors(list(items.values()), embedder, store)
-    lexical = _LexicalSimilarity(items)
-    similarities: dict[str, Similarity] = {
-        "keyword": lexical,
-        "semantic": lambda a, b: float(vectors[a.id] @ vectors[b.id]),
-    }
+    similarities: dict[str, Similarity] = {"keyword": _LexicalSimilarity(items)}
+    if any(method != "keyword" for method in methods):
+        vectors = _vectors(list(items.values()), embedder(), store)
+        similarities["semantic"] = lambda a, b: float(vectors[a.id] @ vectors[b.id])
     draws = min(len(r.profiles) for r in researchers)
     losses: dict[str, list[float]] = {method: [] for method in methods}
     for draw in range(draws):
