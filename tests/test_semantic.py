@@ -49,6 +49,19 @@ def test_embeddings_are_unit_vectors_and_repeatable(seeded_hub: Hub) -> None:
     assert float(vectors[0] @ vectors[1]) < 0.9
 
 
+def test_a_paper_vector_does_not_depend_on_what_else_is_embedded(seeded_hub: Hub) -> None:
+    """So a resumed `litfeed index` stores what an uninterrupted one would, and evaluation
+    figures do not move with what the database already holds."""
+    papers, _ = seeded_hub.list_papers(0, 40)
+    texts = [paper_text(paper) for paper in papers]
+    together = seeded_hub.embedder.embed(texts)
+    alone = np.stack([seeded_hub.embedder.embed([text])[0] for text in texts[:5]])
+    assert np.array_equal(together[:5], alone)
+    assert np.array_equal(
+        together[:5], np.stack([seeded_hub.embedder.embed_query(t) for t in texts[:5]])
+    )
+
+
 def test_queries_are_embedded_as_sentence_transformers_does_without_loading_it(
     models_dir: Path,
 ) -> None:
@@ -61,11 +74,18 @@ def test_queries_are_embedded_as_sentence_transformers_does_without_loading_it(
         " ".join(["a long query that is cut at the model's token limit"] * 40),
     ]
     queries = np.stack([embedder.embed_query(text) for text in texts])
-    assert embedder._model is None  # search never waits for sentence-transformers
+    papers = embedder.embed(texts)
+    assert embedder._model is None  # neither search nor indexing waits for sentence-transformers
+    assert np.array_equal(queries, papers)
     # One at a time: int8 activations are quantised per batch, so batch-mates shift a vector.
-    papers = np.stack([embedder.embed([text])[0] for text in texts])
-    assert embedder._model is not None
-    assert np.abs(queries - papers).max() < 1e-5
+    model = embedder._sentence_transformer()
+    expected = np.stack(
+        [
+            model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+            for text in texts
+        ]
+    )
+    assert np.abs(queries - expected).max() < 1e-5
 
 
 def test_models_the_query_encoder_does_not_reproduce_are_left_to_sentence_transformers(
