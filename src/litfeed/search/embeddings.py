@@ -16,10 +16,12 @@ import functools
 import hashlib
 import logging
 import os
+import queue
 import re
 import threading
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -97,6 +99,7 @@ class Embedder:
         self._lock = threading.Lock()
         self._model: Any = None
         self._queries: QueryEncoder | None = None
+        self._encoders: queue.Queue[QueryEncoder] | None = None
         _quiet_libraries()
         try:
             source = _model_source(config.model)
@@ -138,17 +141,11 @@ class Embedder:
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors:
         """Unit-length vectors, one row per text, in the order given. With `QueryEncoder`, one
-        text at a time: int8 quantisation scales activations over the whole input, so in a
-        batch a text's vector depends on its batch-mates (cosine 0.994 to itself alone); alone
-        it is the same whatever else is embedded, and as fast here (48.8 against 50.1
-        papers/s batched, 300 corpus papers at 128 tokens)."""
+        text at a time (`_embed_one_by_one`): int8 quantisation scales activations over the
+        whole input, so in a batch a text's vector depends on its batch-mates (cosine 0.994 to
+        itself alone); alone it is the same whatever else is embedded."""
         if self._queries is not None:
-            vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-            for number, text in enumerate(texts, start=1):
-                vectors[number - 1] = self._queries.embed(text)
-                if progress is not None and (number % BATCH_SIZE == 0 or number == len(texts)):
-                    progress(number % BATCH_SIZE or BATCH_SIZE)
-            return vectors
+            return self._embed_one_by_one(texts, progress)
         model = self._sentence_transformer()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -166,6 +163,42 @@ class Embedder:
             if progress is not None:
                 progress(len(chunk))
         return vectors
+
+    def _embed_one_by_one(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None
+    ) -> Vectors:
+        """One text at a time on each core, each with a single-threaded ONNX Runtime session:
+        51.7 papers/s here against 40.3 for one session using both cores on one text at a time
+        and 40.8 for sentence-transformers' batches of 64 (600 corpus papers, 128 tokens)."""
+        free = self._paper_encoders()
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+
+        def embed_one(row: int) -> None:
+            encoder = free.get()
+            try:
+                vectors[row] = encoder.embed(texts[row])
+            finally:
+                free.put(encoder)
+
+        with ThreadPoolExecutor(free.qsize(), thread_name_prefix="litfeed-embed") as pool:
+            for number, _ in enumerate(pool.map(embed_one, range(len(texts))), start=1):
+                if progress is not None and (number % BATCH_SIZE == 0 or number == len(texts)):
+                    progress(number % BATCH_SIZE or BATCH_SIZE)
+        return vectors
+
+    def _paper_encoders(self) -> queue.Queue[QueryEncoder]:
+        with self._lock:
+            if self._encoders is None:
+                encoders: queue.Queue[QueryEncoder] = queue.Queue()
+                for _ in range(max(1, os.cpu_count() or 1)):
+                    encoder = QueryEncoder.open(
+                        Path(self.model_path), str(self.onnx_file), self.config.max_tokens, 1
+                    )
+                    if encoder is None:  # cannot be: the same files opened for queries
+                        raise EmbeddingError(f"cannot open {self.model_path} for papers")
+                    encoders.put(encoder)
+                self._encoders = encoders
+            return self._encoders
 
     def embed_query(self, text: str) -> Vectors:
         """One text's unit vector: by `QueryEncoder` when it can, else through the model's own

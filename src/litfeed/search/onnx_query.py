@@ -39,9 +39,12 @@ class QueryEncoder:
         self.dimension = int(self.embed("dimension").shape[0])
 
     @classmethod
-    def open(cls, directory: Path, onnx_file: str, max_tokens: int) -> QueryEncoder | None:
+    def open(
+        cls, directory: Path, onnx_file: str, max_tokens: int, threads: int | None = None
+    ) -> QueryEncoder | None:
         """The encoder for a sentence-transformers directory with an ONNX file, or None when
-        the model is of a kind this does not reproduce."""
+        the model is of a kind this does not reproduce. ``threads``: ONNX Runtime's threads
+        for one text (default: one per core)."""
         try:
             modules = json.loads((directory / "modules.json").read_text())
             options = _read_json(directory / "config_sentence_transformers.json")
@@ -62,8 +65,12 @@ class QueryEncoder:
         tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=max_tokens)
         tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
         session = onnxruntime.InferenceSession(
-            str(directory / onnx_file), providers=["CPUExecutionProvider"]
+            str(directory / onnx_file), options, providers=["CPUExecutionProvider"]
         )
         return cls(session, tokenizer, pooling, bool(settings.get("do_lower_case")))
 
