@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from playwright.sync_api import Page
 
 from litfeed.config import Settings
 from tests.postgres import free_port
@@ -45,6 +46,19 @@ def server(seeded_settings: Settings) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@pytest.fixture
+def page() -> Iterator[Page]:
+    """A page in Debian's Chromium, closed with the browser after the test."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test-setup installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -59,55 +73,35 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"litfeed serve did not answer at {url} within 30 s")
 
 
-def test_search_then_open_a_paper(server: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/test-setup installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(server + "/")
-        assert page.locator("article.paper-card").count() == 25
-        page.get_by_label("Search papers").fill("mutual information")
-        page.get_by_label("Search papers").press("Enter")
-        page.wait_for_url("**/search?*q=mutual+information*")
-        assert page.locator("mark").count() > 10
-        assert (
-            "matched by words and meaning" in page.locator("article.paper-card").first.inner_text()
-        )
-        page.get_by_role("link", name="MINE: Mutual Information Neural Estimation").click()
-        page.wait_for_url("**/papers/t-*")
-        assert page.locator("h1").inner_text() == "MINE: Mutual Information Neural Estimation"
-        assert (
-            "Mutual Information Neural Estimator (MINE)" in page.locator("p.abstract").inner_text()
-        )
-        page.screenshot(path=str(tmp_path / "paper.png"), full_page=True)
-        browser.close()
+def test_search_then_open_a_paper(server: str, page: Page, tmp_path: Path) -> None:
+    page.goto(server + "/")
+    assert page.locator("article.paper-card").count() == 25
+    page.get_by_label("Search papers").fill("mutual information")
+    page.get_by_label("Search papers").press("Enter")
+    page.wait_for_url("**/search?*q=mutual+information*")
+    assert page.locator("mark").count() > 10
+    assert "matched by words and meaning" in page.locator("article.paper-card").first.inner_text()
+    page.get_by_role("link", name="MINE: Mutual Information Neural Estimation").click()
+    page.wait_for_url("**/papers/t-*")
+    assert page.locator("h1").inner_text() == "MINE: Mutual Information Neural Estimation"
+    assert "Mutual Information Neural Estimator (MINE)" in page.locator("p.abstract").inner_text()
+    page.screenshot(path=str(tmp_path / "paper.png"), full_page=True)
 
 
-def test_pages_of_results_and_the_filter_form(server: str) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/test-setup installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(server + "/search?q=mutual+information")
-        first_titles = page.locator("article.paper-card h2").all_inner_texts()
-        page.locator("a[rel=next]").click()
-        page.wait_for_url("**page=2*")
-        assert page.locator("text=page 2 of").count() == 1
-        second_titles = page.locator("article.paper-card h2").all_inner_texts()
-        assert second_titles and not set(first_titles) & set(second_titles)
-        # The filter form sends its empty date and category fields too.
-        page.get_by_label("Search mode").select_option("keyword")
-        page.get_by_role("button", name="Filter").click()
-        page.wait_for_url("**mode=keyword*")
-        assert page.locator("p.count").inner_text().endswith('papers match "mutual information"')
-        assert page.locator("article.paper-card").count() == 25
-        page.set_viewport_size({"width": 390, "height": 800})
-        button = page.get_by_role("button", name="Search").bounding_box()
-        assert button is not None and button["x"] + button["width"] <= 390
-        browser.close()
+def test_pages_of_results_and_the_filter_form(server: str, page: Page) -> None:
+    page.goto(server + "/search?q=mutual+information")
+    first_titles = page.locator("article.paper-card h2").all_inner_texts()
+    page.locator("a[rel=next]").click()
+    page.wait_for_url("**page=2*")
+    assert page.locator("text=page 2 of").count() == 1
+    second_titles = page.locator("article.paper-card h2").all_inner_texts()
+    assert second_titles and not set(first_titles) & set(second_titles)
+    # The filter form sends its empty date and category fields too.
+    page.get_by_label("Search mode").select_option("keyword")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**mode=keyword*")
+    assert page.locator("p.count").inner_text().endswith('papers match "mutual information"')
+    assert page.locator("article.paper-card").count() == 25
+    page.set_viewport_size({"width": 390, "height": 800})
+    button = page.get_by_role("button", name="Search").bounding_box()
+    assert button is not None and button["x"] + button["width"] <= 390

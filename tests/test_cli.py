@@ -79,6 +79,10 @@ def test_an_import_whose_papers_cannot_be_embedded_still_reports_them(
     assert code == 1 and "Traceback" not in out + err
     assert "hf-papers-page-0.txt (hf-papers-page): 220 new" in out
     assert err.startswith("error: the papers are stored, but not embedded: cannot load")
+    monkeypatch.setenv("LITFEED_EMBED_ON_IMPORT", "true")
+    code, out, err = _run("load-examples")
+    assert code == 1 and "total: 251 new" in out
+    assert err.startswith("error: the papers are stored, but not embedded: cannot load")
 
 
 def test_similar_says_why_it_has_nothing_before_papers_are_embedded(data_dir: Path) -> None:

@@ -17,11 +17,10 @@ from rich.progress import Progress as ProgressBars
 
 from litfeed.config import Settings, load_settings
 from litfeed.errors import LitfeedError
-from litfeed.hub import Hub, ImportOutcome
+from litfeed.hub import Hub, ImportOutcome, PapersNotEmbedded
 from litfeed.ingest import FORMATS
 from litfeed.models import Paper, Progress
 from litfeed.search import Filters, SearchResults, TextPart
-from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 from litfeed.search.similar import NONE_YET
 
@@ -85,23 +84,11 @@ def import_command(
     """Import papers from files: format detected, duplicates merged, re-imports change nothing.
 
     Exit status 1 when a file could not be imported at all; rejected records are listed."""
-    not_embedded = None
     with _hub() as hub, _progress_bars(progress) as progress_for:
-        outcomes = hub.import_paths(paths, format_name, progress_for, embed=False)
-        if hub.settings.embed_on_import if embed is None else embed:
-            try:
-                hub.update_index(progress_for=progress_for)
-            except EmbeddingError as error:
-                not_embedded = error
-    _print_import(outcomes)
-    if not_embedded is not None:
-        typer.echo(
-            f"error: the papers are stored, but not embedded: {not_embedded}; "
-            "`litfeed index` embeds them once the model loads",
-            err=True,
+        outcomes, not_embedded = _imported(
+            lambda: hub.import_paths(paths, format_name, progress_for, embed=embed)
         )
-    if not_embedded is not None or any(outcome.error for outcome in outcomes):
-        raise typer.Exit(1)
+    _report_import(outcomes, not_embedded)
 
 
 @app.command("load-examples")
@@ -112,11 +99,32 @@ def load_examples_command(
 ) -> None:
     """Import the bundled example corpus (five saved Hugging Face Papers pages)."""
     with _hub() as hub, _progress_bars(True) as progress_for:
-        outcomes = hub.load_examples(only_if_empty=if_empty, progress_for=progress_for)
+        outcomes, not_embedded = _imported(
+            lambda: hub.load_examples(only_if_empty=if_empty, progress_for=progress_for)
+        )
     if not outcomes:
         typer.echo("the database already has papers; examples not loaded")
         return
+    _report_import(outcomes, not_embedded)
+
+
+def _imported(
+    run: Callable[[], list[ImportOutcome]],
+) -> tuple[list[ImportOutcome], PapersNotEmbedded | None]:
+    """The outcomes of an import, and why its papers were not embedded, if they were not."""
+    try:
+        return run(), None
+    except PapersNotEmbedded as error:
+        return error.outcomes, error
+
+
+def _report_import(outcomes: list[ImportOutcome], not_embedded: PapersNotEmbedded | None) -> None:
+    """Print the report; exit with status 1 when a file or the embedding failed."""
     _print_import(outcomes)
+    if not_embedded is not None:
+        typer.echo(f"error: {not_embedded}", err=True)
+    if not_embedded is not None or any(outcome.error for outcome in outcomes):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -29,6 +29,18 @@ class PaperNotFound(LitfeedError, LookupError):
     """No paper has the id asked for."""
 
 
+class PapersNotEmbedded(LitfeedError):
+    """An import stored its papers, but the embedding model could not embed them; the files'
+    outcomes are in ``outcomes``, for the report."""
+
+    def __init__(self, outcomes: list[ImportOutcome], cause: EmbeddingError) -> None:
+        super().__init__(
+            f"the papers are stored, but not embedded: {cause}; "
+            "`litfeed index` embeds them once the model loads"
+        )
+        self.outcomes = outcomes
+
+
 @dataclass
 class ImportOutcome:
     """One file of an import: its report, or the one-line reason it could not be imported."""
@@ -118,7 +130,8 @@ class Hub:
         """Import files and directories; a file that cannot be imported does not stop the rest.
         The indexes catch up afterwards, so imported papers are searchable at once (by meaning
         too, unless ``embed`` or the setting embed_on_import says not to embed now).
-        ``progress_for(name)`` may return a callback for each file and for each index."""
+        ``progress_for(name)`` may return a callback for each file and for each index. Raises
+        `PapersNotEmbedded`, with the outcomes, when the model cannot embed them."""
         outcomes = []
         for path in expand_paths(paths):
             progress = progress_for(path.name) if progress_for else None
@@ -128,7 +141,10 @@ class Hub:
             except ImportFormatError as error:
                 outcomes.append(ImportOutcome(path, error=str(error)))
         embed = self.settings.embed_on_import if embed is None else embed
-        self.update_index(embed=embed, progress_for=progress_for)
+        try:
+            self.update_index(embed=embed, progress_for=progress_for)
+        except EmbeddingError as error:
+            raise PapersNotEmbedded(outcomes, error) from None
         return outcomes
 
     def load_examples(

@@ -163,10 +163,9 @@ class Searcher:
                     f"search by meaning is unavailable, these results match words only: {error}"
                 )
             else:
-                notice = notice or _coverage_notice(
-                    vectors.count(), self.keyword_index.document_count()
-                )
-                if ran == "hybrid" and vectors.count() == 0:  # nothing to fuse: words alone
+                embedded = vectors.count()
+                notice = notice or _coverage_notice(embedded, self.keyword_index.document_count())
+                if ran == "hybrid" and embedded == 0:  # nothing to fuse: words alone
                     vectors, ran = None, "keyword"
         if vectors is None:
             ranking, total = self.keyword_index.rank(text, limit, offset, filters)
@@ -244,17 +243,16 @@ class Searcher:
         if filters == Filters():
             return vectors.search(query, CANDIDATES)
         passing = self.keyword_index.count_matching(filters)
-        if passing <= EXACT_FILTER_LIMIT:
-            return vectors.search_among(query, self.keyword_index.pks_matching(filters), CANDIDATES)
-        share = passing / max(vectors.count(), passing)
-        candidates = vectors.search(query, math.ceil(OVERSAMPLING * CANDIDATES / share))
-        kept = set(self.keyword_index.pks_matching(filters, among=[pk for pk, _ in candidates]))
-        nearest = [(pk, similarity) for pk, similarity in candidates if pk in kept][:CANDIDATES]
-        if len(nearest) < CANDIDATES:
-            # The query's neighbourhood lies outside the filter (medical imaging within cs.CL):
-            # the graph's nearest mostly fail it, so rank the papers that pass exactly.
-            return vectors.search_among(query, self.keyword_index.pks_matching(filters), CANDIDATES)
-        return nearest
+        if passing > EXACT_FILTER_LIMIT:
+            share = passing / max(vectors.count(), passing)
+            candidates = vectors.search(query, math.ceil(OVERSAMPLING * CANDIDATES / share))
+            kept = set(self.keyword_index.pks_matching(filters, among=[pk for pk, _ in candidates]))
+            nearest = [(pk, similarity) for pk, similarity in candidates if pk in kept]
+            if len(nearest) >= CANDIDATES:
+                return nearest[:CANDIDATES]
+            # Else the query's neighbourhood lies outside the filter (medical imaging within
+            # cs.CL): the graph's nearest mostly fail it, so the passing papers are ranked exactly.
+        return vectors.search_among(query, self.keyword_index.pks_matching(filters), CANDIDATES)
 
 
 def _category_spellings(category: str) -> list[str]:
