@@ -50,6 +50,30 @@ def test_import_reports_rejected_records_and_unknown_files(data_dir: Path, tmp_p
     assert "Traceback" not in out + err
 
 
+def test_rejected_records_alone_give_exit_status_3_and_the_files_after_are_imported(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    first = tmp_path / "a.jsonl"
+    first.write_text(
+        '{"id": "2501.00001", "title": "Fine"}\n'
+        + '{"id": "2501.00002", "title": '
+        + deep
+        + "}\n"
+        + '{"id": "2501.00003", "title": "Lone \\ud800"}\n'
+    )
+    second = tmp_path / "b.jsonl"
+    second.write_text('{"id": "2501.00004", "title": "Also fine", "upvotes": 1}\n')
+    code, out, err = _run("import", "--no-embed", str(first), str(second))
+    assert code == 3 and "Traceback" not in out + err
+    assert "a.jsonl (arxiv-jsonl): 1 new, 0 updated, 0 unchanged, 2 rejected" in out
+    assert "rejected a.jsonl:2: not JSON that can be read: nested too deeply" in err
+    assert "rejected a.jsonl:3: field 'title': character 6 is half of a UTF-16" in err
+    assert "b.jsonl (arxiv-jsonl): 1 new" in out
+    code, out, err = _run("import", "--no-embed", str(second))
+    assert code == 0
+
+
 def test_damaged_gzip_files_and_empty_directories_are_one_line_each(
     data_dir: Path, tmp_path: Path
 ) -> None:

@@ -107,13 +107,14 @@ def _end_of(text: str, entry: dict[str, object]) -> int:
     return text.index("}", text.index('"numComments"', start)) + 1
 
 
-def test_a_broken_entry_keeps_the_entries_before_it(hub: Hub, tmp_path: Path) -> None:
+def test_a_broken_entry_loses_only_itself(hub: Hub, tmp_path: Path) -> None:
     good = json.dumps([_entry(1), _entry(2)])
     path = tmp_path / "daily.json"
     text = good[:-1] + ', {"paper": oops}, ' + json.dumps(_entry(3)) + "]"
     path.write_text(text)
     report = import_file(hub.store, path, format_name="hf-daily-papers")
-    assert report.new == 2
+    assert report.new == 3
+    assert hub.get_paper("2410.00003") is not None
     column = text.index("oops") + 1
     assert [str(r) for r in report.rejected] == [
         f"daily.json:entry 3: not JSON (Expecting value), at line 1, column {column}"

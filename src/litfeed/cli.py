@@ -83,7 +83,9 @@ def import_command(
 ) -> None:
     """Import papers from files: format detected, duplicates merged, re-imports change nothing.
 
-    Exit status 1 when a file could not be imported at all; rejected records are listed."""
+    Exit status: 0 when every record was stored; 3 when some records were rejected (each is
+    listed as file:line: reason, the others are stored); 1 when a file could not be imported
+    at all or the papers could not be embedded."""
     with _hub() as hub, _progress_bars(progress) as progress_for:
         outcomes, not_embedded = _imported(
             lambda: hub.import_paths(paths, format_name, progress_for, embed=embed)
@@ -118,13 +120,21 @@ def _imported(
         return error.outcomes, error
 
 
+# `litfeed import`'s exit status when every file was imported but some records were rejected
+# (1 is a file that could not be imported at all, 2 a usage error).
+EXIT_REJECTED = 3
+
+
 def _report_import(outcomes: list[ImportOutcome], not_embedded: PapersNotEmbedded | None) -> None:
-    """Print the report; exit with status 1 when a file or the embedding failed."""
+    """Print the report; exit with status 1 when a file or the embedding failed, 3 when some
+    records were rejected."""
     _print_import(outcomes)
     if not_embedded is not None:
         typer.echo(f"error: {not_embedded}", err=True)
     if not_embedded is not None or any(outcome.error for outcome in outcomes):
         raise typer.Exit(1)
+    if any(outcome.report and outcome.report.rejected for outcome in outcomes):
+        raise typer.Exit(EXIT_REJECTED)
 
 
 @app.command()

@@ -5,11 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 from litfeed.models import Link
 
-_NEW_ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5})(?:v(\d+))?$", re.IGNORECASE)
-_OLD_ARXIV_ID = re.compile(r"^(?:arxiv:)?([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$", re.I)
+# A version has at most 9 digits: a longer number is not a version any paper has (and would not
+# fit the database's integer column).
+_NEW_ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5})(?:v(\d{1,9}))?$", re.IGNORECASE)
+_OLD_ARXIV_ID = re.compile(
+    r"^(?:arxiv:)?([a-z][a-z\-]{0,30}(?:\.[A-Z]{2})?/\d{7})(?:v(\d{1,9}))?$", re.I
+)
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _WHITESPACE = re.compile(r"\s+")
 _URL = re.compile(r"https?://[^\s<>\"'{}|\\^`\[\]]+", re.IGNORECASE)
@@ -61,12 +66,29 @@ def find_links(*texts: str | None) -> list[Link]:
             url = match.group(0).rstrip(".,;:)!?")
             if url.count("(") < url.count(")"):
                 url = url.rstrip(")")
+            if safe_url(url) is None:  # "http://" and nothing after it
+                continue
             key = url.rstrip("/").lower()
             if key in seen:
                 continue
             seen.add(key)
             found.append(Link(kind=_link_kind(url), url=url))
     return found
+
+
+def safe_url(text: str) -> str | None:
+    """``text`` when it is an absolute http(s) address with a host (so that it can be a link on
+    a page), else None: ``javascript:…``, ``http:javascript:alert(1)//`` and relative paths are
+    not links."""
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if any(character.isspace() or ord(character) < 32 for character in text.strip()):
+        return None
+    return text.strip()
 
 
 def _link_kind(url: str) -> str:

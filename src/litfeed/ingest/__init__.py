@@ -11,9 +11,10 @@ from pathlib import Path
 from types import ModuleType
 
 from litfeed.ingest import arxiv_jsonl, hf_daily, hf_pages
-from litfeed.ingest.source import ImportFormatError, SourceFile
+from litfeed.ingest.checks import check_record
+from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile
 from litfeed.models import ImportReport, PaperRecord, Progress, Rejection
-from litfeed.store import Store
+from litfeed.store import Store, StoreError
 
 __all__ = [
     "FORMATS",
@@ -46,7 +47,11 @@ BATCH_SIZE = 1000
 def detect_format(source: SourceFile) -> SourceFormat:
     head = source.head()
     for source_format in FORMATS.values():
-        if source_format.looks_like(head):
+        try:
+            recognised = source_format.looks_like(head)
+        except (ValueError, RecursionError):  # a hostile head is simply not this format
+            recognised = False
+        if recognised:
             return source_format
     raise ImportFormatError(
         f"{source.path}: not a format litfeed can import "
@@ -87,17 +92,22 @@ def import_file(
     batch: list[PaperRecord] = []
     try:
         for item in source_format.parse(source):
+            if isinstance(item, PaperRecord):
+                try:
+                    batch.append(check_record(item))
+                except RecordError as error:
+                    item = Rejection(item.source.location, str(error))
             if isinstance(item, Rejection):
                 report.rejected.append(item)
-                continue
-            batch.append(item)
             if len(batch) >= batch_size:
                 _store_batch(store, source, report, batch)
                 batch = []
+        if batch:
+            _store_batch(store, source, report, batch)
     except (EOFError, OSError, zlib.error) as error:
         report.rejected.append(Rejection(source.name, f"file is cut short or corrupt: {error}"))
-    if batch:
-        _store_batch(store, source, report, batch)
+        if batch:
+            _store_batch(store, source, report, batch)
     if report.import_id is None:
         if report.rejected:
             raise ImportFormatError(
@@ -112,11 +122,17 @@ def import_file(
 def _store_batch(
     store: Store, source: SourceFile, report: ImportReport, batch: list[PaperRecord]
 ) -> None:
-    if report.import_id is None:
-        report.import_id = store.start_import(
-            report.source, str(source.path.resolve()), source.sha256()
-        )
-    counts = store.save_records(batch, report.import_id)
+    """Store one batch; a record the database refuses is rejected alone. A database that cannot
+    be used at all (gone, locked for too long) stops this file with one line naming it."""
+    try:
+        if report.import_id is None:
+            report.import_id = store.start_import(
+                report.source, str(source.path.resolve()), source.sha256()
+            )
+        counts = store.save_records(batch, report.import_id)
+    except StoreError as error:
+        raise ImportFormatError(f"{source.path}: {error}") from None
     report.new += counts.new
     report.updated += counts.updated
     report.unchanged += counts.unchanged
+    report.rejected.extend(counts.rejected)

@@ -7,7 +7,6 @@ first_listing_date``) and the arXiv bulk metadata snapshot (``authors`` as one s
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -15,7 +14,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from litfeed.identifiers import find_links, parse_arxiv_id
-from litfeed.ingest.source import SourceFile
+from litfeed.ingest.source import RecordError, SourceFile, load_json, shown
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
 NAME = "arxiv-jsonl"
@@ -24,15 +23,11 @@ DESCRIPTION = "arXiv metadata, one JSON object a line (daily listings or the bul
 _AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
 
-class FieldError(ValueError):
-    """A field of one record is missing or malformed."""
-
-
 def looks_like(head: str) -> bool:
     first = next((line for line in head.splitlines() if line.strip()), "")
     try:
-        value = json.loads(first)
-    except ValueError:
+        value = load_json(first)
+    except RecordError:
         return False
     return isinstance(value, dict) and {"id", "title"} <= value.keys()
 
@@ -46,19 +41,17 @@ def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
         if not line.strip():
             continue
         try:
-            yield record_from_object(json.loads(line), SourceRef(NAME, location))
-        except json.JSONDecodeError as error:
-            yield Rejection(location, f"not JSON ({error.msg}, column {error.colno})")
-        except FieldError as error:
+            yield record_from_object(load_json(line), SourceRef(NAME, location))
+        except RecordError as error:
             yield Rejection(location, str(error))
 
 
 def record_from_object(value: Any, source: SourceRef) -> PaperRecord:
     if not isinstance(value, dict):
-        raise FieldError(f"expected a JSON object, found {type(value).__name__}")
+        raise RecordError(f"expected a JSON object, found {type(value).__name__}")
     arxiv = parse_arxiv_id(_text(value, "id", required=True))
     if arxiv is None:
-        raise FieldError(f"field 'id': {value['id']!r} is not an arXiv id")
+        raise RecordError(f"field 'id': {shown(value['id'])} is not an arXiv id")
     title = _text(value, "title", required=True)
     abstract = _text(value, "abstract")
     comment = _text(value, "comment") or _text(value, "comments") or None
@@ -84,10 +77,10 @@ def _text(value: dict[str, Any], field: str, required: bool = False) -> str:
     text = value.get(field)
     if text is None or (isinstance(text, str) and not text.strip()):
         if required:
-            raise FieldError(f"field {field!r} is missing or empty")
+            raise RecordError(f"field {field!r} is missing or empty")
         return ""
     if not isinstance(text, str):
-        raise FieldError(f"field {field!r}: expected text, found {type(text).__name__}")
+        raise RecordError(f"field {field!r}: expected text, found {type(text).__name__}")
     return text.strip()
 
 
@@ -98,7 +91,7 @@ def _authors(value: Any) -> list[str]:
         return [name.strip() for name in _AUTHOR_SPLIT.split(value) if name.strip()]
     if isinstance(value, list) and all(isinstance(name, str) for name in value):
         return [name.strip() for name in value if name.strip()]
-    raise FieldError("field 'authors': expected a list of names or one string")
+    raise RecordError("field 'authors': expected a list of names or one string")
 
 
 def _categories(value: Any) -> list[str]:
@@ -108,17 +101,19 @@ def _categories(value: Any) -> list[str]:
         return value.split()
     if isinstance(value, list) and all(isinstance(name, str) for name in value):
         return [name.strip() for name in value if name.strip()]
-    raise FieldError("field 'categories': expected a list or a space-separated string")
+    raise RecordError("field 'categories': expected a list or a space-separated string")
 
 
 def _date(value: dict[str, Any], field: str) -> date | None:
     text = value.get(field)
     if text in (None, ""):
         return None
+    if not isinstance(text, str):
+        raise RecordError(f"field {field!r}: expected a date (YYYY-MM-DD), found {shown(text)}")
     try:
-        return date.fromisoformat(str(text)[:10])
+        return date.fromisoformat(text[:10])
     except ValueError:
-        raise FieldError(f"field {field!r}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise RecordError(f"field {field!r}: {shown(text)} is not a date (YYYY-MM-DD)") from None
 
 
 def _first_version_date(versions: Any) -> date | None:
@@ -128,6 +123,6 @@ def _first_version_date(versions: Any) -> date | None:
     created = versions[0].get("created")
     try:
         moment: datetime = parsedate_to_datetime(str(created))
-    except (TypeError, ValueError):
-        raise FieldError(f"field 'versions[0].created': {created!r} is not a date") from None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        raise RecordError(f"field 'versions[0].created': {shown(created)} is not a date") from None
     return moment.date()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from litfeed.errors import LitfeedError
 from litfeed.models import Progress
@@ -18,6 +19,34 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 class ImportFormatError(LitfeedError, ValueError):
     """A whole file cannot be imported (missing, unreadable, or not of the format)."""
+
+
+class RecordError(ValueError):
+    """One record (a line, an entry) is malformed; the message names the field and why. The
+    record is reported and skipped, the rest of its file is imported."""
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` with every way a hostile text can make it fail turned into `RecordError`:
+    malformed JSON, nesting too deep for the parser (RecursionError), a number too long to
+    convert (ValueError past 4,300 digits)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(f"not JSON ({error.msg}, column {error.colno})") from None
+    except RecursionError:
+        raise RecordError("not JSON that can be read: nested too deeply") from None
+    except ValueError as error:
+        raise RecordError(f"not JSON that can be read: {error}") from None
+
+
+def shown(value: object, width: int = 60) -> str:
+    """A value for an error message: its repr, shortened."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"a deeply nested {type(value).__name__}"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class SourceFile:

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from litfeed.models import ImportReport, Paper, PaperRecord
+from litfeed.models import ImportReport, Paper, PaperRecord, Rejection
 from litfeed.store.database import (
     StoreError,
     create_engine,
@@ -55,8 +55,9 @@ class Store:
             migrate(store.engine)
         except SQLAlchemyError as error:
             store.close()
-            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
-            raise StoreError(f"cannot open database {_safe_url(url)}: {reason}") from None
+            raise StoreError(
+                f"cannot open database {_safe_url(url)}: {_first_line(error)}"
+            ) from None
         return store
 
     def close(self) -> None:
@@ -83,11 +84,28 @@ class Store:
             )
 
     def save_records(self, records: Sequence[PaperRecord], import_id: int) -> SaveCounts:
-        """Store a batch atomically: all of it or, on an error, none of it."""
-        with write_transaction(self.engine) as (connection, change_number):
-            counts = save_records(connection, records, import_id, change_number)
-            if counts.new or counts.updated:
-                record_change(connection, change_number)
+        """Store a batch in one transaction. When the database refuses it, each record is
+        stored alone, so that only the records it refuses are lost (reported in ``rejected``).
+        Raises `StoreError` when the database cannot be used at all."""
+        try:
+            return self._save_batch(records, import_id)
+        except _RECORD_ERRORS as error:
+            if len(records) == 1:
+                reason = f"the database refused it: {_first_line(error)}"
+                return SaveCounts(rejected=[Rejection(records[0].source.location, reason)])
+        counts = SaveCounts()
+        for record in records:
+            counts.add(self.save_records([record], import_id))
+        return counts
+
+    def _save_batch(self, records: Sequence[PaperRecord], import_id: int) -> SaveCounts:
+        try:
+            with write_transaction(self.engine) as (connection, change_number):
+                counts = save_records(connection, records, import_id, change_number)
+                if counts.new or counts.updated:
+                    record_change(connection, change_number)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            raise StoreError(f"the database cannot be used: {_first_line(error)}") from None
         return counts
 
     def finish_import(self, report: ImportReport) -> None:
@@ -282,6 +300,15 @@ class Store:
             "by_month": dict(sorted(months.items())),
             "imports": int(import_count),
         }
+
+
+# What the database (or the code preparing a row for it) raises for one record it cannot hold.
+_RECORD_ERRORS = (sa.exc.StatementError, ValueError, TypeError, OverflowError)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip() or type(error).__name__
+    return text.splitlines()[0]
 
 
 def _safe_url(url: str) -> str:

@@ -58,15 +58,27 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration; a no-op when it is already there."""
-    with (
-        engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
-        connection.begin(),
-    ):
-        config = _alembic_config(connection)
-        head = ScriptDirectory.from_config(config).get_current_head()
-        if MigrationContext.configure(connection).get_current_revision() != head:
-            command.upgrade(config, "head")
+    """Bring the schema to the newest migration; a no-op when it is already there.
+
+    On SQLite, foreign keys are off while migrating: a migration that recreates a table (batch
+    mode) drops the old one, and with foreign keys on, that drop would delete the rows that
+    refer to it. They are checked before the migration commits."""
+    with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection
+        if sqlite and raw is not None:  # only outside a transaction does this pragma work
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config = _alembic_config(connection)
+                head = ScriptDirectory.from_config(config).get_current_head()
+                if MigrationContext.configure(connection).get_current_revision() != head:
+                    command.upgrade(config, "head")
+                    if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise StoreError("a migration left rows referring to missing rows")
+        finally:
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 @contextmanager

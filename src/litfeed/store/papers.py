@@ -4,7 +4,7 @@ web, CLI and indexes use. Functions take an open connection; `litfeed.store.Stor
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from litfeed.identifiers import parse_arxiv_id
-from litfeed.models import Link, Paper, PaperRecord, Provenance
+from litfeed.models import Link, Paper, PaperRecord, Provenance, Rejection
 from litfeed.store.merge import Row, content_hash, merge_rows, new_paper_id, row_from_record
 from litfeed.store.schema import UNDATED, paper_sources, papers
 
@@ -22,15 +22,24 @@ class SaveCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Records the database refused, each alone (the rest of their batch is stored).
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def add(self, other: SaveCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected.extend(other.rejected)
 
 
 class _Matcher:
     """Finds the stored paper a record is about: same arXiv id, else same DOI, else the same
-    normalised title where one side has no arXiv id (two arXiv papers may share a title)."""
+    normalised title; a DOI or title match counts only where no arXiv id contradicts it (two
+    arXiv papers may share a title, and two arXiv papers are sometimes given one DOI)."""
 
     def __init__(self, rows: Iterable[Row]) -> None:
         self.by_arxiv: dict[str, Row] = {}
-        self.by_doi: dict[str, Row] = {}
+        self.by_doi: dict[str, list[Row]] = {}
         self.by_title: dict[str, list[Row]] = {}
         for row in rows:
             self.add(row)
@@ -39,20 +48,25 @@ class _Matcher:
         if row["arxiv_id"]:
             self.by_arxiv[row["arxiv_id"]] = row
         if row["doi"]:
-            self.by_doi[row["doi"]] = row
-        bucket = self.by_title.setdefault(row["title_key"], [])
-        if row not in bucket:
-            bucket.append(row)
+            _add_once(self.by_doi.setdefault(row["doi"], []), row)
+        _add_once(self.by_title.setdefault(row["title_key"], []), row)
 
     def find(self, incoming: Row) -> Row | None:
         if incoming["arxiv_id"] and incoming["arxiv_id"] in self.by_arxiv:
             return self.by_arxiv[incoming["arxiv_id"]]
-        if incoming["doi"] and incoming["doi"] in self.by_doi:
-            return self.by_doi[incoming["doi"]]
-        for row in self.by_title.get(incoming["title_key"], []):
+        candidates = [
+            *(self.by_doi.get(incoming["doi"], []) if incoming["doi"] else []),
+            *self.by_title.get(incoming["title_key"], []),
+        ]
+        for row in candidates:
             if not (row["arxiv_id"] and incoming["arxiv_id"]):
                 return row
         return None
+
+
+def _add_once(bucket: list[Row], row: Row) -> None:
+    if not any(known is row for known in bucket):
+        bucket.append(row)
 
 
 def save_records(

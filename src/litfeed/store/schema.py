@@ -53,7 +53,8 @@ papers = Table(
     Column("former_id", String(64), index=True, unique=True),
     Column("arxiv_id", String(32), unique=True),
     Column("arxiv_version", Integer),
-    Column("doi", String(255), unique=True),
+    # Not unique: two arXiv papers are sometimes given one DOI (migration 0004).
+    Column("doi", String(255), index=True),
     Column("hf_id", String(64)),
     Column("title", Text, nullable=False),
     Column("title_key", Text, nullable=False, index=True),
