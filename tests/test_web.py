@@ -15,13 +15,13 @@ from litfeed.web import create_app
 
 @pytest.fixture
 def seeded_client(seeded_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(seeded_settings)) as client:
+    with TestClient(create_app(seeded_settings), base_url="http://localhost") as client:
         yield client
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         yield client
 
 
@@ -129,7 +129,7 @@ def test_errors_are_4xx_with_a_json_error(seeded_client: TestClient) -> None:
     assert missing.json() == {"error": "no paper with id '2501.99999'"}
     assert seeded_client.get("/papers/2501.99999").status_code == 404
     long_query = seeded_client.get("/api/search", params={"q": "word " * 400})
-    assert long_query.status_code == 400 and "limit is 1000" in long_query.json()["error"]
+    assert long_query.status_code == 400 and "at most 1000 characters" in long_query.json()["error"]
     wordless = seeded_client.get("/api/search", params={"q": "$$ ((!!))"})
     assert wordless.status_code == 400
     assert wordless.json() == {"error": "the query has no words to search for: '$$ ((!!))'"}
@@ -213,7 +213,7 @@ def test_search_modes_and_similar_papers(seeded_client: TestClient) -> None:
 
 def test_a_model_that_cannot_load_is_a_json_error(settings: Settings) -> None:
     broken = settings.model_copy(update={"embedding_model": "no-such/model"})
-    with TestClient(create_app(broken)) as client:
+    with TestClient(create_app(broken), base_url="http://localhost") as client:
         response = client.get("/api/search", params={"q": "x", "mode": "semantic"})
         assert response.status_code == 503
         assert response.json()["error"].startswith("cannot load embedding model 'no-such/model'")
@@ -230,7 +230,7 @@ def test_a_model_that_cannot_load_is_a_json_error(settings: Settings) -> None:
 
 
 def test_search_says_when_not_every_paper_is_embedded(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         hub = client.app.state.hub  # type: ignore[attr-defined]
         hub.load_examples()  # imports do not embed in these tests
         results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]

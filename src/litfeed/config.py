@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from litfeed.errors import LitfeedError
 
@@ -45,6 +45,32 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `litfeed serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `litfeed serve` listens on.")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the web server answers for, separated by commas (* for any); "
+        "empty: localhost names and the address it listens on.",
+    )
+    workers: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="Web server processes `litfeed serve` starts (default: one per core).",
+    )
+    request_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a connection may take to send a request's headers.",
+    )
+    keep_alive_timeout: float = Field(
+        default=5.0, gt=0, le=600, description="Seconds an idle connection is kept open."
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Connections and requests each web process serves at once; past it: 503.",
+    )
     page_size: int = Field(default=25, ge=1, le=200, description="Papers per page in lists.")
     embedding_model: str = Field(
         min_length=1,
@@ -75,6 +101,13 @@ class Settings(BaseSettings):
             value.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise ValueError(f"cannot create {value}: {error.strerror}") from None
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host for host in value.replace(",", " ").split() if host]
         return value
 
     @field_validator("database_url")

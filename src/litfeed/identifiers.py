@@ -26,6 +26,18 @@ def clean_text(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+def is_storable_text(text: str) -> bool:
+    """Whether a database can hold or compare ``text``: no NUL character (PostgreSQL refuses
+    it) and no half of a UTF-16 surrogate pair (it has no UTF-8 form)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def normalise_title(title: str) -> str:
     """The key two titles are compared by: NFKC, case-folded, punctuation and spacing removed."""
     folded = unicodedata.normalize("NFKC", title).casefold()

@@ -11,6 +11,14 @@ from pydantic import BaseModel, Field
 # A progress callback: (units done, units in all), e.g. bytes of a file or papers to index.
 Progress = Callable[[int, int], None]
 
+# The dates a paper may carry, and a search filter is clamped to: the search index keeps
+# nanoseconds since 1970 in 64 bits (1677 to 2262); nothing litfeed imports is older or newer.
+EARLIEST_DATE = date(1700, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+# The largest count (votes, comments, a version) a record may carry: the widest integer column
+# is a 32-bit one on PostgreSQL.
+MAX_COUNT = 2**31 - 1
+
 
 class Link(BaseModel):
     """A link shown on a paper page. ``kind`` is one of arxiv-abs, arxiv-pdf, doi, code,

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 
 from litfeed.identifiers import safe_url
 from litfeed.ingest.source import RecordError
-from litfeed.models import CommunityStats, PaperRecord
+from litfeed.models import EARLIEST_DATE, LATEST_DATE, MAX_COUNT, CommunityStats, PaperRecord
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,6 @@ class Limits:
 
 
 LIMITS = Limits()
-# The widest integer column is a 32-bit one on PostgreSQL.
-MAX_COUNT = 2**31 - 1
-# Dates the search index can hold (it keeps nanoseconds since 1970 in 64 bits: 1677 to 2262),
-# with room to spare; nothing litfeed imports is older or newer.
-EARLIEST_DATE = date(1700, 1, 1)
-LATEST_DATE = date(2200, 12, 31)
 
 
 def check_record(record: PaperRecord) -> PaperRecord:

@@ -14,9 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litfeed.identifiers import find_links, parse_arxiv_id, safe_url
-from litfeed.ingest.checks import MAX_COUNT
 from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile, shown
-from litfeed.models import CommunityStats, Link, PaperRecord, Rejection, SourceRef
+from litfeed.models import MAX_COUNT, CommunityStats, Link, PaperRecord, Rejection, SourceRef
 
 NAME = "hf-daily-papers"
 DESCRIPTION = "Hugging Face daily_papers API JSON (a list of submitted papers with upvotes)"

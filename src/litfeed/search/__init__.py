@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, computed_field
 
 from litfeed.errors import LitfeedError
+from litfeed.identifiers import is_storable_text
 from litfeed.models import Paper
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.fusion import ranked, reciprocal_rank_fusion
@@ -107,6 +108,8 @@ def check_query(query: str, mode: str = "keyword") -> tuple[str, Mode]:
         raise QueryError(
             f"the query is {len(text)} characters long; the limit is {MAX_QUERY_LENGTH}"
         )
+    if not is_storable_text(text):
+        raise QueryError("the query has a NUL character or a lone UTF-16 surrogate: not text")
     if not WORD.search(text):
         raise QueryError(f"the query has no words to search for: {text!r}")
     for known in MODES:

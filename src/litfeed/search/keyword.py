@@ -23,7 +23,7 @@ from typing import Any
 import tantivy
 from pydantic import BaseModel, ConfigDict
 
-from litfeed.models import Paper, Progress
+from litfeed.models import EARLIEST_DATE, LATEST_DATE, Paper, Progress
 from litfeed.store import Store
 
 ANALYZER = "litfeed_english"
@@ -84,6 +84,7 @@ def english_analyzer() -> Any:
 _ANALYZER = english_analyzer()
 # A word as tantivy's simple tokenizer sees it: a run of letters and digits.
 WORD = re.compile(r"[^\W_]+")
+_EXISTS_CLAUSE = re.compile(r"[-+]?\b\w+:\*(?=\s|\)|$)")
 
 
 class KeywordIndex:
@@ -192,8 +193,10 @@ class KeywordIndex:
             category=list(paper.categories),
         )
         document.add_unsigned("pk", paper.pk)
-        if paper.published is not None:  # an unknown date is in no date range
-            document.add_date("date", datetime.combine(paper.published, time()))
+        # An unknown date is in no date range, nor is one the index cannot hold (imports refuse
+        # such dates; rows stored before they did may still carry one).
+        if paper.published is not None and EARLIEST_DATE <= paper.published <= LATEST_DATE:
+            document.add_date("date", _moment(paper.published))
         return document
 
     # -- searching -----------------------------------------------------------------------------
@@ -276,6 +279,9 @@ class KeywordIndex:
         """The query in tantivy's language; when that does not parse (LaTeX such as
         ``\\mathcal{O}(n^2)`` reads as broken range syntax), just its words, any of them; and
         when those are all stop words, a query that matches nothing (not everything)."""
+        # "title:*" asks whether a field exists, which only fast fields can answer (tantivy
+        # fails at search time): such a clause is dropped, as it holds for every paper.
+        query_text = _EXISTS_CLAUSE.sub(" ", query_text)
         query, errors = self.index.parse_query_lenient(
             query_text, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS
         )
@@ -303,8 +309,8 @@ class KeywordIndex:
                         self.schema,
                         "date",
                         tantivy.FieldType.Date,
-                        datetime.combine(filters.since, time()) if filters.since else None,
-                        datetime.combine(filters.until, time()) if filters.until else None,
+                        _moment(filters.since) if filters.since else None,
+                        _moment(filters.until) if filters.until else None,
                     ),
                 )
             )
@@ -344,6 +350,12 @@ class KeywordIndex:
         if self.directory.exists():
             shutil.rmtree(self.directory)
         self.directory.mkdir(parents=True)
+
+
+def _moment(day: date) -> datetime:
+    """Midnight of ``day``, clamped to the dates papers may carry (the index holds no other):
+    a filter from the year 1 or to the year 9999 means "from the first" or "to the last"."""
+    return datetime.combine(min(max(day, EARLIEST_DATE), LATEST_DATE), time())
 
 
 def _count(searcher: Any, query: Any) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from litfeed.identifiers import parse_arxiv_id
+from litfeed.identifiers import is_storable_text, parse_arxiv_id, safe_url
 from litfeed.models import Link, Paper, PaperRecord, Provenance, Rejection
 from litfeed.store.merge import Row, content_hash, merge_rows, new_paper_id, row_from_record
 from litfeed.store.schema import UNDATED, paper_sources, papers
@@ -205,7 +205,8 @@ def paper_from_row(row: Any, sources: list[Provenance] | None = None) -> Paper:
         published=row["published"],
         updated=row["updated"],
         first_seen=row["first_seen"],
-        links=[Link(**link) for link in row["links"]],
+        # Only http(s) addresses are links (rows stored before imports checked that may not be).
+        links=[Link(**link) for link in row["links"] if safe_url(link["url"]) is not None],
         upvotes=row["upvotes"],
         comments=row["comments"],
         submitted_by=row["submitted_by"],
@@ -219,6 +220,8 @@ def find_paper_row(connection: Connection, key: str) -> Any | None:
     """A paper by litfeed id (or the id it had before its arXiv id was known), arXiv id (any
     version, or an arxiv.org URL) or DOI."""
     key = key.strip()
+    if not key or not is_storable_text(key):  # no id is like that; databases refuse to compare
+        return None
     for column in (papers.c.id, papers.c.former_id):
         row = connection.execute(sa.select(papers).where(column == key)).mappings().first()
         if row is not None:

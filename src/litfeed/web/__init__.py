@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,8 +24,9 @@ from litfeed import __version__
 from litfeed.config import Settings, load_settings
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, PaperNotFound
-from litfeed.search import Mode, QueryError, check_query
+from litfeed.search import MAX_QUERY_LENGTH, Mode, QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
+from litfeed.web.guard import Guard, default_allowed_hosts, docs_policy
 from litfeed.web.pages import (
     HomePage,
     PaperPage,
@@ -42,7 +44,7 @@ def _blank_is_none(value: object) -> object:
 
 
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
-SearchQuery = Annotated[str, Query(max_length=5000, description="Words to search for.")]
+SearchQuery = Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="Words to search for.")]
 Category = Annotated[str | None, Query(max_length=64, description="arXiv category, e.g. cs.LG.")]
 # A form's empty date field (``since=``) means no date filter, as an absent one does.
 Since = Annotated[
@@ -103,8 +105,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="A self-hosted research-paper discovery hub.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.hub = hub
+    hosts = hub.settings.allowed_hosts or default_allowed_hosts(hub.settings.host)
+    app.add_middleware(Guard, allowed_hosts=hosts)
     package = resources.files("litfeed.web")
     templates = Jinja2Templates(directory=str(package / "templates"))
     app.mount("/static", StaticFiles(directory=str(package / "static")), name="static")
@@ -177,6 +183,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """One paper by litfeed id, arXiv id or DOI."""
         return paper_page(hub, paper_id)
 
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def swagger_ui() -> Response:
+        return _docs_page(get_swagger_ui_html(openapi_url="/openapi.json", title="litfeed API"))
+
+    @app.get("/redoc", response_class=HTMLResponse, include_in_schema=False)
+    def redoc() -> Response:
+        return _docs_page(get_redoc_html(openapi_url="/openapi.json", title="litfeed API"))
+
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     return app
 
@@ -195,6 +209,11 @@ def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
             schema.get("components", {}).get("schemas", {}).pop(unused, None)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _docs_page(page: HTMLResponse) -> Response:
+    page.headers["content-security-policy"] = docs_policy(bytes(page.body).decode())
+    return page
 
 
 def _preload(hub: Hub) -> None:
@@ -216,8 +235,11 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 404:
-            return respond(request, 404, f"no page at {request.url.path}")
-        return respond(request, error.status_code, str(error.detail))
+            response = respond(request, 404, f"no page at {request.url.path}")
+        else:
+            response = respond(request, error.status_code, str(error.detail))
+        response.headers.update(error.headers or {})  # a 405's Allow, for one
+        return response
 
     @app.exception_handler(PaperNotFound)
     async def not_found(request: Request, error: PaperNotFound) -> Response:
