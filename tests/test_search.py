@@ -98,9 +98,16 @@ def _record(title: str, arxiv_id: str | None, **fields: object) -> PaperRecord:
     )  # type: ignore[arg-type]
 
 
+def _generation(hub: Hub) -> Path:
+    current = hub.keyword_index.generations.current()
+    assert current is not None
+    return current
+
+
 def _store_records(hub: Hub, *records: PaperRecord) -> None:
     import_id = hub.store.start_import("test", "t", "0" * 64)
     hub.store.save_records(list(records), import_id)
+    hub.keyword_index.catch_up(hub.store)  # what the background worker does
 
 
 def test_filters_by_category_and_date(hub: Hub) -> None:
@@ -152,7 +159,7 @@ def test_a_paper_that_gets_its_arxiv_id_is_found_once_by_it(hub: Hub) -> None:
 def test_a_crash_before_the_cursor_is_saved_reindexes_without_duplicates(hub: Hub) -> None:
     _store_records(hub, _record("Zebrafish swimming", "2501.00001"))
     hub.update_index()
-    cursor_file = hub.keyword_index.directory / "cursor.json"
+    cursor_file = _generation(hub) / "cursor.json"
     meta = json.loads(cursor_file.read_text())
     cursor_file.write_text(json.dumps({**meta, "change": 0}))  # as if we died before saving it
     reopened = KeywordIndex(hub.keyword_index.directory)
@@ -169,16 +176,22 @@ def test_damaged_index_files_are_rebuilt_from_the_database(settings: Settings, d
             _record("Zebrafish diving", "2501.00002"),
         )
         hub.update_index(embed=False)
-        directory = hub.keyword_index.directory
+        directory = _generation(hub)
     if damage == "garbage meta.json":
         (directory / "meta.json").write_text("garbage")
     elif damage == "no meta.json":
         (directory / "meta.json").unlink()
     else:
         next(directory.glob("*.idx")).unlink()
-    with Hub(settings) as hub:
+    with Hub(settings, serving=True) as hub:  # a reader: answers, and does not mend
+        results = hub.search("zebrafish", mode="keyword")
+        assert results.hits == [] and results.notice and "not built yet" in results.notice
+        assert _generation(hub) == directory
+    with Hub(settings) as hub:  # the worker's catch-up builds a new generation
+        hub.update_index(embed=False)
         assert sorted(_titles(hub, "zebrafish")) == ["Zebrafish diving", "Zebrafish swimming"]
         assert hub.keyword_index.document_count() == 2
+        assert _generation(hub) != directory
 
 
 def test_rebuild_recreates_the_index_from_the_database(hub: Hub) -> None:
@@ -186,7 +199,7 @@ def test_rebuild_recreates_the_index_from_the_database(hub: Hub) -> None:
         hub, _record("Zebrafish swimming", "2501.00001"), _record("Zebrafish diving", "2501.00002")
     )
     hub.update_index()
-    for path in hub.keyword_index.directory.iterdir():
+    for path in _generation(hub).iterdir():
         if path.is_file() and path.suffix != ".json":
             path.unlink()
     assert hub.update_index(rebuild=True, embed=False) == {"keyword": 2}
@@ -196,7 +209,7 @@ def test_rebuild_recreates_the_index_from_the_database(hub: Hub) -> None:
 def test_an_index_from_another_database_is_rebuilt(hub: Hub, tmp_path: Path) -> None:
     _store_records(hub, _record("Zebrafish swimming", "2501.00001"))
     hub.update_index()
-    cursor_file = hub.keyword_index.directory / "cursor.json"
+    cursor_file = _generation(hub) / "cursor.json"
     meta = json.loads(cursor_file.read_text())
     cursor_file.write_text(json.dumps({**meta, "change": 999}))
     assert KeywordIndex(hub.keyword_index.directory).catch_up(hub.store) == 1

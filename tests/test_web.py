@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,6 +12,7 @@ from fastapi.testclient import TestClient
 from litfeed.config import Settings
 from litfeed.hub import Hub
 from litfeed.models import PaperRecord, SourceRef
+from litfeed.search.embeddings import EmbeddingError
 from litfeed.web import create_app
 
 
@@ -176,6 +179,7 @@ def test_everything_from_a_paper_is_escaped(client: TestClient, settings: Settin
     )
     with Hub(settings) as hub:
         hub.store.save_records([hostile], hub.store.start_import("test", "t", "0" * 64))
+        hub.update_index(embed=False)
     pages = [
         client.get("/").text,
         client.get("/papers/2501.00001").text,
@@ -211,10 +215,26 @@ def test_search_modes_and_similar_papers(seeded_client: TestClient) -> None:
     assert seeded_client.get("/api/papers/2501.99999/similar").status_code == 404
 
 
-def test_a_model_that_cannot_load_is_a_json_error(settings: Settings) -> None:
-    broken = settings.model_copy(update={"embedding_model": "no-such/model"})
+def test_a_model_that_cannot_load_is_a_json_error(settings: Settings, tmp_path: Path) -> None:
+    # Models of its own: no other test's attempt at this model is on record.
+    update = {"embedding_model": "no-such/model", "models_dir": tmp_path / "models"}
+    broken = settings.model_copy(update=update)
     with TestClient(create_app(broken), base_url="http://localhost") as client:
-        response = client.get("/api/search", params={"q": "x", "mode": "semantic"})
+        # Before the worker tried the model: the server waits for it and says so.
+        for _ in range(600):
+            response = client.get("/api/search", params={"q": "x", "mode": "semantic"})
+            if "still loading" not in response.json()["error"]:
+                break
+            time.sleep(0.1)
+        assert response.status_code == 503
+        assert "prepared by the background worker" in response.json()["error"]
+        with Hub(broken) as worker, pytest.raises(EmbeddingError):
+            _ = worker.vector_index  # what the worker's first round does; it fails
+        for _ in range(600):
+            response = client.get("/api/search", params={"q": "x", "mode": "semantic"})
+            if "prepared by the background worker" not in response.json()["error"]:
+                break
+            time.sleep(0.1)
         assert response.status_code == 503
         assert response.json()["error"].startswith("cannot load embedding model 'no-such/model'")
         assert client.get("/api/search", params={"q": "x", "mode": "keyword"}).status_code == 200

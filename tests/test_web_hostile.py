@@ -39,6 +39,7 @@ def any_database_settings(settings: Settings, database_url: str) -> Settings:
             source=SourceRef("test", "test:1"),
         )
         hub.store.save_records([record], hub.store.start_import("test", "t", "0" * 64))
+        hub.update_index(embed=False)
     return chosen
 
 

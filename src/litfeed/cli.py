@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,7 +91,8 @@ def import_command(
         outcomes, not_embedded = _imported(
             lambda: hub.import_paths(paths, format_name, progress_for, embed=embed)
         )
-    _report_import(outcomes, not_embedded)
+        worker = hub.worker_running()
+    _report_import(outcomes, not_embedded, worker)
 
 
 @app.command("load-examples")
@@ -104,10 +106,11 @@ def load_examples_command(
         outcomes, not_embedded = _imported(
             lambda: hub.load_examples(only_if_empty=if_empty, progress_for=progress_for)
         )
+        worker = hub.worker_running()
     if not outcomes:
         typer.echo("the database already has papers; examples not loaded")
         return
-    _report_import(outcomes, not_embedded)
+    _report_import(outcomes, not_embedded, worker)
 
 
 def _imported(
@@ -125,10 +128,14 @@ def _imported(
 EXIT_REJECTED = 3
 
 
-def _report_import(outcomes: list[ImportOutcome], not_embedded: PapersNotEmbedded | None) -> None:
+def _report_import(
+    outcomes: list[ImportOutcome], not_embedded: PapersNotEmbedded | None, worker: bool
+) -> None:
     """Print the report; exit with status 1 when a file or the embedding failed, 3 when some
     records were rejected."""
     _print_import(outcomes)
+    if worker:
+        typer.echo("the running background worker indexes the new papers for search")
     if not_embedded is not None:
         typer.echo(f"error: {not_embedded}", err=True)
     if not_embedded is not None or any(outcome.error for outcome in outcomes):
@@ -288,19 +295,54 @@ def serve(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Port (default: $LITFEED_PORT).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Web server processes (default: $LITFEED_WORKERS)."),
+    ] = None,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Start the background worker beside the server (--no-worker: it runs "
+            "elsewhere, as `litfeed worker`).",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the web UI and the JSON API (OpenAPI at /docs)."""
-    import uvicorn
-
-    from litfeed.web import create_app
+    """Serve the web UI and the JSON API (OpenAPI at /docs) with N processes, and start the
+    background worker that keeps the search indexes current."""
+    from litfeed.web.server import serve as run_server
 
     try:
-        settings = _settings()
-        web_app = create_app(settings)
+        settings = load_settings(**_overrides, host=host, port=port, workers=workers)
+        Hub(settings, serving=True).close()  # opens (and migrates) the database once, first
     except LitfeedError as error:
         _fail(str(error))
         return
-    uvicorn.run(web_app, host=host or settings.host, port=port or settings.port)
+    run_server(settings, settings.workers, background_worker=background)
+
+
+@app.command()
+def worker(
+    embed: Annotated[bool, typer.Option(help="Also embed papers for search by meaning.")] = True,
+) -> None:
+    """Run the background worker: keeps the search indexes current (words within about a
+    second of each import, meaning as fast as papers are embedded). One per database: a second
+    one stands by and takes over when the first stops."""
+    import signal
+    import threading
+
+    from litfeed.jobs.worker import be_nice, run_worker
+
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    be_nice()
+
+    def log(message: str) -> None:
+        typer.echo(f"litfeed worker [{os.getpid()}]: {message}", err=True)
+
+    with _hub() as hub:
+        run_worker(hub, stop, log, embed=embed)
 
 
 # -- output --------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ call. Each method is the whole of one user action; callers only parse input and 
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,10 +15,16 @@ from litfeed.errors import LitfeedError
 from litfeed.ingest import ImportFormatError, expand_paths, import_file
 from litfeed.models import ImportReport, Paper, Progress
 from litfeed.search import Filters, KeywordIndex, Searcher, SearchResults
-from litfeed.search.embeddings import Embedder, EmbeddingConfig, EmbeddingError, load_embedder
+from litfeed.search.embeddings import (
+    Embedder,
+    EmbeddingConfig,
+    EmbeddingError,
+    ModelNotReady,
+    load_embedder,
+)
 from litfeed.search.reviewer_eval import evaluate, load_researchers
 from litfeed.search.similar import SimilarPaper, find_similar
-from litfeed.search.vectors import META_FILE, VectorIndex
+from litfeed.search.vectors import VectorIndex, read_state
 from litfeed.store import Store
 
 EXAMPLES_PACKAGE_DIR = "examples/hf-papers-pages"
@@ -57,14 +62,19 @@ class Hub:
     """The embedding model is loaded on first use (it takes seconds), so commands that only
     read or search by words never wait for it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, serving: bool = False) -> None:
+        """With ``serving`` (a web server), the hub only reads: it never exports the model, and
+        it follows the indexes the background worker publishes, loading a new vector index
+        beside the one being searched."""
         self.settings = settings
+        self.serving = serving
         self.store = Store.open(settings.resolved_database_url)
         self.keyword_index = KeywordIndex(settings.index_dir / "keyword")
-        self.searcher = Searcher(self.store, self.keyword_index, lambda: self.vector_index)
+        self.searcher = Searcher(self.store, self.keyword_index, self._vectors_for_reading)
         self._loading = threading.Lock()
         self._embedder: Embedder | None = None
         self._embedder_error: EmbeddingError | None = None
+        self._not_ready: ModelNotReady | None = None
         self._vector_index: VectorIndex | None = None
 
     def close(self) -> None:
@@ -96,11 +106,41 @@ class Hub:
             if self._embedder is None:
                 models = self.settings.resolved_models_dir
                 try:
-                    self._embedder = load_embedder(self.embedding_config, models)
+                    self._embedder = load_embedder(
+                        self.embedding_config, models, export=not self.serving
+                    )
+                except ModelNotReady:
+                    raise  # the worker is exporting it: ask again next time
                 except EmbeddingError as error:
                     self._embedder_error = error
                     raise
             return self._embedder
+
+    def _vectors_for_reading(self) -> VectorIndex:
+        """The vector index; a server never loads it inside a request (`preload` does, on a
+        thread of its own) and answers by words until it is loaded."""
+        if self.serving and self._vector_index is None:
+            if self._embedder_error is not None:
+                raise self._embedder_error
+            raise self._not_ready or ModelNotReady("the embedding model is still loading")
+        return self.vector_index
+
+    def preload(self, stop: threading.Event, poll: float = 2.0) -> None:
+        """Load the model and the vector index, waiting while the worker exports the model."""
+        while not stop.is_set():
+            try:
+                _ = self.vector_index
+                return
+            except ModelNotReady as error:
+                self._not_ready = error
+                stop.wait(poll)
+            except EmbeddingError:
+                return  # said by every search by meaning that follows
+
+    def forget_embedding_error(self) -> None:
+        """Let the next use try to load the model again."""
+        with self._loading:
+            self._embedder_error = None
 
     @property
     def vector_index(self) -> VectorIndex:
@@ -108,7 +148,7 @@ class Hub:
         with self._loading:
             if self._vector_index is None:
                 directory = self.settings.index_dir / "vectors"
-                self._vector_index = VectorIndex(directory, embedder)
+                self._vector_index = VectorIndex(directory, embedder, background=self.serving)
             return self._vector_index
 
     def evaluate_reviewer_expertise(
@@ -129,7 +169,8 @@ class Hub:
     ) -> list[ImportOutcome]:
         """Import files and directories; a file that cannot be imported does not stop the rest.
         The indexes catch up afterwards, so imported papers are searchable at once (by meaning
-        too, unless ``embed`` or the setting embed_on_import says not to embed now).
+        too, unless ``embed`` or the setting embed_on_import says not to embed now); when a
+        background worker runs, it does that instead.
         ``progress_for(name)`` may return a callback for each file and for each index. Raises
         `PapersNotEmbedded`, with the outcomes, when the model cannot embed them."""
         outcomes = []
@@ -140,6 +181,8 @@ class Hub:
                 outcomes.append(ImportOutcome(path, report=report))
             except ImportFormatError as error:
                 outcomes.append(ImportOutcome(path, error=str(error)))
+        if self.worker_running():
+            return outcomes  # the background worker indexes and embeds them within seconds
         embed = self.settings.embed_on_import if embed is None else embed
         try:
             self.update_index(embed=embed, progress_for=progress_for)
@@ -173,7 +216,8 @@ class Hub:
         paper = self.store.get_paper(key)
         if paper is None:
             raise PaperNotFound(f"no paper with id {key!r}")
-        return find_similar(self.store, self.keyword_index, self.vector_index, paper, limit)
+        vectors = self._vectors_for_reading()
+        return find_similar(self.store, self.keyword_index, vectors, paper, limit)
 
     def list_papers(self, offset: int, limit: int) -> tuple[list[Paper], int]:
         return self.store.list_papers(offset, limit)
@@ -185,31 +229,24 @@ class Hub:
             "change": self.keyword_index.cursor,
             "store_change": self.store.latest_change(),
         }
-        stats["vector_index"] = self._vector_index_state()
+        stats["vector_index"] = read_state(self.settings.index_dir / "vectors")
         return stats
 
-    def _vector_index_state(self) -> dict[str, Any]:
-        """Read from the index's files, so that stats never loads the model."""
-        try:
-            meta = json.loads((self.settings.index_dir / "vectors" / META_FILE).read_text())
-        except (FileNotFoundError, ValueError):
-            return {"papers": 0, "change": 0, "model": None}
-        return {
-            "papers": meta.get("count", 0),
-            "change": meta.get("change", 0),
-            "model": meta.get("model"),
-        }
-
     def update_index(
-        self, rebuild: bool = False, embed: bool = True, progress_for: ProgressFor | None = None
+        self,
+        rebuild: bool = False,
+        embed: bool = True,
+        progress_for: ProgressFor | None = None,
+        wait: bool = True,
     ) -> dict[str, int]:
         """Bring the keyword index (and, with ``embed``, the vector index: embedding what is
-        new) up to date, or recreate them; return papers indexed per index."""
+        new) up to date, or build them anew beside the ones in use; return papers indexed per
+        index. Without ``wait``, an index another process is writing is left to it."""
         keyword_progress = progress_for("search index") if progress_for else None
         counts = {
             "keyword": self.keyword_index.rebuild(self.store, keyword_progress)
             if rebuild
-            else self.keyword_index.catch_up(self.store, keyword_progress)
+            else self.keyword_index.catch_up(self.store, keyword_progress, wait=wait)
         }
         if embed:
             vector_progress = progress_for("embeddings") if progress_for else None
@@ -217,6 +254,11 @@ class Hub:
             counts["vector"] = (
                 vectors.rebuild(self.store, vector_progress)
                 if rebuild
-                else vectors.catch_up(self.store, vector_progress)
+                else vectors.catch_up(self.store, vector_progress, wait=wait)
             )
         return counts
+
+    def worker_running(self) -> bool:
+        """Whether a background worker (`litfeed worker`, or the one `litfeed serve` starts)
+        keeps this database's indexes current."""
+        return self.store.worker_lock().taken_elsewhere()

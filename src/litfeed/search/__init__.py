@@ -143,11 +143,16 @@ class Searcher:
         offset: int = 0,
         filters: Filters | None = None,
     ) -> SearchResults:
-        """Rank papers for ``query``. The keyword index first catches up with the store, so a
-        paper stored a moment ago is found by its words; papers are loaded from the store."""
+        """Rank papers for ``query`` with the indexes as last published (a search never
+        updates them: the background worker, or the command that stored papers, does);
+        papers are loaded from the store."""
         text, ran = check_query(query, mode)
-        self.keyword_index.catch_up(self.store)
         filters, notice = self._resolve(filters or Filters())
+        if not self.keyword_index.ready:
+            notice = notice or (
+                "the search index is not built yet: the background worker (started by "
+                '"litfeed serve", or "litfeed worker") builds it; "litfeed index" does it now'
+            )
         vectors = None
         if ran == "hybrid" and SEARCH_SYNTAX.search(text):
             ran = "keyword"

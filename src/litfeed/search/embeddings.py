@@ -12,6 +12,7 @@ so a paper whose text did not change is never embedded twice, and a model change
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -28,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from filelock import FileLock
 
 from litfeed.errors import LitfeedError
 from litfeed.models import Paper
@@ -44,6 +46,11 @@ _INT8_FILE_SUFFIX = "qint8_per_channel"
 
 class EmbeddingError(LitfeedError):
     """The embedding model cannot be loaded or used; the message names the model."""
+
+
+class ModelNotReady(EmbeddingError):
+    """The model is not exported yet and this process (a web server) does not export it: the
+    background worker does. Asking again later may succeed."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ class Embedder:
     model, or for a model `QueryEncoder` does not reproduce (then `embed` batches texts sorted
     by length, so that batches pad little)."""
 
-    def __init__(self, config: EmbeddingConfig, models_dir: Path) -> None:
+    def __init__(self, config: EmbeddingConfig, models_dir: Path, export: bool = True) -> None:
         self.config = config
         self.key = config.key
         self._lock = threading.Lock()
@@ -106,7 +113,7 @@ class Embedder:
             if config.backend == "torch":
                 self.model_path, self.onnx_file = source, None
             else:
-                self.model_path = str(_prepare_onnx(source, config, models_dir))
+                self.model_path = str(_prepare_onnx(source, config, models_dir, export))
                 self.onnx_file = (
                     f"onnx/model_{_INT8_FILE_SUFFIX}.onnx"
                     if config.precision == "int8"
@@ -217,9 +224,10 @@ class Embedder:
 
 
 @functools.lru_cache(maxsize=4)
-def load_embedder(config: EmbeddingConfig, models_dir: Path) -> Embedder:
-    """One loaded model per configuration per process: loading takes seconds and memory."""
-    return Embedder(config, models_dir)
+def load_embedder(config: EmbeddingConfig, models_dir: Path, export: bool = True) -> Embedder:
+    """The model, loaded; with ``export`` False, `ModelNotReady` when it would first have to be
+    exported to ONNX (a web server leaves that to the background worker)."""
+    return Embedder(config, models_dir, export)
 
 
 def open_sentence_transformer(path: str, onnx_file: str | None) -> Any:
@@ -249,12 +257,33 @@ def _model_source(name: str) -> str:
     return name
 
 
-def _prepare_onnx(source: str, config: EmbeddingConfig, models_dir: Path) -> Path:
+def _prepare_onnx(source: str, config: EmbeddingConfig, models_dir: Path, export: bool) -> Path:
     """Export the model to ONNX and quantise it, once, with sentence-transformers' helpers."""
     directory = models_dir / re.sub(r"[^A-Za-z0-9._@-]+", "--", config.model_identity)
     quantized = directory / "onnx" / f"model_{_INT8_FILE_SUFFIX}.onnx"
     if (directory / "onnx" / "model.onnx").exists() and quantized.exists():
         return directory
+    failure = directory.with_name(directory.name + ".error")
+    if not export:
+        with contextlib.suppress(OSError):
+            raise EmbeddingError(failure.read_text(encoding="utf-8").strip())
+        raise ModelNotReady(
+            f"embedding model {config.model!r} is being prepared by the background worker"
+        )
+    # One export per models directory at a time (servers and workers may start together).
+    with FileLock(directory.with_name(directory.name + ".lock")):
+        if not ((directory / "onnx" / "model.onnx").exists() and quantized.exists()):
+            try:
+                _export_onnx(source, directory)
+            except Exception as error:
+                # Said to the processes that wait for this export (web servers).
+                failure.write_text(str(_load_error(config, error)), encoding="utf-8")
+                raise
+        failure.unlink(missing_ok=True)
+    return directory
+
+
+def _export_onnx(source: str, directory: Path) -> None:
     from optimum.onnxruntime.configuration import AutoQuantizationConfig
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.backend import export_dynamic_quantized_onnx_model
@@ -270,7 +299,6 @@ def _prepare_onnx(source: str, config: EmbeddingConfig, models_dir: Path) -> Pat
 
         shutil.rmtree(directory)
     os.replace(staging, directory)
-    return directory
 
 
 def _quiet_libraries() -> None:

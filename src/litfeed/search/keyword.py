@@ -3,7 +3,8 @@
 The index follows the store's change cursor: `KeywordIndex.catch_up` upserts every paper changed
 since the change number saved with the index (delete by pk, then add), commits, and only then
 saves the new cursor. A crash between the database and the index therefore costs a re-index of
-some papers, never a paper missing from search. `rebuild` recreates the files from scratch.
+some papers, never a paper missing from search. `rebuild` builds new files beside the old ones
+and switches to them atomically (`generations.py`), so searches never see a missing index.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import functools
 import json
 import os
 import re
-import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ import tantivy
 from pydantic import BaseModel, ConfigDict
 
 from litfeed.models import EARLIEST_DATE, LATEST_DATE, Paper, Progress
+from litfeed.search.generations import Generations, Timeout
 from litfeed.store import Store
 
 ANALYZER = "litfeed_english"
@@ -88,37 +89,53 @@ _EXISTS_CLAUSE = re.compile(r"[-+]?\b\w+:\*(?=\s|\)|$)")
 
 
 class KeywordIndex:
-    """One tantivy index directory plus the change number it has caught up to."""
+    """A tantivy index in generations (`generations.py`) plus the change number it has caught up
+    to. Readers only read: they open the published generation and follow the writer's commits;
+    until one is published they search an empty index (`ready` is False). Writers take the
+    generations' lock: `catch_up` adds to the current generation (a tantivy commit is atomic for
+    readers), `rebuild` builds a new one beside it and publishes it."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.generations = Generations(directory)
         self.schema = build_schema()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._meta: dict[str, Any] = {}
         self._meta_stamp: tuple[int, int] | None = None
-        self.index = self._open()
+        self._pointer: tuple[int, int] | None = None
+        self._generation: Path | None = None
+        self.index = self._empty()
+        self._refresh()
 
-    def _open(self) -> Any:
-        """The index in the directory; damaged files, or none where the cursor file says there
-        are documents, mean starting again from nothing, which the next catch-up fills from
-        the database. (More documents than the cursor file says is another process between
-        its commit and its cursor: not damage.)"""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        meta = self._read_meta()
+    @property
+    def ready(self) -> bool:
+        """Whether a built index is being read (else searches find nothing yet)."""
+        self._refresh()
+        return self._generation is not None
+
+    def _open(self) -> None:
+        """Open the published generation; damaged files, another schema or none at all leave an
+        empty index, which the next writer replaces."""
+        self._pointer = self.generations.stamp()
+        generation = self.generations.current()
+        self._generation, self._meta, self._meta_stamp = None, {}, None
+        self.index = self._empty()
+        if generation is None:
+            return
+        meta, stamp = _read_meta(generation)
         if meta.get("schema") != SCHEMA_VERSION:
-            self._clear_directory()
+            return
         try:
-            index = self._open_files()
-            intact = index.searcher().num_docs > 0 or not meta.get("documents")
+            index = tantivy.Index.open(str(generation))
+            index.register_tokenizer(ANALYZER, english_analyzer())
+            if index.searcher().num_docs == 0 and meta.get("documents"):
+                return  # files lost: not the index the cursor describes
         except ValueError:  # tantivy's files are damaged or incomplete
-            intact = False
-        if not intact:
-            self._clear_directory()
-            index = self._open_files()
-        return index
+            return
+        self.index, self._generation, self._meta, self._meta_stamp = index, generation, meta, stamp
 
-    def _open_files(self) -> Any:
-        index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
+    def _empty(self) -> Any:
+        index = tantivy.Index(self.schema)
         index.register_tokenizer(ANALYZER, english_analyzer())
         return index
 
@@ -129,34 +146,55 @@ class KeywordIndex:
         self._refresh()
         return int(self._meta.get("change", 0))
 
-    def catch_up(self, store: Store, progress: Progress | None = None) -> int:
-        """Index every paper changed since the saved cursor; return how many were indexed."""
-        latest = store.latest_change()
-        if self.cursor > latest or self._meta.get("database") != store.identity:
-            return self.rebuild(store, progress)  # built from another database: start again
-        if self.cursor == latest:
+    def catch_up(self, store: Store, progress: Progress | None = None, wait: bool = True) -> int:
+        """Index every paper changed since the saved cursor; return how many were indexed.
+        Builds a new generation when there is none usable (or it is of another database). With
+        ``wait`` False, returns 0 at once when another process is writing the index."""
+        lock = self.generations.lock()
+        try:
+            lock.acquire(timeout=-1 if wait else 0)
+        except Timeout:
             return 0
-        with self._lock:
-            return self._index_changes(store, self.cursor, latest, progress)
+        try:
+            self._refresh()
+            latest = store.latest_change()
+            cursor = int(self._meta.get("change", 0))
+            generation = self._generation
+            if (
+                generation is None
+                or cursor > latest
+                or self._meta.get("database") != store.identity
+            ):
+                return self._build(store, progress)
+            if cursor == latest:
+                return 0
+            return self._index_changes(self.index, generation, store, cursor, progress)
+        finally:
+            lock.release()
 
     def rebuild(self, store: Store, progress: Progress | None = None) -> int:
-        """Recreate the index from the database."""
+        """Build the index anew from the database beside the current one, then switch to it."""
+        with self.generations.lock():
+            return self._build(store, progress)
+
+    def _build(self, store: Store, progress: Progress | None) -> int:
+        generation = self.generations.new()
+        index = tantivy.Index(self.schema, path=str(generation))
+        index.register_tokenizer(ANALYZER, english_analyzer())
+        indexed = self._index_changes(index, generation, store, 0, progress)
+        self.generations.publish(generation)
         with self._lock:
-            self._clear_directory()
-            self.index = self._open()
-            return self._index_changes(store, 0, store.latest_change(), progress)
+            self._open()
+        return indexed
 
     def _index_changes(
-        self, store: Store, cursor: int, latest: int, progress: Progress | None
+        self, index: Any, generation: Path, store: Store, cursor: int, progress: Progress | None
     ) -> int:
-        """Index papers changed after ``cursor``. Every change up to ``latest`` (read before
-        this started) is committed and so read here: the new cursor is at least ``latest``."""
-        try:
-            writer = self.index.writer(heap_size=128_000_000, num_threads=1)
-        except ValueError as error:  # another process holds the writer: it is catching up
-            if "lock" in str(error).lower():
-                return 0
-            raise
+        """Index papers changed after ``cursor`` into ``index``. Every change up to the latest
+        (read before this started) is committed and so read here: the new cursor is at least
+        that. The cursor file is written after tantivy's commit."""
+        latest = store.latest_change()
+        writer = index.writer(heap_size=128_000_000, num_threads=1)
         indexed = 0
         newest = cursor
         total = store.count_changed_papers(cursor) if progress is not None else 0
@@ -173,14 +211,15 @@ class KeywordIndex:
                 progress(indexed, max(indexed, total))
         writer.commit()
         writer.wait_merging_threads()
-        self.index.reload()
-        self._write_meta(
+        index.reload()
+        _write_meta(
+            generation,
             {
                 "schema": SCHEMA_VERSION,
                 "database": store.identity,
                 "change": max(newest, latest),
-                "documents": self.index.searcher().num_docs,
-            }
+                "documents": index.searcher().num_docs,
+            },
         )
         return indexed
 
@@ -323,33 +362,34 @@ class KeywordIndex:
     # -- files ---------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        """Reread the cursor file, and reopen the reader, when another process (a CLI import
-        next to a running server) or this one has committed since the last look."""
-        try:
-            status = (self.directory / _CURSOR_FILE).stat()
-        except FileNotFoundError:
-            self._meta, self._meta_stamp = {}, None
-            return
-        stamp = (status.st_ino, status.st_mtime_ns)
-        if stamp != self._meta_stamp:
-            self._meta, self._meta_stamp = self._read_meta(), stamp
-            self.index.reload()
+        """Open another generation when one was published, and reload the reader when the
+        writer (another process, or this one) has committed since the last look."""
+        with self._lock:
+            if self.generations.stamp() != self._pointer:
+                self._open()
+                return
+            if self._generation is None:
+                return
+            meta, stamp = _read_meta(self._generation)
+            if stamp != self._meta_stamp:
+                self._meta, self._meta_stamp = meta, stamp
+                self.index.reload()
 
-    def _read_meta(self) -> dict[str, Any]:
-        try:
-            return dict(json.loads((self.directory / _CURSOR_FILE).read_text()))
-        except (FileNotFoundError, ValueError):
-            return {}
 
-    def _write_meta(self, meta: dict[str, Any]) -> None:
-        temporary = self.directory / f"{_CURSOR_FILE}.tmp"
-        temporary.write_text(json.dumps(meta))
-        os.replace(temporary, self.directory / _CURSOR_FILE)
+def _read_meta(generation: Path) -> tuple[dict[str, Any], tuple[int, int] | None]:
+    """A generation's cursor file and its stamp (inode, time); ({}, None) when it has none."""
+    path = generation / _CURSOR_FILE
+    try:
+        status = path.stat()
+        return dict(json.loads(path.read_text())), (status.st_ino, status.st_mtime_ns)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return {}, None
 
-    def _clear_directory(self) -> None:
-        if self.directory.exists():
-            shutil.rmtree(self.directory)
-        self.directory.mkdir(parents=True)
+
+def _write_meta(generation: Path, meta: dict[str, Any]) -> None:
+    temporary = generation / f"{_CURSOR_FILE}.tmp"
+    temporary.write_text(json.dumps(meta))
+    os.replace(temporary, generation / _CURSOR_FILE)
 
 
 def _moment(day: date) -> datetime:

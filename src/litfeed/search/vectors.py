@@ -13,10 +13,11 @@ are at least as new as their cursor, and catching up again is idempotent.
 from __future__ import annotations
 
 import json
-import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from litfeed.models import Paper, Progress
 from litfeed.search.embeddings import Embedder, Vectors, paper_text, text_hash
+from litfeed.search.generations import Generations, Timeout
 from litfeed.store import Store
 
 GRAPH_FILE = "vectors.hnsw"
@@ -39,6 +41,8 @@ HNSW_EF_CONSTRUCTION = 200
 EF_SEARCH = 64
 BATCH_SIZE = 2000  # papers read from the store at a time
 SAVE_EVERY = 256  # texts embedded between saves of their vectors: about 5 s of work here
+# A long catch-up publishes what it has every this many seconds, so readers see it grow.
+SAVE_INTERVAL = 60.0
 
 
 def embed_with_store(
@@ -70,20 +74,36 @@ def embed_with_store(
     return np.stack([np.frombuffer(stored[digest], dtype=np.float32) for digest in hashes])
 
 
-class VectorIndex:
+@dataclass
+class _Snapshot:
+    """One version of the index in memory: what searches read, swapped whole."""
+
     graph: Any
     meta: dict[str, Any]
     matrix: Vectors  # row = paper pk; memory-mapped when loaded from the files
     present: np.ndarray[Any, np.dtype[np.bool_]]  # which rows hold a paper's vector
 
-    def __init__(self, directory: Path, embedder: Embedder) -> None:
+
+class VectorIndex:
+    """Readers only read the published generation (`generations.py`); with ``background``, a
+    newer one is loaded on a thread while searches go on with the old. Writers take the lock:
+    `catch_up` saves a new generation at its end and every SAVE_INTERVAL seconds on the way;
+    `rebuild` builds in memory beside the index being searched and publishes once done."""
+
+    def __init__(self, directory: Path, embedder: Embedder, background: bool = False) -> None:
         self.directory = directory
+        self.generations = Generations(directory)
         self.embedder = embedder
+        self._background = background
         self._lock = threading.RLock()
-        self._stamp: tuple[int, int] | None = None
-        self._clear()
-        directory.mkdir(parents=True, exist_ok=True)
-        self._refresh()
+        self._pointer: tuple[int, int] | None = None
+        self._loader: threading.Thread | None = None
+        self._snapshot = self._empty()
+        self._refresh(wait=True)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self._snapshot.meta
 
     # -- following the store -------------------------------------------------------------------
 
@@ -92,35 +112,56 @@ class VectorIndex:
         self._refresh()
         return int(self.meta.get("change", 0))
 
-    def catch_up(self, store: Store, progress: Progress | None = None) -> int:
-        """Embed and index every paper changed since the cursor; return how many."""
-        latest = store.latest_change()
-        with self._lock:
-            self._refresh()
-            cursor = int(self.meta.get("change", 0))
+    def catch_up(self, store: Store, progress: Progress | None = None, wait: bool = True) -> int:
+        """Embed and index every paper changed since the cursor; return how many. With
+        ``wait`` False, returns 0 at once when another process is writing the index."""
+        lock = self.generations.lock()
+        try:
+            lock.acquire(timeout=-1 if wait else 0)
+        except Timeout:
+            return 0
+        try:
+            latest = store.latest_change()
+            self._refresh(wait=True)
+            snapshot = self._snapshot
+            cursor = int(snapshot.meta.get("change", 0))
             if (
-                self.meta.get("model") != self.embedder.key
-                or self.meta.get("database") != store.identity  # built from another database
+                snapshot.meta.get("model") != self.embedder.key
+                or snapshot.meta.get("database") != store.identity  # built from another database
                 or cursor > latest
             ):
-                self._clear()
-                cursor = 0
-            if cursor == latest and self.meta:
+                return self._build(store, progress)
+            if cursor == latest:
                 return 0
-            return self._index_changes(store, cursor, latest, progress)
+            return self._index_changes(snapshot, store, cursor, progress, save_on_the_way=True)
+        finally:
+            lock.release()
 
     def rebuild(self, store: Store, progress: Progress | None = None) -> int:
         """Recreate the graph from the database (stored vectors are reused, not recomputed)."""
+        with self.generations.lock():
+            return self._build(store, progress)
+
+    def _build(self, store: Store, progress: Progress | None) -> int:
+        snapshot = self._empty()
+        done = self._index_changes(snapshot, store, 0, progress, save_on_the_way=False)
         with self._lock:
-            self._clear()
-            return self._index_changes(store, 0, store.latest_change(), progress)
+            self._snapshot = snapshot
+        return done
 
     def _index_changes(
-        self, store: Store, cursor: int, latest: int, progress: Progress | None
+        self,
+        snapshot: _Snapshot,
+        store: Store,
+        cursor: int,
+        progress: Progress | None,
+        save_on_the_way: bool,
     ) -> int:
+        latest = store.latest_change()
         total = store.count_changed_papers(cursor) if progress is not None else 0
         done = 0
         newest = cursor
+        saved = time.monotonic()
 
         def embedded(count: int) -> None:
             nonlocal done
@@ -128,45 +169,55 @@ class VectorIndex:
             if progress is not None:
                 progress(done, max(done, total))
 
-        for batch in store.iter_changed_papers(cursor, batch_size=BATCH_SIZE):
-            papers = [paper for _, paper in batch]
-            texts = [paper_text(paper) for paper in papers]
-            self._add(papers, embed_with_store(store, self.embedder, texts, embedded))
-            newest = max(newest, max(change for change, _ in batch))
-        self._save(
-            {
+        def meta(change: int) -> dict[str, Any]:
+            return {
                 "model": self.embedder.key,
                 "format": FILE_FORMAT,
                 "database": store.identity,
-                "change": max(newest, latest),
+                "change": change,
             }
-        )
+
+        for batch in store.iter_changed_papers(cursor, batch_size=BATCH_SIZE):
+            papers = [paper for _, paper in batch]
+            texts = [paper_text(paper) for paper in papers]
+            vectors = embed_with_store(store, self.embedder, texts, embedded)
+            with self._lock:
+                self._add(snapshot, papers, vectors)
+            newest = max(newest, max(change for change, _ in batch))
+            if save_on_the_way and time.monotonic() - saved > SAVE_INTERVAL:
+                # Changes come oldest first, so every change up to ``newest`` is in.
+                self._save(snapshot, meta(newest))
+                saved = time.monotonic()
+        self._save(snapshot, meta(max(newest, latest)))
         return done
 
-    def _add(self, papers: list[Paper], vectors: Vectors) -> None:
-        needed = self.graph.get_current_count() + len(papers)
-        if needed > self.graph.get_max_elements():
-            self.graph.resize_index(max(needed, 2 * self.graph.get_max_elements()))
+    def _add(self, snapshot: _Snapshot, papers: list[Paper], vectors: Vectors) -> None:
+        graph = snapshot.graph
+        needed = graph.get_current_count() + len(papers)
+        if needed > graph.get_max_elements():
+            graph.resize_index(max(needed, 2 * graph.get_max_elements()))
         pks = np.array([paper.pk for paper in papers], dtype=np.int64)
         # hnswlib replaces the vector of a label it already holds: an upsert.
-        self.graph.add_items(vectors, pks)
+        graph.add_items(vectors, pks)
         rows = int(pks.max()) + 1
-        if rows > len(self.matrix) or not self.matrix.flags.writeable:
-            size = max(rows, len(self.matrix) + len(self.matrix) // 4)
+        if rows > len(snapshot.matrix) or not snapshot.matrix.flags.writeable:
+            size = max(rows, len(snapshot.matrix) + len(snapshot.matrix) // 4)
             matrix = np.zeros((size, self.embedder.dimension), dtype=np.float32)
-            matrix[: len(self.matrix)] = self.matrix
+            matrix[: len(snapshot.matrix)] = snapshot.matrix
             present = np.zeros(size, dtype=bool)
-            present[: len(self.present)] = self.present
-            self.matrix, self.present = matrix, present
-        self.matrix[pks] = vectors
-        self.present[pks] = True
+            present[: len(snapshot.present)] = snapshot.present
+            snapshot.matrix, snapshot.present = matrix, present
+        snapshot.matrix[pks] = vectors
+        snapshot.present[pks] = True
 
-    def _clear(self) -> None:
-        """No index: an empty graph and matrix (what `catch_up` then rebuilds)."""
-        self.graph = self._empty_graph(1024)
-        self.meta = {}
-        self.matrix = np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        self.present = np.zeros(0, dtype=bool)
+    def _empty(self) -> _Snapshot:
+        """No index: an empty graph and matrix (what `catch_up` then builds)."""
+        return _Snapshot(
+            graph=self._empty_graph(1024),
+            meta={},
+            matrix=np.zeros((0, self.embedder.dimension), dtype=np.float32),
+            present=np.zeros(0, dtype=bool),
+        )
 
     # -- searching -----------------------------------------------------------------------------
 
@@ -174,12 +225,13 @@ class VectorIndex:
         """(paper pk, cosine similarity) of the ``limit`` nearest papers, nearest first."""
         self._refresh()
         with self._lock:
-            count = self.graph.get_current_count()
+            graph = self._snapshot.graph
+            count = graph.get_current_count()
             if count == 0:
                 return []
             limit = min(limit, count)
-            self.graph.set_ef(max(EF_SEARCH, limit))
-            labels, distances = self.graph.knn_query(vector, k=limit, num_threads=1)
+            graph.set_ef(max(EF_SEARCH, limit))
+            labels, distances = graph.knn_query(vector, k=limit, num_threads=1)
         return [
             (int(label), 1.0 - float(distance))
             for label, distance in zip(labels[0], distances[0], strict=True)
@@ -191,7 +243,7 @@ class VectorIndex:
         """Like `search`, but only among ``pks`` and exact: a dot product with their rows."""
         self._refresh()
         with self._lock:
-            matrix, present = self.matrix, self.present
+            matrix, present = self._snapshot.matrix, self._snapshot.present
         among = np.asarray(pks, dtype=np.int64)
         among = among[among < len(present)]
         among = among[present[among]]
@@ -209,13 +261,14 @@ class VectorIndex:
     def vector_of(self, pk: int) -> Vectors | None:
         self._refresh()
         with self._lock:
-            if pk < len(self.present) and self.present[pk]:
-                return np.array(self.matrix[pk])
+            snapshot = self._snapshot
+            if pk < len(snapshot.present) and snapshot.present[pk]:
+                return np.array(snapshot.matrix[pk])
             return None
 
     def count(self) -> int:
         self._refresh()
-        return int(self.graph.get_current_count())
+        return int(self._snapshot.graph.get_current_count())
 
     # -- files ---------------------------------------------------------------------------------
 
@@ -224,51 +277,77 @@ class VectorIndex:
         graph.init_index(max_elements=capacity, M=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION)
         return graph
 
-    def _refresh(self) -> None:
-        """Load the files when another process (or this one) has written them since."""
-        try:
-            status = (self.directory / META_FILE).stat()
-        except FileNotFoundError:
-            return
-        stamp = (status.st_ino, status.st_mtime_ns)
-        if stamp == self._stamp:
-            return
+    def _refresh(self, wait: bool = False) -> None:
+        """Load the published generation when another process has published one since. In the
+        background (when asked for, and something is loaded already) the searches meanwhile
+        read the old one."""
+        stamp = self.generations.stamp()
         with self._lock:
-            try:
-                self._load()
-            except (OSError, ValueError, KeyError, IndexError, RuntimeError):
-                # Missing or damaged files (hnswlib raises RuntimeError): no index, which the
-                # next catch-up rebuilds from the stored vectors.
-                self._clear()
-            self._stamp = stamp
+            if stamp == self._pointer:
+                return
+            self._pointer = stamp
+            if self._background and not wait and self._snapshot.meta:
+                if self._loader is None or not self._loader.is_alive():
+                    self._loader = threading.Thread(
+                        target=self._load, name="litfeed-vectors", daemon=True
+                    )
+                    self._loader.start()
+                return
+        self._load()
 
     def _load(self) -> None:
-        meta = json.loads((self.directory / META_FILE).read_text())
-        if meta.get("model") != self.embedder.key or meta.get("format") != FILE_FORMAT:
+        generation = self.generations.current()
+        try:
+            snapshot = self._read(generation) if generation is not None else None
+        except (OSError, ValueError, KeyError, IndexError, RuntimeError):
+            # Missing or damaged files (hnswlib raises RuntimeError), or a generation removed
+            # while being read: the next publish or catch-up mends it.
+            snapshot = None
+        if snapshot is None and generation is not None:
             return
+        with self._lock:
+            self._snapshot = snapshot or self._empty()
+
+    def _read(self, generation: Path) -> _Snapshot | None:
+        meta = json.loads((generation / META_FILE).read_text())
+        if meta.get("model") != self.embedder.key or meta.get("format") != FILE_FORMAT:
+            return None
         graph = hnswlib.Index(space="ip", dim=self.embedder.dimension)
-        graph.load_index(str(self.directory / GRAPH_FILE), max_elements=int(meta["capacity"]))
-        matrix = np.load(self.directory / MATRIX_FILE, mmap_mode="r")
+        graph.load_index(str(generation / GRAPH_FILE), max_elements=int(meta["capacity"]))
+        matrix = np.load(generation / MATRIX_FILE, mmap_mode="r")
         if matrix.shape[1:] != (self.embedder.dimension,):
             raise ValueError(f"{MATRIX_FILE} has rows of {matrix.shape[1:]} values")
         present = np.zeros(len(matrix), dtype=bool)
         present[np.asarray(graph.get_ids_list(), dtype=np.int64)] = True
-        self.graph, self.meta, self.matrix, self.present = graph, meta, matrix, present
+        return _Snapshot(graph=graph, meta=meta, matrix=matrix, present=present)
 
-    def _save(self, meta: dict[str, Any]) -> None:
-        meta["capacity"] = self.graph.get_max_elements()
-        meta["count"] = self.graph.get_current_count()
-        temporary = self.directory / f"{GRAPH_FILE}.tmp"
-        self.graph.save_index(str(temporary))
-        os.replace(temporary, self.directory / GRAPH_FILE)
-        matrix_temporary = self.directory / f"{MATRIX_FILE}.tmp"
-        rows = int(np.flatnonzero(self.present)[-1]) + 1 if self.present.any() else 0
-        with matrix_temporary.open("wb") as file:
-            np.save(file, self.matrix[:rows])
-        os.replace(matrix_temporary, self.directory / MATRIX_FILE)
-        meta_temporary = self.directory / f"{META_FILE}.tmp"
-        meta_temporary.write_text(json.dumps(meta))
-        os.replace(meta_temporary, self.directory / META_FILE)
-        self.meta = meta
-        status = (self.directory / META_FILE).stat()
-        self._stamp = (status.st_ino, status.st_mtime_ns)
+    def _save(self, snapshot: _Snapshot, meta: dict[str, Any]) -> None:
+        """Write ``snapshot`` as a new generation and publish it."""
+        generation = self.generations.new()
+        with self._lock:
+            meta["capacity"] = snapshot.graph.get_max_elements()
+            meta["count"] = snapshot.graph.get_current_count()
+            snapshot.graph.save_index(str(generation / GRAPH_FILE))
+            present = snapshot.present
+            rows = int(np.flatnonzero(present)[-1]) + 1 if present.any() else 0
+            with (generation / MATRIX_FILE).open("wb") as file:
+                np.save(file, snapshot.matrix[:rows])
+            (generation / META_FILE).write_text(json.dumps(meta))
+            snapshot.meta = meta
+        self.generations.publish(generation)
+        with self._lock:
+            self._pointer = self.generations.stamp()
+
+
+def read_state(directory: Path) -> dict[str, Any]:
+    """The published vector index's cursor, size and model, from its files (no model loaded)."""
+    generation = Generations(directory).current()
+    try:
+        meta = json.loads((generation / META_FILE).read_text()) if generation else {}
+    except (FileNotFoundError, ValueError):
+        meta = {}
+    return {
+        "papers": meta.get("count", 0),
+        "change": meta.get("change", 0),
+        "model": meta.get("model"),
+    }

@@ -19,6 +19,7 @@ from litfeed.store.database import (
     record_change,
     write_transaction,
 )
+from litfeed.store.locks import WorkerLock
 from litfeed.store.papers import (
     SaveCounts,
     find_paper_row,
@@ -36,7 +37,7 @@ from litfeed.store.schema import (
     papers,
 )
 
-__all__ = ["SaveCounts", "Store", "StoreError"]
+__all__ = ["SaveCounts", "Store", "StoreError", "WorkerLock"]
 
 
 class Store:
@@ -62,6 +63,10 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def worker_lock(self) -> WorkerLock:
+        """The lock electing this database's one background worker (`locks.py`)."""
+        return WorkerLock(self.engine)
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,7 +21,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litfeed import __version__
 from litfeed.config import Settings, load_settings
-from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.search import MAX_QUERY_LENGTH, Mode, QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
@@ -86,18 +84,19 @@ SIMILAR_ERRORS = _errors(400, 404, 503)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for ``settings`` (default: from the environment). Opens the database now, so a
-    bad setting or an unreachable database fails before the server starts listening. The
-    vector index is read as it is: embedding papers is `litfeed index`'s work, not the
-    server's (a request never waits for it)."""
-    hub = Hub(settings or load_settings())
-    hub.update_index(embed=False)
+    bad setting or an unreachable database fails before the server starts listening. The app
+    only reads: the indexes are kept current by the background worker (`litfeed worker`, which
+    `litfeed serve` starts), and a request never waits for indexing or for the model."""
+    hub = Hub(settings or load_settings(), serving=True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Load the embedding model in the background: the first search by meaning then finds
-        # it ready, and keyword pages are served meanwhile. A failure surfaces at that search.
-        threading.Thread(target=_preload, args=(hub,), daemon=True).start()
+        # Load the embedding model in the background: keyword pages are served meanwhile, and
+        # searches answer by words (saying so) until it is loaded.
+        stop = threading.Event()
+        threading.Thread(target=hub.preload, args=(stop,), daemon=True).start()
         yield
+        stop.set()
         hub.close()
 
     app = FastAPI(
@@ -214,11 +213,6 @@ def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
 def _docs_page(page: HTMLResponse) -> Response:
     page.headers["content-security-policy"] = docs_policy(bytes(page.body).decode())
     return page
-
-
-def _preload(hub: Hub) -> None:
-    with contextlib.suppress(LitfeedError):
-        _ = hub.vector_index
 
 
 def _wants_json(request: Request) -> bool:

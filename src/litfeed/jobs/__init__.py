@@ -1,0 +1,1 @@
+"""What the background worker runs: the one process per database that writes derived data."""

@@ -1,0 +1,92 @@
+"""The background worker: elected by the database's worker lock, it keeps the keyword index
+current within a poll of each commit and embeds new papers into the vector index, each on a
+thread of its own (embedding a large import takes minutes; words should not wait for it).
+
+Web processes only read what it publishes. A second worker started on the same database stands
+by and takes over when the first dies (the lock is released with its process).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+
+from litfeed.errors import LitfeedError
+from litfeed.hub import Hub
+from litfeed.search.embeddings import EmbeddingError, ModelNotReady
+
+POLL_SECONDS = 1.0
+# After the model failed to load, try again this much later (a model directory may be fixed).
+RETRY_MODEL_SECONDS = 300.0
+NICENESS = 10  # web processes come first on a busy machine
+
+Log = Callable[[str], None]
+
+
+def run_worker(
+    hub: Hub, stop: threading.Event, log: Log, poll: float = POLL_SECONDS, embed: bool = True
+) -> None:
+    """Wait for the lock, then keep the indexes current until ``stop`` is set."""
+    lock = hub.store.worker_lock()
+    waiting = False
+    while not lock.acquire():
+        if not waiting:
+            log("another worker keeps this database's indexes; standing by to take over")
+            waiting = True
+        if stop.wait(poll):
+            return
+    try:
+        log("keeping the search indexes current")
+        jobs = [threading.Thread(target=_follow_words, args=(hub, stop, log, poll))]
+        if embed:
+            jobs.append(threading.Thread(target=_follow_meaning, args=(hub, stop, log, poll)))
+        for job in jobs:
+            job.start()
+        for job in jobs:
+            job.join()
+    finally:
+        lock.release()
+
+
+def be_nice() -> None:
+    """Lower this process's priority (indexing and embedding are background work)."""
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+
+
+def _follow_words(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
+    while not stop.is_set():
+        try:
+            indexed = hub.keyword_index.catch_up(hub.store, wait=False)
+        except Exception as error:  # a background loop must outlive any one failure
+            log(f"keyword index: {_described(error)}")
+        else:
+            if indexed:
+                log(f"indexed {indexed:,} papers by words")
+        stop.wait(poll)
+
+
+def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
+    while not stop.is_set():
+        try:
+            vectors = hub.vector_index  # loads (and, the first time, exports) the model
+            embedded = vectors.catch_up(hub.store, wait=False)
+        except ModelNotReady:
+            pass
+        except EmbeddingError as error:
+            log(f"search by meaning is off: {error}")
+            stop.wait(RETRY_MODEL_SECONDS)
+            hub.forget_embedding_error()
+            continue
+        except Exception as error:
+            log(f"vector index: {_described(error)}")
+        else:
+            if embedded:
+                log(f"embedded {embedded:,} papers for search by meaning")
+        stop.wait(poll)
+
+
+def _described(error: Exception) -> str:
+    return str(error) if isinstance(error, LitfeedError) else f"{type(error).__name__}: {error}"

@@ -1,0 +1,110 @@
+"""Running the web server: N uvicorn processes that only read, the background worker beside
+them, and the limits a server facing a network needs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import resource
+import subprocess
+import sys
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from litfeed.config import ENV_PREFIX, Settings, load_settings
+
+APP = "litfeed.web:create_app"
+# Settings a command-line option may have changed: the server's processes read them from here.
+_PASSED_ON = ("data_dir", "database_url", "host", "port")
+
+
+def serve(settings: Settings, workers: int, background_worker: bool = True) -> None:
+    """Serve until interrupted. ``settings`` were checked (the database opened) by the caller."""
+    import uvicorn
+
+    for name in _PASSED_ON:
+        value = getattr(settings, name)
+        if value not in (None, ""):
+            os.environ[f"{ENV_PREFIX}{name.upper()}"] = str(value)
+    _raise_open_files_limit()
+    worker = _start_background_worker() if background_worker else None
+    try:
+        uvicorn.run(
+            APP,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            http=f"{__name__}:TimedH11Protocol",
+            limit_concurrency=settings.max_connections,
+            timeout_keep_alive=max(1, round(settings.keep_alive_timeout)),
+        )
+    finally:
+        if worker is not None:
+            _stop(worker)
+
+
+def _start_background_worker() -> subprocess.Popen[bytes]:
+    """``litfeed worker`` beside the server; if another holds the database's lock, it stands by."""
+    return subprocess.Popen([sys.executable, "-m", "litfeed", "worker"])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _raise_open_files_limit() -> None:
+    """Each connection is a file: let the server hold as many as the system allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+@functools.cache
+def _request_timeout() -> float:
+    return load_settings().request_timeout
+
+
+class TimedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a limit on the time a connection may take to send a
+    request head (uvicorn's h11 protocol has none: 1,100 connections that never finished a
+    request held the server). Counted from the connection, or from the last response on a
+    kept-alive one; a request being answered is not limited."""
+
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._arm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        self._head_timer = self.loop.call_later(_request_timeout(), self._timed_out)
+
+    def _timed_out(self) -> None:
+        answering = self.cycle is not None and not self.cycle.response_complete
+        if answering or self.transport.is_closing():
+            return
+        with contextlib.suppress(h11.LocalProtocolError):
+            self.conn.send(h11.ConnectionClosed())
+        self.transport.close()
