@@ -204,15 +204,17 @@ def load(
                     errors.append(f"{kind}: {status}")
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - began
+    client_cores = (time.process_time() - cpu) / elapsed
     total = sum(len(values) for values in latencies.values())
     return {
         "rps": total / elapsed,
+        "client_cores": client_cores,
         "requests": total,
         "errors": errors,
         "kinds": {kind: percentiles(values) for kind, values in sorted(latencies.items())},
@@ -276,6 +278,7 @@ def print_table(rows: list[dict[str, object]], options: argparse.Namespace) -> N
                 else "| | | |"
             )
             print(f"{lead} {kind} | {p50:.0f} | {p99:.0f} | {beside if number == 0 else ''} |")
+        print(f"  the load generator itself used {row['client_cores']:.2f} cores")
         if errors:
             print(f"  errors of {row['phase']}: {sorted(set(errors))[:5]}")
         if "alone" in row:

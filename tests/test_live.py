@@ -321,3 +321,23 @@ def test_connections_that_never_finish_a_request_are_closed(served: tuple[str, _
     finally:
         for connection in stalled:
             connection.close()
+
+
+def test_serve_starts_the_worker_and_stops_it(
+    settings: Settings, environment: dict[str, str]
+) -> None:
+    port = free_port()
+    process = _litfeed(environment, "serve", "--port", str(port), "--workers", "1")
+    output = _Output(process)
+    try:
+        assert _eventually(lambda: _answers(f"http://127.0.0.1:{port}"), 60), output.lines
+        with Hub(settings) as hub:
+            assert _eventually(hub.worker_running), output.lines
+            _store(hub.store, _record("Zebrafish swimming", "2501.00001"))
+            assert _eventually(lambda: hub.search("zebrafish", mode="keyword").total == 1, 10)
+            process.terminate()
+            assert process.wait(timeout=30) == 0
+            assert _eventually(lambda: not hub.worker_running(), 20), output.lines
+    finally:
+        if process.poll() is None:
+            process.kill()

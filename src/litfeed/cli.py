@@ -331,12 +331,13 @@ def worker(
     import signal
     import threading
 
-    from litfeed.jobs.worker import be_nice, run_worker
+    from litfeed.jobs.worker import be_nice, run_worker, stop_with_parent
 
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
     be_nice()
+    stop_with_parent(stop)
 
     def log(message: str) -> None:
         typer.echo(f"litfeed worker [{os.getpid()}]: {message}", err=True)

@@ -21,6 +21,7 @@ POLL_SECONDS = 1.0
 # After the model failed to load, try again this much later (a model directory may be fixed).
 RETRY_MODEL_SECONDS = 300.0
 NICENESS = 10  # web processes come first on a busy machine
+PARENT_VARIABLE = "LITFEED_WORKER_PARENT"
 
 Log = Callable[[str], None]
 
@@ -56,6 +57,21 @@ def be_nice() -> None:
         os.nice(NICENESS)
 
 
+def stop_with_parent(stop: threading.Event) -> None:
+    """Started by `litfeed serve` (which names itself in LITFEED_WORKER_PARENT): set ``stop``
+    when that process is gone, however it ended."""
+    parent = os.environ.get(PARENT_VARIABLE)
+    if not parent:
+        return
+
+    def watch() -> None:
+        while not stop.wait(POLL_SECONDS):
+            if str(os.getppid()) != parent:
+                stop.set()
+
+    threading.Thread(target=watch, name="litfeed-parent", daemon=True).start()
+
+
 def _follow_words(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
     while not stop.is_set():
         try:
@@ -72,7 +88,7 @@ def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> N
     while not stop.is_set():
         try:
             vectors = hub.vector_index  # loads (and, the first time, exports) the model
-            embedded = vectors.catch_up(hub.store, wait=False)
+            embedded = vectors.catch_up(hub.store, wait=False, stop=stop)
         except ModelNotReady:
             pass
         except EmbeddingError as error:

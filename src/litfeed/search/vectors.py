@@ -112,9 +112,16 @@ class VectorIndex:
         self._refresh()
         return int(self.meta.get("change", 0))
 
-    def catch_up(self, store: Store, progress: Progress | None = None, wait: bool = True) -> int:
+    def catch_up(
+        self,
+        store: Store,
+        progress: Progress | None = None,
+        wait: bool = True,
+        stop: threading.Event | None = None,
+    ) -> int:
         """Embed and index every paper changed since the cursor; return how many. With
-        ``wait`` False, returns 0 at once when another process is writing the index."""
+        ``wait`` False, returns 0 at once when another process is writing the index; when
+        ``stop`` is set, saves what is done and returns early."""
         lock = self.generations.lock()
         try:
             lock.acquire(timeout=-1 if wait else 0)
@@ -133,7 +140,7 @@ class VectorIndex:
                 return self._build(store, progress)
             if cursor == latest:
                 return 0
-            return self._index_changes(snapshot, store, cursor, progress, save_on_the_way=True)
+            return self._index_changes(snapshot, store, cursor, progress, True, stop)
         finally:
             lock.release()
 
@@ -156,6 +163,7 @@ class VectorIndex:
         cursor: int,
         progress: Progress | None,
         save_on_the_way: bool,
+        stop: threading.Event | None = None,
     ) -> int:
         latest = store.latest_change()
         total = store.count_changed_papers(cursor) if progress is not None else 0
@@ -184,6 +192,9 @@ class VectorIndex:
             with self._lock:
                 self._add(snapshot, papers, vectors)
             newest = max(newest, max(change for change, _ in batch))
+            if stop is not None and stop.is_set():
+                self._save(snapshot, meta(newest))
+                return done
             if save_on_the_way and time.monotonic() - saved > SAVE_INTERVAL:
                 # Changes come oldest first, so every change up to ``newest`` is in.
                 self._save(snapshot, meta(newest))

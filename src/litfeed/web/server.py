@@ -8,6 +8,7 @@ import contextlib
 import functools
 import os
 import resource
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -16,6 +17,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from litfeed.config import ENV_PREFIX, Settings, load_settings
+from litfeed.jobs.worker import PARENT_VARIABLE
 
 APP = "litfeed.web:create_app"
 # Settings a command-line option may have changed: the server's processes read them from here.
@@ -31,6 +33,9 @@ def serve(settings: Settings, workers: int, background_worker: bool = True) -> N
         if value not in (None, ""):
             os.environ[f"{ENV_PREFIX}{name.upper()}"] = str(value)
     _raise_open_files_limit()
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; with a handler of ours
+    # that is an exception, so the background worker below is stopped too.
+    signal.signal(signal.SIGTERM, _exit)
     worker = _start_background_worker() if background_worker else None
     try:
         uvicorn.run(
@@ -48,9 +53,15 @@ def serve(settings: Settings, workers: int, background_worker: bool = True) -> N
             _stop(worker)
 
 
+def _exit(*_: object) -> None:
+    raise SystemExit(0)
+
+
 def _start_background_worker() -> subprocess.Popen[bytes]:
-    """``litfeed worker`` beside the server; if another holds the database's lock, it stands by."""
-    return subprocess.Popen([sys.executable, "-m", "litfeed", "worker"])
+    """``litfeed worker`` beside the server; if another holds the database's lock, it stands by.
+    It also stops by itself if this process dies without stopping it."""
+    environment = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
+    return subprocess.Popen([sys.executable, "-m", "litfeed", "worker"], env=environment)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
