@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -24,7 +26,7 @@ POINTER_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 _GENERATION = re.compile(r"g(\d{6,})")
 
-__all__ = ["Generations", "Timeout"]
+__all__ = ["Generations"]
 
 
 class Generations:
@@ -81,6 +83,21 @@ class Generations:
         """The writers' lock: ``with generations.lock():`` waits; ``acquire(timeout=0)`` tries."""
         self.directory.mkdir(parents=True, exist_ok=True)
         return FileLock(self.directory / LOCK_FILE)
+
+    @contextmanager
+    def writing(self, wait: bool) -> Iterator[bool]:
+        """Hold the writers' lock for the block; without ``wait``, yield False at once (and
+        hold nothing) when another writer has it."""
+        lock = self.lock()
+        try:
+            lock.acquire(timeout=-1 if wait else 0)
+        except Timeout:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release()
 
     def _generations(self) -> list[tuple[int, Path]]:
         if not self.directory.is_dir():

@@ -24,7 +24,7 @@ import tantivy
 from pydantic import BaseModel, ConfigDict
 
 from litfeed.models import EARLIEST_DATE, LATEST_DATE, Paper, Progress
-from litfeed.search.generations import Generations, Timeout
+from litfeed.search.generations import Generations
 from litfeed.store import Store
 
 ANALYZER = "litfeed_english"
@@ -150,12 +150,9 @@ class KeywordIndex:
         """Index every paper changed since the saved cursor; return how many were indexed.
         Builds a new generation when there is none usable (or it is of another database). With
         ``wait`` False, returns 0 at once when another process is writing the index."""
-        lock = self.generations.lock()
-        try:
-            lock.acquire(timeout=-1 if wait else 0)
-        except Timeout:
-            return 0
-        try:
+        with self.generations.writing(wait) as writing:
+            if not writing:
+                return 0
             self._refresh()
             latest = store.latest_change()
             cursor = int(self._meta.get("change", 0))
@@ -169,8 +166,6 @@ class KeywordIndex:
             if cursor == latest:
                 return 0
             return self._index_changes(self.index, generation, store, cursor, progress)
-        finally:
-            lock.release()
 
     def rebuild(self, store: Store, progress: Progress | None = None) -> int:
         """Build the index anew from the database beside the current one, then switch to it."""
@@ -370,10 +365,17 @@ class KeywordIndex:
                 return
             if self._generation is None:
                 return
-            meta, stamp = _read_meta(self._generation)
-            if stamp != self._meta_stamp:
-                self._meta, self._meta_stamp = meta, stamp
+            if _stamp(self._generation / _CURSOR_FILE) != self._meta_stamp:
+                self._meta, self._meta_stamp = _read_meta(self._generation)
                 self.index.reload()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (status.st_ino, status.st_mtime_ns)
 
 
 def _read_meta(generation: Path) -> tuple[dict[str, Any], tuple[int, int] | None]:

@@ -26,7 +26,7 @@ import numpy as np
 
 from litfeed.models import Paper, Progress
 from litfeed.search.embeddings import Embedder, Vectors, paper_text, text_hash
-from litfeed.search.generations import Generations, Timeout
+from litfeed.search.generations import Generations
 from litfeed.store import Store
 
 GRAPH_FILE = "vectors.hnsw"
@@ -122,12 +122,9 @@ class VectorIndex:
         """Embed and index every paper changed since the cursor; return how many. With
         ``wait`` False, returns 0 at once when another process is writing the index; when
         ``stop`` is set, saves what is done and returns early."""
-        lock = self.generations.lock()
-        try:
-            lock.acquire(timeout=-1 if wait else 0)
-        except Timeout:
-            return 0
-        try:
+        with self.generations.writing(wait) as writing:
+            if not writing:
+                return 0
             latest = store.latest_change()
             self._refresh(wait=True)
             snapshot = self._snapshot
@@ -141,8 +138,6 @@ class VectorIndex:
             if cursor == latest:
                 return 0
             return self._index_changes(snapshot, store, cursor, progress, True, stop)
-        finally:
-            lock.release()
 
     def rebuild(self, store: Store, progress: Progress | None = None) -> int:
         """Recreate the graph from the database (stored vectors are reused, not recomputed)."""

@@ -26,6 +26,7 @@ class WorkerLock:
         self.engine = engine
         self._file: FileLock | None = None
         self._memory: threading.Lock | None = None
+        self._owned = False  # of the in-memory lock, by this object
         self._connection: Connection | None = None
         database = engine.url.database
         if engine.dialect.name == "sqlite":
@@ -41,8 +42,6 @@ class WorkerLock:
         if self._file is not None:
             return self._file.is_locked
         return self._connection is not None or (self._memory is not None and self._owned)
-
-    _owned = False
 
     def acquire(self) -> bool:
         if self.held:
