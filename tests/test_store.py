@@ -112,6 +112,21 @@ def test_two_arxiv_papers_with_the_same_title_stay_apart(store: Store) -> None:
     ) == (2, 0, 0)
 
 
+def test_a_title_or_doi_shared_by_many_arxiv_papers_matches_the_first_one(store: Store) -> None:
+    # Saved one by one, so each match is found among stored rows rather than within a batch.
+    for number in range(1, 6):
+        _save(store, _record("Erratum", arxiv_id=f"2501.0002{number}", doi="10.1/shared"))
+    assert _save(store, _record("erratum", "p.txt:1", abstract="From a page.")) == (0, 1, 0)
+    another = _record("Another title", "b.bib:9", doi="10.1/shared", abstract="A")
+    assert _save(store, another) == (0, 0, 1)
+    first = store.get_paper("2501.00021")
+    assert first is not None and first.abstract == "From a page."
+    assert len(first.sources) == 3
+    # ... and an arXiv record still never takes another arXiv paper's place.
+    assert _save(store, _record("Erratum", arxiv_id="2501.00026", doi="10.1/shared")) == (1, 0, 0)
+    assert store.count_papers() == 6
+
+
 def test_duplicates_within_one_batch(store: Store) -> None:
     counts = _save(
         store,

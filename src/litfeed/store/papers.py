@@ -126,15 +126,35 @@ def _new_row(incoming: Row, now: datetime, change_number: int) -> Row:
 
 
 def _load_candidates(connection: Connection, rows: Sequence[Row]) -> list[Row]:
+    """The stored rows ``rows`` may match, and no more: a title or DOI shared by many arXiv
+    papers (a common title, a hostile file) loads one of them, not all, so a batch's cost does
+    not grow with the number of stored papers that share its titles."""
     arxiv_ids = {row["arxiv_id"] for row in rows if row["arxiv_id"]}
     dois = {row["doi"] for row in rows if row["doi"]}
     title_keys = {row["title_key"] for row in rows}
-    conditions = [papers.c.title_key.in_(title_keys)]
+    # Any record may match a stored paper without an arXiv id by DOI or title.
+    conditions = [
+        sa.and_(
+            papers.c.arxiv_id.is_(None),
+            sa.or_(papers.c.title_key.in_(title_keys), papers.c.doi.in_(dois)),
+        )
+    ]
     if arxiv_ids:
         conditions.append(papers.c.arxiv_id.in_(arxiv_ids))
-    if dois:
-        conditions.append(papers.c.doi.in_(dois))
-    result = connection.execute(sa.select(papers).where(sa.or_(*conditions)))
+    # A record without an arXiv id may also match an arXiv paper: the first stored one.
+    loose = [row for row in rows if not row["arxiv_id"]]
+    for column, keys in (
+        (papers.c.title_key, {row["title_key"] for row in loose}),
+        (papers.c.doi, {row["doi"] for row in loose if row["doi"]}),
+    ):
+        if keys:
+            first = (
+                sa.select(sa.func.min(papers.c.pk))
+                .where(column.in_(keys), papers.c.arxiv_id.is_not(None))
+                .group_by(column)
+            )
+            conditions.append(papers.c.pk.in_(first))
+    result = connection.execute(sa.select(papers).where(sa.or_(*conditions)).order_by(papers.c.pk))
     return [dict(row) for row in result.mappings()]
 
 
