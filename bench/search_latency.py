@@ -204,10 +204,11 @@ def main() -> int:
                 flush=True,
             )
             vectors = hub.vector_index
+            graph_bytes, matrix_bytes = vectors.memory()
             print(
                 f"vector index: {vectors.count()} vectors; HNSW graph "
-                f"{vectors.graph.index_file_size() / 2**20:.0f} MiB in memory, matrix "
-                f"{vectors.matrix.nbytes / 2**20:.0f} MiB (memory-mapped); files "
+                f"{graph_bytes / 2**20:.0f} MiB in memory, matrix "
+                f"{matrix_bytes / 2**20:.0f} MiB (memory-mapped); files "
                 f"{directory_size(data_dir / 'index' / 'vectors') / 2**20:.0f} MiB",
                 flush=True,
             )

@@ -106,6 +106,17 @@ def test_models_the_query_encoder_does_not_reproduce_are_left_to_sentence_transf
     assert QueryEncoder.open(copy, onnx_file, 128) is None
 
 
+def test_a_query_is_embedded_on_the_calling_thread(models_dir: Path) -> None:
+    # No pool of ONNX Runtime threads (they spin while they wait, taking CPU from the other
+    # requests and web processes): opening and using an encoder starts no thread.
+    exported = Path(load_embedder(EmbeddingConfig(), models_dir).model_path)
+    threads = len(list(Path("/proc/self/task").iterdir()))
+    encoder = QueryEncoder.open(exported, "onnx/model_qint8_per_channel.onnx", 128)
+    assert encoder is not None
+    encoder.embed("graph neural networks for molecules")
+    assert len(list(Path("/proc/self/task").iterdir())) == threads
+
+
 def test_the_torch_backend_loads_by_local_path_and_agrees(models_dir: Path) -> None:
     int8 = load_embedder(EmbeddingConfig(), models_dir)
     torch = load_embedder(EmbeddingConfig(backend="torch"), models_dir)

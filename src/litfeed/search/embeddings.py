@@ -199,7 +199,7 @@ class Embedder:
                 encoders: queue.Queue[QueryEncoder] = queue.Queue()
                 for _ in range(max(1, os.cpu_count() or 1)):
                     encoder = QueryEncoder.open(
-                        Path(self.model_path), str(self.onnx_file), self.config.max_tokens, 1
+                        Path(self.model_path), str(self.onnx_file), self.config.max_tokens
                     )
                     if encoder is None:  # cannot be: the same files opened for queries
                         raise EmbeddingError(f"cannot open {self.model_path} for papers")

@@ -276,6 +276,11 @@ class VectorIndex:
         self._refresh()
         return int(self._snapshot.graph.get_current_count())
 
+    def memory(self) -> tuple[int, int]:
+        """Bytes of the HNSW graph (held in memory) and of the vector matrix (memory-mapped)."""
+        snapshot = self._snapshot
+        return int(snapshot.graph.index_file_size()), int(snapshot.matrix.nbytes)
+
     # -- files ---------------------------------------------------------------------------------
 
     def _empty_graph(self, capacity: int) -> Any:
