@@ -3,6 +3,8 @@ server's own limits. Real processes (`litfeed worker`, `litfeed serve`), real so
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import resource
 import shutil
@@ -321,6 +323,48 @@ def test_connections_that_never_finish_a_request_are_closed(served: tuple[str, _
     finally:
         for connection in stalled:
             connection.close()
+
+
+def _raw_status(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (no client would send these) and read the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65_536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *fields = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (f.partition(":") for f in fields)}
+    return int(status_line.split()[1]), headers, body
+
+
+def test_request_heads_too_long_or_broken_get_the_status_that_fits(
+    served: tuple[str, _Output],
+) -> None:
+    port = int(served[0].rsplit(":", 1)[1])
+    long_address = (
+        b"GET /api/search?q=" + b"a" * 1_000_000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    )
+    many_fields = b"".join(b"X-Field-%d: %s\r\n" % (n, b"v" * 1_000) for n in range(200))
+    cases = [
+        (long_address, 414, "application/json"),
+        (b"GET / HTTP/1.1\r\nHost: localhost\r\n" + many_fields + b"\r\n", 431, "text/plain"),
+        (b"\x00\x01 not http\r\n\r\n", 400, "text/plain"),
+    ]
+    for request, status, kind in cases:
+        answer_status, headers, body = _raw_status(port, request)
+        assert answer_status == status, body
+        assert headers["content-type"].startswith(kind)
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert body and b"Traceback" not in body
+    assert json.loads(_raw_status(port, long_address)[2])["error"].startswith(
+        "the request's address"
+    )
+    # A long address the server can still read is the route's to judge: 400 for a query too long.
+    query = b"GET /api/search?q=" + b"a" * 5_000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    assert _raw_status(port, query.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))[0] == 400
 
 
 def test_serve_starts_the_worker_and_stops_it(

@@ -104,11 +104,17 @@ async def _refuse_host(scope: Scope, send: Send, name: str) -> None:
         if name
         else "the request has no Host header"
     )
-    api = scope["path"].startswith("/api/")
+    headers, body = refusal(message, api=scope["path"].startswith("/api/"))
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def refusal(message: str, api: bool) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """Headers and body of a request refused before any route saw it: the API's JSON error
+    under /api/, else one line of text; with the security headers."""
     body = json.dumps({"error": message}).encode() if api else (message + "\n").encode()
     kind = b"application/json" if api else b"text/plain; charset=utf-8"
     headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
     headers += list(SECURITY_HEADERS)
     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
-    await send({"type": "http.response.start", "status": 400, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    return headers, body

@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+from http import HTTPStatus
 from typing import Any
 
 import h11
@@ -18,6 +19,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from litfeed.config import ENV_PREFIX, Settings, load_settings
 from litfeed.jobs.worker import PARENT_VARIABLE
+from litfeed.web.guard import refusal
 
 APP = "litfeed.web:create_app"
 # Settings a command-line option may have changed: the server's processes read them from here.
@@ -47,6 +49,7 @@ def serve(settings: Settings, workers: int, background_worker: bool = True) -> N
             http=f"{__name__}:TimedH11Protocol",
             limit_concurrency=settings.max_connections,
             timeout_keep_alive=max(1, round(settings.keep_alive_timeout)),
+            h11_max_incomplete_event_size=MAX_HEAD,
         )
     finally:
         if worker is not None:
@@ -81,6 +84,12 @@ def _raise_open_files_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
+# What h11 buffers of a request head before it gives up (h11's default, set explicitly).
+MAX_HEAD = 16 * 1024
+# How long a refused connection's remaining input is read and dropped before it is closed.
+LINGER_SECONDS = 2.0
+
+
 @functools.cache
 def _request_timeout() -> float:
     return load_settings().request_timeout
@@ -90,9 +99,14 @@ class TimedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a limit on the time a connection may take to send a
     request head (uvicorn's h11 protocol has none: 1,100 connections that never finished a
     request held the server). Counted from the connection, or from the last response on a
-    kept-alive one; a request being answered is not limited."""
+    kept-alive one; a request being answered is not limited.
+
+    A request head h11 cannot read is refused with the status that fits, where uvicorn always
+    answers a bare 400: 414 when its first line alone is longer than h11 buffers (16 KiB),
+    431 when its header fields are, else 400; with litfeed's error body and security headers."""
 
     _head_timer: asyncio.TimerHandle | None = None
+    _lingering = False
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -111,6 +125,48 @@ class TimedH11Protocol(H11Protocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
         self._head_timer = self.loop.call_later(_request_timeout(), self._timed_out)
+
+    def send_400_response(self, msg: str) -> None:
+        head, _ = self.conn.trailing_data
+        first_line, ended, _ = head.partition(b"\r\n")
+        if len(head) <= MAX_HEAD:
+            status, message = 400, "the request is not valid HTTP/1.1"
+        elif not ended:
+            status, message = 414, f"the request's address is longer than {MAX_HEAD:,} bytes"
+        else:
+            status, message = 431, f"the request's header fields exceed {MAX_HEAD:,} bytes"
+        # The target, cut short or not: "GET /api/search?q=aaaa..."
+        target = first_line.partition(b" ")[2]
+        headers, body = refusal(message, api=target.startswith(b"/api/"))
+        for event in (
+            h11.Response(
+                status_code=status,
+                headers=[*headers, (b"connection", b"close")],
+                reason=HTTPStatus(status).phrase,
+            ),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
+            with contextlib.suppress(h11.LocalProtocolError):
+                self.transport.write(self.conn.send(event))
+        self._close_lingering()
+
+    def _close_lingering(self) -> None:
+        """Close after the answer, reading and dropping what the client still sends for a
+        moment: closing a socket with unread data resets the connection, and the client, still
+        sending its megabyte of address, would lose the answer."""
+        self._lingering = True
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if not self._lingering:
+            super().data_received(data)
 
     def _timed_out(self) -> None:
         answering = self.cycle is not None and not self.cycle.response_complete
