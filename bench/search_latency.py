@@ -110,7 +110,7 @@ def embedding_throughput(hub: Hub, sample: int) -> None:
     texts = [paper_text(paper) for paper in hub.list_papers(0, total)[0][::step][:sample]]
     embedder = hub.embedder
     bare = open_sentence_transformer(embedder.model_path, embedder.onnx_file)
-    bare.max_seq_length = embedder.config.max_tokens
+    bare.max_seq_length = embedder.max_tokens
     # Twice each, alternating, keeping each one's faster run: the machine's noise is then less
     # likely to favour either.
     bare_seconds, litfeed_seconds = float("inf"), float("inf")

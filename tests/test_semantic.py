@@ -41,7 +41,7 @@ def _titles(hub: Hub, query: str, mode: str, limit: int = 10) -> list[str]:
 
 def test_embeddings_are_unit_vectors_and_repeatable(seeded_hub: Hub) -> None:
     embedder = seeded_hub.embedder
-    assert embedder.key == "sentence-transformers/all-MiniLM-L6-v2|onnx-int8|128"
+    assert embedder.key == "sentence-transformers/all-MiniLM-L6-v2|onnx-int8|256"
     vectors = embedder.embed(["mutual information", "a different text", "mutual information"])
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
@@ -88,6 +88,30 @@ def test_queries_are_embedded_as_sentence_transformers_does_without_loading_it(
     assert np.abs(queries - expected).max() < 1e-5
 
 
+def test_in_windows_the_whole_of_a_long_text_counts(models_dir: Path) -> None:
+    truncated = load_embedder(EmbeddingConfig(max_tokens=64), models_dir)
+    windows = load_embedder(EmbeddingConfig(max_tokens=64, long_text="windows"), models_dir)
+    assert windows.key == truncated.key + "|windows"
+    short = "Mutual information neural estimation"
+    assert np.array_equal(truncated.embed_query(short), windows.embed_query(short))
+    start = "We estimate mutual information between high dimensional variables. " * 10
+    long_texts = [start + "The tail is about protein folding.", start + "The tail is about poems."]
+    # Truncated, two texts that differ only past the window are one vector; in windows, not.
+    first, second = truncated.embed(long_texts)
+    assert np.array_equal(first, second)
+    first, second = windows.embed(long_texts)
+    assert float(first @ second) < 0.999
+    # Every token counts once: the windows' mean-pooled vectors weighted by their lengths.
+    encoder = windows._queries
+    assert encoder is not None
+    encoding = encoder._tokenizer.encode(long_texts[0])
+    parts = [encoding, *encoding.overflowing]
+    assert len(parts) > 1
+    pooled = np.stack([encoder._run(part).mean(axis=0) for part in parts])
+    expected = np.average(pooled, axis=0, weights=[len(part.ids) for part in parts])
+    assert np.allclose(first, expected / np.linalg.norm(expected), atol=1e-6)
+
+
 def test_models_the_query_encoder_does_not_reproduce_are_left_to_sentence_transformers(
     models_dir: Path, tmp_path: Path
 ) -> None:
@@ -120,7 +144,8 @@ def test_a_query_is_embedded_on_the_calling_thread(models_dir: Path) -> None:
 def test_the_torch_backend_loads_by_local_path_and_agrees(models_dir: Path) -> None:
     int8 = load_embedder(EmbeddingConfig(), models_dir)
     torch = load_embedder(EmbeddingConfig(backend="torch"), models_dir)
-    assert torch.key == "sentence-transformers/all-MiniLM-L6-v2|torch-fp32|128"
+    assert int8.key == "sentence-transformers/all-MiniLM-L6-v2|onnx-int8|256"  # its own window
+    assert torch.key == "sentence-transformers/all-MiniLM-L6-v2|torch-fp32|256"
     texts = ["Mutual information neural estimation", "Federated learning with stragglers"]
     cosine = np.sum(int8.embed(texts) * torch.embed(texts), axis=1)
     assert (cosine > 0.97).all()
@@ -341,7 +366,7 @@ def test_a_killed_index_run_resumes_where_it_stopped(hub: Hub) -> None:
     """`litfeed index` killed (SIGKILL) after it saved some vectors: the next run embeds only
     the rest, and the vector index holds every paper."""
     hub.load_examples()
-    key = hub.embedding_config.key
+    key = hub.embedder.key
     command = [sys.executable, "-m", "litfeed", "index", "--no-progress"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -367,7 +392,7 @@ def test_another_model_setting_reembeds_cleanly(hub: Hub, models_dir: Path) -> N
     hub.load_examples()
     hub.update_index()
     key = hub.embedder.key
-    settings = hub.settings.model_copy(update={"embedding_max_tokens": 256})
+    settings = hub.settings.model_copy(update={"embedding_max_tokens": 128})
     with Hub(settings) as other:
         assert other.embedder.key != key
         assert other.update_index()["vector"] == 471
@@ -379,14 +404,11 @@ def test_a_local_model_replaced_in_place_is_another_model(tmp_path: Path) -> Non
     model.mkdir()
     (model / "config.json").write_text('{"hidden_size": 384}')
     (model / "weights.bin").write_bytes(b"\x00" * 64)
-    before = EmbeddingConfig(model=str(model)).key
-    assert before == EmbeddingConfig(model=str(model)).key
+    before = EmbeddingConfig(model=str(model)).model_identity
+    assert before == EmbeddingConfig(model=str(model)).model_identity
     (model / "weights.bin").write_bytes(b"\x01" * 65)  # retrained: vectors must be remade
-    after = EmbeddingConfig(model=str(model)).key
+    after = EmbeddingConfig(model=str(model)).model_identity
     assert after != before and after.startswith(f"{model}@")
-    assert EmbeddingConfig(model="sentence-transformers/all-MiniLM-L6-v2").key == (
-        "sentence-transformers/all-MiniLM-L6-v2|onnx-int8|128"
-    )
 
 
 def test_index_files_built_from_another_database_are_rebuilt(

@@ -274,8 +274,8 @@ def eval_reviewer_expertise(
 ) -> None:
     """Rank researchers' rated papers against their profiles; print the loss per method.
 
-    The loss is the weighted Kendall-tau loss (lower is better), averaged over the profile
-    draws; the last line is `loss <value>` for the default method."""
+    The loss is the weighted Kendall-tau loss (lower is better): its mean over the profile
+    draws ± their standard deviation; the last line is `loss <value>` for the default method."""
     methods = method or list(METHODS)
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
@@ -284,9 +284,14 @@ def eval_reviewer_expertise(
         losses = hub.evaluate_reviewer_expertise(path, methods, researchers)
     for name, loss in losses.items():
         marker = "  (default)" if name == DEFAULT_METHOD else ""
-        typer.echo(f"{name:<14} {loss:.4f}{marker}")
-    shown = DEFAULT_METHOD if DEFAULT_METHOD in losses else methods[0]
-    typer.echo(f"loss {losses[shown]:.4f}")
+        typer.echo(f"{name:<14} {loss.mean:.4f} ± {loss.spread:.4f}{marker}")
+    shown = losses[DEFAULT_METHOD if DEFAULT_METHOD in losses else methods[0]]
+    typer.echo(f"loss {shown.mean:.4f}")
+    typer.echo(
+        f"± is the standard deviation over the {shown.draws} profile draws: a difference "
+        "between settings smaller than it is noise",
+        err=True,
+    )
 
 
 @app.command()

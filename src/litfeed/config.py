@@ -83,8 +83,17 @@ class Settings(BaseSettings):
     embedding_precision: Literal["int8", "fp32"] = Field(
         default="int8", description="int8 (per-channel quantised) or fp32; onnx only."
     )
-    embedding_max_tokens: int = Field(
-        default=128, ge=16, le=8192, description="Tokens of title and abstract embedded."
+    embedding_max_tokens: int | None = Field(
+        default=None,
+        ge=16,
+        le=8192,
+        description="Tokens the model reads at once; empty: the model's own window (256 for "
+        "the default model).",
+    )
+    embedding_long_text: Literal["truncate", "windows"] = Field(
+        default="truncate",
+        description="A title and abstract longer than the window: truncate (the first window "
+        "only) or windows (all of it, window after window, pooled over every token).",
     )
     models_dir: Path | None = Field(
         default=None,

@@ -22,7 +22,7 @@ from litfeed.search.embeddings import (
     ModelNotReady,
     load_embedder,
 )
-from litfeed.search.reviewer_eval import evaluate, load_researchers
+from litfeed.search.reviewer_eval import Loss, evaluate, load_researchers
 from litfeed.search.similar import SimilarPaper, find_similar
 from litfeed.search.vectors import VectorIndex, read_state
 from litfeed.store import Store
@@ -94,6 +94,7 @@ class Hub:
             backend=self.settings.embedding_backend,
             precision=self.settings.embedding_precision,
             max_tokens=self.settings.embedding_max_tokens,
+            long_text=self.settings.embedding_long_text,
         )
 
     @property
@@ -153,7 +154,7 @@ class Hub:
 
     def evaluate_reviewer_expertise(
         self, path: Path, methods: Sequence[str], researchers: int | None = None
-    ) -> dict[str, float]:
+    ) -> dict[str, Loss]:
         """Loss per method on a reviewer-expertise file (vectors cached in the store)."""
         loaded = load_researchers(path)[:researchers]
         return evaluate(loaded, lambda: self.embedder, self.store, methods)

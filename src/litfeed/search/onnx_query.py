@@ -30,16 +30,26 @@ _LEGACY_POOLING_FLAGS = {
 
 
 class QueryEncoder:
-    def __init__(self, session: Any, tokenizer: Any, pooling: str, lower_case: bool) -> None:
+    """One text's vector; with ``windows``, a text longer than the model's window is read in
+    consecutive windows and pooled over all of them (for mean pooling: the mean of every
+    token's vector, each computed within its window), so the vector stands for the whole text
+    rather than its first ``max_tokens`` tokens."""
+
+    def __init__(
+        self, session: Any, tokenizer: Any, pooling: str, lower_case: bool, windows: bool
+    ) -> None:
         self._session = session
         self._tokenizer = tokenizer
         self._pooling = pooling
         self._lower_case = lower_case
+        self._windows = windows
         self._inputs = {item.name for item in session.get_inputs()}
         self.dimension = int(self.embed("dimension").shape[0])
 
     @classmethod
-    def open(cls, directory: Path, onnx_file: str, max_tokens: int) -> QueryEncoder | None:
+    def open(
+        cls, directory: Path, onnx_file: str, max_tokens: int, windows: bool = False
+    ) -> QueryEncoder | None:
         """The encoder for a sentence-transformers directory with an ONNX file, or None when
         the model is of a kind this does not reproduce.
 
@@ -75,11 +85,26 @@ class QueryEncoder:
         session = onnxruntime.InferenceSession(
             str(directory / onnx_file), options, providers=["CPUExecutionProvider"]
         )
-        return cls(session, tokenizer, pooling, bool(settings.get("do_lower_case")))
+        return cls(session, tokenizer, pooling, bool(settings.get("do_lower_case")), windows)
 
     def embed(self, text: str) -> Vectors:
-        """The unit vector of one text."""
+        """The unit vector of one text. Each window is run alone: with int8 activations
+        quantised per run, a window's vectors would otherwise depend on its batch-mates."""
         encoding = self._tokenizer.encode(text.lower() if self._lower_case else text)
+        parts = [encoding, *encoding.overflowing] if self._windows else [encoding]
+        pooled = [self._pool(self._run(part)) for part in parts]
+        if len(pooled) == 1:
+            vector = pooled[0]
+        elif self._pooling == "max":
+            vector = np.max(pooled, axis=0)
+        elif self._pooling == "mean":  # every token counts once, whichever window it is in
+            sizes = np.array([len(part.ids) for part in parts], dtype=np.float32)
+            vector = np.average(pooled, axis=0, weights=sizes)
+        else:
+            vector = np.mean(pooled, axis=0)
+        return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
+
+    def _run(self, encoding: Any) -> npt.NDArray[np.float32]:
         columns = {
             "input_ids": encoding.ids,
             "attention_mask": encoding.attention_mask,
@@ -90,14 +115,16 @@ class QueryEncoder:
             for name, values in columns.items()
             if name in self._inputs
         }
-        tokens = self._session.run(None, feed)[0][0].astype(np.float32)
+        return np.asarray(self._session.run(None, feed)[0][0], dtype=np.float32)
+
+    def _pool(self, tokens: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         if self._pooling == "cls":
-            vector = tokens[0]
+            pooled = tokens[0]
         elif self._pooling == "max":
-            vector = tokens.max(axis=0)
+            pooled = tokens.max(axis=0)
         else:  # one text: no padding, every token counts
-            vector = tokens.mean(axis=0)
-        return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
+            pooled = tokens.mean(axis=0)
+        return np.asarray(pooled, dtype=np.float32)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -46,6 +46,16 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Loss:
+    """A method's loss over the profile draws: their mean, and their standard deviation (how
+    much the figure moves with the draw alone; a smaller difference between methods is noise)."""
+
+    mean: float
+    spread: float
+    draws: int
+
+
+@dataclass(frozen=True)
 class Researcher:
     participant: str
     candidates: list[Item]
@@ -120,9 +130,9 @@ def evaluate(
     embedder: Callable[[], Embedder],
     store: Store,
     methods: Sequence[str] = METHODS,
-) -> dict[str, float]:
-    """Loss per method, averaged over the profile draws. Vectors are cached in ``store``; the
-    model is loaded only for methods that rank by meaning."""
+) -> dict[str, Loss]:
+    """Loss per method over the profile draws. Vectors are cached in ``store``; the model is
+    loaded only for methods that rank by meaning."""
     items = {item.id: item for r in researchers for item in _all_items(r)}
     similarities: dict[str, Similarity] = {"keyword": _LexicalSimilarity(items)}
     if any(method != "keyword" for method in methods):
@@ -140,7 +150,12 @@ def evaluate(
         for method in methods:
             predicted = _combine(method, per_source)
             losses[method].append(weighted_kendall_tau_loss(researchers, predicted))
-    return {method: float(np.mean(values)) for method, values in losses.items()}
+    return {
+        method: Loss(
+            float(np.mean(values)), float(np.std(values, ddof=1)) if draws > 1 else 0.0, draws
+        )
+        for method, values in losses.items()
+    }
 
 
 def _all_items(researcher: Researcher) -> list[Item]:
