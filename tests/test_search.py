@@ -12,6 +12,7 @@ from litfeed.config import Settings
 from litfeed.hub import Hub
 from litfeed.models import PaperRecord, SourceRef
 from litfeed.search import Filters, KeywordIndex, QueryError
+from litfeed.search.keyword import WORD, analysed_word
 
 
 def _titles(hub: Hub, query: str, limit: int = 10, **filters: object) -> list[str]:
@@ -56,6 +57,31 @@ def test_phrase_query_needs_the_words_together(seeded_hub: Hub) -> None:
     loose = seeded_hub.search("information mutual", mode="keyword", limit=1).total
     phrase = seeded_hub.search('"information mutual"', mode="keyword", limit=1).total
     assert phrase < loose
+
+
+def _stems(text: str) -> set[str]:
+    return {stem for word in WORD.findall(text) for stem in analysed_word(word)}
+
+
+def test_a_query_matches_papers_with_all_its_words_first(seeded_hub: Hub) -> None:
+    query = "reinforcement learning from human feedback"
+    results = seeded_hub.search(query, mode="keyword", limit=100)
+    assert results.words == "all" and results.total == results.matching == len(results.hits) > 0
+    wanted = _stems(query)
+    for hit in results.hits:
+        assert wanted <= _stems(f"{hit.paper.title} {hit.paper.abstract} {hit.paper.authors}")
+    anywhere = seeded_hub.search("reinforcement OR learning OR human OR feedback", mode="keyword")
+    assert anywhere.total > results.total  # tantivy's own OR still works
+
+
+def test_without_all_the_words_most_of_them_then_any(seeded_hub: Hub) -> None:
+    most = seeded_hub.search("mutual information qwertyuiop", mode="keyword", limit=100)
+    both = seeded_hub.search("mutual information", mode="keyword", limit=100)
+    assert most.words == "most" and most.total >= both.total > 0
+    assert {hit.paper.pk for hit in both.hits} <= {hit.paper.pk for hit in most.hits}
+    some = seeded_hub.search("mutual qwertyuiop", mode="keyword", limit=100)
+    assert some.words == "any" and some.total == seeded_hub.search("mutual", mode="keyword").total
+    assert seeded_hub.search("qwertyuiop asdfghjkl", mode="keyword").total == 0
 
 
 def test_title_words_weigh_more_than_abstract_words(seeded_hub: Hub) -> None:

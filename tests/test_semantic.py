@@ -199,6 +199,34 @@ def test_hybrid_keeps_what_words_find(seeded_hub: Hub) -> None:
     assert all(hit.score > 0 for hit in results.hits)
 
 
+def test_hybrid_puts_word_matches_first_and_pages_through_what_it_counts(
+    seeded_hub: Hub,
+) -> None:
+    query = "grokking"
+    first = seeded_hub.search(query, mode="hybrid", limit=7)
+    assert first.matching == 1 and first.words == "all"
+    assert first.total == first.matching + first.related and first.related > 0
+    assert first.hits[0].paper.title == "Grokking at the Edge of Numerical Stability"
+    assert "words" in first.hits[0].matched_by
+    assert all(hit.matched_by == ["meaning"] for hit in first.hits[1:])
+    # Every page together: each result once, as many as counted, the word matches first.
+    seen = []
+    for offset in range(0, first.total, 7):
+        seen += seeded_hub.search(query, mode="hybrid", limit=7, offset=offset).hits
+    assert len(seen) == len({hit.paper.pk for hit in seen}) == first.total
+    # With more word matches than are re-ranked with meaning, the rest follow by words.
+    many = seeded_hub.search("learning", mode="hybrid", limit=10)
+    assert many.matching is not None and many.matching > 100
+    pages = [
+        seeded_hub.search("learning", mode="hybrid", limit=50, offset=offset).hits
+        for offset in range(0, many.total, 50)
+    ]
+    hits = [hit for page in pages for hit in page]
+    assert len(hits) == len({hit.paper.pk for hit in hits}) == many.total
+    assert all("words" in hit.matched_by for hit in hits[: many.matching])
+    assert all(hit.matched_by == ["meaning"] for hit in hits[many.matching :])
+
+
 def test_filtered_search_by_meaning_ranks_exactly_the_papers_that_pass(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:

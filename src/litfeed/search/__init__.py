@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -17,7 +16,7 @@ from litfeed.identifiers import is_storable_text
 from litfeed.models import Paper
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.fusion import ranked, reciprocal_rank_fusion
-from litfeed.search.keyword import WORD, Filters, KeywordIndex, TextPart
+from litfeed.search.keyword import QUERY_SYNTAX, WORD, Filters, KeywordIndex, TextPart, Words
 from litfeed.search.vectors import VectorIndex
 from litfeed.store import Store
 
@@ -48,9 +47,6 @@ CANDIDATES = 100
 # and lost at 25,049 (41 against 25 ms); this limit lies between.
 EXACT_FILTER_LIMIT = 15_000
 OVERSAMPLING = 2
-# Search syntax that only words can honour: an excluded or required word, a field, a phrase. An
-# embedding of "diffusion -video" is close to video papers, so such queries rank by words.
-SEARCH_SYNTAX = re.compile(r'(?:^|\s)[-+]\w|\b(?:title|abstract|authors|category|id):\S|"')
 
 
 class QueryError(LitfeedError, ValueError):
@@ -68,11 +64,16 @@ class SearchHit(BaseModel):
 class SearchResults(BaseModel):
     query: str
     mode: Mode  # what ran: hybrid falls back to keyword when the model cannot be loaded
-    # How many results can be paged through: every paper matching the words in keyword mode,
-    # the fused or nearest candidates otherwise.
+    # How many results can be paged through: the papers matching the words, then in hybrid
+    # mode those only related by meaning; in semantic mode the nearest candidates.
     total: int
-    # How many papers match the words of the query (None when only meaning was searched).
+    # How many papers match the words of the query (None when only meaning was searched) ...
     matching: int | None
+    # ... containing all its words, all but one (when none has all), or any (when none has
+    # all but one); None when only meaning was searched.
+    words: Words | None = None
+    # In hybrid mode, the results after the word matches: near in meaning, without the words.
+    related: int = 0
     offset: int
     limit: int
     hits: list[SearchHit]
@@ -83,17 +84,40 @@ class SearchResults(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def headline(self) -> str:
-        """One sentence saying what was found, for the reader (no full stop)."""
+        """One sentence saying what was found, for the reader (no full stop). Its numbers are
+        the results that can be paged through."""
         quoted = f'"{self.query}"'
         if self.total == 0:
             return f"No papers match {quoted}"
         if self.mode == "semantic":
             return f"The {_papers(self.total)} nearest in meaning to {quoted}"
-        if self.mode == "keyword":
-            return f"{_papers(self.total)} match {quoted}"
+        related = f", then {self.related:,} related by meaning" if self.related else ""
         if not self.matching:
             return f"No paper contains the words of {quoted}; the nearest in meaning follow"
-        return f"{_papers(self.matching)} match {quoted} by words, ranked with meaning"
+        if self.words == "most":
+            return (
+                f"No paper has all the words of {quoted}; {_papers(self.matching)} "
+                f"{_have(self.matching)} all but one{related}"
+            )
+        if self.words == "any" and self.mode == "keyword":
+            return (
+                f"No paper has all the words of {quoted}; {_papers(self.matching)} "
+                f"{_have(self.matching)} some of them"
+            )
+        if self.words == "any":
+            return (
+                f"No paper has all the words of {quoted}: the {_papers(self.total)} with some "
+                "of them or near in meaning"
+            )
+        return f"{_papers(self.matching)} {_match(self.matching)} {quoted}{related}"
+
+
+def _have(count: int) -> str:
+    return "has" if count == 1 else "have"
+
+
+def _match(count: int) -> str:
+    return "matches" if count == 1 else "match"
 
 
 def _papers(count: int) -> str:
@@ -116,6 +140,17 @@ def check_query(query: str, mode: str = "keyword") -> tuple[str, Mode]:
         if mode == known:
             return text, known
     raise QueryError(f"unknown search mode {mode!r} (known: {', '.join(MODES)})")
+
+
+@dataclasses.dataclass
+class _Page:
+    """One page of results: (pk, score, found by) each, and the counts of all of them."""
+
+    hits: list[tuple[int, float, list[str]]]
+    total: int
+    matching: int | None = None
+    words: Words | None = None
+    related: int = 0
 
 
 class Searcher:
@@ -154,7 +189,7 @@ class Searcher:
                 '"litfeed serve", or "litfeed worker") builds it; "litfeed index" does it now'
             )
         vectors = None
-        if ran == "hybrid" and SEARCH_SYNTAX.search(text):
+        if ran == "hybrid" and QUERY_SYNTAX.search(text):
             ran = "keyword"
             notice = notice or (
                 "ranked by words alone: exclusions (-word), fields (authors:name) and "
@@ -176,22 +211,32 @@ class Searcher:
                 if ran == "hybrid" and embedded == 0:  # nothing to fuse: words alone
                     vectors, ran = None, "keyword"
         if vectors is None:
-            ranking, total = self.keyword_index.rank(text, limit, offset, filters)
-            scores = dict(ranking)
-            found_by = {pk: ["words"] for pk in scores}
-            matching: int | None = total
-            papers = self.store.get_papers_by_pk(list(scores))
+            ranking = self.keyword_index.rank(text, limit, offset, filters)
+            page = _Page(
+                [(pk, score, ["words"]) for pk, score in ranking.hits],
+                total=ranking.count,
+                matching=ranking.count,
+                words=ranking.words,
+            )
+        elif ran == "semantic":
+            semantic = self._semantic(vectors, text, filters)
+            page = _Page(
+                [
+                    (pk, similarity, ["meaning"])
+                    for pk, similarity in semantic[offset : offset + limit]
+                ],
+                total=len(semantic),
+            )
         else:
-            scores, found_by, matching = self._fused(vectors, text, ran, filters)
-            order = ranked(scores)
-            total = len(order)
-            papers = self.store.get_papers_by_pk(order[offset : offset + limit])
+            page = self._hybrid(vectors, text, filters, offset, limit)
+        papers = self.store.get_papers_by_pk([pk for pk, _score, _by in page.hits])
         highlights = self.keyword_index.highlight(text, papers)
+        found = {pk: (score, by) for pk, score, by in page.hits}
         hits = [
             SearchHit(
                 paper=paper,
-                score=scores[paper.pk],
-                matched_by=found_by[paper.pk],
+                score=found[paper.pk][0],
+                matched_by=found[paper.pk][1],
                 title=title,
                 snippet=snippet,
             )
@@ -200,8 +245,10 @@ class Searcher:
         return SearchResults(
             query=text,
             mode=ran,
-            total=total,
-            matching=matching,
+            total=page.total,
+            matching=page.matching,
+            words=page.words,
+            related=page.related,
             offset=offset,
             limit=limit,
             hits=hits,
@@ -223,25 +270,66 @@ class Searcher:
                 return dataclasses.replace(filters, category=spelling), None
         return filters, f"no paper here is in the category {filters.category!r}"
 
-    def _fused(
-        self, vectors: VectorIndex, text: str, mode: str, filters: Filters
-    ) -> tuple[dict[int, float], dict[int, list[str]], int | None]:
-        """Scores and "words"/"meaning" reasons by paper pk, and how many papers match the
-        words (None when they are not searched)."""
-        by_words = (
-            self._words.submit(self.keyword_index.rank, text, CANDIDATES, 0, filters)
-            if mode == "hybrid"
-            else None
-        )
+    def _hybrid(
+        self, vectors: VectorIndex, text: str, filters: Filters, offset: int, limit: int
+    ) -> _Page:
+        """Words and meaning. When papers contain all the query's words (or all but one), they
+        come first: the CANDIDATES best by words re-ranked with meaning (reciprocal rank
+        fusion), then the rest of them by words; then the papers near in meaning that lack the
+        words, as such. When papers only contain some of the words, those and the nearest in
+        meaning are fused into one list, none of them a match."""
+        by_words = self._words.submit(self.keyword_index.rank, text, CANDIDATES, 0, filters)
         semantic = self._semantic(vectors, text, filters)
-        found_by = {pk: ["meaning"] for pk, _ in semantic}
-        if by_words is None:
-            return dict(semantic), found_by, None
-        keyword, matching = by_words.result()
-        for pk, _score in keyword:
-            found_by.setdefault(pk, []).insert(0, "words")
-        fused = reciprocal_rank_fusion([[pk for pk, _ in keyword], [pk for pk, _ in semantic]])
-        return fused, found_by, matching
+        words = by_words.result()
+        similarity = dict(semantic)
+        best = [pk for pk, _score in words.hits]
+        strong = set(best)
+        fused = reciprocal_rank_fusion([best, [pk for pk, _ in semantic]])
+
+        def reasons(pk: int) -> list[str]:
+            return [
+                reason
+                for reason, found in (("words", pk in strong), ("meaning", pk in similarity))
+                if found
+            ]
+
+        if words.words == "any" or not words.count:
+            order = ranked(fused)
+            return _Page(
+                [(pk, fused[pk], reasons(pk)) for pk in order[offset : offset + limit]],
+                total=len(order),
+                matching=words.count,
+                words=words.words,
+            )
+        first = sorted(best, key=lambda pk: -fused[pk])
+        others = [pk for pk, _ in semantic if pk not in strong]
+        beyond = (
+            self.keyword_index.matching_among(text, words.words, filters, others)
+            if words.count > len(best)
+            else set()
+        )
+        related = [pk for pk in others if pk not in beyond]
+        end = offset + limit
+        hits = [(pk, fused[pk], reasons(pk)) for pk in first[offset:end]]
+        rest_start, rest_end = max(offset, len(first)), min(end, words.count)
+        if rest_start < rest_end:  # matches past the best CANDIDATES: by words alone
+            rest = self.keyword_index.rank(
+                text, rest_end - rest_start, rest_start, filters, words=words.words
+            )
+            hits += [
+                (pk, score, ["words", "meaning"] if pk in similarity else ["words"])
+                for pk, score in rest.hits
+            ]
+        near_start, near_end = max(offset - words.count, 0), end - words.count
+        if near_end > 0:
+            hits += [(pk, similarity[pk], ["meaning"]) for pk in related[near_start:near_end]]
+        return _Page(
+            hits,
+            total=words.count + len(related),
+            matching=words.count,
+            words=words.words,
+            related=len(related),
+        )
 
     def _semantic(
         self, vectors: VectorIndex, text: str, filters: Filters

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tantivy
 from pydantic import BaseModel, ConfigDict
@@ -85,6 +85,20 @@ def english_analyzer() -> Any:
 _ANALYZER = english_analyzer()
 # A word as tantivy's simple tokenizer sees it: a run of letters and digits.
 WORD = re.compile(r"[^\W_]+")
+# Search syntax: an excluded or required word, a field, a phrase.
+QUERY_SYNTAX = re.compile(r'(?:^|\s)[-+]\w|\b(?:title|abstract|authors|category|id):\S|"')
+# "All but one word" is tried for queries of up to this many words (one subquery per word).
+MOST_WORDS_LIMIT = 8
+Words = Literal["all", "most", "any"]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    hits: list[tuple[int, float]]
+    count: int  # papers matching in all
+    words: Words  # how many of the query's words they contain
+
+
 _EXISTS_CLAUSE = re.compile(r"[-+]?\b\w+:\*(?=\s|\)|$)")
 
 
@@ -241,20 +255,70 @@ class KeywordIndex:
         limit: int = 10,
         offset: int = 0,
         filters: Filters | None = None,
-        count: bool = True,
-    ) -> tuple[list[tuple[int, float]], int]:
-        """(paper pk, BM25 score) best first, and how many papers match in all (0 unless
-        ``count``). BM25 over title (boosted), abstract and authors; tantivy's query language:
-        "a phrase", field:term, +required, -excluded."""
+        words: Words | None = None,
+    ) -> Ranking:
+        """(paper pk, BM25 score) best first, how many papers match in all, and how many of the
+        query's words they were asked to contain (`Words`): all of them when any paper has
+        them all, else all but one, else any; ``words`` asks for one level (the one an earlier
+        page chose). BM25 over title (boosted), abstract and authors; tantivy's query language:
+        "a phrase", field:term, +required, -excluded (such a query is taken as written, its
+        terms all required)."""
         self._refresh()
-        query = self._filtered(self._parse(query_text), filters or Filters())
+        filters = filters or Filters()
         searcher = self.index.searcher()
-        result = searcher.search(query, limit=limit, offset=offset, count=count)
-        pks = hit_pks(searcher, result.hits)
-        ranking = [
-            (pk, float(score)) for pk, (score, _address) in zip(pks, result.hits, strict=True)
-        ]
-        return ranking, int(result.count or 0)
+        levels = [words] if words else self._levels(query_text)
+        for level in levels:
+            query = self._filtered(self._words_query(query_text, level), filters)
+            result = searcher.search(query, limit=limit, offset=offset, count=True)
+            count = int(result.count or 0)
+            if count or level == levels[-1]:
+                pks = hit_pks(searcher, result.hits)
+                hits = [
+                    (pk, float(score))
+                    for pk, (score, _address) in zip(pks, result.hits, strict=True)
+                ]
+                return Ranking(hits, count, level)
+        raise AssertionError("unreachable: the last level returns")
+
+    def matching_among(
+        self, query_text: str, words: Words, filters: Filters, among: Sequence[int]
+    ) -> set[int]:
+        """Which of the papers ``among`` match the query at the level ``words``."""
+        if not among:
+            return set()
+        self._refresh()
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, self._filtered(self._words_query(query_text, words), filters)),
+                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "pk", list(among))),
+            ]
+        )
+        searcher = self.index.searcher()
+        return set(hit_pks(searcher, searcher.search(query, limit=len(among), count=False).hits))
+
+    def _levels(self, query_text: str) -> list[Words]:
+        """The levels to try, strictest first: a query in tantivy's language is taken as
+        written; plain words fall back to all but one (from three words to MOST_WORDS_LIMIT;
+        a longer query has too many ways of leaving one out) and then to any."""
+        if QUERY_SYNTAX.search(query_text):
+            return ["all"]
+        count = len(_meaningful_words(query_text))
+        if count < 2:
+            return ["all"]
+        return ["all", "most", "any"] if 3 <= count <= MOST_WORDS_LIMIT else ["all", "any"]
+
+    def _words_query(self, query_text: str, words: Words) -> Any:
+        if words == "all":
+            return self._parse(query_text, conjunction=True)
+        if words == "any":
+            return self._parse(query_text)
+        terms = _meaningful_words(query_text)
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, self._parse(" ".join(terms[:i] + terms[i + 1 :]), True))
+                for i in range(len(terms))
+            ]
+        )
 
     def count_matching(self, filters: Filters) -> int:
         """How many papers pass ``filters``."""
@@ -309,20 +373,24 @@ class KeywordIndex:
             for term in terms
         }
 
-    def _parse(self, query_text: str) -> Any:
-        """The query in tantivy's language; when that does not parse (LaTeX such as
-        ``\\mathcal{O}(n^2)`` reads as broken range syntax), just its words, any of them; and
-        when those are all stop words, a query that matches nothing (not everything)."""
+    def _parse(self, query_text: str, conjunction: bool = False) -> Any:
+        """The query in tantivy's language, its terms all required with ``conjunction``; when
+        that does not parse (LaTeX such as ``\\mathcal{O}(n^2)`` reads as broken range syntax),
+        just its words; and when those are all stop words, a query that matches nothing (not
+        everything)."""
         # "title:*" asks whether a field exists, which only fast fields can answer (tantivy
         # fails at search time): such a clause is dropped, as it holds for every paper.
         query_text = _EXISTS_CLAUSE.sub(" ", query_text)
         query, errors = self.index.parse_query_lenient(
-            query_text, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS
+            query_text,
+            SEARCH_FIELDS,
+            field_boosts=FIELD_BOOSTS,
+            conjunction_by_default=conjunction,
         )
         if errors:
             words = " ".join(word.lower() for word in WORD.findall(query_text))
             query, errors = self.index.parse_query_lenient(
-                words, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS
+                words, SEARCH_FIELDS, field_boosts=FIELD_BOOSTS, conjunction_by_default=conjunction
             )
         return tantivy.Query.empty_query() if errors else query
 
@@ -422,6 +490,12 @@ def _mark_words(text: str, terms: set[str]) -> list[TextPart]:
             position = word.end()
     parts.append(TextPart(text=text[position:], match=False))
     return [part for part in parts if part.text]
+
+
+def _meaningful_words(query_text: str) -> list[str]:
+    """The query's distinct words that are not stop words, in order."""
+    words = [word.lower() for word in WORD.findall(query_text) if analysed_word(word)]
+    return list(dict.fromkeys(words))
 
 
 @functools.lru_cache(maxsize=1 << 16)
