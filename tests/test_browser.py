@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 
 from litfeed.config import Settings
 from tests.postgres import free_port
@@ -105,3 +105,33 @@ def test_pages_of_results_and_the_filter_form(server: str, page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 800})
     button = page.get_by_role("button", name="Search").bounding_box()
     assert button is not None and button["x"] + button["width"] <= 390
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"), [("/docs", ".opblock"), ("/redoc", "[data-section-id]")]
+)
+def test_the_api_docs_render_with_nothing_from_another_host(
+    server: str, page: Page, path: str, rendered: str
+) -> None:
+    elsewhere: list[str] = []
+
+    def only_here(route: Route) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.route("**/*", only_here)
+    page.goto(server + path)
+    page.wait_for_selector(rendered, timeout=30_000)
+    assert page.locator(rendered).count() >= 3  # the API's operations
+    assert elsewhere == []
+    # The policy blocks nothing of the page's own (ReDoc's footer asks for its logo from its
+    # makers' host: blocked, as everything from elsewhere is).
+    blocked = [error for error in errors if "Content Security Policy" in error]
+    assert all("cdn.redoc.ly/redoc/logo" in error for error in blocked), blocked

@@ -62,6 +62,17 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
     assert "'sha256-" in script_policy.group(1)
 
 
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_api_docs_load_only_litfeeds_own_files(client: TestClient, path: str) -> None:
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "http" not in page.headers["content-security-policy"]
+    addresses = re.findall(r'(?:src|href|url)\s*[=:]\s*["\']([^"\']+)', page.text)
+    assert addresses and all(address.startswith("/") for address in addresses), addresses
+    for address in addresses:
+        assert client.get(address).status_code == 200, address
+
+
 def test_only_allowed_hosts_are_served(any_database_settings: Settings) -> None:
     app = create_app(any_database_settings)
     with TestClient(app, base_url="http://evil.example") as evil:

@@ -113,6 +113,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     package = resources.files("litfeed.web")
     templates = Jinja2Templates(directory=str(package / "templates"))
     app.mount("/static", StaticFiles(directory=str(package / "static")), name="static")
+    # Swagger UI's and ReDoc's files, from the fastapi-offline package: the API docs load
+    # nothing from another host.
+    docs_files = resources.files("fastapi_offline") / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(docs_files)), name="docs-assets")
     _add_error_handlers(app, templates)
 
     def render(request: Request, name: str, data: Any, status_code: int = 200) -> Response:
@@ -184,14 +188,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def swagger_ui() -> Response:
-        return _docs_page(get_swagger_ui_html(openapi_url="/openapi.json", title="litfeed API"))
+        page = get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="litfeed API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+        return _docs_page(page)
 
     @app.get("/redoc", response_class=HTMLResponse, include_in_schema=False)
     def redoc() -> Response:
-        return _docs_page(get_redoc_html(openapi_url="/openapi.json", title="litfeed API"))
+        page = get_redoc_html(
+            openapi_url="/openapi.json",
+            title="litfeed API",
+            redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+        return _docs_page(page)
 
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     return app
+
+
+DOCS_ASSETS = "/docs-assets"
 
 
 def _openapi_without_422(app: FastAPI) -> dict[str, Any]:

@@ -28,23 +28,22 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 WILDCARD_ADDRESSES = ("", "0.0.0.0", "::")
 
 
-# The API docs pages (FastAPI's Swagger UI and ReDoc) load their scripts and styles from this
-# CDN, and start them with an inline script, allowed by its hash only.
-DOCS_CDN = "https://cdn.jsdelivr.net"
+# The API docs pages (FastAPI's Swagger UI and ReDoc, their files served by litfeed) start with
+# an inline script, allowed by its hash only.
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 def docs_policy(html: str) -> str:
-    """The Content-Security-Policy of an API docs page: its CDN, and its inline scripts by
-    hash (never 'unsafe-inline' for scripts)."""
+    """The Content-Security-Policy of an API docs page: litfeed's own files, and its inline
+    scripts by hash (never 'unsafe-inline' for scripts); nothing from another host."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
         for script in _INLINE_SCRIPT.findall(html)
     )
+    # Both render their own styles inline, and ReDoc runs a web worker from a blob.
     return (
-        f"default-src 'self'; script-src 'self' {DOCS_CDN} {hashes}; "
-        f"style-src 'self' 'unsafe-inline' {DOCS_CDN} https://fonts.googleapis.com; "
-        "font-src https://fonts.gstatic.com; img-src 'self' data: https:; worker-src blob:; "
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
 
