@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-export LITFEED_DATA_DIR ?= $(CURDIR)/data
+# The port `make run` serves on (default: LITFEED_PORT, else 8000): make run PORT=8001
+PORT ?=
 
 .PHONY: run test lint typecheck unit bench clean
 
@@ -19,9 +20,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 ## run: create .venv, install, load the example corpus into an empty database, serve on :8000
+## (the data directory is litfeed's default, as for the bare command: $XDG_DATA_HOME/litfeed)
 run: $(VENV)/.installed-run
 	$(BIN)/litfeed load-examples --if-empty
-	$(BIN)/litfeed serve
+	$(BIN)/litfeed serve $(if $(PORT),--port $(PORT))
 
 ## test: install test tools (and Chromium, PostgreSQL when missing), lint, type-check, run tests
 test: $(VENV)/.installed-test

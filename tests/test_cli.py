@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,10 @@ from typer.testing import CliRunner
 
 from litfeed.cli import app
 from litfeed.config import Settings
+from litfeed.hub import Hub
+from litfeed.store import NoDatabase, Store
 from tests.conftest import EXAMPLES
+from tests.postgres import PostgresServer
 
 runner = CliRunner()
 
@@ -136,7 +140,8 @@ def test_search_text_and_json(data_dir: Path) -> None:
     assert {"paper", "score", "title", "snippet"} <= results["hits"][0].keys()
 
 
-def test_search_errors_are_one_line(data_dir: Path) -> None:
+def test_search_errors_are_one_line(settings: Settings) -> None:
+    Hub(settings).close()  # an empty database
     code, _, err = _run("search", "   ")
     assert code == 1 and err.startswith("error: the query is empty")
     code, _, err = _run("search", "x", "--since", "last week")
@@ -222,3 +227,46 @@ def test_an_unreachable_database_is_one_line(
         "error: cannot open database postgresql+psycopg://nobody@127.0.0.1:9/none"
     )
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "command", [["stats"], ["search", "diffusion"], ["show", "2501.00001"], ["similar", "x"]]
+)
+def test_a_command_that_only_reads_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    nowhere = tmp_path / "not-yet"
+    monkeypatch.setenv("LITFEED_DATA_DIR", str(nowhere))
+    code, _out, err = _run(*command)
+    assert code == 1
+    assert err.startswith(f"error: no litfeed database at {nowhere / 'litfeed.db'}; looked in ")
+    assert "LITFEED_DATA_DIR" in err and "litfeed load-examples" in err and "litfeed import" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not nowhere.exists()
+    if command == ["stats"]:  # a command that writes creates it, and then it reads
+        assert _run("load-examples")[0] == 0 and (nowhere / "litfeed.db").exists()
+        code, out, _err = _run("stats")
+        assert code == 0 and out.startswith("papers: 471")
+
+
+def test_an_empty_postgresql_database_is_not_read_as_litfeeds(
+    postgres_server: PostgresServer,
+) -> None:
+    url = postgres_server.create_database("litfeed_test_read_only")
+    with pytest.raises(NoDatabase, match="holds no litfeed tables yet"):
+        Store.open(url, create=False)
+    Store.open(url).close()  # creates the tables
+    Store.open(url, create=False).close()
+
+
+def test_serve_on_a_busy_port_says_how_to_choose_another(data_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _out, err = _run("serve", "--port", str(port))
+    assert code == 1
+    assert err == (
+        f"error: port {port} on 127.0.0.1 is in use (another litfeed serve?): choose another "
+        "with --port N, LITFEED_PORT=N or make run PORT=N\n"
+    )

@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 
 from litfeed.config import Settings, SettingsError, load_settings
+from litfeed.hub import Hub
+from litfeed.store import StoreError
 
 
 def test_environment_and_defaults(settings: Settings, tmp_path: Path) -> None:
     assert settings.data_dir == tmp_path / "data"
     assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'data' / 'litfeed.db'}"
-    assert settings.data_dir.is_dir()
+    assert not settings.data_dir.exists()  # reading settings creates nothing
 
 
 def test_toml_file_below_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -59,5 +61,5 @@ def test_uncreatable_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("LITFEED_DATA_DIR", str(blocker / "data"))
-    with pytest.raises(SettingsError, match="LITFEED_DATA_DIR: cannot create"):
-        load_settings()
+    with pytest.raises(StoreError, match=f"^cannot create {blocker / 'data'}: Not a directory$"):
+        Hub(load_settings())

@@ -24,6 +24,7 @@ from litfeed.models import Paper, Progress
 from litfeed.search import Filters, SearchResults, TextPart
 from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 from litfeed.search.similar import NONE_YET
+from litfeed.store import NoDatabase
 
 app = typer.Typer(
     help="litfeed: a self-hosted research-paper discovery hub.",
@@ -52,11 +53,24 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _hub() -> Iterator[Hub]:
-    """Open litfeed; turn any `LitfeedError` into one ``error:`` line and exit status 1."""
+def _hub(create: bool = True) -> Iterator[Hub]:
+    """Open litfeed; turn any `LitfeedError` into one ``error:`` line and exit status 1.
+    Commands that only read pass ``create=False``: on a database that does not exist they say
+    where they looked and what to run, and create nothing."""
     try:
-        with Hub(_settings()) as hub:
+        with Hub(_settings(), create=create) as hub:
             yield hub
+    except NoDatabase as error:
+        settings = _settings()
+        where = (
+            "LITFEED_DATABASE_URL"
+            if settings.database_url
+            else f"the data directory {settings.data_dir} (--data-dir or LITFEED_DATA_DIR)"
+        )
+        _fail(
+            f"{error}; looked in {where}. `litfeed load-examples` loads the example papers, "
+            "`litfeed import FILE…` imports yours"
+        )
     except LitfeedError as error:
         _fail(str(error))
 
@@ -173,7 +187,7 @@ def search(
         since=since.date() if since else None,
         until=until.date() if until else None,
     )
-    with _hub() as hub:
+    with _hub(create=False) as hub:
         results = hub.search(query, mode=mode, limit=limit, offset=offset, filters=filters)
     if results.notice and not as_json:
         typer.echo(f"note: {results.notice}", err=True)
@@ -189,7 +203,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one paper: metadata, abstract, links and where it was imported from."""
-    with _hub() as hub:
+    with _hub(create=False) as hub:
         paper = hub.get_paper(paper_id)
     if paper is None:
         _fail(f"no paper with id {paper_id!r} (try `litfeed search`)")
@@ -204,7 +218,7 @@ def similar(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Papers nearest in meaning to one paper, each with a one-line reason."""
-    with _hub() as hub:
+    with _hub(create=False) as hub:
         found = hub.similar(paper_id, limit)
     if not found:
         typer.echo(f"note: {NONE_YET}", err=True)
@@ -219,7 +233,7 @@ def similar(
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Counts of papers: in all, by source, by category, by month."""
-    with _hub() as hub:
+    with _hub(create=False) as hub:
         numbers = hub.stats()
     if as_json:
         typer.echo(json.dumps(numbers, indent=2))
@@ -315,10 +329,12 @@ def serve(
 ) -> None:
     """Serve the web UI and the JSON API (OpenAPI at /docs) with N processes, and start the
     background worker that keeps the search indexes current."""
+    from litfeed.web.server import check_port
     from litfeed.web.server import serve as run_server
 
     try:
         settings = load_settings(**_overrides, host=host, port=port, workers=workers)
+        check_port(settings.host, settings.port)
         Hub(settings, serving=True).close()  # opens (and migrates) the database once, first
     except LitfeedError as error:
         _fail(str(error))

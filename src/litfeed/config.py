@@ -103,15 +103,6 @@ class Settings(BaseSettings):
         default=True, description="Embed new papers right after an import (else: litfeed index)."
     )
 
-    @field_validator("data_dir")
-    @classmethod
-    def _create_data_dir(cls, value: Path) -> Path:
-        try:
-            value.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ValueError(f"cannot create {value}: {error.strerror}") from None
-        return value
-
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:

@@ -62,13 +62,14 @@ class Hub:
     """The embedding model is loaded on first use (it takes seconds), so commands that only
     read or search by words never wait for it."""
 
-    def __init__(self, settings: Settings, serving: bool = False) -> None:
+    def __init__(self, settings: Settings, serving: bool = False, create: bool = True) -> None:
         """With ``serving`` (a web server), the hub only reads: it never exports the model, and
         it follows the indexes the background worker publishes, loading a new vector index
-        beside the one being searched."""
+        beside the one being searched. Without ``create``, a database that does not exist is
+        `NoDatabase` (a command that only reads creates nothing)."""
         self.settings = settings
         self.serving = serving
-        self.store = Store.open(settings.resolved_database_url)
+        self.store = Store.open(settings.resolved_database_url, create=create)
         self.keyword_index = KeywordIndex(settings.index_dir / "keyword")
         self.searcher = Searcher(self.store, self.keyword_index, self._vectors_for_reading)
         self._loading = threading.Lock()

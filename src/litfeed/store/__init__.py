@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,7 +38,11 @@ from litfeed.store.schema import (
     papers,
 )
 
-__all__ = ["SaveCounts", "Store", "StoreError", "WorkerLock"]
+__all__ = ["NoDatabase", "SaveCounts", "Store", "StoreError", "WorkerLock"]
+
+
+class NoDatabase(StoreError):
+    """A command that only reads found no database to read; the message says where it looked."""
 
 
 class Store:
@@ -49,10 +54,27 @@ class Store:
         self._identity: int | None = None
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        """Connect and migrate to the newest schema; `StoreError` names the URL on failure."""
+    def open(cls, url: str, create: bool = True) -> Store:
+        """Connect and migrate to the newest schema; `StoreError` names the URL on failure.
+        Without ``create``, a database that does not exist yet is `NoDatabase`, and nothing
+        is created (not the file, not its directory, not the tables)."""
+        file = _sqlite_file(url)
+        if file is not None and not create and not file.exists():
+            raise NoDatabase(f"no litfeed database at {file}")
+        if file is not None:
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"cannot create {file.parent}: {error.strerror}") from None
         store = cls(url)
         try:
+            if (
+                not create
+                and file is None
+                and not sa.inspect(store.engine).has_table("alembic_version")
+            ):
+                store.close()
+                raise NoDatabase(f"the database {_safe_url(url)} holds no litfeed tables yet")
             migrate(store.engine)
         except SQLAlchemyError as error:
             store.close()
@@ -309,6 +331,14 @@ class Store:
 
 # What the database (or the code preparing a row for it) raises for one record it cannot hold.
 _RECORD_ERRORS = (sa.exc.StatementError, ValueError, TypeError, OverflowError)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and for SQLite in memory)."""
+    address = sa.engine.make_url(url)
+    if address.get_backend_name() != "sqlite" or address.database in (None, "", ":memory:"):
+        return None
+    return Path(address.database)
 
 
 def _first_line(error: BaseException) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 from http import HTTPStatus
@@ -18,6 +20,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from litfeed.config import ENV_PREFIX, Settings, load_settings
+from litfeed.errors import LitfeedError
 from litfeed.jobs.worker import PARENT_VARIABLE
 from litfeed.web.guard import refusal
 
@@ -54,6 +57,30 @@ def serve(settings: Settings, workers: int, background_worker: bool = True) -> N
     finally:
         if worker is not None:
             _stop(worker)
+
+
+class PortUnavailable(LitfeedError):
+    """The address and port to serve on cannot be listened on; the message says what to do."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Listen on ``host:port`` for a moment, as uvicorn will: a port in use (another litfeed,
+    say) is one line that says how to choose another, not uvicorn's errno."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        reason = (
+            "is in use (another litfeed serve?)"
+            if error.errno == errno.EADDRINUSE
+            else f"cannot be listened on ({error.strerror or error})"
+        )
+        raise PortUnavailable(
+            f"port {port} on {host} {reason}: choose another with --port N, LITFEED_PORT=N "
+            "or make run PORT=N"
+        ) from None
 
 
 def _exit(*_: object) -> None:
