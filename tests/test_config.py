@@ -63,3 +63,15 @@ def test_uncreatable_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setenv("LITFEED_DATA_DIR", str(blocker / "data"))
     with pytest.raises(StoreError, match=f"^cannot create {blocker / 'data'}: Not a directory$"):
         Hub(load_settings())
+
+
+def test_exported_models_are_one_cache_for_every_data_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("LITFEED_MODELS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = load_settings(data_dir=tmp_path / "one")
+    second = load_settings(data_dir=tmp_path / "two")
+    assert (
+        first.resolved_models_dir == second.resolved_models_dir == tmp_path / "cache/litfeed/models"
+    )

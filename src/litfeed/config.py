@@ -30,6 +30,12 @@ def default_data_dir() -> Path:
     return Path(base) / "litfeed"
 
 
+def default_models_dir() -> Path:
+    """Exported models are the same for every data directory: one cache for all of them."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "litfeed" / "models"
+
+
 class Settings(BaseSettings):
     """litfeed's settings. Each field is read from ``LITFEED_<FIELD NAME>``."""
 
@@ -97,7 +103,8 @@ class Settings(BaseSettings):
     )
     models_dir: Path | None = Field(
         default=None,
-        description="Where exported and quantised models are kept; empty: DATA_DIR/models.",
+        description="Where exported and quantised models are kept, for every data directory; "
+        "empty: $XDG_CACHE_HOME/litfeed/models.",
     )
     embed_on_import: bool = Field(
         default=True, description="Embed new papers right after an import (else: litfeed index)."
@@ -130,7 +137,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_models_dir(self) -> Path:
-        return self.models_dir or self.data_dir / "models"
+        return self.models_dir or default_models_dir()
 
     @property
     def index_dir(self) -> Path:

@@ -5,7 +5,8 @@ downloaded); any other sentence-transformers model name or local path can be set
 by sentence-transformers' own code (from the Hugging Face hub when it is a name).
 
 With the ONNX backend, sentence-transformers exports the model to ONNX once and its quantisation
-helper writes an int8 (per-channel) copy; both are kept in ``DATA_DIR/models`` and reused.
+helper writes an int8 (per-channel) copy; both are kept in the models directory (one cache for
+every data directory, `Settings.resolved_models_dir`) and reused.
 Vectors are keyed by `Embedder.key` (model, backend, precision, window, how long texts are read)
 and a hash of the text, so a paper whose text did not change is never embedded twice, and a
 model change re-embeds.
