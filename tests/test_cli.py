@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from litfeed import __version__
 from litfeed.cli import app
 from litfeed.config import Settings
 from litfeed.hub import Hub
@@ -270,3 +271,8 @@ def test_serve_on_a_busy_port_says_how_to_choose_another(data_dir: Path) -> None
         f"error: port {port} on 127.0.0.1 is in use (another litfeed serve?): choose another "
         "with --port N, LITFEED_PORT=N or make run PORT=N\n"
     )
+
+
+def test_version() -> None:
+    code, out, _err = _run("--version")
+    assert code == 0 and out == f"litfeed {__version__}\n"

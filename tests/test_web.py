@@ -41,6 +41,8 @@ def test_home_lists_papers_with_pages(seeded_client: TestClient) -> None:
     assert page.status_code == 200
     assert page.text.count('class="paper-card"') == 25
     assert "471 in all" in page.text and "page 1 of 19" in page.text
+    # The example pages carry no dates: a card says when the paper was imported, as such.
+    assert page.text.count("imported on ") == 25 and " added " not in page.text
     data = seeded_client.get("/api/papers", params={"page": 2}).json()
     assert data["pagination"] == {"page": 2, "per_page": 25, "total": 471, "pages": 19}
     assert len(data["papers"]) == 25

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as ProgressBars
 
+from litfeed import __version__
 from litfeed.config import Settings, load_settings
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, ImportOutcome, PapersNotEmbedded
@@ -36,6 +37,12 @@ _overrides: dict[str, Any] = {}
 stderr = Console(stderr=True)
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"litfeed {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     data_dir: Annotated[
@@ -44,6 +51,16 @@ def main(
     database_url: Annotated[
         str | None, typer.Option(help="Database URL (default: $LITFEED_DATABASE_URL).")
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print litfeed's version and exit.",
+            metavar="",
+        ),
+    ] = False,
 ) -> None:
     _overrides.update(data_dir=data_dir, database_url=database_url)
 
