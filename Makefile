@@ -31,8 +31,8 @@ test: $(VENV)/.installed-test
 	$(MAKE) lint typecheck unit
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

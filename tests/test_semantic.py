@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,10 @@ from litfeed.search.embeddings import (
     load_embedder,
     paper_text,
 )
+from litfeed.search.keyword import analysed_word
 from litfeed.search.onnx_query import QueryEncoder
+from litfeed.search.similar import _terms as similar_terms
+from litfeed.search.similar import common_terms, generic_terms
 from litfeed.search.vectors import SAVE_EVERY, VectorIndex
 
 MINE = "MINE: Mutual Information Neural Estimation"
@@ -334,9 +337,49 @@ def test_similar_papers_with_reasons(seeded_hub: Hub) -> None:
         item.reason == "close in meaning" or item.reason.startswith("shared key terms: ")
         for item in similar
     )
-    assert any("mutual" in item.reason for item in similar)
+    assert any("mutual information" in item.reason for item in similar)
+    common = generic_terms()
+    for item in similar:
+        for shown in item.reason.removeprefix("shared key terms: ").split(", "):
+            if item.reason != "close in meaning" and " " not in shown and "-" not in shown:
+                assert not analysed_word(shown) & common, item.reason  # never a generic word
+    # "mutual" is said as part of "mutual information", never alone.
+    assert not any(
+        "mutual" in item.reason.split(", ") or item.reason.endswith(": mutual") for item in similar
+    )
     with pytest.raises(PaperNotFound):
         seeded_hub.similar("2501.99999")
+
+
+def test_reasons_keep_phrases_whole_and_leave_generic_words_out() -> None:
+    paper = Paper(
+        id="t",
+        title="Auto-regressive estimation of mutual information",
+        abstract="Given a contrastive loss, the proposed level strategy is compared (GPT-4).",
+        authors=[],
+        categories=[],
+        arxiv_id=None,
+        arxiv_version=None,
+        doi=None,
+        hf_id=None,
+        comment=None,
+        published=None,
+        updated=None,
+        first_seen=datetime.now(UTC),
+        links=[],
+    )
+    terms = similar_terms(paper)
+    assert terms.phrases[("auto", "regress")] == ("auto", "-", "regressive")
+    assert terms.phrases[("mutual", "inform")] == ("mutual", " ", "information")
+    assert terms.phrases[("contrast", "loss")] == ("contrastive", " ", "loss")
+    assert terms.topical_phrase(("mutual", "inform")) and not terms.topical_phrase(
+        ("contrast", "loss")
+    )
+    assert ("estim", "mutual") not in terms.phrases  # "of" lies between
+    assert "regress" not in terms.standalone and "mutual" in terms.standalone
+    assert {"given", "level", "strategi", "compar", "propos", "loss"} <= generic_terms()
+    assert not {"mutual", "grok"} & generic_terms()
+    assert {"model", "propos"} <= common_terms() and "contrast" not in common_terms()
 
 
 @contextlib.contextmanager

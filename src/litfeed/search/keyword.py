@@ -373,6 +373,17 @@ class KeywordIndex:
             for term in terms
         }
 
+    def phrase_frequencies(self, phrases: Sequence[str]) -> dict[str, int]:
+        """In how many papers each phrase occurs, its words together (title or abstract)."""
+        self._refresh()
+        searcher = self.index.searcher()
+        counts = {}
+        for phrase in phrases:
+            words = " ".join(WORD.findall(phrase))
+            query, errors = self.index.parse_query_lenient(f'"{words}"', ["title", "abstract"])
+            counts[phrase] = 0 if errors or not words else _count(searcher, query)
+        return counts
+
     def _parse(self, query_text: str, conjunction: bool = False) -> Any:
         """The query in tantivy's language, its terms all required with ``conjunction``; when
         that does not parse (LaTeX such as ``\\mathcal{O}(n^2)`` reads as broken range syntax),
