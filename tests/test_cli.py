@@ -119,7 +119,7 @@ def test_similar_says_why_it_has_nothing_before_papers_are_embedded(data_dir: Pa
     paper_id = json.loads(_run("search", "mutual information", "--json")[1])["hits"][0]
     code, out, err = _run("similar", paper_id["paper"]["id"])
     assert code == 0 and out == ""
-    assert err.startswith("note: no similar papers yet: `litfeed index` embeds")
+    assert err.startswith('note: no similar papers yet: "litfeed index" embeds')
 
 
 def test_forced_format_that_does_not_fit_is_one_error_line(data_dir: Path) -> None:

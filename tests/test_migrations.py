@@ -61,3 +61,30 @@ def test_upgrading_a_database_of_revision_0002_keeps_its_papers(database_url: st
         ).all()
     assert [str(day) for _id, day in sort_dates] == ["2025-01-05", "0001-01-01"]
     store.close()
+
+
+def test_upgrading_drops_acm_and_msc_classes_stored_as_categories(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.connect() as connection, connection.begin():
+        command.upgrade(_alembic_config(connection), "0004")
+        for number, categories in ((1, '["cs.LG", "I.2.7; I.2.6", "68T50", "stat.ML"]'), (2, "[]")):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO papers (id, title, title_key, abstract, authors, categories, "
+                    "first_seen, sort_date, links, content_hash, change_seq) VALUES "
+                    "(:id, 'T', :key, 'A', '[]', :categories, :moment, '0001-01-01', '[]', 'h', 1)"
+                ),
+                {
+                    "id": f"p{number}",
+                    "key": f"t{number}",
+                    "categories": categories,
+                    "moment": datetime(2026, 11, 1, tzinfo=UTC),
+                },
+            )
+    engine.dispose()
+    store = Store.open(database_url)
+    assert [paper.categories for paper in store.get_papers(["p1", "p2"])] == [
+        ["cs.LG", "stat.ML"],
+        [],
+    ]
+    store.close()

@@ -211,3 +211,31 @@ def test_embeddings_are_kept_by_model_and_text_hash(store: Store) -> None:
     }
     assert store.load_embeddings("model-b", ["h1"]) == {}
     assert store.count_embeddings("model-a") == 3
+
+
+def test_papers_of_one_author_or_one_category(store: Store) -> None:
+    _save(
+        store,
+        _record(
+            "A", arxiv_id="2501.00031", authors=["Li", "Jürgen Schmidhuber"], categories=["cs.LG"]
+        ),
+        _record(
+            "B", arxiv_id="2501.00032", authors=["Li Wei", 'Ann "Q" O\'Brien'], categories=["cs.CL"]
+        ),
+        _record(
+            "C", arxiv_id="2501.00033", authors=["100%_sure", "Li"], categories=["cs.LG", "stat.ML"]
+        ),
+    )
+
+    def ids(**filters: str) -> tuple[list[str], int]:
+        found, total = store.list_papers(**filters)  # type: ignore[arg-type]
+        return sorted(paper.id for paper in found), total
+
+    assert ids(author="Li") == (["2501.00031", "2501.00033"], 2)  # not "Li Wei"
+    assert ids(author="Jürgen Schmidhuber") == (["2501.00031"], 1)
+    assert ids(author='Ann "Q" O\'Brien') == (["2501.00032"], 1)
+    assert ids(author="100%_sure") == (["2501.00033"], 1)
+    assert ids(author="100%") == ([], 0) and ids(author="_") == ([], 0)
+    assert ids(category="cs.LG") == (["2501.00031", "2501.00033"], 2)
+    assert ids(category="cs.LG", author="Li") == (["2501.00031", "2501.00033"], 2)
+    assert ids(category="stat.ML", author="Jürgen Schmidhuber") == ([], 0)

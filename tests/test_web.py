@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx2 as httpx
 import pytest
@@ -285,3 +286,51 @@ def test_search_says_when_not_every_paper_is_embedded(settings: Settings) -> Non
         hub.update_index()
         results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]
         assert results["mode"] == "hybrid" and results["notice"] is None
+
+
+def test_every_list_of_the_api_takes_limit_and_page(seeded_client: TestClient) -> None:
+    papers = seeded_client.get("/api/papers", params={"limit": 5, "page": 3}).json()
+    assert len(papers["papers"]) == 5
+    assert papers["pagination"] == {"page": 3, "per_page": 5, "total": 471, "pages": 95}
+    found = seeded_client.get("/api/search", params={"q": "learning", "limit": 3}).json()
+    assert len(found["results"]["hits"]) == 3 and found["pagination"]["per_page"] == 3
+    paper_id = papers["papers"][0]["id"]
+    similar = seeded_client.get(f"/api/papers/{paper_id}/similar", params={"limit": 4}).json()
+    assert len(similar["similar"]) == 4
+    for path in ("/api/papers", "/api/search?q=x", f"/api/papers/{paper_id}/similar"):
+        refused = seeded_client.get(path, params={"limit": 101})
+        assert refused.status_code == 400 and "limit" in refused.json()["error"]
+
+
+def test_an_author_or_a_category_opens_their_papers(client: TestClient) -> None:
+    hub = client.app.state.hub  # type: ignore[attr-defined]
+    records = [
+        PaperRecord(
+            title=f"Paper {number}",
+            arxiv_id=f"2501.0000{number}",
+            authors=authors,
+            categories=categories,
+            source=SourceRef("t", f"t:{number}"),
+        )
+        for number, authors, categories in (
+            (1, ["Ada Lovelace", "Li"], ["cs.LG"]),
+            (2, ["Li Wei"], ["cs.CL"]),
+            (3, ["Li"], ["cs.LG", "stat.ML"]),
+        )
+    ]
+    hub.store.save_records(records, hub.store.start_import("test", "t", "0" * 64))
+    home = client.get("/")
+    assert f'href="/?{urlencode({"author": "Ada Lovelace"})}"' in home.text
+    assert 'href="/?category=stat.ML"' in home.text
+    assert 'href="/papers/2501.00001#similar"' in home.text
+    theirs = client.get("/api/papers", params={"author": "Li"}).json()
+    assert theirs["author"] == "Li" and theirs["pagination"]["total"] == 2
+    assert [paper["id"] for paper in theirs["papers"]] == ["2501.00003", "2501.00001"]
+    page = client.get("/", params={"author": "Li"})
+    assert "Papers by Li" in page.text and page.text.count('class="paper-card"') == 2
+    assert client.get("/", params={"category": "cs.LG"}).text.count('class="paper-card"') == 2
+    assert "Latest in cs.LG" in client.get("/", params={"category": "cs.LG"}).text
+    nobody = client.get("/", params={"author": "Nobody Atall"})
+    assert "No paper here lists Nobody Atall" in nobody.text
+    second = client.get("/", params={"author": "Li", "page": 2})
+    assert 'href="/?author=Li"' in second.text  # the pager keeps the filter

@@ -85,8 +85,8 @@ def _hub(create: bool = True) -> Iterator[Hub]:
             else f"the data directory {settings.data_dir} (--data-dir or LITFEED_DATA_DIR)"
         )
         _fail(
-            f"{error}; looked in {where}. `litfeed load-examples` loads the example papers, "
-            "`litfeed import FILE…` imports yours"
+            f'{error}; looked in {where}. "litfeed load-examples" loads the example papers, '
+            '"litfeed import FILE…" imports yours'
         )
     except LitfeedError as error:
         _fail(str(error))

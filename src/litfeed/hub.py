@@ -41,7 +41,7 @@ class PapersNotEmbedded(LitfeedError):
     def __init__(self, outcomes: list[ImportOutcome], cause: EmbeddingError) -> None:
         super().__init__(
             f"the papers are stored, but not embedded: {cause}; "
-            "`litfeed index` embeds them once the model loads"
+            '"litfeed index" embeds them once the model loads'
         )
         self.outcomes = outcomes
 
@@ -221,8 +221,10 @@ class Hub:
         vectors = self._vectors_for_reading()
         return find_similar(self.store, self.keyword_index, vectors, paper, limit)
 
-    def list_papers(self, offset: int, limit: int) -> tuple[list[Paper], int]:
-        return self.store.list_papers(offset, limit)
+    def list_papers(
+        self, offset: int, limit: int, author: str | None = None, category: str | None = None
+    ) -> tuple[list[Paper], int]:
+        return self.store.list_papers(offset, limit, author=author, category=category)
 
     def stats(self) -> dict[str, Any]:
         stats = self.store.stats()

@@ -16,6 +16,10 @@ _OLD_ARXIV_ID = re.compile(
     r"^(?:arxiv:)?([a-z][a-z\-]{0,30}(?:\.[A-Z]{2})?/\d{7})(?:v(\d{1,9}))?$", re.I
 )
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# An arXiv category: an archive (cs, math, hep-th, cond-mat, q-bio, astro-ph, ...) and, for most,
+# a subject class (cs.LG, math.OC, stat.ML, cond-mat.mes-hall, physics.comp-ph). ACM classes
+# (I.2.7) and MSC classes (68T50) that arXiv's listings put beside them are not.
+_ARXIV_CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?")
 _WHITESPACE = re.compile(r"\s+")
 _URL = re.compile(r"https?://[^\s<>\"'{}|\\^`\[\]]+", re.IGNORECASE)
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sourceforge.net")
@@ -36,6 +40,10 @@ def is_storable_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def is_arxiv_category(name: str) -> bool:
+    return _ARXIV_CATEGORY.fullmatch(name) is not None
 
 
 def normalise_title(title: str) -> str:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from litfeed.identifiers import find_links, parse_arxiv_id
+from litfeed.identifiers import find_links, is_arxiv_category, parse_arxiv_id
 from litfeed.ingest.source import RecordError, SourceFile, load_json, shown
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
@@ -95,13 +95,17 @@ def _authors(value: Any) -> list[str]:
 
 
 def _categories(value: Any) -> list[str]:
+    """The arXiv categories; ACM and MSC class lists ("I.2.7; I.2.6", "68T50") that listings put
+    among them are dropped (they are not categories, and the README says so)."""
     if value is None:
         return []
     if isinstance(value, str):
-        return value.split()
-    if isinstance(value, list) and all(isinstance(name, str) for name in value):
-        return [name.strip() for name in value if name.strip()]
-    raise RecordError("field 'categories': expected a list or a space-separated string")
+        names = value.split()
+    elif isinstance(value, list) and all(isinstance(name, str) for name in value):
+        names = [name.strip() for name in value]
+    else:
+        raise RecordError("field 'categories': expected a list or a space-separated string")
+    return [name for name in names if is_arxiv_category(name)]
 
 
 def _date(value: dict[str, Any], field: str) -> date | None:

@@ -26,7 +26,7 @@ COMMON_SHARE = 0.1
 FUNCTION_SHARE = 0.5
 SHOWN_TERMS = 3
 # Why a paper has no similar papers: it has not been embedded (or it is the only one).
-NONE_YET = "no similar papers yet: `litfeed index` embeds the papers not embedded so far"
+NONE_YET = 'no similar papers yet: "litfeed index" embeds the papers not embedded so far'
 
 
 class SimilarPaper(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -175,13 +176,28 @@ class Store:
             found = {row[column]: paper_from_row(row) for row in rows.mappings()}
         return [found[key] for key in keys if key in found]
 
-    def list_papers(self, offset: int = 0, limit: int = 25) -> tuple[list[Paper], int]:
+    def list_papers(
+        self,
+        offset: int = 0,
+        limit: int = 25,
+        author: str | None = None,
+        category: str | None = None,
+    ) -> tuple[list[Paper], int]:
         """Newest first: by publication date, then the papers without one (newest import
-        first); and the total."""
+        first); and the total. With ``author`` or ``category``, only the papers that list that
+        exact name or category."""
+        conditions = [
+            _lists(column, value)
+            for column, value in ((papers.c.authors, author), (papers.c.categories, category))
+            if value
+        ]
         with read_transaction(self.engine) as connection:
-            total = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+            total = connection.execute(
+                sa.select(sa.func.count()).select_from(papers).where(*conditions)
+            ).scalar_one()
             rows = connection.execute(
                 sa.select(papers)
+                .where(*conditions)
                 .order_by(papers.c.sort_date.desc(), papers.c.pk.desc())
                 .offset(offset)
                 .limit(limit)
@@ -331,6 +347,15 @@ class Store:
 
 # What the database (or the code preparing a row for it) raises for one record it cannot hold.
 _RECORD_ERRORS = (sa.exc.StatementError, ValueError, TypeError, OverflowError)
+
+
+def _lists(column: Any, value: str) -> Any:
+    """Whether the JSON list in ``column`` holds ``value`` as one whole element: its JSON text
+    (as SQLAlchemy wrote it: json.dumps) contains the element's JSON, quotes included. The same
+    on SQLite and PostgreSQL; a scan, fine for a page of browsing."""
+    element = json.dumps(value)
+    pattern = element.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.cast(column, sa.Text).like(f"%{pattern}%", escape="\\")
 
 
 def _sqlite_file(url: str) -> Path | None:

@@ -44,6 +44,9 @@ def _blank_is_none(value: object) -> object:
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
 SearchQuery = Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="Words to search for.")]
 Category = Annotated[str | None, Query(max_length=64, description="arXiv category, e.g. cs.LG.")]
+Author = Annotated[
+    str | None, Query(max_length=300, description="An author's name, as papers list it.")
+]
 # A form's empty date field (``since=``) means no date filter, as an absent one does.
 Since = Annotated[
     date | None,
@@ -59,6 +62,10 @@ SearchMode = Annotated[
     Mode, Query(description="hybrid (words and meaning), keyword (words) or semantic (meaning).")
 ]
 Limit = Annotated[int, Query(ge=1, le=100, description="How many papers.")]
+PageSize = Annotated[
+    int | None,
+    Query(ge=1, le=100, description="Papers a page (default: the server's LITFEED_PAGE_SIZE)."),
+]
 
 
 class Error(BaseModel):
@@ -125,13 +132,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home_html(request: Request, page: PageNumber = 1) -> Response:
-        return render(request, "home.html", home_page(hub, page))
+    def home_html(
+        request: Request, page: PageNumber = 1, author: Author = None, category: Category = None
+    ) -> Response:
+        return render(request, "home.html", home_page(hub, page, None, author, category))
 
     @app.get("/api/papers", response_model=HomePage, tags=["papers"], responses=BAD_REQUEST)
-    def home_json(page: PageNumber = 1) -> HomePage:
-        """Papers, newest first, a page at a time."""
-        return home_page(hub, page)
+    def home_json(
+        page: PageNumber = 1,
+        limit: PageSize = None,
+        author: Author = None,
+        category: Category = None,
+    ) -> HomePage:
+        """Papers, newest first, a page at a time: all, one author's (by the name as the paper
+        lists it) or one arXiv category's."""
+        return home_page(hub, page, limit, author, category)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_html(
@@ -154,10 +169,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         category: Category = None,
         since: Since = None,
         until: Until = None,
+        limit: PageSize = None,
     ) -> SearchPage:
         """Search by words, meaning or both, with highlighted title and abstract snippets."""
         check_query(q, mode)  # the HTML page shows its form for a blank query; the API refuses
-        return search_page(hub, q, mode, page, category, since, until)
+        return search_page(hub, q, mode, page, category, since, until, limit)
 
     @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def paper_html(request: Request, paper_id: str) -> Response:

@@ -36,9 +36,16 @@ class Pagination(BaseModel):
 class HomePage(BaseModel):
     papers: list[Paper]
     pagination: Pagination
+    # The list's filters: one author's papers, or one category's.
+    author: str | None = None
+    category: str | None = None
 
     def url(self, page: int = 1) -> str:
-        return "/" if page == 1 else f"/?page={page}"
+        query = {"author": self.author, "category": self.category}
+        shown = {name: value for name, value in query.items() if value}
+        if page > 1:
+            shown["page"] = str(page)
+        return "/" + (f"?{urlencode(shown)}" if shown else "")
 
 
 class SearchPage(BaseModel):
@@ -82,12 +89,26 @@ class SimilarPage(BaseModel):
     notice: str | None = None
 
 
-def home_page(hub: Hub, page: int = 1) -> HomePage:
-    """All papers, newest first."""
-    per_page = hub.settings.page_size
+def home_page(
+    hub: Hub,
+    page: int = 1,
+    limit: int | None = None,
+    author: str | None = None,
+    category: str | None = None,
+) -> HomePage:
+    """Papers newest first (all, one author's, or one category's), ``limit`` a page (default:
+    the page-size setting)."""
+    author = author.strip() if author and author.strip() else None
+    category = category.strip() if category and category.strip() else None
+    per_page = limit or hub.settings.page_size
     offset = (page - 1) * per_page
-    papers, total = hub.list_papers(offset, per_page)
-    return HomePage(papers=papers, pagination=Pagination.of(page, per_page, total))
+    papers, total = hub.list_papers(offset, per_page, author=author, category=category)
+    return HomePage(
+        papers=papers,
+        pagination=Pagination.of(page, per_page, total),
+        author=author,
+        category=category,
+    )
 
 
 def search_page(
@@ -98,9 +119,11 @@ def search_page(
     category: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    limit: int | None = None,
 ) -> SearchPage:
-    """Results for ``query`` (none when it is blank: the page then shows only the form).
-    Raises `litfeed.search.QueryError` for a query that cannot run."""
+    """Results for ``query``, ``limit`` a page (default: the page-size setting); none when it
+    is blank: the page then shows only the form. Raises `litfeed.search.QueryError` for a
+    query that cannot run."""
     category = category.strip() if category and category.strip() else None
     blank = SearchPage(
         query=query,
@@ -113,7 +136,7 @@ def search_page(
     )
     if not query.strip():
         return blank
-    per_page = hub.settings.page_size
+    per_page = limit or hub.settings.page_size
     filters = Filters(category=category, since=since, until=until)
     results = hub.search(
         query, mode=mode, limit=per_page, offset=(page - 1) * per_page, filters=filters
