@@ -334,3 +334,20 @@ def test_an_author_or_a_category_opens_their_papers(client: TestClient) -> None:
     assert "No paper here lists Nobody Atall" in nobody.text
     second = client.get("/", params={"author": "Li", "page": 2})
     assert 'href="/?author=Li"' in second.text  # the pager keeps the filter
+
+
+def test_maths_is_drawn_on_pages_and_kept_as_source_in_json(client: TestClient) -> None:
+    hub = client.app.state.hub  # type: ignore[attr-defined]
+    record = PaperRecord(
+        title=r"Rates of $\frac{\eta_E}{\eta_W}$ flows",
+        abstract=r"We prove an \(O(n^2)\) bound.",
+        arxiv_id="2501.00009",
+        source=SourceRef("t", "t:1"),
+    )
+    hub.store.save_records([record], hub.store.start_import("test", "t", "0" * 64))
+    page = client.get("/papers/2501.00009").text
+    assert "<h1>Rates of <math " in page and "<mfrac>" in page and "<msup>" in page
+    assert r"\frac" not in page.split("<title>")[1].split("<h1>")[1]
+    assert "<math " in client.get("/").text  # cards too
+    paper = client.get("/api/papers/2501.00009").json()["paper"]
+    assert paper["title"] == r"Rates of $\frac{\eta_E}{\eta_W}$ flows"

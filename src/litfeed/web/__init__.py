@@ -25,6 +25,7 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.search import MAX_QUERY_LENGTH, Mode, QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.web.guard import Guard, default_allowed_hosts, docs_policy
+from litfeed.web.maths import render_maths
 from litfeed.web.pages import (
     HomePage,
     PaperPage,
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Guard, allowed_hosts=hosts)
     package = resources.files("litfeed.web")
     templates = Jinja2Templates(directory=str(package / "templates"))
+    templates.env.filters["maths"] = render_maths
     app.mount("/static", StaticFiles(directory=str(package / "static")), name="static")
     # Swagger UI's and ReDoc's files, from the fastapi-offline package: the API docs load
     # nothing from another host.

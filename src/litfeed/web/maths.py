@@ -1,0 +1,124 @@
+"""Maths in titles and abstracts, rendered in the browser: each ``$…$``, ``$$…$$``, ``\\(…\\)`` and
+``\\[…\\]`` is converted on the server to MathML (latex2mathml), which browsers draw without any
+script; the JSON keeps the source text. What latex2mathml makes is checked before it is used: only
+MathML elements and presentation attributes pass (it copies ``\\text{<script>}`` and ``\\href``
+through as they are), else the source is shown as text, escaped like any other."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+
+from latex2mathml.converter import convert
+from markupsafe import Markup, escape
+
+# $$display$$ or \[display\]; $inline$ (not starting or ending with a space, nor closed before a
+# digit: "$5 and $10" is money) or \(inline\).
+_MATHS = re.compile(
+    r"\$\$(?P<display>[^$]+?)\$\$|\\\[(?P<display2>.+?)\\\]"
+    r"|\$(?P<inline>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)|\\\((?P<inline2>.+?)\\\)",
+    re.DOTALL,
+)
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_ELEMENTS = frozenset(
+    [
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "merror",
+        "mpadded",
+        "mphantom",
+        "menclose",
+        "msub",
+        "msup",
+        "msubsup",
+        "munder",
+        "mover",
+        "munderover",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "mtable",
+        "mtr",
+        "mtd",
+        "semantics",
+        "annotation",
+    ]
+)
+_ATTRIBUTES = frozenset(
+    [
+        "display",
+        "stretchy",
+        "columnalign",
+        "rowalign",
+        "mathvariant",
+        "fence",
+        "separator",
+        "lspace",
+        "rspace",
+        "accent",
+        "accentunder",
+        "movablelimits",
+        "minsize",
+        "maxsize",
+        "symmetric",
+        "columnspacing",
+        "rowspacing",
+        "columnlines",
+        "rowlines",
+        "frame",
+        "width",
+        "height",
+        "depth",
+        "linethickness",
+        "scriptlevel",
+        "displaystyle",
+        "largeop",
+        "form",
+        "notation",
+        "align",
+    ]
+)
+# A formula longer than this stays text (a page cannot be made slow by one abstract).
+MAX_FORMULA = 2_000
+
+
+def render_maths(text: str) -> Markup:
+    """``text`` escaped, its formulas as MathML."""
+    parts: list[str] = []
+    position = 0
+    for match in _MATHS.finditer(text):
+        source = next(group for group in match.groups() if group is not None)
+        display = match.group("display") is not None or match.group("display2") is not None
+        mathml = _mathml(source, display)
+        if mathml is None:
+            continue
+        parts.append(str(escape(text[position : match.start()])))
+        parts.append(mathml)
+        position = match.end()
+    parts.append(str(escape(text[position:])))
+    return Markup("".join(parts))
+
+
+def _mathml(source: str, display: bool) -> str | None:
+    if len(source) > MAX_FORMULA:
+        return None
+    try:
+        mathml = convert(source, display="block" if display else "inline")
+        root = ElementTree.fromstring(mathml)
+    except Exception:  # latex2mathml raises many kinds on what it cannot read: keep the text
+        return None
+    for element in root.iter():
+        name = element.tag.removeprefix(_MATHML)
+        if name not in _ELEMENTS or any(key not in _ATTRIBUTES for key in element.attrib):
+            return None
+    return mathml

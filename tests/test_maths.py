@@ -1,0 +1,36 @@
+"""Maths in titles and abstracts as MathML, and nothing unsafe through it."""
+
+from __future__ import annotations
+
+import pytest
+
+from litfeed.web.maths import render_maths
+
+
+def test_formulas_become_mathml_and_the_rest_is_escaped() -> None:
+    html = str(render_maths(r"Bounds for $\frac{\eta_E}{\eta_W}$ & \(O(n^2)\) when x < y"))
+    assert html.startswith("Bounds for <math ") and html.count("<math ") == 2
+    assert "<mfrac>" in html and "<msup>" in html
+    assert html.endswith(" &amp; " + html.split(" &amp; ")[1]) and "x &lt; y" in html
+    block = str(render_maths(r"$$\sum_i x_i$$"))
+    assert 'display="block"' in block
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"$\text{<script>alert(1)</script>}$",
+        r"$\href{javascript:alert(1)}{x}$",
+        r"$\unclosed{",
+        "$" + "x" * 3_000 + "$",
+    ],
+)
+def test_what_cannot_be_made_safe_mathml_stays_escaped_text(text: str) -> None:
+    html = str(render_maths(text))
+    assert (
+        "<math" not in html and "<script" not in html and "href" not in html.replace("\\href", "")
+    )
+
+
+def test_money_is_not_maths() -> None:
+    assert str(render_maths("It costs $5 and $10 a month")) == "It costs $5 and $10 a month"
