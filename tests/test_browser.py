@@ -135,3 +135,16 @@ def test_the_api_docs_render_with_nothing_from_another_host(
     # makers' host: blocked, as everything from elsewhere is).
     blocked = [error for error in errors if "Content Security Policy" in error]
     assert all("cdn.redoc.ly/redoc/logo" in error for error in blocked), blocked
+
+
+def test_maths_is_drawn_by_the_browser(server: str, page: Page) -> None:
+    found = httpx.get(
+        server + "/api/search",
+        params={"q": "learning rate annealing scaling law", "mode": "keyword"},
+    ).json()["results"]["hits"]
+    paper = next(hit["paper"] for hit in found if "$L(s) = L_0" in hit["paper"]["abstract"])
+    page.goto(f"{server}/papers/{paper['id']}")
+    formula = page.locator("p.abstract math").first
+    box = formula.bounding_box()
+    assert box is not None and box["width"] > 50 and box["height"] > 5
+    assert "$L(s)" not in page.locator("p.abstract").inner_text()
