@@ -232,7 +232,7 @@ def searchable_after(url: str, queries: list[str], ids: list[str]) -> str:
             found = httpx.get(
                 f"{url}/api/search", params={"q": f'"{title}"', "mode": "keyword"}
             ).json()
-            if any(hit["paper"]["id"] == target for hit in found["results"]["hits"]):
+            if any(hit["paper"]["id"] == target for hit in found["hits"]):
                 return f"{time.monotonic() - started:.1f} s"
         time.sleep(0.2)
     return "not within 600 s"

@@ -141,7 +141,7 @@ def test_maths_is_drawn_by_the_browser(server: str, page: Page) -> None:
     found = httpx.get(
         server + "/api/search",
         params={"q": "learning rate annealing scaling law", "mode": "keyword"},
-    ).json()["results"]["hits"]
+    ).json()["hits"]
     paper = next(hit["paper"] for hit in found if "$L(s) = L_0" in hit["paper"]["abstract"])
     page.goto(f"{server}/papers/{paper['id']}")
     formula = page.locator("p.abstract math").first

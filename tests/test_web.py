@@ -55,11 +55,16 @@ def test_search_page_highlights_and_matches_the_api(seeded_client: TestClient) -
     html = seeded_client.get("/search", params={"q": "mutual information"}).text
     assert "MINE: <mark>Mutual</mark> <mark>Information</mark> Neural Estimation" in html
     data = seeded_client.get("/api/search", params={"q": "mutual information"}).json()
-    hits = data["results"]["hits"]
+    hits = data["hits"]
     assert "MINE: Mutual Information Neural Estimation" in [hit["paper"]["title"] for hit in hits]
     for hit in hits:
         assert "".join(part["text"] for part in hit["title"]) == hit["paper"]["title"]
     assert len(hits) == 25 and data["pagination"]["pages"] > 1
+    # Flat: the results' fields at the top, beside the filters and the pages they fill.
+    assert {"query", "mode", "requested_mode", "total", "headline", "hits", "pagination"} <= set(
+        data
+    )
+    assert "results" not in data and data["total"] == data["pagination"]["total"]
 
 
 def test_pages_past_the_end_say_so(seeded_client: TestClient) -> None:
@@ -83,19 +88,19 @@ def test_a_submitted_filter_form_with_blank_fields_searches(seeded_client: TestC
 def test_headlines_say_what_was_found(seeded_client: TestClient) -> None:
     def headline(query: str, mode: str) -> str:
         response = seeded_client.get("/api/search", params={"q": query, "mode": mode})
-        return str(response.json()["results"]["headline"])
+        return str(response.json()["headline"])
 
     matching = seeded_client.get(
         "/api/search", params={"q": "mutual information", "mode": "keyword"}
-    ).json()["results"]["total"]
+    ).json()["total"]
     assert headline("mutual information", "keyword") == (
         f'{matching} papers match "mutual information"'
     )
     hybrid = seeded_client.get("/api/search", params={"q": "mutual information"}).json()
-    related = hybrid["results"]["related"]
-    assert hybrid["results"]["total"] == matching + related
+    related = hybrid["related"]
+    assert hybrid["total"] == matching + related
     then = f", then {related} related by meaning" if related else ""
-    assert hybrid["results"]["headline"] == f'{matching} papers match "mutual information"{then}'
+    assert hybrid["headline"] == f'{matching} papers match "mutual information"{then}'
     assert headline("mutual qwertyuiop", "keyword").startswith(
         'No paper has all the words of "mutual qwertyuiop"; '
     )
@@ -109,9 +114,7 @@ def test_headlines_say_what_was_found(seeded_client: TestClient) -> None:
 
 
 def test_a_category_no_paper_has_is_explained(seeded_client: TestClient) -> None:
-    results = seeded_client.get(
-        "/api/search", params={"q": "gaussian", "category": "cs.cv"}
-    ).json()["results"]
+    results = seeded_client.get("/api/search", params={"q": "gaussian", "category": "cs.cv"}).json()
     assert results["hits"] == []
     assert results["notice"] == "no paper here is in the category 'cs.cv'"
     assert "no paper here is in the category" in seeded_client.get(
@@ -216,13 +219,13 @@ def test_empty_database_home_page_says_how_to_import(client: TestClient) -> None
 def test_search_modes_and_similar_papers(seeded_client: TestClient) -> None:
     for mode in ("keyword", "semantic", "hybrid"):
         data = seeded_client.get("/api/search", params={"q": "mutual information", "mode": mode})
-        assert data.status_code == 200 and data.json()["results"]["mode"] == mode
+        assert data.status_code == 200 and data.json()["mode"] == mode
     html = seeded_client.get("/search", params={"q": "mutual information", "mode": "semantic"})
     assert '<option value="semantic" selected>' in html.text
     bad = seeded_client.get("/api/search", params={"q": "x", "mode": "fuzzy"})
     assert bad.status_code == 400 and "mode" in bad.json()["error"]
     paper = seeded_client.get("/api/search", params={"q": "MINE mutual information neural"})
-    paper_id = paper.json()["results"]["hits"][0]["paper"]["id"]
+    paper_id = paper.json()["hits"][0]["paper"]["id"]
     similar = seeded_client.get(f"/api/papers/{paper_id}/similar", params={"limit": 3}).json()
     assert similar["paper_id"] == paper_id and len(similar["similar"]) == 3
     assert all(item["reason"] for item in similar["similar"])
@@ -261,7 +264,7 @@ def test_a_model_that_cannot_load_is_a_json_error(settings: Settings, tmp_path: 
         client.app.state.hub.load_examples()  # type: ignore[attr-defined]
         hybrid = client.get("/api/search", params={"q": "mutual information"})
         assert hybrid.status_code == 200
-        results = hybrid.json()["results"]
+        results = hybrid.json()
         assert results["mode"] == "keyword" and results["hits"]
         assert results["notice"].startswith("search by meaning is unavailable")
         html = client.get("/search", params={"q": "mutual information"}).text
@@ -272,7 +275,7 @@ def test_search_says_when_not_every_paper_is_embedded(settings: Settings) -> Non
     with TestClient(create_app(settings), base_url="http://localhost") as client:
         hub = client.app.state.hub  # type: ignore[attr-defined]
         hub.load_examples()  # imports do not embed in these tests
-        results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]
+        results = client.get("/api/search", params={"q": "mutual information"}).json()
         # Nothing embedded: ranked by words alone, every match (not only the best 100) paged.
         assert results["mode"] == "keyword" and results["hits"]
         assert (
@@ -284,7 +287,7 @@ def test_search_says_when_not_every_paper_is_embedded(settings: Settings) -> Non
             'search by meaning covers 0 of 471 papers so far: "litfeed index" embeds the rest'
         )
         hub.update_index()
-        results = client.get("/api/search", params={"q": "mutual information"}).json()["results"]
+        results = client.get("/api/search", params={"q": "mutual information"}).json()
         assert results["mode"] == "hybrid" and results["notice"] is None
 
 
@@ -293,7 +296,7 @@ def test_every_list_of_the_api_takes_limit_and_page(seeded_client: TestClient) -
     assert len(papers["papers"]) == 5
     assert papers["pagination"] == {"page": 3, "per_page": 5, "total": 471, "pages": 95}
     found = seeded_client.get("/api/search", params={"q": "learning", "limit": 3}).json()
-    assert len(found["results"]["hits"]) == 3 and found["pagination"]["per_page"] == 3
+    assert len(found["hits"]) == 3 and found["pagination"]["per_page"] == 3
     paper_id = papers["papers"][0]["id"]
     similar = seeded_client.get(f"/api/papers/{paper_id}/similar", params={"limit": 4}).json()
     assert len(similar["similar"]) == 4

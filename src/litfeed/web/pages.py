@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel
@@ -48,20 +49,23 @@ class HomePage(BaseModel):
         return "/" + (f"?{urlencode(shown)}" if shown else "")
 
 
-class SearchPage(BaseModel):
-    query: str
-    mode: Mode
+class SearchPage(SearchResults):
+    """The results, flat (``hits``, ``total``, ``headline`` …), with the filters and the pages
+    they fill. ``mode`` is the mode that ran (hybrid falls back to words when the model cannot
+    be loaded); ``requested_mode`` the one asked for, which the form and page links keep."""
+
+    requested_mode: Mode
     category: str | None
     since: date | None
     until: date | None
-    results: SearchResults | None
+    # None when there is no query yet: the page then shows only its form.
     pagination: Pagination | None
 
     def url(self, page: int = 1) -> str:
         """This search's address, for another page of it; unset filters are left out."""
         values = {
             "q": self.query,
-            "mode": self.mode,
+            "mode": self.requested_mode,
             "category": self.category,
             "since": self.since,
             "until": self.until,
@@ -125,25 +129,25 @@ def search_page(
     is blank: the page then shows only the form. Raises `litfeed.search.QueryError` for a
     query that cannot run."""
     category = category.strip() if category and category.strip() else None
-    blank = SearchPage(
-        query=query,
-        mode=mode,
-        category=category,
-        since=since,
-        until=until,
-        results=None,
-        pagination=None,
-    )
-    if not query.strip():
-        return blank
     per_page = limit or hub.settings.page_size
+    page_of: dict[str, Any] = {
+        "requested_mode": mode,
+        "category": category,
+        "since": since,
+        "until": until,
+    }
+    if not query.strip():
+        blank = {"query": query, "mode": mode, "total": 0, "matching": None, "offset": 0}
+        return SearchPage.model_validate(
+            {**blank, "limit": per_page, "hits": [], "pagination": None, **page_of}
+        )
     filters = Filters(category=category, since=since, until=until)
     results = hub.search(
         query, mode=mode, limit=per_page, offset=(page - 1) * per_page, filters=filters
     )
-    return blank.model_copy(
-        update={"results": results, "pagination": Pagination.of(page, per_page, results.total)}
-    )
+    found = {name: getattr(results, name) for name in SearchResults.model_fields}
+    pagination = Pagination.of(page, per_page, results.total)
+    return SearchPage.model_validate({**found, "pagination": pagination, **page_of})
 
 
 def paper_page(hub: Hub, paper_id: str) -> PaperPage:
