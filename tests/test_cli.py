@@ -276,3 +276,12 @@ def test_serve_on_a_busy_port_says_how_to_choose_another(data_dir: Path) -> None
 def test_version() -> None:
     code, out, _err = _run("--version")
     assert code == 0 and out == f"litfeed {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["search", "import", "similar", "serve"])
+def test_help_names_parameters_not_python_types(command: str) -> None:
+    code, out, _err = _run(command, "--help")
+    assert code == 0
+    assert "<bool>" not in out and "<list[" not in out
+    usage = next(line for line in out.splitlines() if "Usage:" in line)
+    assert "{" not in usage and usage.split()[-1].isupper()

@@ -27,6 +27,35 @@ from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 from litfeed.search.similar import NONE_YET
 from litfeed.store import NoDatabase
 
+
+def _plain_help() -> None:
+    """Typer 0.29 prints Python types in help (``--json <bool>``, ``{paths}... <list[Path]>``);
+    litfeed's help names parameters the way manual pages do (``QUERY``, ``PATHS...``, ``--json``)
+    and keeps the types that say something (``<int range> [1<=x<=1000]``, dates, paths)."""
+    from typer.core import TyperArgument, TyperOption
+
+    option_type = TyperOption.display_type_rich
+
+    def usage_name(argument: TyperArgument) -> str:
+        name = (argument.metavar or argument.name or "").upper()
+        name = name if argument.required else f"[{name}]"
+        return name + ("..." if argument.nargs != 1 else "")
+
+    def column_name(argument: TyperArgument) -> str:
+        name = (argument.metavar or argument.name or "").upper()
+        return name + ("..." if argument.metavar is None and argument.nargs != 1 else "")
+
+    def flag_type(option: TyperOption, ctx: Any) -> str | None:
+        return None if option.is_flag else option_type(option, ctx)
+
+    TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign,assignment]
+    TyperArgument._rich_display_name = column_name  # type: ignore[method-assign,assignment]
+    TyperArgument.display_type_rich = lambda argument, ctx: None  # type: ignore[method-assign,assignment]
+    TyperOption.display_type_rich = flag_type  # type: ignore[method-assign,assignment]
+
+
+_plain_help()
+
 app = typer.Typer(
     help="litfeed: a self-hosted research-paper discovery hub.",
     no_args_is_help=True,
