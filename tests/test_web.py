@@ -300,6 +300,18 @@ def test_every_list_of_the_api_takes_limit_and_page(seeded_client: TestClient) -
     paper_id = papers["papers"][0]["id"]
     similar = seeded_client.get(f"/api/papers/{paper_id}/similar", params={"limit": 4}).json()
     assert len(similar["similar"]) == 4
+    eight = seeded_client.get(f"/api/papers/{paper_id}/similar", params={"limit": 8}).json()
+    second = seeded_client.get(
+        f"/api/papers/{paper_id}/similar", params={"limit": 4, "page": 2}
+    ).json()
+    assert second["page"] == 2
+    assert [item["paper"]["id"] for item in similar["similar"] + second["similar"]] == [
+        item["paper"]["id"] for item in eight["similar"]
+    ]
+    deep = seeded_client.get(
+        f"/api/papers/{paper_id}/similar", params={"limit": 100, "page": 11}
+    ).json()
+    assert deep["similar"] == [] and deep["notice"] is None  # past the 1,000 nearest
     for path in ("/api/papers", "/api/search?q=x", f"/api/papers/{paper_id}/similar"):
         refused = seeded_client.get(path, params={"limit": 101})
         assert refused.status_code == 400 and "limit" in refused.json()["error"]

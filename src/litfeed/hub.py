@@ -214,12 +214,12 @@ class Hub:
     def get_paper(self, key: str) -> Paper | None:
         return self.store.get_paper(key)
 
-    def similar(self, key: str, limit: int = 10) -> list[SimilarPaper]:
+    def similar(self, key: str, limit: int = 10, offset: int = 0) -> list[SimilarPaper]:
         paper = self.store.get_paper(key)
         if paper is None:
             raise PaperNotFound(f"no paper with id {key!r}")
         vectors = self._vectors_for_reading()
-        return find_similar(self.store, self.keyword_index, vectors, paper, limit)
+        return find_similar(self.store, self.keyword_index, vectors, paper, limit, offset)
 
     def list_papers(
         self, offset: int, limit: int, author: str | None = None, category: str | None = None

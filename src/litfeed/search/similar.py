@@ -25,6 +25,8 @@ COMMON_SHARE = 0.1
 # A word more than half of them say ("we", "model", "propos") is in no phrase worth showing.
 FUNCTION_SHARE = 0.5
 SHOWN_TERMS = 3
+# Similar papers go this deep, a page at a time.
+MAX_SIMILAR = 1_000
 # Why a paper has no similar papers: it has not been embedded (or it is the only one).
 NONE_YET = 'no similar papers yet: "litfeed index" embeds the papers not embedded so far'
 
@@ -36,15 +38,25 @@ class SimilarPaper(BaseModel):
 
 
 def find_similar(
-    store: Store, keyword_index: KeywordIndex, vectors: VectorIndex, paper: Paper, limit: int = 10
+    store: Store,
+    keyword_index: KeywordIndex,
+    vectors: VectorIndex,
+    paper: Paper,
+    limit: int = 10,
+    offset: int = 0,
 ) -> list[SimilarPaper]:
-    """The ``limit`` papers nearest in meaning to ``paper``. A paper not yet in the vector index
-    is embedded on the spot (one short text, not stored)."""
+    """The ``limit`` papers nearest in meaning to ``paper`` after the first ``offset``, down to
+    the MAX_SIMILAR nearest (deeper pages are empty). A paper not yet in the vector index is
+    embedded on the spot (one short text, not stored)."""
+    limit = max(0, min(limit, MAX_SIMILAR - offset))
+    if limit == 0:
+        return []
     vector = vectors.vector_of(paper.pk)
     if vector is None:
         vector = vectors.embedder.embed_query(paper_text(paper))
-    neighbours = [(pk, score) for pk, score in vectors.search(vector, limit + 1) if pk != paper.pk]
-    similarity = dict(neighbours[:limit])
+    nearest = vectors.search(vector, offset + limit + 1)
+    neighbours = [(pk, score) for pk, score in nearest if pk != paper.pk]
+    similarity = dict(neighbours[offset : offset + limit])
     others = store.get_papers_by_pk(list(similarity))
     collection_size = max(keyword_index.document_count(), 1)
     own_terms = _terms(paper)

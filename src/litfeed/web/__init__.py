@@ -190,9 +190,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tags=["papers"],
         responses=SIMILAR_ERRORS,
     )
-    def similar_json(paper_id: str, limit: Limit = 10) -> SimilarPage:
-        """The papers nearest in meaning to one paper, each with a one-line reason."""
-        return similar_page(hub, paper_id, limit)
+    def similar_json(paper_id: str, limit: Limit = 10, page: PageNumber = 1) -> SimilarPage:
+        """The papers nearest in meaning to one paper, each with a one-line reason, a page of
+        ``limit`` at a time (down to the 1,000 nearest)."""
+        return similar_page(hub, paper_id, limit, page)
 
     @app.get(
         "/api/papers/{paper_id:path}",

@@ -88,6 +88,7 @@ class PaperPage(BaseModel):
 
 class SimilarPage(BaseModel):
     paper_id: str
+    page: int = 1  # of ``limit`` papers each, down to the 1,000 nearest
     similar: list[SimilarPaper]
     # Why the list is empty, when it is.
     notice: str | None = None
@@ -162,6 +163,7 @@ def paper_page(hub: Hub, paper_id: str) -> PaperPage:
     return PaperPage(paper=paper, similar=similar)
 
 
-def similar_page(hub: Hub, paper_id: str, limit: int = 10) -> SimilarPage:
-    similar = hub.similar(paper_id, limit)
-    return SimilarPage(paper_id=paper_id, similar=similar, notice=None if similar else NONE_YET)
+def similar_page(hub: Hub, paper_id: str, limit: int = 10, page: int = 1) -> SimilarPage:
+    similar = hub.similar(paper_id, limit, offset=(page - 1) * limit)
+    notice = None if similar or page > 1 else NONE_YET
+    return SimilarPage(paper_id=paper_id, page=page, similar=similar, notice=notice)
