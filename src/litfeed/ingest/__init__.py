@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from litfeed.ingest import arxiv_jsonl, hf_daily, hf_pages
+from litfeed.ingest import arxiv_jsonl, hf_daily, hf_pages, oai_pmh
 from litfeed.ingest.checks import check_record
 from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile
 from litfeed.models import ImportReport, PaperRecord, Progress, Rejection
@@ -39,7 +39,8 @@ def _format(module: ModuleType) -> SourceFormat:
 
 # Detection tries these in order; the most specific first.
 FORMATS: dict[str, SourceFormat] = {
-    f.name: f for f in (_format(hf_daily), _format(arxiv_jsonl), _format(hf_pages))
+    f.name: f
+    for f in (_format(oai_pmh), _format(hf_daily), _format(arxiv_jsonl), _format(hf_pages))
 }
 BATCH_SIZE = 1000
 

@@ -103,11 +103,16 @@ class SourceFile:
             if self.progress is not None:
                 self.progress(self.size, self.size)
 
-    def read_text(self) -> str:
+    def read_bytes(self) -> bytes:
+        """The whole file, inflated when it is gzip."""
         with self._open() as (_raw, stream):
             data = stream.read()
         if self.progress is not None:
             self.progress(self.size, self.size)
+        return data
+
+    def read_text(self) -> str:
+        data = self.read_bytes()
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as error:
