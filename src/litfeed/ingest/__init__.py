@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from litfeed.ingest import arxiv_jsonl, hf_daily, hf_pages, oai_pmh
+from litfeed.ingest import arxiv_atom, arxiv_jsonl, hf_daily, hf_pages, oai_pmh
 from litfeed.ingest.checks import check_record
 from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile
 from litfeed.models import ImportReport, PaperRecord, Progress, Rejection
@@ -40,7 +40,13 @@ def _format(module: ModuleType) -> SourceFormat:
 # Detection tries these in order; the most specific first.
 FORMATS: dict[str, SourceFormat] = {
     f.name: f
-    for f in (_format(oai_pmh), _format(hf_daily), _format(arxiv_jsonl), _format(hf_pages))
+    for f in (
+        _format(oai_pmh),
+        _format(arxiv_atom),
+        _format(hf_daily),
+        _format(arxiv_jsonl),
+        _format(hf_pages),
+    )
 }
 BATCH_SIZE = 1000
 

@@ -3,11 +3,9 @@ formats: ``oai_dc`` (Dublin Core: no category codes, dates of the first and the 
 ``arXiv`` (categories, created and updated dates, authors by name parts) and ``arXivRaw``
 (categories and every version with its date).
 
-The XML is read incrementally, a record at a time; a record that cannot be read is one
-`Rejection` (``file:record N``) and the others are kept. XML that stops being well-formed (a body
-cut short) keeps every record before the break. A document type declaration is refused: OAI-PMH
-never has one, and entities declared in it are how hostile XML makes a parser expand a few
-bytes into gigabytes. Deleted records (``status="deleted"``) carry no metadata and are skipped.
+Read a record at a time (`xmlstream`): a record that cannot be read is one `Rejection`
+(``file:record N``) and the others are kept; a body cut short keeps every record before the
+break. Deleted records (``status="deleted"``) carry no metadata and are skipped.
 """
 
 from __future__ import annotations
@@ -17,10 +15,11 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
 
-from litfeed.identifiers import find_links, is_arxiv_category, parse_arxiv_id
-from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile, shown
+from litfeed.identifiers import find_links
+from litfeed.ingest import xmlstream
+from litfeed.ingest.source import RecordError, SourceFile, shown
+from litfeed.ingest.xmlstream import arxiv_categories, arxiv_id_of, clean, text_of
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
 NAME = "arxiv-oai-pmh"
@@ -31,8 +30,6 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 OAI_DC = "{http://www.openarchives.org/OAI/2.0/oai_dc/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
 ARXIV_RAW = "{http://arxiv.org/OAI/arXivRaw/}"
-_CHUNK = 1 << 20
-_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 _VERSION = re.compile(r"v?(\d{1,9})")
 
@@ -42,35 +39,17 @@ def looks_like(head: str) -> bool:
 
 
 def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
-    data = source.read_bytes()
-    if _DECLARATION.search(data):
-        raise ImportFormatError(f"{source.path}: XML with a document type declaration is not read")
-    parser: Any = ElementTree.XMLPullParser(events=("end",))
     number = 0
-    try:
-        for start in range(0, len(data), _CHUNK):
-            parser.feed(data[start : start + _CHUNK])
-            for _event, element in parser.read_events():
-                if not isinstance(element, ElementTree.Element):
-                    continue  # only "end" events are asked for: always elements
-                if element.tag == f"{OAI}record":
-                    number += 1
-                    location = f"{source.name}:record {number}"
-                    yield from _record(element, SourceRef(NAME, location))
-                    element.clear()
-                elif element.tag == f"{OAI}error" and element.get("code") != "noRecordsMatch":
-                    code, text = element.get("code"), _clean(element.text)
-                    yield Rejection(
-                        source.name, f"the OAI-PMH response is an error: {code}: {text}"
-                    )
-        parser.close()
-    except ElementTree.ParseError as error:
-        line, column = error.position
-        yield Rejection(
-            f"{source.name}:{line}",
-            f"not well-formed XML ({_clean(str(error).split(':')[0])}, column {column}): "
-            "the file is cut short or damaged here; the records before it are kept",
-        )
+    for element in xmlstream.elements(source, {f"{OAI}record", f"{OAI}error"}):
+        if isinstance(element, Rejection):
+            yield element
+        elif element.tag == f"{OAI}error":
+            if element.get("code") != "noRecordsMatch":
+                code, text = element.get("code"), clean(element.text)
+                yield Rejection(source.name, f"the OAI-PMH response is an error: {code}: {text}")
+        else:
+            number += 1
+            yield from _record(element, SourceRef(NAME, f"{source.name}:record {number}"))
 
 
 def _record(element: ElementTree.Element, source: SourceRef) -> Iterator[PaperRecord | Rejection]:
@@ -96,11 +75,11 @@ def _record(element: ElementTree.Element, source: SourceRef) -> Iterator[PaperRe
 
 
 def _from_oai_dc(dc: ElementTree.Element, source: SourceRef) -> PaperRecord:
-    identifiers = [_clean(node.text) for node in dc.findall(f"{DC}identifier")]
-    arxiv = next((found for text in identifiers if (found := _arxiv_id_of(text)) is not None), None)
+    identifiers = [clean(node.text) for node in dc.findall(f"{DC}identifier")]
+    arxiv = next((found for text in identifiers if (found := arxiv_id_of(text)) is not None), None)
     if arxiv is None:
         raise RecordError(f"field 'dc:identifier': no arXiv id in {shown(identifiers)}")
-    descriptions = [_clean(node.text) for node in dc.findall(f"{DC}description")]
+    descriptions = [clean(node.text) for node in dc.findall(f"{DC}description")]
     comments = [
         text.removeprefix("Comment:").strip()
         for text in descriptions
@@ -113,7 +92,7 @@ def _from_oai_dc(dc: ElementTree.Element, source: SourceRef) -> PaperRecord:
     return PaperRecord(
         title=_required(dc, f"{DC}title", "dc:title"),
         abstract=abstract,
-        authors=[_name_first(_clean(node.text)) for node in dc.findall(f"{DC}creator")],
+        authors=[_name_first(clean(node.text)) for node in dc.findall(f"{DC}creator")],
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1],
         comment=comment,
@@ -125,37 +104,37 @@ def _from_oai_dc(dc: ElementTree.Element, source: SourceRef) -> PaperRecord:
 
 
 def _from_arxiv(record: ElementTree.Element, source: SourceRef) -> PaperRecord:
-    arxiv = _arxiv_id_of(_required(record, f"{ARXIV}id", "id"))
+    arxiv = arxiv_id_of(_required(record, f"{ARXIV}id", "id"))
     if arxiv is None:
-        raise RecordError(f"field 'id': {shown(_text(record, f'{ARXIV}id'))} is not an arXiv id")
+        raise RecordError(f"field 'id': {shown(text_of(record, f'{ARXIV}id'))} is not an arXiv id")
     authors = []
     for author in record.iter(f"{ARXIV}author"):
-        parts = [_text(author, f"{ARXIV}{part}") for part in ("forenames", "keyname", "suffix")]
+        parts = [text_of(author, f"{ARXIV}{part}") for part in ("forenames", "keyname", "suffix")]
         name = " ".join(part for part in parts if part)
         if name:
             authors.append(name)
-    abstract, comment = _text(record, f"{ARXIV}abstract"), _text(record, f"{ARXIV}comments")
+    abstract, comment = text_of(record, f"{ARXIV}abstract"), text_of(record, f"{ARXIV}comments")
     return PaperRecord(
         title=_required(record, f"{ARXIV}title", "title"),
         abstract=abstract,
         authors=authors,
-        categories=_categories(_text(record, f"{ARXIV}categories")),
+        categories=arxiv_categories(text_of(record, f"{ARXIV}categories").split()),
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1],
-        doi=_text(record, f"{ARXIV}doi") or None,
+        doi=text_of(record, f"{ARXIV}doi") or None,
         comment=comment or None,
-        published=_date(_text(record, f"{ARXIV}created"), "created"),
-        updated=_date(_text(record, f"{ARXIV}updated"), "updated"),
+        published=_date(text_of(record, f"{ARXIV}created"), "created"),
+        updated=_date(text_of(record, f"{ARXIV}updated"), "updated"),
         links=find_links(abstract, comment),
         source=source,
     )
 
 
 def _from_arxiv_raw(record: ElementTree.Element, source: SourceRef) -> PaperRecord:
-    arxiv = _arxiv_id_of(_required(record, f"{ARXIV_RAW}id", "id"))
+    arxiv = arxiv_id_of(_required(record, f"{ARXIV_RAW}id", "id"))
     if arxiv is None:
         raise RecordError(
-            f"field 'id': {shown(_text(record, f'{ARXIV_RAW}id'))} is not an arXiv id"
+            f"field 'id': {shown(text_of(record, f'{ARXIV_RAW}id'))} is not an arXiv id"
         )
     versions: list[tuple[int, date | None]] = []
     for version in record.findall(f"{ARXIV_RAW}version"):
@@ -163,19 +142,19 @@ def _from_arxiv_raw(record: ElementTree.Element, source: SourceRef) -> PaperReco
         matched = _VERSION.fullmatch(label)
         if matched is None:
             raise RecordError(f"field 'version': {shown(label)} is not a version number")
-        versions.append((int(matched.group(1)), _moment(_text(version, f"{ARXIV_RAW}date"))))
+        versions.append((int(matched.group(1)), _moment(text_of(version, f"{ARXIV_RAW}date"))))
     versions.sort()
-    abstract = _text(record, f"{ARXIV_RAW}abstract")
-    comment = _text(record, f"{ARXIV_RAW}comments")
-    authors = _text(record, f"{ARXIV_RAW}authors")
+    abstract = text_of(record, f"{ARXIV_RAW}abstract")
+    comment = text_of(record, f"{ARXIV_RAW}comments")
+    authors = text_of(record, f"{ARXIV_RAW}authors")
     return PaperRecord(
         title=_required(record, f"{ARXIV_RAW}title", "title"),
         abstract=abstract,
         authors=[name.strip() for name in _AUTHOR_SPLIT.split(authors) if name.strip()],
-        categories=_categories(_text(record, f"{ARXIV_RAW}categories")),
+        categories=arxiv_categories(text_of(record, f"{ARXIV_RAW}categories").split()),
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1] or (versions[-1][0] if versions else None),
-        doi=_text(record, f"{ARXIV_RAW}doi") or None,
+        doi=text_of(record, f"{ARXIV_RAW}doi") or None,
         comment=comment or None,
         published=versions[0][1] if versions else None,
         updated=versions[-1][1] if len(versions) > 1 else None,
@@ -184,43 +163,21 @@ def _from_arxiv_raw(record: ElementTree.Element, source: SourceRef) -> PaperReco
     )
 
 
-def _arxiv_id_of(text: str) -> tuple[str, int | None] | None:
-    """An arXiv id, bare or as an abs URL (http://arxiv.org/abs/0806.4410v2)."""
-    text = text.strip()
-    for prefix in ("http://arxiv.org/abs/", "https://arxiv.org/abs/"):
-        text = text.removeprefix(prefix)
-    return parse_arxiv_id(text)
-
-
-def _categories(text: str) -> list[str]:
-    return [name for name in text.split() if is_arxiv_category(name)]
-
-
 def _name_first(name: str) -> str:
     """Dublin Core's "Baillie, Robert" as "Robert Baillie"."""
     last, comma, first = name.partition(", ")
     return f"{first} {last}".strip() if comma else name
 
 
-def _text(element: ElementTree.Element, tag: str) -> str:
-    found = element.find(tag)
-    return _clean(found.text) if found is not None else ""
-
-
 def _required(element: ElementTree.Element, tag: str, field: str) -> str:
-    text = _text(element, tag)
+    text = text_of(element, tag)
     if not text:
         raise RecordError(f"field {field!r} is missing or empty")
     return text
 
 
-def _clean(text: str | None) -> str:
-    """Text as OAI-PMH wraps it (indented lines) as one line."""
-    return " ".join((text or "").split())
-
-
 def _date(text: str | None, field: str) -> date | None:
-    text = _clean(text)
+    text = clean(text)
     if not text:
         return None
     try:
