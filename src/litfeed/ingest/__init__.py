@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from litfeed.ingest import arxiv_atom, arxiv_jsonl, hf_daily, hf_pages, oai_pmh
+from litfeed.ingest import arxiv_abs, arxiv_atom, arxiv_jsonl, hf_daily, hf_pages, oai_pmh
 from litfeed.ingest.checks import check_record
 from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile
 from litfeed.models import ImportReport, PaperRecord, Progress, Rejection
@@ -43,6 +43,7 @@ FORMATS: dict[str, SourceFormat] = {
     for f in (
         _format(oai_pmh),
         _format(arxiv_atom),
+        _format(arxiv_abs),
         _format(hf_daily),
         _format(arxiv_jsonl),
         _format(hf_pages),
