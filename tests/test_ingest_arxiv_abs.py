@@ -83,3 +83,10 @@ def test_in_an_archive_a_bad_file_is_rejected_alone(tmp_path: Path) -> None:
     assert items[1] == Rejection(
         "abs.tar.gz:a/2.abs", "field 'arXiv': 'nonsense' is not an arXiv id"
     )
+
+
+def test_a_date_past_any_calendar_is_one_rejection(tmp_path: Path) -> None:
+    path = tmp_path / "far.abs"
+    path.write_text(ABS.replace("Jan 1993", "Jan 99999999999999999999"), encoding="utf-8")
+    (item,) = list(arxiv_abs.parse(SourceFile(path)))
+    assert isinstance(item, Rejection) and item.reason.startswith("field 'Date': ")

@@ -153,3 +153,12 @@ def test_xml_with_a_document_type_is_refused_and_an_empty_harvest_has_no_records
     assert item == Rejection(
         "refused.xml", "the OAI-PMH response is an error: badResumptionToken: expired"
     )
+
+
+def test_a_version_date_past_any_calendar_is_one_rejection(tmp_path: Path) -> None:
+    far = RAW.replace(
+        "Tue, 22 Oct 2024 17:42:52 GMT", "Tue, 22 Oct 99999999999999999999 17:42:52 GMT"
+    )
+    items = _parsed(_write(tmp_path, _document(far, ARXIV)))
+    assert isinstance(items[0], Rejection) and "field 'version.date'" in items[0].reason
+    assert isinstance(items[1], PaperRecord)

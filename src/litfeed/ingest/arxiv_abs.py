@@ -13,10 +13,9 @@ import re
 import tarfile
 from collections.abc import Iterator
 from datetime import date
-from email.utils import parsedate_to_datetime
 
 from litfeed.identifiers import find_links
-from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile, shown
+from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile, mail_date, shown
 from litfeed.ingest.xmlstream import arxiv_categories, arxiv_id_of
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
@@ -134,7 +133,4 @@ def _moment(text: str) -> date | None:
     matched = _DATE_PART.match(text.strip())
     if matched is None:
         raise RecordError(f"field 'Date': {shown(text)} is not a date")
-    try:
-        return parsedate_to_datetime(matched.group(1)).date()
-    except (TypeError, ValueError, IndexError):
-        raise RecordError(f"field 'Date': {shown(text)} is not a date") from None
+    return mail_date(matched.group(1), "Date")

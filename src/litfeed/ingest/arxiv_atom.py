@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
-from datetime import date
 
 from litfeed.identifiers import find_links
 from litfeed.ingest import xmlstream
-from litfeed.ingest.source import RecordError, SourceFile, shown
+from litfeed.ingest.source import RecordError, SourceFile, iso_date, shown
 from litfeed.ingest.xmlstream import arxiv_categories, arxiv_id_of, clean, text_of
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
@@ -59,8 +58,8 @@ def _from_entry(entry: ElementTree.Element, source: SourceRef) -> PaperRecord:
     terms += [category.get("term", "") for category in entry.findall(f"{ATOM}category")]
     abstract = text_of(entry, f"{ATOM}summary")
     comment = text_of(entry, f"{ARXIV}comment")
-    published = _day(text_of(entry, f"{ATOM}published"), "published")
-    updated = _day(text_of(entry, f"{ATOM}updated"), "updated")
+    published = iso_date(text_of(entry, f"{ATOM}published"), "published")
+    updated = iso_date(text_of(entry, f"{ATOM}updated"), "updated")
     return PaperRecord(
         title=title,
         abstract=abstract,
@@ -79,12 +78,3 @@ def _from_entry(entry: ElementTree.Element, source: SourceRef) -> PaperRecord:
         links=find_links(abstract, comment),
         source=source,
     )
-
-
-def _day(text: str, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise RecordError(f"field {field!r}: {shown(text)} is not a date") from None

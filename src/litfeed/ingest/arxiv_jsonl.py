@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from typing import Any
 
 from litfeed.identifiers import find_links, is_arxiv_category, parse_arxiv_id
-from litfeed.ingest.source import RecordError, SourceFile, load_json, shown
+from litfeed.ingest.source import RecordError, SourceFile, iso_date, load_json, mail_date, shown
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
 NAME = "arxiv-jsonl"
@@ -114,19 +113,11 @@ def _date(value: dict[str, Any], field: str) -> date | None:
         return None
     if not isinstance(text, str):
         raise RecordError(f"field {field!r}: expected a date (YYYY-MM-DD), found {shown(text)}")
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise RecordError(f"field {field!r}: {shown(text)} is not a date (YYYY-MM-DD)") from None
+    return iso_date(text, field)
 
 
 def _first_version_date(versions: Any) -> date | None:
     """The snapshot's ``versions[0].created``, e.g. "Mon, 2 Apr 2007 19:18:42 GMT"."""
     if not isinstance(versions, list) or not versions or not isinstance(versions[0], dict):
         return None
-    created = versions[0].get("created")
-    try:
-        moment: datetime = parsedate_to_datetime(str(created))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        raise RecordError(f"field 'versions[0].created': {shown(created)} is not a date") from None
-    return moment.date()
+    return mail_date(str(versions[0].get("created")), "versions[0].created")

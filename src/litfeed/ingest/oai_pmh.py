@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 
 from litfeed.identifiers import find_links
 from litfeed.ingest import xmlstream
-from litfeed.ingest.source import RecordError, SourceFile, shown
+from litfeed.ingest.source import RecordError, SourceFile, iso_date, mail_date, shown
 from litfeed.ingest.xmlstream import arxiv_categories, arxiv_id_of, clean, text_of
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
@@ -86,7 +85,7 @@ def _from_oai_dc(dc: ElementTree.Element, source: SourceRef) -> PaperRecord:
         if text.startswith("Comment:")
     ]
     abstract = next((text for text in descriptions if not text.startswith("Comment:")), "")
-    dates = [_date(node.text, "dc:date") for node in dc.findall(f"{DC}date")]
+    dates = [iso_date(clean(node.text), "dc:date") for node in dc.findall(f"{DC}date")]
     known = [day for day in dates if day is not None]
     comment = comments[0] if comments else None
     return PaperRecord(
@@ -123,8 +122,8 @@ def _from_arxiv(record: ElementTree.Element, source: SourceRef) -> PaperRecord:
         arxiv_version=arxiv[1],
         doi=text_of(record, f"{ARXIV}doi") or None,
         comment=comment or None,
-        published=_date(text_of(record, f"{ARXIV}created"), "created"),
-        updated=_date(text_of(record, f"{ARXIV}updated"), "updated"),
+        published=iso_date(text_of(record, f"{ARXIV}created"), "created"),
+        updated=iso_date(text_of(record, f"{ARXIV}updated"), "updated"),
         links=find_links(abstract, comment),
         source=source,
     )
@@ -142,7 +141,9 @@ def _from_arxiv_raw(record: ElementTree.Element, source: SourceRef) -> PaperReco
         matched = _VERSION.fullmatch(label)
         if matched is None:
             raise RecordError(f"field 'version': {shown(label)} is not a version number")
-        versions.append((int(matched.group(1)), _moment(text_of(version, f"{ARXIV_RAW}date"))))
+        versions.append(
+            (int(matched.group(1)), mail_date(text_of(version, f"{ARXIV_RAW}date"), "version.date"))
+        )
     versions.sort()
     abstract = text_of(record, f"{ARXIV_RAW}abstract")
     comment = text_of(record, f"{ARXIV_RAW}comments")
@@ -174,24 +175,3 @@ def _required(element: ElementTree.Element, tag: str, field: str) -> str:
     if not text:
         raise RecordError(f"field {field!r} is missing or empty")
     return text
-
-
-def _date(text: str | None, field: str) -> date | None:
-    text = clean(text)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise RecordError(f"field {field!r}: {shown(text)} is not a date") from None
-
-
-def _moment(text: str) -> date | None:
-    """arXivRaw's version dates: "Mon, 2 Apr 2007 19:18:42 GMT"."""
-    if not text:
-        return None
-    try:
-        moment: datetime = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        raise RecordError(f"field 'version.date': {shown(text)} is not a date") from None
-    return moment.date()

@@ -8,6 +8,8 @@ import json
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -38,6 +40,30 @@ def load_json(text: str) -> Any:
         raise RecordError("not JSON that can be read: nested too deeply") from None
     except ValueError as error:
         raise RecordError(f"not JSON that can be read: {error}") from None
+
+
+def iso_date(text: str, field: str) -> date | None:
+    """The date a text starts with, written ISO-style ("2024-01-05", "2024-01-05T10:00:00Z");
+    None for an empty text; `RecordError` naming ``field`` otherwise."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise RecordError(f"field {field!r}: {shown(text)} is not a date (YYYY-MM-DD)") from None
+
+
+def mail_date(text: str, field: str) -> date | None:
+    """The date of a timestamp as e-mail headers write it ("Mon, 2 Apr 2007 19:18:42 GMT", as
+    arXiv's version histories do); None for an empty text; `RecordError` naming ``field`` for
+    anything else, a year past any calendar included (OverflowError)."""
+    if not text:
+        return None
+    try:
+        moment: datetime = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        raise RecordError(f"field {field!r}: {shown(text)} is not a date") from None
+    return moment.date()
 
 
 def shown(value: object, width: int = 60) -> str:
