@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from litfeed.models import Link
@@ -46,6 +47,12 @@ def is_arxiv_category(name: str) -> bool:
     return _ARXIV_CATEGORY.fullmatch(name) is not None
 
 
+def arxiv_categories(names: Iterable[str]) -> list[str]:
+    """The arXiv categories among ``names``, in order: the ACM and MSC classes that arXiv's
+    listings put beside them are left out."""
+    return [name for name in names if is_arxiv_category(name)]
+
+
 def normalise_title(title: str) -> str:
     """The key two titles are compared by: NFKC, case-folded, punctuation and spacing removed."""
     folded = unicodedata.normalize("NFKC", title).casefold()
@@ -67,6 +74,15 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
             version = int(match.group(2)) if match.group(2) else None
             return match.group(1), version
     return None
+
+
+def arxiv_id_of(text: str) -> tuple[str, int | None] | None:
+    """`parse_arxiv_id` of an id, bare or as arXiv's abstract address
+    (http://arxiv.org/abs/0806.4410v2), as arXiv's own metadata writes it."""
+    text = text.strip()
+    for prefix in ("http://arxiv.org/abs/", "https://arxiv.org/abs/"):
+        text = text.removeprefix(prefix)
+    return parse_arxiv_id(text)
 
 
 def arxiv_links(arxiv_id: str) -> list[Link]:

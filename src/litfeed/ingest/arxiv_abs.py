@@ -14,9 +14,8 @@ import tarfile
 from collections.abc import Iterator
 from datetime import date
 
-from litfeed.identifiers import find_links
+from litfeed.identifiers import arxiv_categories, arxiv_id_of, find_links
 from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile, mail_date, shown
-from litfeed.ingest.xmlstream import arxiv_categories, arxiv_id_of
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
 NAME = "arxiv-abs"

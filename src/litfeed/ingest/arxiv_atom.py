@@ -11,10 +11,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 
-from litfeed.identifiers import find_links
+from litfeed.identifiers import arxiv_categories, arxiv_id_of, find_links
 from litfeed.ingest import xmlstream
 from litfeed.ingest.source import RecordError, SourceFile, iso_date, shown
-from litfeed.ingest.xmlstream import arxiv_categories, arxiv_id_of, clean, text_of
+from litfeed.ingest.xmlstream import clean, text_of
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
 NAME = "arxiv-atom"
@@ -68,7 +68,7 @@ def _from_entry(entry: ElementTree.Element, source: SourceRef) -> PaperRecord:
             for author in entry.findall(f"{ATOM}author")
             if (name := clean(author.findtext(f"{ATOM}name")))
         ],
-        categories=arxiv_categories(terms),
+        categories=list(dict.fromkeys(arxiv_categories(terms))),  # the primary is listed twice
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1],
         doi=text_of(entry, f"{ARXIV}doi") or None,

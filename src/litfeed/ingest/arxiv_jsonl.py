@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from litfeed.identifiers import find_links, is_arxiv_category, parse_arxiv_id
+from litfeed.identifiers import arxiv_categories, find_links, parse_arxiv_id
 from litfeed.ingest.source import RecordError, SourceFile, iso_date, load_json, mail_date, shown
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
@@ -104,7 +104,7 @@ def _categories(value: Any) -> list[str]:
         names = [name.strip() for name in value]
     else:
         raise RecordError("field 'categories': expected a list or a space-separated string")
-    return [name for name in names if is_arxiv_category(name)]
+    return arxiv_categories(names)
 
 
 def _date(value: dict[str, Any], field: str) -> date | None:

@@ -15,10 +15,10 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from datetime import date
 
-from litfeed.identifiers import find_links
+from litfeed.identifiers import arxiv_categories, arxiv_id_of, find_links
 from litfeed.ingest import xmlstream
 from litfeed.ingest.source import RecordError, SourceFile, iso_date, mail_date, shown
-from litfeed.ingest.xmlstream import arxiv_categories, arxiv_id_of, clean, text_of
+from litfeed.ingest.xmlstream import clean, text_of
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
 NAME = "arxiv-oai-pmh"

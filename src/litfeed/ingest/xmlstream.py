@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from typing import Any
 
-from litfeed.identifiers import is_arxiv_category, parse_arxiv_id
 from litfeed.ingest.source import ImportFormatError, SourceFile
 from litfeed.models import Rejection
 
@@ -52,16 +51,3 @@ def clean(text: str | None) -> str:
 def text_of(element: ElementTree.Element, tag: str) -> str:
     found = element.find(tag)
     return clean(found.text) if found is not None else ""
-
-
-def arxiv_id_of(text: str) -> tuple[str, int | None] | None:
-    """An arXiv id, bare or as an abs URL (http://arxiv.org/abs/0806.4410v2)."""
-    text = text.strip()
-    for prefix in ("http://arxiv.org/abs/", "https://arxiv.org/abs/"):
-        text = text.removeprefix(prefix)
-    return parse_arxiv_id(text)
-
-
-def arxiv_categories(names: list[str]) -> list[str]:
-    """The arXiv categories among ``names``, each once, in order (ACM and MSC classes left out)."""
-    return list(dict.fromkeys(name for name in names if is_arxiv_category(name)))
