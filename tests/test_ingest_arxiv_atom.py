@@ -85,4 +85,4 @@ def test_an_error_entry_is_rejected_and_a_cut_body_keeps_what_came(tmp_path: Pat
     assert isinstance(items[1], PaperRecord)
     text = _feed(ENTRY, ENTRY.replace("9901001", "9901002"))
     cut = _parsed(tmp_path, text[: text.rindex("<summary>")])
-    assert [type(item).__name__ for item in cut] == ["PaperRecord", "Rejection"]
+    assert [type(item).__name__ for item in cut] == ["PaperRecord", "CutShort"]

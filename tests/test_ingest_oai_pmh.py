@@ -128,7 +128,7 @@ def test_a_page_cut_short_keeps_the_records_before_the_break(tmp_path: Path) -> 
     text = _document(ARXIV, RAW, RAW.replace("2410.17243", "2410.17244"))
     cut = text[: text.rindex("<arXivRaw") + 40]
     items = _parsed(_write(tmp_path, cut))
-    assert [type(item).__name__ for item in items] == ["PaperRecord", "PaperRecord", "Rejection"]
+    assert [type(item).__name__ for item in items] == ["PaperRecord", "PaperRecord", "CutShort"]
     assert isinstance(items[2], Rejection)
     assert "cut short or damaged" in items[2].reason and items[2].location.startswith("page.xml:")
 

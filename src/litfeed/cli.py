@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,11 +23,13 @@ from litfeed.config import Settings, load_settings
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, ImportOutcome, PapersNotEmbedded
 from litfeed.ingest import FORMATS
-from litfeed.models import Paper, Progress
+from litfeed.models import Paper, Progress, Rejection
 from litfeed.search import Filters, SearchResults, TextPart
+from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 from litfeed.search.similar import NONE_YET
-from litfeed.store import NoDatabase
+from litfeed.sources import FetchBusy, Fetcher, FetchError
+from litfeed.store import NoDatabase, Run
 
 
 def _plain_help() -> None:
@@ -314,6 +318,231 @@ def index(
         counts = hub.update_index(rebuild=rebuild, embed=embed, progress_for=progress_for)
     done = ", ".join(f"{name} index: {count} papers" for name, count in counts.items())
     typer.echo(done + (" (rebuilt)" if rebuild else ""))
+
+
+fetch_app = typer.Typer(
+    help="Fetch papers from arXiv and Hugging Face (politely, resumably).",
+    invoke_without_command=True,
+)
+app.add_typer(fetch_app, name="fetch")
+# `litfeed fetch`'s exit status when another fetch holds the database's fetch lock (EX_TEMPFAIL).
+EXIT_BUSY = 75
+
+
+@dataclass
+class _FetchOptions:
+    wait: bool = False
+    quiet: bool = False
+
+
+@fetch_app.callback()
+def fetch_main(
+    ctx: typer.Context,
+    all_sources: Annotated[
+        bool, typer.Option("--all", help="Fetch every source in $LITFEED_SOURCES.")
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(help="When another fetch runs on this database, wait for it (else exit 75)."),
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="Print only the summary, not each page.")] = False,
+) -> None:
+    """Fetch papers: `litfeed fetch --all` (safe from cron), or one source below.
+
+    Exit status: 0 when everything asked for was stored; 3 when some records were rejected
+    (listed; the others are stored); 1 when a source failed (what came before is kept, and the
+    next run resumes); 75 when another fetch runs (use --wait)."""
+    ctx.obj = _FetchOptions(wait, quiet)
+    if ctx.invoked_subcommand is not None:
+        return
+    if not all_sources:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
+    settings = _settings()
+    if not settings.sources:
+        _fail('no sources configured: set LITFEED_SOURCES, e.g. "arxiv:cs.LG,cs.CL hf-daily"')
+    with _fetching(ctx.obj) as fetcher:
+        done = fetcher.run_all()
+    for source, outcome in done:
+        typer.echo(f"{source.origin}: {outcome}")
+    if any(outcome.startswith("failed") for _source, outcome in done):
+        raise typer.Exit(1)
+
+
+@fetch_app.command("arxiv")
+def fetch_arxiv(
+    ctx: typer.Context,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="An arXiv category or archive (cs.LG, cs, astro-ph.CO) or an OAI-PMH set spec "
+            "(cs:cs:LG); repeat for several; none: all of arXiv.",
+        ),
+    ] = None,
+    from_day: Annotated[
+        datetime | None,
+        typer.Option(
+            "--from",
+            formats=["%Y-%m-%d"],
+            help="Harvest records changed since this day (default: continue from the last "
+            "complete harvest of the set; the first time, the last 7 days).",
+        ),
+    ] = None,
+    metadata: Annotated[
+        str, typer.Option(help="OAI-PMH metadata format: arXivRaw, arXiv or oai_dc.")
+    ] = "arXivRaw",
+) -> None:
+    """Harvest arXiv through OAI-PMH, following resumption tokens; resumes where a stopped
+    harvest left off."""
+    if metadata not in ("arXivRaw", "arXiv", "oai_dc"):
+        _fail(f"unknown metadata format {metadata!r} (arXivRaw, arXiv, oai_dc)", code=2)
+    day = from_day.date() if from_day else None
+    with _fetching(ctx.obj) as fetcher:
+        outcomes = fetcher.arxiv(sets or [], day, metadata)
+        runs = [fetcher.store.get_run(outcome.run_id) for outcome in outcomes]
+        rejected = [rejection for outcome in outcomes for rejection in outcome.rejected]
+    _report_fetch(runs, rejected)
+
+
+@fetch_app.command("arxiv-ids")
+def fetch_arxiv_ids(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str], typer.Argument(help="arXiv ids (2410.17243, 2410.17243v2, hep-th/9901001).")
+    ],
+) -> None:
+    """Fetch single papers through arXiv's Atom API (any version; old-style ids too)."""
+    with _fetching(ctx.obj) as fetcher:
+        outcome = fetcher.arxiv_ids(ids)
+        run = fetcher.store.get_run(outcome.run_id)
+    _report_fetch([run], outcome.rejected)
+
+
+@fetch_app.command("hf-daily")
+def fetch_hf_daily(
+    ctx: typer.Context,
+    day: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="One day of daily papers."),
+    ] = None,
+    week: Annotated[str | None, typer.Option(help="An ISO week, e.g. 2024-W43.")] = None,
+    month: Annotated[str | None, typer.Option(help="A month, e.g. 2024-10.")] = None,
+) -> None:
+    """Fetch Hugging Face daily papers with their upvotes, comments and submitters (default:
+    the days since the last fetch)."""
+    if sum(value is not None for value in (day, week, month)) > 1:
+        _fail("give one of --date, --week, --month", code=2)
+    if week is not None and not re.fullmatch(r"\d{4}-W(0[1-9]|[1-4]\d|5[0-3])", week):
+        _fail(f"--week {week!r}: write an ISO week, e.g. 2024-W43", code=2)
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        _fail(f"--month {month!r}: write a month, e.g. 2024-10", code=2)
+    with _fetching(ctx.obj) as fetcher:
+        outcome = fetcher.hf_daily(day.date() if day else None, week, month)
+        run = fetcher.store.get_run(outcome.run_id)
+    _report_fetch([run], outcome.rejected)
+
+
+@contextmanager
+def _fetching(options: _FetchOptions | None) -> Iterator[Fetcher]:
+    """A fetcher holding the database's fetch lock; Ctrl-C or SIGTERM stops it between pages
+    (what is committed stays, the next run resumes). Afterwards the new papers are indexed."""
+    import signal
+    import threading
+
+    options = options or _FetchOptions()
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+
+    def log(message: str) -> None:
+        if not options.quiet:
+            typer.echo(message, err=True)
+
+    with _hub() as hub:
+        try:
+            with hub.fetcher(log, stop) as fetcher, fetcher.locked(wait=options.wait):
+                yield fetcher
+        except FetchBusy as error:
+            _fail(str(error), code=EXIT_BUSY)
+        except FetchError as error:
+            _index_fetched(hub)
+            _fail(str(error))
+        _index_fetched(hub)
+
+
+def _index_fetched(hub: Hub) -> None:
+    try:
+        hub.index_new_papers()
+    except EmbeddingError as error:
+        typer.echo(f"warning: the papers are stored, but not embedded: {error}", err=True)
+    if hub.worker_running():
+        typer.echo("the running background worker indexes the new papers for search")
+
+
+def _report_fetch(runs: list[Run], rejected: list[Rejection]) -> None:
+    for run in runs:
+        typer.echo(
+            f"{run.origin}: {run.new:,} new, {run.updated:,} updated, {run.unchanged:,} "
+            f"unchanged, {run.rejected:,} rejected; {run.detail}"
+        )
+    for rejection in rejected[:MAX_REJECTIONS_SHOWN]:
+        typer.echo(f"  rejected {rejection}", err=True)
+    if len(rejected) > MAX_REJECTIONS_SHOWN:
+        typer.echo(f"  … and {len(rejected) - MAX_REJECTIONS_SHOWN} more", err=True)
+    if rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+MAX_REJECTIONS_SHOWN = 50
+
+
+@app.command()
+def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The configured sources ($LITFEED_SOURCES): each one's last run (when, what came, how
+    far it got) and its next run."""
+    settings = _settings()
+    with _hub(create=False) as hub, hub.fetcher() as fetcher:
+        statuses = fetcher.statuses()
+    zone = settings.zone
+    rows: list[dict[str, Any]] = [
+        {
+            "source": status.source.origin,
+            "next_run": status.next_run.astimezone(zone).isoformat(timespec="minutes"),
+            "last_run": None
+            if status.last is None
+            else {
+                "started_at": status.last.started_at.astimezone(zone).isoformat(timespec="seconds"),
+                "status": status.last.status,
+                "new": status.last.new,
+                "updated": status.last.updated,
+                "unchanged": status.last.unchanged,
+                "rejected": status.last.rejected,
+                "detail": status.last.detail,
+            },
+        }
+        for status in statuses
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo('no sources configured: set LITFEED_SOURCES, e.g. "arxiv:cs.LG hf-daily"')
+        return
+    now = datetime.now(zone)
+    for row in rows:
+        typer.echo(row["source"])
+        last = row["last_run"]
+        if last is None:
+            typer.echo("  last run: never")
+        else:
+            typer.echo(
+                f"  last run: {last['started_at']} {last['status']}: {last['new']:,} new, "
+                f"{last['updated']:,} updated, {last['unchanged']:,} unchanged, "
+                f"{last['rejected']:,} rejected; {last['detail']}"
+            )
+        due = datetime.fromisoformat(row["next_run"])
+        typer.echo(f"  next run: {'now (due)' if due <= now else row['next_run']}")
 
 
 eval_app = typer.Typer(

@@ -7,9 +7,12 @@ names the environment variable, so the CLI and the server can print one line and
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +22,9 @@ from litfeed.errors import LitfeedError
 ENV_PREFIX = "LITFEED_"
 CONFIG_FILE_VARIABLE = "LITFEED_CONFIG"
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql")
+# A source in LITFEED_SOURCES: hf-daily, or arxiv: and arXiv categories or OAI-PMH set specs.
+_ARXIV_SET = r"[a-z]+(?:-[a-z]+)?(?:[.:][A-Za-z-]+)*"
+_SOURCE = re.compile(rf"hf-daily|arxiv:{_ARXIV_SET}(?:,{_ARXIV_SET})*")
 
 
 class SettingsError(LitfeedError, ValueError):
@@ -109,6 +115,58 @@ class Settings(BaseSettings):
     embed_on_import: bool = Field(
         default=True, description="Embed new papers right after an import (else: litfeed index)."
     )
+    sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="What `litfeed fetch --all` and the background worker fetch, separated by "
+        "spaces: arxiv:CATEGORY,… (arXiv categories or OAI-PMH sets, e.g. arxiv:cs.LG,cs.CL or "
+        "arxiv:cs) and hf-daily; empty: nothing.",
+    )
+    contact: str = Field(
+        default="",
+        max_length=200,
+        description="An e-mail address or URL sent in the User-Agent of every request to arXiv "
+        "and Hugging Face, so that they can reach whoever runs this instance.",
+    )
+    arxiv_delay: float = Field(
+        default=3.0,
+        ge=0,
+        le=3600,
+        description="Seconds between two requests to arXiv (its terms: at most one every 3 s).",
+    )
+    arxiv_oai_url: str = Field(
+        default="https://oaipmh.arxiv.org/oai", description="arXiv's OAI-PMH address."
+    )
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org/api/query", description="arXiv's Atom API address."
+    )
+    hf_url: str = Field(
+        default="https://huggingface.co",
+        description="Hugging Face's address; daily papers come from {hf_url}/api/daily_papers.",
+    )
+    fetch_tries: int = Field(
+        default=6, ge=1, le=50, description="Tries of one request before a fetch gives up."
+    )
+    fetch_backoff: float = Field(
+        default=5.0,
+        ge=0,
+        le=600,
+        description="Seconds of the first wait after a failed request (server error, network "
+        "error, bad body); doubled after each further failure, with jitter, up to 300.",
+    )
+    fetch_timeout: float = Field(
+        default=60.0, gt=0, le=3600, description="Seconds a fetch request may take to answer."
+    )
+    timezone: str = Field(
+        default="",
+        description="Time zone of the times litfeed shows and of hf_fetch_time (e.g. "
+        "Europe/Berlin); empty: the machine's.",
+    )
+    hf_fetch_time: str = Field(
+        default="06:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="When the background worker fetches Hugging Face daily papers, HH:MM in "
+        "the time zone of the timezone setting.",
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -116,6 +174,55 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [host for host in value.replace(",", " ").split() if host]
         return value
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.split()
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _check_sources(cls, value: list[str]) -> list[str]:
+        for source in value:
+            if not _SOURCE.fullmatch(source):
+                raise ValueError(
+                    f"{source!r} is not a source: write hf-daily or arxiv:CATEGORY,… "
+                    "(e.g. arxiv:cs.LG,stat.ML or arxiv:cs)"
+                )
+        return value
+
+    @field_validator("contact")
+    @classmethod
+    def _check_contact(cls, value: str) -> str:
+        if not value.isascii() or not value.isprintable():
+            raise ValueError("must be printable ASCII (it is sent in an HTTP header)")
+        return value.strip()
+
+    @field_validator("arxiv_oai_url", "arxiv_api_url", "hf_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or len(value) < 10:
+            raise ValueError("must be an http:// or https:// address")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not a time zone (e.g. Europe/Berlin)") from None
+        return value
+
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone of the times litfeed shows and schedules."""
+        if self.timezone:
+            return ZoneInfo(self.timezone)
+        return datetime.now().astimezone().tzinfo or UTC
 
     @field_validator("database_url")
     @classmethod

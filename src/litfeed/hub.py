@@ -25,6 +25,7 @@ from litfeed.search.embeddings import (
 from litfeed.search.reviewer_eval import Loss, evaluate, load_researchers
 from litfeed.search.similar import SimilarPaper, find_similar
 from litfeed.search.vectors import VectorIndex, read_state
+from litfeed.sources import Fetcher
 from litfeed.store import Store
 
 EXAMPLES_PACKAGE_DIR = "examples/hf-papers-pages"
@@ -183,14 +184,28 @@ class Hub:
                 outcomes.append(ImportOutcome(path, report=report))
             except ImportFormatError as error:
                 outcomes.append(ImportOutcome(path, error=str(error)))
-        if self.worker_running():
-            return outcomes  # the background worker indexes and embeds them within seconds
-        embed = self.settings.embed_on_import if embed is None else embed
         try:
-            self.update_index(embed=embed, progress_for=progress_for)
+            self.index_new_papers(embed, progress_for)
         except EmbeddingError as error:
             raise PapersNotEmbedded(outcomes, error) from None
         return outcomes
+
+    def index_new_papers(
+        self, embed: bool | None = None, progress_for: ProgressFor | None = None
+    ) -> None:
+        """After an import or a fetch: make the new papers searchable now (by meaning too,
+        unless ``embed`` or the setting embed_on_import says not to embed now), unless a
+        background worker runs and does it within seconds. Raises `EmbeddingError`."""
+        if self.worker_running():
+            return
+        embed = self.settings.embed_on_import if embed is None else embed
+        self.update_index(embed=embed, progress_for=progress_for)
+
+    def fetcher(
+        self, log: Callable[[str], None] | None = None, stop: threading.Event | None = None
+    ) -> Fetcher:
+        """Fetching from arXiv and Hugging Face into this store (`litfeed.sources`)."""
+        return Fetcher(self.settings, self.store, log, stop)
 
     def load_examples(
         self, only_if_empty: bool = True, progress_for: ProgressFor | None = None

@@ -28,6 +28,13 @@ class Link(BaseModel):
     url: str
 
 
+class Version(BaseModel):
+    """One arXiv version of a paper: its number and the day it was submitted (when known)."""
+
+    number: int
+    submitted: date | None = None
+
+
 @dataclass(frozen=True)
 class SourceRef:
     """Where a record came from: the import format and a ``file:line`` (or URL) location."""
@@ -57,6 +64,8 @@ class PaperRecord:
     categories: list[str] = field(default_factory=list)
     arxiv_id: str | None = None
     arxiv_version: int | None = None
+    # The versions this record knows of (arXivRaw and .abs files list them all).
+    versions: list[Version] = field(default_factory=list)
     doi: str | None = None
     hf_id: str | None = None
     comment: str | None = None
@@ -97,6 +106,10 @@ class Paper(BaseModel):
     categories: list[str]
     arxiv_id: str | None
     arxiv_version: int | None
+    # Every version litfeed has seen, oldest first.
+    versions: list[Version] = []
+    # The authors withdrew it (arXiv keeps a withdrawn paper's page, with that comment).
+    withdrawn: bool = False
     doi: str | None
     hf_id: str | None
     comment: str | None

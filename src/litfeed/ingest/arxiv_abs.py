@@ -16,7 +16,7 @@ from datetime import date
 
 from litfeed.identifiers import arxiv_categories, arxiv_id_of, find_links
 from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile, mail_date, shown
-from litfeed.models import PaperRecord, Rejection, SourceRef
+from litfeed.models import PaperRecord, Rejection, SourceRef, Version
 
 NAME = "arxiv-abs"
 DESCRIPTION = "arXiv .abs metadata files: one, or a tar (.tar.gz) archive of them"
@@ -118,6 +118,7 @@ def _record(text: str, source: SourceRef) -> PaperRecord:
         categories=arxiv_categories(fields.get("categories", "").split()),
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1] or (versions[-1][0] if versions else None),
+        versions=[Version(number=number, submitted=day) for number, day in versions],
         doi=fields.get("doi") or None,
         comment=comment,
         published=versions[0][1] if versions else None,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
+from datetime import date
 
 from litfeed.identifiers import arxiv_categories, arxiv_id_of, find_links
 from litfeed.ingest import xmlstream
-from litfeed.ingest.source import RecordError, SourceFile, iso_date, shown
+from litfeed.ingest.source import RecordError, SourceFile, first_version, iso_date, shown
 from litfeed.ingest.xmlstream import clean, text_of
-from litfeed.models import PaperRecord, Rejection, SourceRef
+from litfeed.models import PaperRecord, Rejection, SourceRef, Version
 
 NAME = "arxiv-atom"
 DESCRIPTION = "arXiv Atom API responses (export.arxiv.org/api/query)"
@@ -71,6 +72,7 @@ def _from_entry(entry: ElementTree.Element, source: SourceRef) -> PaperRecord:
         categories=list(dict.fromkeys(arxiv_categories(terms))),  # the primary is listed twice
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1],
+        versions=_versions(arxiv[1], published, updated),
         doi=text_of(entry, f"{ARXIV}doi") or None,
         comment=comment or None,
         published=published,
@@ -78,3 +80,12 @@ def _from_entry(entry: ElementTree.Element, source: SourceRef) -> PaperRecord:
         links=find_links(abstract, comment),
         source=source,
     )
+
+
+def _versions(number: int | None, published: date | None, updated: date | None) -> list[Version]:
+    """An entry is one version: the first was published on ``published``, this one (when it is
+    a later one) on ``updated``."""
+    versions = first_version(published)
+    if number and number > 1 and updated:
+        versions.append(Version(number=number, submitted=updated))
+    return versions

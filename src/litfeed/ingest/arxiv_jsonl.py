@@ -14,7 +14,7 @@ from typing import Any
 
 from litfeed.identifiers import arxiv_categories, find_links, parse_arxiv_id
 from litfeed.ingest.source import RecordError, SourceFile, iso_date, load_json, mail_date, shown
-from litfeed.models import PaperRecord, Rejection, SourceRef
+from litfeed.models import PaperRecord, Rejection, SourceRef, Version
 
 NAME = "arxiv-jsonl"
 DESCRIPTION = "arXiv metadata, one JSON object a line (daily listings or the bulk snapshot)"
@@ -63,6 +63,7 @@ def record_from_object(value: Any, source: SourceRef) -> PaperRecord:
         categories=_categories(value.get("categories")),
         arxiv_id=arxiv[0],
         arxiv_version=version,
+        versions=_versions(versions),
         doi=_text(value, "doi") or None,
         comment=comment,
         published=_date(value, "first_listing_date") or _first_version_date(versions),
@@ -121,3 +122,23 @@ def _first_version_date(versions: Any) -> date | None:
     if not isinstance(versions, list) or not versions or not isinstance(versions[0], dict):
         return None
     return mail_date(str(versions[0].get("created")), "versions[0].created")
+
+
+def _versions(versions: Any) -> list[Version]:
+    """The snapshot's ``versions``: [{"version": "v1", "created": "Mon, 2 Apr 2007 …"}, …].
+    Entries that cannot be read are left out (the paper itself is still good)."""
+    if not isinstance(versions, list):
+        return []
+    found: dict[int, Version] = {}
+    for entry in versions:
+        if not isinstance(entry, dict):
+            continue
+        label = str(entry.get("version") or "").removeprefix("v")
+        if not label.isdigit() or len(label) > 9:
+            continue
+        try:
+            submitted = mail_date(str(entry.get("created") or ""), "versions.created")
+        except RecordError:
+            submitted = None
+        found[int(label)] = Version(number=int(label), submitted=submitted)
+    return [found[number] for number in sorted(found)]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litfeed.identifiers import find_links, parse_arxiv_id, safe_url
-from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile, shown
+from litfeed.ingest.source import CutShort, ImportFormatError, RecordError, SourceFile, shown
 from litfeed.models import MAX_COUNT, CommunityStats, Link, PaperRecord, Rejection, SourceRef
 
 NAME = "hf-daily-papers"
@@ -63,7 +63,7 @@ def _entries(source: SourceFile) -> Iterator[tuple[int, Any]]:
         if end is None:
             yield (
                 number,
-                Rejection(location, f"the file is cut short here, at {_where(text, position)}"),
+                CutShort(location, f"the file is cut short here, at {_where(text, position)}"),
             )
             return
         try:
@@ -87,7 +87,7 @@ def _entries(source: SourceFile) -> Iterator[tuple[int, Any]]:
         elif not text.startswith("]", position):
             reason = "the file is cut short" if position >= len(text) else "expected , or ]"
             line = text.count("\n", 0, position) + 1
-            yield number, Rejection(f"{source.name}:entry {number}", f"{reason}, at line {line}")
+            yield number, CutShort(f"{source.name}:entry {number}", f"{reason}, at line {line}")
             return
 
 

@@ -13,13 +13,21 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 
 from litfeed.identifiers import arxiv_categories, arxiv_id_of, find_links
 from litfeed.ingest import xmlstream
-from litfeed.ingest.source import RecordError, SourceFile, iso_date, mail_date, shown
+from litfeed.ingest.source import (
+    RecordError,
+    SourceFile,
+    first_version,
+    iso_date,
+    mail_date,
+    shown,
+)
 from litfeed.ingest.xmlstream import clean, text_of
-from litfeed.models import PaperRecord, Rejection, SourceRef
+from litfeed.models import PaperRecord, Rejection, SourceRef, Version
 
 NAME = "arxiv-oai-pmh"
 DESCRIPTION = "arXiv OAI-PMH responses (ListRecords, GetRecord) in oai_dc, arXiv or arXivRaw"
@@ -37,14 +45,34 @@ def looks_like(head: str) -> bool:
     return "<OAI-PMH" in head[:4096] and "openarchives.org/OAI/2.0/" in head[:4096]
 
 
-def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
+@dataclass
+class Listing:
+    """What a response says besides its records, for a harvest to go on: the resumption token
+    ("" when the list is complete, None when the response has none), the size of the whole list
+    when given, and the OAI-PMH error codes (``noRecordsMatch`` is among them, yet no error)."""
+
+    token: str | None = None
+    complete_size: int | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def parse(source: SourceFile, listing: Listing | None = None) -> Iterator[PaperRecord | Rejection]:
+    """The records of one response; ``listing``, when given, is filled in as it is read."""
     number = 0
-    for element in xmlstream.elements(source, {f"{OAI}record", f"{OAI}error"}):
+    listing = listing if listing is not None else Listing()
+    tags = {f"{OAI}record", f"{OAI}error", f"{OAI}resumptionToken"}
+    for element in xmlstream.elements(source, tags):
         if isinstance(element, Rejection):
             yield element
+        elif element.tag == f"{OAI}resumptionToken":
+            listing.token = clean(element.text)
+            size = element.get("completeListSize") or ""
+            listing.complete_size = int(size) if size.isdigit() and len(size) < 10 else None
         elif element.tag == f"{OAI}error":
-            if element.get("code") != "noRecordsMatch":
-                code, text = element.get("code"), clean(element.text)
+            code = element.get("code") or "?"
+            listing.errors.append(code)
+            if code != "noRecordsMatch":
+                text = clean(element.text)
                 yield Rejection(source.name, f"the OAI-PMH response is an error: {code}: {text}")
         else:
             number += 1
@@ -94,6 +122,7 @@ def _from_oai_dc(dc: ElementTree.Element, source: SourceRef) -> PaperRecord:
         authors=[_name_first(clean(node.text)) for node in dc.findall(f"{DC}creator")],
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1],
+        versions=first_version(known[0] if known else None),
         comment=comment,
         published=known[0] if known else None,
         updated=known[-1] if len(known) > 1 else None,
@@ -113,6 +142,7 @@ def _from_arxiv(record: ElementTree.Element, source: SourceRef) -> PaperRecord:
         if name:
             authors.append(name)
     abstract, comment = text_of(record, f"{ARXIV}abstract"), text_of(record, f"{ARXIV}comments")
+    created = iso_date(text_of(record, f"{ARXIV}created"), "created")
     return PaperRecord(
         title=_required(record, f"{ARXIV}title", "title"),
         abstract=abstract,
@@ -120,9 +150,10 @@ def _from_arxiv(record: ElementTree.Element, source: SourceRef) -> PaperRecord:
         categories=arxiv_categories(text_of(record, f"{ARXIV}categories").split()),
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1],
+        versions=first_version(created),
         doi=text_of(record, f"{ARXIV}doi") or None,
         comment=comment or None,
-        published=iso_date(text_of(record, f"{ARXIV}created"), "created"),
+        published=created,
         updated=iso_date(text_of(record, f"{ARXIV}updated"), "updated"),
         links=find_links(abstract, comment),
         source=source,
@@ -155,6 +186,7 @@ def _from_arxiv_raw(record: ElementTree.Element, source: SourceRef) -> PaperReco
         categories=arxiv_categories(text_of(record, f"{ARXIV_RAW}categories").split()),
         arxiv_id=arxiv[0],
         arxiv_version=arxiv[1] or (versions[-1][0] if versions else None),
+        versions=[Version(number=number, submitted=day) for number, day in versions],
         doi=text_of(record, f"{ARXIV_RAW}doi") or None,
         comment=comment or None,
         published=versions[0][1] if versions else None,

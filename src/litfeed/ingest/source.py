@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from litfeed.errors import LitfeedError
-from litfeed.models import Progress
+from litfeed.models import Progress, Rejection, Version
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -26,6 +28,12 @@ class ImportFormatError(LitfeedError, ValueError):
 class RecordError(ValueError):
     """One record (a line, an entry) is malformed; the message names the field and why. The
     record is reported and skipped, the rest of its file is imported."""
+
+
+@dataclass(frozen=True)
+class CutShort(Rejection):
+    """The document stops being readable here (cut short or damaged); what came before it is
+    kept by an import, and a fetch asks for the whole response again."""
 
 
 def load_json(text: str) -> Any:
@@ -66,6 +74,11 @@ def mail_date(text: str, field: str) -> date | None:
     return moment.date()
 
 
+def first_version(submitted: date | None) -> list[Version]:
+    """The versions a record that names only the first version's date knows of."""
+    return [Version(number=1, submitted=submitted)] if submitted else []
+
+
 def shown(value: object, width: int = 60) -> str:
     """A value for an error message: its repr, shortened."""
     try:
@@ -79,10 +92,19 @@ class SourceFile:
     """One file being imported. ``lines()`` yields (line number, text) and reports progress in
     bytes of the file on disk, so a gzip file's bar moves with what was read, not inflated."""
 
-    def __init__(self, path: Path, progress: Progress | None = None) -> None:
+    def __init__(
+        self, path: Path, progress: Progress | None = None, data: bytes | None = None
+    ) -> None:
+        """With ``data`` (a fetched response), the file is those bytes and ``path`` only names
+        it in messages."""
         self.path = path
         self.name = path.name
         self.progress = progress
+        self.data = data
+        if data is not None:
+            self.size = len(data)
+            self.compressed = data[:2] == GZIP_MAGIC
+            return
         try:
             self.size = path.stat().st_size
             with path.open("rb") as handle:
@@ -97,7 +119,7 @@ class SourceFile:
     def head(self, size: int = 65536) -> str:
         """The first ``size`` bytes, decoded leniently: enough to recognise the format. A gzip
         file cut short gives what it has; one that cannot be inflated at all is an error."""
-        with self.path.open("rb") as raw:
+        with self._raw() as raw:
             data = self._inflate_head(raw, size) if self.compressed else raw.read(size)
         return data.decode("utf-8", errors="replace")
 
@@ -146,14 +168,17 @@ class SourceFile:
 
     def sha256(self) -> str:
         digest = hashlib.sha256()
-        with self.path.open("rb") as handle:
+        with self._raw() as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
 
+    def _raw(self) -> BinaryIO:
+        return io.BytesIO(self.data) if self.data is not None else self.path.open("rb")
+
     @contextmanager
     def _open(self) -> Iterator[tuple[BinaryIO, BinaryIO]]:
-        with self.path.open("rb") as raw:
+        with self._raw() as raw:
             if not self.compressed:
                 yield raw, raw
                 return

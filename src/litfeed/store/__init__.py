@@ -29,6 +29,15 @@ from litfeed.store.papers import (
     paper_from_row,
     save_records,
 )
+from litfeed.store.runs import (
+    RUNNING,
+    HarvestState,
+    Run,
+    add_to_run,
+    load_harvest,
+    run_from_row,
+    save_harvest,
+)
 from litfeed.store.schema import (
     CHANGE_COUNTER,
     IDENTITY_COUNTER,
@@ -39,7 +48,7 @@ from litfeed.store.schema import (
     papers,
 )
 
-__all__ = ["NoDatabase", "SaveCounts", "Store", "StoreError", "WorkerLock"]
+__all__ = ["HarvestState", "NoDatabase", "Run", "SaveCounts", "Store", "StoreError", "WorkerLock"]
 
 
 class NoDatabase(StoreError):
@@ -91,6 +100,10 @@ class Store:
         """The lock electing this database's one background worker (`locks.py`)."""
         return WorkerLock(self.engine)
 
+    def fetch_lock(self) -> WorkerLock:
+        """The lock that lets one fetch run at a time on this database."""
+        return WorkerLock(self.engine, "fetch")
+
     # -- writing -------------------------------------------------------------------------------
 
     def start_import(self, source: str, path: str, sha256: str) -> int:
@@ -111,30 +124,127 @@ class Store:
                 ).scalar_one()
             )
 
-    def save_records(self, records: Sequence[PaperRecord], import_id: int) -> SaveCounts:
+    def save_records(
+        self,
+        records: Sequence[PaperRecord],
+        import_id: int,
+        harvest: HarvestState | None = None,
+        rejected: int = 0,
+        fetched: bool = False,
+    ) -> SaveCounts:
         """Store a batch in one transaction. When the database refuses it, each record is
         stored alone, so that only the records it refuses are lost (reported in ``rejected``).
-        Raises `StoreError` when the database cannot be used at all."""
+        Raises `StoreError` when the database cannot be used at all.
+
+        For a ``fetched`` page (``harvest`` given or not): the run's counts grow by the page's,
+        with ``rejected`` records the parser refused, and ``harvest`` (where the harvest is
+        after this page) is written, all in the same transaction, so a run stopped at any
+        moment resumes after its last committed page and `litfeed sources` shows how far it
+        got."""
         try:
-            return self._save_batch(records, import_id)
+            fetched = fetched or harvest is not None
+            counts = self._save_batch(records, import_id, harvest, rejected, fetched)
         except _RECORD_ERRORS as error:
             if len(records) == 1:
                 reason = f"the database refused it: {_first_line(error)}"
-                return SaveCounts(rejected=[Rejection(records[0].source.location, reason)])
-        counts = SaveCounts()
-        for record in records:
-            counts.add(self.save_records([record], import_id))
+                counts = SaveCounts(rejected=[Rejection(records[0].source.location, reason)])
+            else:
+                counts = SaveCounts()
+                for record in records:
+                    counts.add(self.save_records([record], import_id))
+            if fetched:
+                # The page's records are stored (or refused, each alone): now where it got to.
+                self._save_batch([], import_id, harvest, rejected, fetched, carried=counts)
         return counts
 
-    def _save_batch(self, records: Sequence[PaperRecord], import_id: int) -> SaveCounts:
+    def _save_batch(
+        self,
+        records: Sequence[PaperRecord],
+        import_id: int,
+        harvest: HarvestState | None = None,
+        rejected: int = 0,
+        fetched: bool = False,
+        carried: SaveCounts | None = None,
+    ) -> SaveCounts:
         try:
             with write_transaction(self.engine) as (connection, change_number):
                 counts = save_records(connection, records, import_id, change_number)
                 if counts.new or counts.updated:
                     record_change(connection, change_number)
+                if harvest is not None:
+                    save_harvest(connection, harvest)
+                if fetched:
+                    total = SaveCounts()
+                    for part in (counts, carried):
+                        if part is not None:
+                            total.add(part)
+                    add_to_run(
+                        connection,
+                        import_id,
+                        total.new,
+                        total.updated,
+                        total.unchanged,
+                        rejected + len(total.rejected),
+                    )
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
             raise StoreError(f"the database cannot be used: {_first_line(error)}") from None
         return counts
+
+    # -- fetch runs ----------------------------------------------------------------------------
+
+    def start_run(self, origin: str, source: str, address: str) -> int:
+        """A fetch run of ``origin`` begins (an import whose counts grow page by page)."""
+        values = {
+            "source": source,
+            "path": address,
+            "sha256": "",
+            "started_at": datetime.now(UTC),
+            "new": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 0,
+            "origin": origin,
+            "status": RUNNING,
+            "detail": "",
+        }
+        with self.engine.begin() as connection:
+            return int(
+                connection.execute(
+                    sa.insert(imports).values(**values).returning(imports.c.id)
+                ).scalar_one()
+            )
+
+    def note_run(self, import_id: int, detail: str, status: str | None = None) -> None:
+        """Say how far a run got; with ``status`` (ok, failed), the run is over."""
+        values: dict[str, Any] = {"detail": detail}
+        if status is not None:
+            values.update(status=status, finished_at=datetime.now(UTC))
+        with self.engine.begin() as connection:
+            connection.execute(sa.update(imports).where(imports.c.id == import_id).values(values))
+
+    def get_run(self, import_id: int) -> Run:
+        with read_transaction(self.engine) as connection:
+            row = connection.execute(sa.select(imports).where(imports.c.id == import_id))
+            return run_from_row(row.mappings().one())
+
+    def last_runs(self, origin: str, count: int = 1) -> list[Run]:
+        """The newest runs of ``origin``, newest first."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(imports)
+                .where(imports.c.origin == origin)
+                .order_by(imports.c.id.desc())
+                .limit(count)
+            ).mappings()
+            return [run_from_row(row) for row in rows]
+
+    def harvest_state(self, origin: str) -> HarvestState | None:
+        with read_transaction(self.engine) as connection:
+            return load_harvest(connection, origin)
+
+    def save_harvest_state(self, state: HarvestState) -> None:
+        with write_transaction(self.engine) as (connection, _change):
+            save_harvest(connection, state)
 
     def finish_import(self, report: ImportReport) -> None:
         with self.engine.begin() as connection:

@@ -1,4 +1,5 @@
-"""The lock that elects the one background worker of a database.
+"""The locks of a database: the one that elects its one background worker, and the one that
+lets one fetch run at a time.
 
 On SQLite it is a file lock beside the database file; on PostgreSQL a session advisory lock held
 on a connection of its own. Either is released by the operating system or the server when its
@@ -14,16 +15,18 @@ import sqlalchemy as sa
 from filelock import FileLock, Timeout
 from sqlalchemy.engine import Connection, Engine
 
-# pg_advisory_lock takes a 64-bit key; this one is litfeed's worker ("litfeed" in ASCII).
-ADVISORY_KEY = 0x6C6974666565640A
+# pg_advisory_lock takes a 64-bit key; these are litfeed's ("litfeed" in ASCII, and a number).
+ADVISORY_KEYS = {"worker": 0x6C6974666565640A, "fetch": 0x6C6974666565640B}
 _MEMORY_LOCKS: dict[str, threading.Lock] = {}
 
 
 class WorkerLock:
-    """``acquire()`` tries once and says whether this process now holds the lock."""
+    """``acquire()`` tries once and says whether this process now holds the lock named
+    ``name`` (worker or fetch)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, name: str = "worker") -> None:
         self.engine = engine
+        self.key = ADVISORY_KEYS[name]
         self._file: FileLock | None = None
         self._memory: threading.Lock | None = None
         self._owned = False  # of the in-memory lock, by this object
@@ -32,10 +35,10 @@ class WorkerLock:
         if engine.dialect.name == "sqlite":
             if database and database != ":memory:":
                 self._file = FileLock(
-                    Path(database).with_name(Path(database).name + ".worker.lock")
+                    Path(database).with_name(f"{Path(database).name}.{name}.lock")
                 )
             else:
-                self._memory = _MEMORY_LOCKS.setdefault(str(engine.url), threading.Lock())
+                self._memory = _MEMORY_LOCKS.setdefault(f"{engine.url} {name}", threading.Lock())
 
     @property
     def held(self) -> bool:
@@ -59,7 +62,7 @@ class WorkerLock:
         try:
             taken = bool(
                 connection.execute(
-                    sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}
+                    sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
                 ).scalar_one()
             )
             connection.commit()
@@ -81,9 +84,7 @@ class WorkerLock:
         if self._connection is not None:
             connection, self._connection = self._connection, None
             try:
-                connection.execute(
-                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY}
-                )
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
                 connection.commit()
             finally:
                 connection.close()

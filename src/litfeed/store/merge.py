@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +29,14 @@ HASHED_FIELDS = (
     "published",
     "updated",
     "links",
+    "versions",
+    "withdrawn",
 )
+# Fields added after papers were first hashed: hashed only when they hold something, so a paper
+# stored before they existed keeps its hash (and re-importing it changes nothing).
+_HASHED_WHEN_SET = ("versions", "withdrawn")
+# arXiv's comment on a withdrawn paper: "This paper has been withdrawn by the author…".
+_WITHDRAWN = re.compile(r"\bhas been withdrawn\b|^\s*withdrawn\b", re.IGNORECASE)
 
 
 def row_from_record(record: PaperRecord) -> Row:
@@ -38,15 +46,21 @@ def row_from_record(record: PaperRecord) -> Row:
     if record.arxiv_id:
         links = _union_links([link.model_dump() for link in arxiv_links(record.arxiv_id)], links)
     community = record.community
+    comment = clean_text(record.comment) if record.comment else None
     return {
         "title": title,
         "title_key": normalise_title(title),
         "abstract": clean_text(record.abstract),
         "authors": [clean_text(name) for name in record.authors if name.strip()],
         "categories": list(dict.fromkeys(record.categories)),
-        "comment": clean_text(record.comment) if record.comment else None,
+        "comment": comment,
         "arxiv_id": record.arxiv_id,
         "arxiv_version": record.arxiv_version,
+        "versions": _union_versions(
+            [],
+            [{"number": v.number, "submitted": _iso(v.submitted)} for v in record.versions],
+        ),
+        "withdrawn": is_withdrawn(comment),
         "doi": record.doi.lower() if record.doi else None,
         "hf_id": record.hf_id,
         "published": record.published,
@@ -85,14 +99,24 @@ def merge_rows(stored: Row, incoming: Row) -> Row:
         merged["former_id"] = stored["id"]
         merged["id"] = merged["arxiv_id"]
     merged["title_key"] = normalise_title(merged["title"])
+    merged["versions"] = _union_versions(stored["versions"] or [], incoming["versions"])
+    merged["withdrawn"] = is_withdrawn(merged["comment"])
     merged["published"] = _earliest(stored["published"], incoming["published"])
     merged["updated"] = _latest(stored["updated"], incoming["updated"])
     merged["links"] = _union_links(stored["links"], incoming["links"])
     return merged
 
 
+def is_withdrawn(comment: str | None) -> bool:
+    return bool(comment and _WITHDRAWN.search(comment))
+
+
 def content_hash(row: Row) -> str:
-    payload = {name: row.get(name) for name in HASHED_FIELDS}
+    payload = {
+        name: row.get(name)
+        for name in HASHED_FIELDS
+        if name not in _HASHED_WHEN_SET or row.get(name)
+    }
     text = json.dumps(payload, sort_keys=True, default=_json_default, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -120,6 +144,20 @@ def _latest(first: date | None, second: date | None) -> date | None:
 def _union_links(first: list[dict[str, str]], second: list[dict[str, str]]) -> list[dict[str, str]]:
     seen = {link["url"] for link in first}
     return [*first, *(link for link in second if link["url"] not in seen)]
+
+
+def _union_versions(stored: list[dict[str, Any]], incoming: list[dict[str, Any]]) -> list[Any]:
+    """Every version either side knows, by number; a known date wins over an unknown one."""
+    by_number: dict[int, dict[str, Any]] = {}
+    for version in (*stored, *incoming):
+        known = by_number.get(version["number"])
+        if known is None or (version["submitted"] and not known["submitted"]):
+            by_number[version["number"]] = dict(version)
+    return [by_number[number] for number in sorted(by_number)]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _json_default(value: object) -> str:

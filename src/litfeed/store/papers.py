@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from litfeed.identifiers import is_storable_text, parse_arxiv_id, safe_url
-from litfeed.models import Link, Paper, PaperRecord, Provenance, Rejection
+from litfeed.models import Link, Paper, PaperRecord, Provenance, Rejection, Version
 from litfeed.store.merge import Row, content_hash, merge_rows, new_paper_id, row_from_record
 from litfeed.store.schema import UNDATED, paper_sources, papers
 
@@ -79,6 +79,8 @@ def save_records(
 
     A record whose merge leaves the stored paper as it was counts as unchanged and does not
     move the change cursor, so re-importing a file changes nothing."""
+    if not records:
+        return SaveCounts()
     now = datetime.now(UTC)
     incoming_rows = [row_from_record(record) for record in records]
     matcher = _Matcher(_load_candidates(connection, incoming_rows))
@@ -219,6 +221,8 @@ def paper_from_row(row: Any, sources: list[Provenance] | None = None) -> Paper:
         categories=list(row["categories"]),
         arxiv_id=row["arxiv_id"],
         arxiv_version=row["arxiv_version"],
+        versions=[Version(**version) for version in row["versions"] or []],
+        withdrawn=bool(row["withdrawn"]),
         doi=row["doi"],
         hf_id=row["hf_id"],
         comment=row["comment"],

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
@@ -53,6 +55,9 @@ papers = Table(
     Column("former_id", String(64), index=True, unique=True),
     Column("arxiv_id", String(32), unique=True),
     Column("arxiv_version", Integer),
+    # [{"number": 2, "submitted": "2024-05-01"}, …], oldest first (migration 0006).
+    Column("versions", JSON),
+    Column("withdrawn", Boolean, nullable=False, default=False, server_default=false()),
     # Not unique: two arXiv papers are sometimes given one DOI (migration 0004).
     Column("doi", String(255), index=True),
     Column("hf_id", String(64)),
@@ -91,6 +96,30 @@ imports = Table(
     Column("updated", Integer, nullable=False, default=0),
     Column("unchanged", Integer, nullable=False, default=0),
     Column("rejected", Integer, nullable=False, default=0),
+    # A fetch run (migration 0006): the configured source it fetched ("arxiv:cs:cs:LG",
+    # "hf-daily"), how it ended (running, ok, failed) and what it got to, in words.
+    Column("origin", String(255), index=True),
+    Column("status", String(16)),
+    Column("detail", Text),
+)
+
+# Where each harvest is (migration 0006): committed with the papers of each page it fetched, so
+# that a harvest stopped at any moment resumes after its last committed page.
+harvests = Table(
+    "harvests",
+    metadata,
+    Column("origin", String(255), primary_key=True),
+    # The window being harvested: from this day (None: from the beginning) in this format.
+    Column("window_from", Date),
+    Column("metadata_format", String(32)),
+    # The resumption token of the next page; None when no harvest is under way.
+    Column("token", Text),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("records", Integer, nullable=False, default=0),
+    Column("complete_size", Integer),
+    # The `from` of the next harvest: the day (UTC) the last complete harvest began.
+    Column("next_from", Date),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 paper_sources = Table(
