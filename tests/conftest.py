@@ -17,6 +17,7 @@ from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub
 from litfeed.store import Store
 from tests.postgres import PostgresServer, start_postgres
+from tests.replay import Replay, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "src" / "litfeed" / "examples" / "hf-papers-pages"
@@ -45,6 +46,34 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models_dir: Path) 
     monkeypatch.setenv("LITFEED_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LITFEED_MODELS_DIR", str(models_dir))
     monkeypatch.setenv("LITFEED_EMBED_ON_IMPORT", "false")
+    return load_settings()
+
+
+def fetch_environment(replay: Replay, data_dir: Path) -> dict[str, str]:
+    """Settings that point every source at the replay server, with short waits."""
+    return {
+        "LITFEED_DATA_DIR": str(data_dir),
+        "LITFEED_ARXIV_OAI_URL": f"{replay.url}/oai",
+        "LITFEED_ARXIV_API_URL": f"{replay.url}/api/query",
+        "LITFEED_HF_URL": replay.url,
+        "LITFEED_ARXIV_DELAY": "0",
+        "LITFEED_FETCH_BACKOFF": "0.2",
+        "LITFEED_EMBED_ON_IMPORT": "false",
+        "LITFEED_CONTACT": "tests@litfeed.invalid",
+    }
+
+
+@pytest.fixture
+def replay() -> Iterator[Replay]:
+    """A local server replaying arXiv's and Hugging Face's recorded responses."""
+    with serving(shared_path("fixtures")) as running:
+        yield running
+
+
+@pytest.fixture
+def fetch_settings(replay: Replay, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name, value in fetch_environment(replay, settings.data_dir).items():
+        monkeypatch.setenv(name, value)
     return load_settings()
 
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,36 +22,10 @@ from litfeed.sources.arxiv import set_spec
 from litfeed.sources.http import PoliteClient, user_agent
 from litfeed.store import HarvestState
 from litfeed.store.schema import papers
-from tests.conftest import ROOT, shared_path
-from tests.replay import Fault, Replay, serving
+from tests.conftest import ROOT, fetch_environment
+from tests.replay import Fault, Replay
 
 ALL_RECORDS = 2265  # the three recorded ListRecords pages: 1,000 + 1,000 + 265 papers
-
-
-@pytest.fixture
-def replay() -> Iterator[Replay]:
-    with serving(shared_path("fixtures")) as running:
-        yield running
-
-
-def _environment(replay: Replay, data_dir: Path) -> dict[str, str]:
-    return {
-        "LITFEED_DATA_DIR": str(data_dir),
-        "LITFEED_ARXIV_OAI_URL": f"{replay.url}/oai",
-        "LITFEED_ARXIV_API_URL": f"{replay.url}/api/query",
-        "LITFEED_HF_URL": replay.url,
-        "LITFEED_ARXIV_DELAY": "0",
-        "LITFEED_FETCH_BACKOFF": "0.2",
-        "LITFEED_EMBED_ON_IMPORT": "false",
-        "LITFEED_CONTACT": "tests@litfeed.invalid",
-    }
-
-
-@pytest.fixture
-def fetch_settings(replay: Replay, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name, value in _environment(replay, settings.data_dir).items():
-        monkeypatch.setenv(name, value)
-    return load_settings()
 
 
 def _paper_count(hub: Hub) -> int:
@@ -192,7 +165,7 @@ def test_the_kill_of_a_harvest_between_pages_and_its_resume(replay: Replay, tmp_
     the next run resumes with page 3's token and ends with exactly the uninterrupted count."""
     hang = threading.Event()
     replay.add_fault("oai:2", Fault(hang=hang))
-    environment = {**os.environ, **_environment(replay, tmp_path / "data")}
+    environment = {**os.environ, **fetch_environment(replay, tmp_path / "data")}
     command = [sys.executable, "-m", "litfeed", "fetch", "arxiv", "--set", "cs"]
     command += ["--metadata", "oai_dc", "--from", "2023-03-07"]
     process = subprocess.Popen(command, env=environment, cwd=ROOT, stderr=subprocess.PIPE)
@@ -228,7 +201,7 @@ def test_the_kill_of_a_harvest_between_pages_and_its_resume(replay: Replay, tmp_
 
 
 def test_a_second_fetch_while_one_runs_exits_saying_so(replay: Replay, tmp_path: Path) -> None:
-    environment = {**os.environ, **_environment(replay, tmp_path / "data")}
+    environment = {**os.environ, **fetch_environment(replay, tmp_path / "data")}
     settings = Settings(data_dir=tmp_path / "data")
     with Hub(settings) as hub, hub.fetcher() as fetcher, fetcher.locked():
         busy = subprocess.run(

@@ -1,6 +1,9 @@
 """The background worker: elected by the database's worker lock, it keeps the keyword index
 current within a poll of each commit and embeds new papers into the vector index, each on a
-thread of its own (embedding a large import takes minutes; words should not wait for it).
+thread of its own (embedding a large import takes minutes; words should not wait for it). A
+third thread fetches the configured sources on their schedule (`litfeed.sources.calendar`):
+arXiv after each announcement, Hugging Face once a day, a run missed while the machine slept
+once at start-up.
 
 Web processes only read what it publishes. A second worker started on the same database stands
 by and takes over when the first dies (the lock is released with its process).
@@ -16,8 +19,10 @@ from collections.abc import Callable
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub
 from litfeed.search.embeddings import EmbeddingError, ModelNotReady
+from litfeed.sources import FetchBusy
 
 POLL_SECONDS = 1.0
+SCHEDULE_POLL_SECONDS = 60.0
 # After the model failed to load, try again this much later (a model directory may be fixed).
 RETRY_MODEL_SECONDS = 300.0
 NICENESS = 10  # web processes come first on a busy machine
@@ -27,7 +32,12 @@ Log = Callable[[str], None]
 
 
 def run_worker(
-    hub: Hub, stop: threading.Event, log: Log, poll: float = POLL_SECONDS, embed: bool = True
+    hub: Hub,
+    stop: threading.Event,
+    log: Log,
+    poll: float = POLL_SECONDS,
+    embed: bool = True,
+    schedule_poll: float = SCHEDULE_POLL_SECONDS,
 ) -> None:
     """Wait for the lock, then keep the indexes current until ``stop`` is set."""
     lock = hub.store.worker_lock()
@@ -43,6 +53,7 @@ def run_worker(
         jobs = [threading.Thread(target=_follow_words, args=(hub, stop, log, poll))]
         if embed:
             jobs.append(threading.Thread(target=_follow_meaning, args=(hub, stop, log, poll)))
+        jobs.append(threading.Thread(target=_follow_schedule, args=(hub, stop, log, schedule_poll)))
         for job in jobs:
             job.start()
         for job in jobs:
@@ -102,6 +113,25 @@ def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> N
             if embedded:
                 log(f"embedded {embedded:,} papers for search by meaning")
         stop.wait(poll)
+
+
+def _follow_schedule(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
+    if not hub.settings.sources:
+        return
+    log(f"fetching on schedule: {' '.join(hub.settings.sources)}")
+    with hub.fetcher(log, stop) as fetcher:
+        while not stop.is_set():
+            try:
+                if fetcher.due_sources():
+                    with fetcher.locked():
+                        # again, holding the lock: a fetch that just ended may have run them
+                        for source, outcome in fetcher.run_all(fetcher.due_sources()):
+                            log(f"{source.origin}: {outcome}")
+            except FetchBusy:
+                pass  # a fetch from cron or the shell runs now; its runs count for the schedule
+            except Exception as error:
+                log(f"fetching: {_described(error)}")
+            stop.wait(poll)
 
 
 def _described(error: Exception) -> str:

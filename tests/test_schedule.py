@@ -1,0 +1,120 @@
+"""arXiv's announcement calendar, when each source is due, and the background worker's
+schedule against the replay server."""
+
+from __future__ import annotations
+
+import threading
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from litfeed.config import Settings
+from litfeed.hub import Hub
+from litfeed.jobs.worker import run_worker
+from litfeed.sources.calendar import (
+    EASTERN,
+    announcement_day,
+    announces_on,
+    due,
+    last_announcement,
+    next_announcement,
+    why_quiet,
+)
+from litfeed.store import Run
+from tests.replay import Replay
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SIX = time(6, 0)
+
+
+def _at(text: str, zone: ZoneInfo = EASTERN) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=zone)
+
+
+def _run(started: datetime, status: str = "ok") -> Run:
+    return Run(1, "arxiv:cs", started, started + timedelta(minutes=5), status, "", 0, 0, 0, 0)
+
+
+def test_arxiv_announces_sunday_to_thursday_at_eight_in_the_evening_eastern() -> None:
+    # 2026-11-27 is a Friday
+    assert [announces_on(date(2026, 11, 22) + timedelta(days=n)) for n in range(7)] == [
+        True,  # Sunday
+        True,
+        True,
+        True,
+        True,  # Thursday
+        False,  # Friday
+        False,  # Saturday
+    ]
+    assert why_quiet(date(2026, 11, 28)) == (
+        "arXiv announces nothing on Saturdays (only Sunday to Thursday evenings)"
+    )
+    assert why_quiet(date(2026, 11, 29)) is None
+    # Saturday noon: the last announcement was Thursday 20:00, the next is Sunday 20:00
+    saturday = _at("2026-11-28T12:00")
+    assert last_announcement(saturday) == _at("2026-11-26T20:00")
+    assert next_announcement(saturday) == _at("2026-11-29T20:00")
+    assert announcement_day(saturday) == date(2026, 11, 26)
+    # at 19:59 the day's announcement has not come; at 20:00 it has
+    assert last_announcement(_at("2026-12-01T19:59")) == _at("2026-11-30T20:00")
+    assert last_announcement(_at("2026-12-01T20:00")) == _at("2026-12-01T20:00")
+    # 20:00 Eastern is 01:00 UTC in winter, 00:00 UTC in summer
+    assert next_announcement(_at("2026-07-01T12:00")).astimezone(UTC).hour == 0
+    assert next_announcement(_at("2026-12-01T12:00")).astimezone(UTC).hour == 1
+
+
+def test_a_missed_run_is_due_once_and_a_failed_one_again_half_an_hour_later() -> None:
+    now = _at("2026-12-02T09:00")  # Wednesday morning
+    # never run: due since the last announcement (Tuesday 20:00) settled
+    assert due("arxiv", None, now, BERLIN, SIX) == _at("2026-12-01T20:30")
+    # the machine slept from Friday to Wednesday: one run now, whatever was missed
+    asleep = _run(_at("2026-11-27T10:00"))
+    assert due("arxiv", asleep, now, BERLIN, SIX) <= now
+    # after that run: the next announcement
+    woke = _run(now)
+    assert due("arxiv", woke, now + timedelta(minutes=10), BERLIN, SIX) == _at("2026-12-02T20:30")
+    failed = _run(now, status="failed")
+    assert due("arxiv", failed, now, BERLIN, SIX) == failed.finished_at + timedelta(minutes=30)
+    # Friday evening's run waits for Sunday: nothing is announced on Friday or Saturday
+    friday = _at("2026-12-04T21:00")
+    thursday_run = _run(_at("2026-12-03T20:31"))
+    assert due("arxiv", thursday_run, friday, BERLIN, SIX) == _at("2026-12-06T20:30")
+
+
+def test_hugging_face_is_due_once_a_day_at_the_set_time_in_the_set_zone() -> None:
+    now = datetime(2026, 12, 2, 8, 0, tzinfo=BERLIN)
+    assert due("hf-daily", None, now, BERLIN, SIX) == datetime(2026, 12, 2, 6, 0, tzinfo=BERLIN)
+    done = _run(datetime(2026, 12, 2, 6, 1, tzinfo=BERLIN))
+    assert due("hf-daily", done, now, BERLIN, SIX) == datetime(2026, 12, 3, 6, 0, tzinfo=BERLIN)
+
+
+def test_the_worker_runs_missed_sources_once_at_start_up(
+    fetch_settings: Settings, replay: Replay
+) -> None:
+    settings = fetch_settings.model_copy(update={"sources": ["arxiv:cs", "hf-daily"]})
+    stop = threading.Event()
+    lines: list[str] = []
+    with Hub(settings) as hub:
+        worker = threading.Thread(
+            target=run_worker,
+            args=(hub, stop, lines.append),
+            kwargs={"poll": 0.1, "embed": False, "schedule_poll": 0.1},
+        )
+        worker.start()
+        try:
+            deadline = clock.monotonic() + 60
+            while clock.monotonic() < deadline:
+                runs = [hub.store.last_runs(o) for o in ("arxiv:cs", "hf-daily")]
+                if all(r and r[0].status != "running" for r in runs):
+                    break
+                clock.sleep(0.1)
+            clock.sleep(1.0)  # ten more looks at the schedule: nothing is due any more
+        finally:
+            stop.set()
+            worker.join(30)
+        assert len(hub.store.last_runs("arxiv:cs", 10)) == 1
+        assert len(hub.store.last_runs("hf-daily", 10)) == 1
+        # the first harvest of a set takes the last week (the replay serves its pages anyway)
+        assert hub.store.count_papers() == 2265
+    assert replay.count("oai:0") == 1
+    assert any("arxiv:cs: ok" in line for line in lines)
