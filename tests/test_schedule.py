@@ -15,6 +15,7 @@ from litfeed.sources.calendar import (
     EASTERN,
     announcement_day,
     announces_on,
+    arrivals_by_day,
     due,
     last_announcement,
     next_announcement,
@@ -79,6 +80,22 @@ def test_a_missed_run_is_due_once_and_a_failed_one_again_half_an_hour_later() ->
     friday = _at("2026-12-04T21:00")
     thursday_run = _run(_at("2026-12-03T20:31"))
     assert due("arxiv", thursday_run, friday, BERLIN, SIX) == _at("2026-12-06T20:30")
+
+
+def test_arrivals_by_announcement_day_say_why_a_day_is_quiet() -> None:
+    now = _at("2026-11-28T12:00")  # a Saturday
+    arrived = [_at("2026-11-26T21:00"), _at("2026-11-27T09:00"), _at("2026-11-25T20:30")]
+    arrivals = arrivals_by_day(arrived, now, days=4)
+    assert [(day["day"], day["papers"]) for day in arrivals["days"]] == [
+        ("2026-11-28", 0),
+        ("2026-11-27", 0),
+        ("2026-11-26", 2),  # Friday morning's arrival belongs to Thursday's announcement
+        ("2026-11-25", 1),
+    ]
+    assert arrivals["days"][0]["quiet"].startswith("arXiv announces nothing on Saturdays")
+    assert arrivals["days"][2]["quiet"] is None
+    assert arrivals["today"] == arrivals["days"][0]["quiet"]
+    assert arrivals["next_announcement"] == "2026-11-29T20:00:00-05:00"
 
 
 def test_hugging_face_is_due_once_a_day_at_the_set_time_in_the_set_zone() -> None:

@@ -29,6 +29,7 @@ from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 from litfeed.search.similar import NONE_YET
 from litfeed.sources import FetchBusy, Fetcher, FetchError
+from litfeed.sources.calendar import EASTERN
 from litfeed.store import NoDatabase, Run
 
 
@@ -303,6 +304,24 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         f"vector index: {vectors['papers']} papers, at change {vectors['change']}"
         f" ({vectors['model'] or 'no model yet'})"
     )
+    _print_arrivals(numbers["arrivals"])
+
+
+def _print_arrivals(arrivals: dict[str, Any]) -> None:
+    """New papers per arXiv announcement day, the quiet days said as such."""
+    zone = _settings().zone
+    typer.echo("new papers by arXiv announcement day (20:00 US Eastern):")
+    for day in arrivals["days"]:
+        weekday = datetime.fromisoformat(day["day"]).strftime("%a %Y-%m-%d")
+        if day["quiet"]:
+            typer.echo(f"  {weekday}  {'—':>8}  {day['quiet']}")
+        else:
+            typer.echo(f"  {weekday}  {day['papers']:>8,}")
+    for name in ("latest", "next"):
+        moment = datetime.fromisoformat(arrivals[f"{name}_announcement"]).astimezone(EASTERN)
+        local = moment.astimezone(zone)
+        yours = "" if local.utcoffset() == moment.utcoffset() else f" ({local:%a %H:%M %Z})"
+        typer.echo(f"{name} announcement: {moment:%a %Y-%m-%d %H:%M %Z}{yours}")
 
 
 @app.command()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,11 @@ from litfeed.search.reviewer_eval import Loss, evaluate, load_researchers
 from litfeed.search.similar import SimilarPaper, find_similar
 from litfeed.search.vectors import VectorIndex, read_state
 from litfeed.sources import Fetcher
+from litfeed.sources.calendar import arrivals_by_day
 from litfeed.store import Store
 
 EXAMPLES_PACKAGE_DIR = "examples/hf-papers-pages"
+ARRIVAL_DAYS = 7  # days of arrivals `litfeed stats` shows
 
 
 class PaperNotFound(LitfeedError, LookupError):
@@ -249,6 +252,9 @@ class Hub:
             "store_change": self.store.latest_change(),
         }
         stats["vector_index"] = read_state(self.settings.index_dir / "vectors")
+        now = datetime.now(UTC)
+        arrived = self.store.first_seen_since(now - timedelta(days=ARRIVAL_DAYS + 1))
+        stats["arrivals"] = arrivals_by_day(arrived, now, ARRIVAL_DAYS)
         return stats
 
     def update_index(

@@ -422,6 +422,15 @@ class Store:
                 ).scalar_one()
             )
 
+    def first_seen_since(self, moment: datetime) -> list[datetime]:
+        """When each paper first seen at or after ``moment`` arrived."""
+        with read_transaction(self.engine) as connection:
+            return list(
+                connection.execute(
+                    sa.select(papers.c.first_seen).where(papers.c.first_seen >= moment)
+                ).scalars()
+            )
+
     def stats(self) -> dict[str, Any]:
         """Counts for `litfeed stats`: papers, by source, by category, by month, imports."""
         with read_transaction(self.engine) as connection:
