@@ -3,8 +3,9 @@
     .venv/bin/python bench/fuzz_import.py [--mutated 100000] [--seed 1] [--records-per-file 50]
 
 Real records (the 74,728-paper arXiv corpus and the recorded Hugging Face daily_papers response
-from ../shared/data, the bundled example pages) are written into files in which about half of
-the records carry one hostile value (tests/hostile.py: text the database cannot hold, numbers
+from ../shared/data, the bundled example pages) are written into files (the corpus also as
+OAI-PMH arXivRaw pages, Atom feeds and tars of .abs files) in which about half of the records
+carry one hostile value (tests/hostile.py: text the database cannot hold, numbers
 past every integer type, dates past the index's range, JSON nested 5,000 deep, ...) and are
 imported with `litfeed.ingest.import_file` into a fresh SQLite database per format.
 
@@ -70,6 +71,9 @@ FORMATS: dict[str, tuple[Callable[[], Iterator[Any]], Builder, str]] = {
     "arxiv-jsonl": (corpus_records, hostile.arxiv_jsonl_file, "jsonl"),
     "hf-daily-papers": (daily_entries, hostile.hf_daily_file, "json"),
     "hf-papers-page": (page_pairs, hostile.hf_pages_file, "txt"),
+    "arxiv-oai-pmh": (corpus_records, hostile.oai_file, "xml"),
+    "arxiv-atom": (corpus_records, hostile.atom_file, "xml"),
+    "arxiv-abs": (corpus_records, hostile.abs_tar_file, "tar"),
 }
 
 

@@ -71,9 +71,13 @@ def replay() -> Iterator[Replay]:
 
 
 @pytest.fixture
-def fetch_settings(replay: Replay, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def fetch_settings(
+    replay: Replay, settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Settings fetching from the replay server into each kind of database."""
     for name, value in fetch_environment(replay, settings.data_dir).items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LITFEED_DATABASE_URL", database_url)
     return load_settings()
 
 

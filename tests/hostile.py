@@ -9,10 +9,15 @@ that was not mutated must be stored: that is what "no good record lost" is check
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import random
+import re
+import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +245,256 @@ def hf_daily_entries(pairs: Sequence[tuple[str, str]]) -> Iterator[dict[str, Any
             "numComments": 2,
             "submittedBy": {"fullname": "A. Submitter", "name": "submitter"},
         }
+
+
+# -- arXiv's XML formats and .abs files ----------------------------------------------------------
+# Hostile values for a field of an XML record or a .abs file. XML cannot carry NUL or a lone
+# surrogate at all (a document with one is not well-formed, and nothing after it can be read), so
+# these stay well-formed: a mutation must lose only its own record.
+HOSTILE_TEXT: tuple[str, ...] = (
+    "",
+    "   ",
+    "x" * 100_000,
+    "é" * 300,
+    "9" * 5000,
+    "<script>alert(1)</script>",
+    "\u202egnp.exe",
+    "a\r\nb",
+    "javascript:alert(1)",
+    "2024-13-45",
+    "Mon, 2 Apr 10007 19:18:42 GMT",
+    "Mon, 31 Feb 2024 10:00:00 GMT",
+    "2410.17243v99999999999999999999",
+    "hep-th/9901001v" + "9" * 30,
+    "v" + "9" * 30,
+    "0001-01-01",
+    "9999-12-31T23:59:59Z",
+    "cs.LG " * 5000,
+    "and, , and ,",
+    "10.1234/" + "d" * 300,
+)
+# Raw markup put where a field's text was (still well-formed XML).
+HOSTILE_MARKUP: tuple[str, ...] = (
+    "<x>" * 5000 + "</x>" * 5000,
+    "<![CDATA[<title>not a title</title>]]>",
+    "&amp;&lt;&gt;&#x202e;&#xFFFD;&#x1F600;",
+)
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _hostile_field(rng: random.Random) -> str:
+    """Markup for a field's content: escaped hostile text or raw hostile markup."""
+    if rng.random() < 0.8:
+        return _xml_text(rng.choice(HOSTILE_TEXT))
+    return rng.choice(HOSTILE_MARKUP)
+
+
+def _mail_date(day: str) -> str:
+    return datetime.fromisoformat(f"{day}T10:00:00+00:00").strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def _fields(record: dict[str, Any]) -> dict[str, str]:
+    """A corpus record (arxiv-jsonl shape) as the text of each arXiv field."""
+    authors = record.get("authors") or []
+    if isinstance(authors, str) and authors.startswith("["):
+        authors = ast.literal_eval(authors)  # the corpus keeps a list's repr
+    elif isinstance(authors, str):
+        authors = [name for name in re.split(r",\s*|\s+and\s+", authors) if name]
+    categories = record.get("categories") or []
+    if isinstance(categories, str):
+        categories = categories.split()
+    return {
+        "id": str(record["id"]),
+        "title": str(record["title"]),
+        "authors": ", ".join(str(name) for name in authors),
+        "categories": " ".join(categories),
+        "comments": str(record.get("comment") or record.get("comments") or ""),
+        "abstract": str(record.get("abstract") or ""),
+        "date": _mail_date(str(record.get("first_listing_date") or "2025-03-18")),
+    }
+
+
+def _mutated(fields: dict[str, str], rng: random.Random) -> dict[str, str]:
+    """The fields as markup, one of them hostile (or, sometimes, missing)."""
+    markup = {name: _xml_text(value) for name, value in fields.items()}
+    name = rng.choice(list(markup))
+    if rng.random() < 0.1:
+        del markup[name]
+    else:
+        markup[name] = _hostile_field(rng)
+    return markup
+
+
+def _raw_record(markup: dict[str, str], prefix: str = "arXivRaw") -> str:
+    """One OAI-PMH record of the fields in ``prefix``'s metadata format."""
+    if prefix == "arXivRaw":
+        inner = "".join(
+            f'<version version="v1"><date>{value}</date></version>'
+            if name == "date"
+            else f"<{name}>{value}</{name}>"
+            for name, value in markup.items()
+        )
+        metadata = f'<arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/">{inner}</arXivRaw>'
+    elif prefix == "arXiv":
+        tags = {"date": "created", "authors": "authors"}
+        inner = "".join(
+            "<authors>"
+            + "".join(f"<author><keyname>{n}</keyname></author>" for n in value.split(", "))
+            + "</authors>"
+            if name == "authors"
+            else f"<{tags.get(name, name)}>{value}</{tags.get(name, name)}>"
+            for name, value in markup.items()
+        )
+        metadata = f'<arXiv xmlns="http://arxiv.org/OAI/arXiv/">{inner}</arXiv>'
+    else:
+        tags = {
+            "id": "identifier",
+            "title": "title",
+            "authors": "creator",
+            "categories": "subject",
+            "comments": "description",
+            "abstract": "description",
+            "date": "date",
+        }
+        creators = markup.pop("authors", None)
+        inner = "".join(
+            f"<dc:creator>{name}</dc:creator>" for name in (creators or "").split(", ") if name
+        )
+        inner += "".join(
+            f"<dc:{tags[name]}>"
+            + (f"http://arxiv.org/abs/{value}" if name == "id" else "")
+            + (f"Comment: {value}" if name == "comments" else "")
+            + (value if name not in ("id", "comments") else "")
+            + f"</dc:{tags[name]}>"
+            for name, value in markup.items()
+        )
+        metadata = (
+            '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+            f'xmlns:dc="http://purl.org/dc/elements/1.1/">{inner}</oai_dc:dc>'
+        )
+    return (
+        "<record><header><identifier>oai:arXiv.org:x</identifier><datestamp>2025-03-18"
+        f"</datestamp></header><metadata>{metadata}</metadata></record>"
+    )
+
+
+def oai_raw_page(records: Sequence[dict[str, Any]], token: str, size: int) -> bytes:
+    """An OAI-PMH ListRecords page in arXivRaw of ``records`` (arxiv-jsonl shape), with the
+    resumption token of the next page ("" on the last) and the size of the whole list."""
+    parts = [_raw_record({n: _xml_text(v) for n, v in _fields(r).items()}) for r in records]
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="http://www.openarchives.org/'
+        'OAI/2.0/"><request verb="ListRecords">https://oaipmh.arxiv.org/oai</request>'
+        "<ListRecords>" + "\n".join(parts) + f'<resumptionToken completeListSize="{size}">'
+        f"{token}</resumptionToken></ListRecords></OAI-PMH>\n"
+    )
+    return document.encode("utf-8")
+
+
+def oai_file(records: Sequence[dict[str, Any]], rng: random.Random) -> MutatedFile:
+    """An OAI-PMH ListRecords page in arXivRaw, arXiv or oai_dc (chosen at random), about half
+    of its records with a hostile field."""
+    prefix = rng.choice(("arXivRaw", "arXiv", "oai_dc"))
+    parts, intact, mutated = [], [], 0
+    for record in records:
+        fields = _fields(record)
+        if prefix != "arXivRaw":
+            fields["date"] = str(record.get("first_listing_date") or "2025-03-18")
+        if rng.random() < 0.5:
+            parts.append(_raw_record(_mutated(fields, rng), prefix))
+            mutated += 1
+        else:
+            markup = {name: _xml_text(value) for name, value in fields.items()}
+            parts.append(_raw_record(markup, prefix))
+            intact.append(fields["id"])
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="http://www.openarchives.org/'
+        'OAI/2.0/"><request verb="ListRecords">https://oaipmh.arxiv.org/oai</request>'
+        "<ListRecords>" + "\n".join(parts) + "</ListRecords></OAI-PMH>\n"
+    )
+    return MutatedFile(document.encode("utf-8"), intact, mutated)
+
+
+def _atom_entry(markup: dict[str, str]) -> str:
+    names = {"authors": "author", "abstract": "summary", "comments": "arxiv:comment"}
+    parts = []
+    for name, value in markup.items():
+        if name == "id":
+            parts.append(f"<id>http://arxiv.org/abs/{value}v1</id>")
+        elif name == "date":
+            parts.append(f"<published>{value}</published>")
+        elif name == "authors":
+            parts += [f"<author><name>{n}</name></author>" for n in value.split(", ")]
+        elif name == "categories":
+            term = value.split(" ")[0].replace("<", "&lt;").replace('"', "&quot;")
+            parts.append(f'<arxiv:primary_category term="{term}"/>')
+        else:
+            tag = names.get(name, name)
+            parts.append(f"<{tag}>{value}</{tag}>")
+    return "<entry>" + "".join(parts) + "</entry>"
+
+
+def atom_file(records: Sequence[dict[str, Any]], rng: random.Random) -> MutatedFile:
+    """An arXiv Atom API feed, about half of its entries with a hostile field."""
+    parts, intact, mutated = [], [], 0
+    for record in records:
+        fields = _fields(record)
+        fields["date"] = str(record.get("first_listing_date") or "2025-03-18") + "T10:00:00Z"
+        if rng.random() < 0.5:
+            parts.append(_atom_entry(_mutated(fields, rng)))
+            mutated += 1
+        else:
+            parts.append(_atom_entry({name: _xml_text(value) for name, value in fields.items()}))
+            intact.append(fields["id"])
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:arxiv="http://arxiv.org/schemas/atom"><title>arXiv Query</title>'
+        + "\n".join(parts)
+        + "</feed>\n"
+    )
+    return MutatedFile(document.encode("utf-8"), intact, mutated)
+
+
+def _abs_text(fields: dict[str, str]) -> str:
+    header = [
+        f"arXiv:{fields['id']}" if "id" in fields else "",
+        f"Date: {fields['date']}   (100kb)" if "date" in fields else "",
+        f"Title: {fields['title']}" if "title" in fields else "",
+        f"Authors: {fields['authors']}" if "authors" in fields else "",
+        f"Categories: {fields['categories']}" if "categories" in fields else "",
+        f"Comments: {fields['comments']}" if fields.get("comments") else "",
+    ]
+    lines = "\n".join(line for line in header if line)
+    abstract = fields.get("abstract", "")
+    return f"{'-' * 78}\n\\\\\n{lines}\n\\\\\n  {abstract}\n\\\\\n"
+
+
+def abs_tar_file(records: Sequence[dict[str, Any]], rng: random.Random) -> MutatedFile:
+    """A tar of .abs files, about half of them with a hostile field or hostile bytes."""
+    buffer = io.BytesIO()
+    intact, mutated = [], 0
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for number, record in enumerate(records):
+            fields = _fields(record)
+            if rng.random() < 0.5:
+                mutated += 1
+                if rng.random() < 0.3:
+                    text = _abs_text(fields).encode("utf-8")
+                    cut = rng.randrange(len(text) + 1)
+                    data = (
+                        text[:cut] + rng.choice((b"\x00", b"\xff\xfe", b"\\\\", b"")) + text[cut:]
+                    )
+                else:
+                    name = rng.choice(list(fields))
+                    fields[name] = rng.choice(HOSTILE_TEXT).replace("\n", " ")
+                    data = _abs_text(fields).encode("utf-8")
+            else:
+                data = _abs_text(fields).encode("utf-8")
+                intact.append(fields["id"])
+            member = tarfile.TarInfo(f"abs/{number}.abs")
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return MutatedFile(buffer.getvalue(), intact, mutated)

@@ -46,6 +46,8 @@ class Replay:
         default_factory=lambda: defaultdict(threading.Event)
     )
     url: str = ""
+    # Pages served instead of the recorded ones (benchmarks): page N answers the token "day|N".
+    oai_bodies: list[bytes] | None = None
 
     def add_fault(self, key: str, fault: Fault) -> None:
         """``key`` names a response: oai:0, oai:1, oai:2, atom:ID_LIST, hf:DATE."""
@@ -56,6 +58,10 @@ class Replay:
 
     def answer(self, path: str, query: dict[str, str]) -> tuple[str, int, bytes, str]:
         """(key, status, body, content type) of a request."""
+        if path == "/oai" and self.oai_bodies is not None:
+            token = query.get("resumptionToken") or "day|0"
+            number = int(token.split("|")[1])
+            return f"oai:{number}", 200, self.oai_bodies[number], "text/xml"
         if path == "/oai":
             token = query.get("resumptionToken")
             if token is not None and token not in OAI_PAGES:

@@ -221,6 +221,9 @@ def test_a_second_fetch_while_one_runs_exits_saying_so(replay: Replay, tmp_path:
 
 def test_single_papers_through_the_atom_api(fetch_settings: Settings, replay: Replay) -> None:
     ids = ["1605.08386", "astro-ph/0601001", "https://arxiv.org/abs/quant-ph/0201082v1"]
+    asked = "atom:1605.08386,astro-ph/0601001,quant-ph/0201082v1,0808.05394"
+    replay.add_fault(asked, Fault(status=503, retry_after="0"))
+    replay.add_fault(asked, Fault(garble=True))
     with Hub(fetch_settings) as hub, hub.fetcher() as fetcher:
         outcome = fetcher.arxiv_ids([*ids, "abc", "0808.05394"])
         assert sorted(record.arxiv_id or "" for record in outcome.found) == [
@@ -239,12 +242,15 @@ def test_single_papers_through_the_atom_api(fetch_settings: Settings, replay: Re
         assert (run.new, run.rejected, run.status) == (3, 2, "ok")
         again = fetcher.arxiv_ids(ids)
         assert hub.store.get_run(again.run_id).unchanged == 3
-    # one request for all the ids: arXiv's terms ask for few requests
-    assert sum(1 for path, _query, _key in replay.requests if path == "/api/query") == 2
+    # one request for all the ids (arXiv's terms ask for few requests), tried three times
+    assert replay.count(asked) == 3
+    assert sum(1 for path, _query, _key in replay.requests if path == "/api/query") == 4
 
 
 def test_hugging_face_daily_papers_with_a_503(fetch_settings: Settings, replay: Replay) -> None:
     replay.add_fault("hf:2024-10-25", Fault(status=503, retry_after="0"))
+    replay.add_fault("hf:2024-10-25", Fault(cut=0.3))
+    replay.add_fault("hf:2024-10-25", Fault(garble=True))  # complete for HTTP, not as JSON
     with Hub(fetch_settings) as hub, hub.fetcher() as fetcher:
         outcome = fetcher.hf_daily(day=date(2024, 10, 25))
         assert outcome.records == 29 and _paper_count(hub) == 29
@@ -252,7 +258,7 @@ def test_hugging_face_daily_papers_with_a_503(fetch_settings: Settings, replay: 
         assert paper is not None and paper.upvotes == 64 and paper.comments == 3
         again = fetcher.hf_daily(day=date(2024, 10, 25))
         assert hub.store.get_run(again.run_id).unchanged == 29
-    assert replay.count("hf:2024-10-25") == 3
+    assert replay.count("hf:2024-10-25") == 5
     query = replay.requests[0][1]
     assert query == {"date": "2024-10-25", "limit": "100", "p": "0"}
 

@@ -29,6 +29,9 @@ BUILDERS = {
     "arxiv-jsonl": (lambda rng: hostile.arxiv_jsonl_file(rng.sample(ARXIV, 12), rng), "jsonl"),
     "hf-daily-papers": (lambda rng: hostile.hf_daily_file(rng.sample(DAILY, 12), rng), "json"),
     "hf-papers-page": (lambda rng: hostile.hf_pages_file(rng.sample(PAIRS, 12), rng), "txt"),
+    "arxiv-oai-pmh": (lambda rng: hostile.oai_file(rng.sample(ARXIV, 12), rng), "xml"),
+    "arxiv-atom": (lambda rng: hostile.atom_file(rng.sample(ARXIV, 12), rng), "xml"),
+    "arxiv-abs": (lambda rng: hostile.abs_tar_file(rng.sample(ARXIV, 12), rng), "tar"),
 }
 
 
