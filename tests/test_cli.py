@@ -17,6 +17,7 @@ from litfeed.hub import Hub
 from litfeed.store import NoDatabase, Store
 from tests.conftest import EXAMPLES
 from tests.postgres import PostgresServer
+from tests.replay import Replay
 
 runner = CliRunner()
 
@@ -285,3 +286,29 @@ def test_help_names_parameters_not_python_types(command: str) -> None:
     assert "<bool>" not in out and "<list[" not in out
     usage = next(line for line in out.splitlines() if "Usage:" in line)
     assert "{" not in usage and usage.split()[-1].isupper()
+
+
+def test_fetch_all_and_sources(
+    fetch_settings: Settings, replay: Replay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = _run("fetch", "--all")
+    assert code == 1 and "no sources configured: set LITFEED_SOURCES" in err
+    monkeypatch.setenv("LITFEED_SOURCES", "arxiv:cs hf-daily")
+    code, out, _ = _run("sources")
+    assert code == 0
+    assert out.splitlines()[:3] == ["arxiv:cs", "  last run: never", "  next run: now (due)"]
+    code, out, err = _run("fetch", "--all", "--quiet")
+    assert code == 0, err
+    assert "arxiv:cs: ok: 2,265 new, 0 updated, 0 unchanged, 0 rejected; complete: 3 pages" in out
+    assert "hf-daily: ok: 0 new" in out
+    assert err.strip() == ""  # --quiet: no page lines
+    code, out, _ = _run("sources", "--json")
+    rows = json.loads(out)
+    assert [row["source"] for row in rows] == ["arxiv:cs", "hf-daily"]
+    assert rows[0]["last_run"]["status"] == "ok" and rows[0]["last_run"]["new"] == 2265
+    code, out, _ = _run("fetch", "arxiv-ids", "1605.08386", "not-an-id")
+    assert code == 3 and "1 new, 0 updated, 0 unchanged, 1 rejected" in out
+    code, out, _ = _run("fetch")
+    assert code == 2 and "--all" in out
+    code, _, err = _run("fetch", "hf-daily", "--week", "2024-43")
+    assert code == 2 and "--week '2024-43': write an ISO week, e.g. 2024-W43" in err

@@ -34,6 +34,13 @@ def test_toml_file_below_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         ("LITFEED_PORT", "70000", "LITFEED_PORT:"),
         ("LITFEED_DATABASE_URL", "oracle://db", "LITFEED_DATABASE_URL: must be"),
         ("LITFEED_PAGE_SIZE", "0", "LITFEED_PAGE_SIZE:"),
+        ("LITFEED_SOURCES", "arxiv:cs.LG rss", "LITFEED_SOURCES: 'rss' is not a source"),
+        ("LITFEED_SOURCES", "arxiv:", "LITFEED_SOURCES: 'arxiv:' is not a source"),
+        ("LITFEED_TIMEZONE", "Mars/Olympus", "LITFEED_TIMEZONE: 'Mars/Olympus' is not a time"),
+        ("LITFEED_HF_FETCH_TIME", "25:00", "LITFEED_HF_FETCH_TIME:"),
+        ("LITFEED_ARXIV_OAI_URL", "ftp://x.org/oai", "LITFEED_ARXIV_OAI_URL: must be an http"),
+        ("LITFEED_CONTACT", "café@example.org", "LITFEED_CONTACT: must be printable ASCII"),
+        ("LITFEED_ARXIV_DELAY", "-1", "LITFEED_ARXIV_DELAY:"),
     ],
 )
 def test_bad_values_name_the_setting(

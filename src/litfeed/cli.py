@@ -28,7 +28,7 @@ from litfeed.search import Filters, SearchResults, TextPart
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 from litfeed.search.similar import NONE_YET
-from litfeed.sources import FetchBusy, Fetcher, FetchError
+from litfeed.sources import FetchBusy, Fetcher, FetchError, source_statuses
 from litfeed.sources.calendar import EASTERN
 from litfeed.store import NoDatabase, Run
 
@@ -509,6 +509,8 @@ def _report_fetch(runs: list[Run], rejected: list[Rejection]) -> None:
         typer.echo(f"  rejected {rejection}", err=True)
     if len(rejected) > MAX_REJECTIONS_SHOWN:
         typer.echo(f"  … and {len(rejected) - MAX_REJECTIONS_SHOWN} more", err=True)
+    if any(run.status != "ok" for run in runs):  # stopped (Ctrl-C, SIGTERM) before the end
+        raise typer.Exit(1)
     if rejected:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -520,9 +522,16 @@ MAX_REJECTIONS_SHOWN = 50
 def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The configured sources ($LITFEED_SOURCES): each one's last run (when, what came, how
     far it got) and its next run."""
-    settings = _settings()
-    with _hub(create=False) as hub, hub.fetcher() as fetcher:
-        statuses = fetcher.statuses()
+    try:
+        settings = _settings()
+        try:
+            with Hub(settings, create=False) as hub:
+                statuses = source_statuses(settings, hub.store)
+        except NoDatabase:
+            statuses = source_statuses(settings, None)  # nothing has run yet
+    except LitfeedError as error:
+        _fail(str(error))
+        return
     zone = settings.zone
     rows: list[dict[str, Any]] = [
         {

@@ -17,7 +17,15 @@ from litfeed.sources import calendar, hf
 from litfeed.sources.http import FetchError, PoliteClient
 from litfeed.store import HarvestState, Run, Store
 
-__all__ = ["FetchBusy", "FetchError", "Fetcher", "Source", "configured_sources"]
+__all__ = [
+    "FetchBusy",
+    "FetchError",
+    "Fetcher",
+    "Source",
+    "SourceStatus",
+    "configured_sources",
+    "source_statuses",
+]
 
 Log = Callable[[str], None]
 ARXIV_GROUP = "arxiv"
@@ -163,29 +171,34 @@ class Fetcher:
     # -- the schedule --------------------------------------------------------------------------
 
     def statuses(self, now: datetime | None = None) -> list[SourceStatus]:
-        now = now or datetime.now(UTC)
-        statuses = []
-        for source in configured_sources(self.settings):
-            runs = self.store.last_runs(source.origin)
-            last = runs[0] if runs else None
-            statuses.append(
-                SourceStatus(
-                    source,
-                    last,
-                    calendar.due(source.kind, last, now, self.settings.zone, self._hf_time),
-                    self.store.harvest_state(source.origin),
-                )
-            )
-        return statuses
+        return source_statuses(self.settings, self.store, now)
 
     def due_sources(self, now: datetime | None = None) -> list[Source]:
         now = now or datetime.now(UTC)
         return [status.source for status in self.statuses(now) if status.next_run <= now]
 
-    @property
-    def _hf_time(self) -> time:
-        hours, minutes = self.settings.hf_fetch_time.split(":")
-        return time(int(hours), int(minutes))
+
+def source_statuses(
+    settings: Settings, store: Store | None, now: datetime | None = None
+) -> list[SourceStatus]:
+    """Each configured source's last run and next run (``store`` None: a database that does
+    not exist yet, where nothing has run)."""
+    now = now or datetime.now(UTC)
+    hours, minutes = settings.hf_fetch_time.split(":")
+    hf_time = time(int(hours), int(minutes))
+    statuses = []
+    for source in configured_sources(settings):
+        runs = store.last_runs(source.origin) if store is not None else []
+        last = runs[0] if runs else None
+        statuses.append(
+            SourceStatus(
+                source,
+                last,
+                calendar.due(source.kind, last, now, settings.zone, hf_time),
+                store.harvest_state(source.origin) if store is not None else None,
+            )
+        )
+    return statuses
 
 
 class _FetchLock:
