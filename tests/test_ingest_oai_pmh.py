@@ -162,3 +162,20 @@ def test_a_version_date_past_any_calendar_is_one_rejection(tmp_path: Path) -> No
     items = _parsed(_write(tmp_path, _document(far, ARXIV)))
     assert isinstance(items[0], Rejection) and "field 'version.date'" in items[0].reason
     assert isinstance(items[1], PaperRecord)
+
+
+@pytest.mark.shared
+def test_a_newer_version_keeps_the_votes_links_and_id_of_the_paper(
+    hub: Hub, tmp_path: Path
+) -> None:
+    daily = shared_path("fixtures/hf-daily-papers/daily_papers_2024-10-25.json")
+    hub.import_paths([daily])
+    before = hub.get_paper("2410.17243")
+    assert before is not None and before.upvotes == 64 and before.versions == []
+    hub.import_paths([_write(tmp_path, _document(RAW))])
+    after = hub.get_paper("2410.17243")
+    assert after is not None and (after.pk, after.id) == (before.pk, before.id)
+    assert (after.upvotes, after.comments, after.submitted_by) == (64, 3, before.submitted_by)
+    assert after.title == "Breaking the Memory Barrier: Near Infinite Batch Size Scaling"
+    assert [version.number for version in after.versions] == [1, 2]
+    assert {link.url for link in before.links} <= {link.url for link in after.links}

@@ -119,6 +119,8 @@ def harvest(
             errors = [code for code in page.listing.errors if code != "noRecordsMatch"]
             if errors:
                 raise SourceError(f"{base_url}: arXiv answered {', '.join(errors)}: {params}")
+            if page.listing.token and page.listing.token == state.token:
+                raise SourceError(f"{base_url}: arXiv answered the same resumption token again")
             state.pages += 1
             state.records += len(page.records)
             state.complete_size = page.listing.complete_size or state.complete_size
