@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from litfeed.errors import LitfeedError
 from litfeed.identifiers import arxiv_id_of, parse_arxiv_id
 from litfeed.ingest import arxiv_atom, oai_pmh
 from litfeed.models import PaperRecord, Rejection
@@ -138,8 +139,8 @@ def harvest(
                 store.note_run(run_id, f"complete: {detail}", OK)
                 return outcome
             store.note_run(run_id, detail)
-    except FetchError as error:
-        store.note_run(run_id, f"{error} (after {_pages(outcome.pages)})", FAILED)
+    except LitfeedError as error:  # the source failed, or the database
+        store.fail_run(run_id, f"{error} (after {_pages(outcome.pages)})")
         raise
 
 
@@ -250,8 +251,8 @@ def fetch_ids(
             outcome.found.extend(page.records)
             outcome.rejected.extend([*page.rejected, *counts.rejected])
             say(f"arxiv-ids: {len(outcome.found)} of {len(wanted)} papers fetched")
-    except FetchError as error:
-        store.note_run(run_id, f"{error}", FAILED)
+    except LitfeedError as error:
+        store.fail_run(run_id, str(error))
         raise
     store.note_run(
         run_id, f"{len(outcome.found)} of {len(wanted)} papers fetched", OK if wanted else FAILED

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from litfeed.errors import LitfeedError
 from litfeed.ingest import hf_daily
 from litfeed.models import PaperRecord, Rejection
-from litfeed.sources.http import BadBody, FetchError, PoliteClient
+from litfeed.sources.http import BadBody, PoliteClient
 from litfeed.sources.pages import read_body
 from litfeed.store import HarvestState, Store
-from litfeed.store.runs import FAILED, OK
+from litfeed.store.runs import OK
 
 ORIGIN = "hf-daily"
 PAGE_SIZE = 100  # the API's largest limit
@@ -92,8 +93,8 @@ def fetch_daily(
             detail = f"{len(outcome.periods)} of {len(periods)} periods, {outcome.records} papers"
             say(f"{ORIGIN}: {value}: {detail}")
             store.note_run(run_id, detail)
-    except FetchError as error:
-        store.note_run(run_id, f"{error} (after {len(outcome.periods)} periods)", FAILED)
+    except LitfeedError as error:  # the source failed, or the database
+        store.fail_run(run_id, f"{error} (after {len(outcome.periods)} periods)")
         raise
     store.note_run(run_id, f"complete: {', '.join(outcome.periods)}: {outcome.records} papers", OK)
     return outcome

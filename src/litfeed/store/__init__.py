@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,7 @@ from litfeed.store.papers import (
     save_records,
 )
 from litfeed.store.runs import (
+    FAILED,
     RUNNING,
     HarvestState,
     Run,
@@ -221,6 +223,12 @@ class Store:
             values.update(status=status, finished_at=datetime.now(UTC))
         with self.engine.begin() as connection:
             connection.execute(sa.update(imports).where(imports.c.id == import_id).values(values))
+
+    def fail_run(self, import_id: int, detail: str) -> None:
+        """Mark a run failed, when the database can still be written (a run that failed
+        because it cannot stays "running" until the next run of its source)."""
+        with contextlib.suppress(SQLAlchemyError):
+            self.note_run(import_id, detail, FAILED)
 
     def get_run(self, import_id: int) -> Run:
         with read_transaction(self.engine) as connection:
