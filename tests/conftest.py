@@ -16,6 +16,7 @@ import pytest
 from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub
 from litfeed.store import Store
+from tests import hostile
 from tests.postgres import PostgresServer, start_postgres
 from tests.replay import Replay, serving
 
@@ -67,6 +68,20 @@ def fetch_environment(replay: Replay, data_dir: Path) -> dict[str, str]:
 def replay() -> Iterator[Replay]:
     """A local server replaying arXiv's and Hugging Face's recorded responses."""
     with serving(shared_path("fixtures")) as running:
+        yield running
+
+
+@pytest.fixture
+def example_replay() -> Iterator[Replay]:
+    """The replay server answering OAI-PMH with pages made from the bundled example corpus (471
+    papers as arXivRaw records, 200 a page): the harvest tests that run without ../shared."""
+    records = list(hostile.arxiv_records(hostile.example_pairs(EXAMPLES)))
+    pages = [records[start : start + 200] for start in range(0, len(records), 200)]
+    with serving(ROOT / "no-fixtures") as running:
+        running.oai_bodies = [
+            hostile.oai_raw_page(page, f"day|{n + 1}" if n + 1 < len(pages) else "", len(records))
+            for n, page in enumerate(pages)
+        ]
         yield running
 
 

@@ -42,6 +42,7 @@ class Replay:
     fixtures: Path
     faults: dict[str, list[Fault]] = field(default_factory=lambda: defaultdict(list))
     requests: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
+    agents: list[str] = field(default_factory=list)  # the User-Agent of each request
     arrived: dict[str, threading.Event] = field(
         default_factory=lambda: defaultdict(threading.Event)
     )
@@ -129,6 +130,7 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
             query = {name: values[0] for name, values in parse_qs(parts.query).items()}
             key, status, body, kind = replay.answer(parts.path, query)
             replay.requests.append((parts.path, query, key))
+            replay.agents.append(self.headers.get("User-Agent", ""))
             replay.arrived[key].set()
             fault = replay.faults[key].pop(0) if replay.faults.get(key) else None
             if fault is not None and fault.hang is not None:

@@ -141,28 +141,45 @@ def test_tries_are_bounded_and_a_failed_harvest_keeps_its_pages(
     assert replay.count("oai:0") == 1 and replay.count("oai:1") == 7
 
 
-def test_a_status_that_is_not_retried_fails_at_once(replay: Replay) -> None:
+def test_a_status_that_is_not_retried_fails_at_once(example_replay: Replay) -> None:
+    replay = example_replay
     with PoliteClient(tries=5, backoff=0) as client, pytest.raises(FetchError, match="404"):
         client.get(f"{replay.url}/nothing-here")
     assert replay.count("missing") == 1
 
 
-def test_the_delay_between_requests_and_the_user_agent(replay: Replay) -> None:
+def test_the_delay_between_requests_and_the_user_agent(example_replay: Replay) -> None:
+    replay = example_replay
     seen: list[float] = []
     arxiv_host = replay.url.removeprefix("http://")
     client = PoliteClient(contact="me@example.org", delays={arxiv_host: 0.5})
     with client:
         for _ in range(3):
-            client.get(f"{replay.url}/api/query", {"id_list": "1605.08386"})
+            client.get(f"{replay.url}/oai", {"verb": "ListRecords"})
             seen.append(time.monotonic())
     assert seen[1] - seen[0] >= 0.5 and seen[2] - seen[1] >= 0.5
-    assert user_agent("me@example.org").startswith("litfeed/0.1.0 (")
-    assert "me@example.org" in user_agent("me@example.org")
+    assert replay.agents == [user_agent("me@example.org")] * 3
+    assert user_agent("me@example.org") == (
+        "litfeed/0.1.0 (self-hosted paper feed; contact: me@example.org)"
+    )
 
 
-def test_the_kill_of_a_harvest_between_pages_and_its_resume(replay: Replay, tmp_path: Path) -> None:
+# (replay fixture, papers in all, papers of the first two pages, the third page's token)
+KILL_CASES = {
+    "recorded": ("replay", ALL_RECORDS, 2000, "6511260|2001"),
+    "example": ("example_replay", 471, 400, "day|2"),
+}
+
+
+@pytest.mark.parametrize("case", list(KILL_CASES))
+def test_the_kill_of_a_harvest_between_pages_and_its_resume(
+    case: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """The process is killed (SIGKILL) while it waits for page 3: pages 1 and 2 are committed;
-    the next run resumes with page 3's token and ends with exactly the uninterrupted count."""
+    the next run resumes with page 3's token and ends with exactly the uninterrupted count.
+    On the three recorded pages, and (without ../shared) on pages made from the examples."""
+    name, total, two_pages, token = KILL_CASES[case]
+    replay: Replay = request.getfixturevalue(name)
     hang = threading.Event()
     replay.add_fault("oai:2", Fault(hang=hang))
     environment = {**os.environ, **fetch_environment(replay, tmp_path / "data")}
@@ -179,9 +196,9 @@ def test_the_kill_of_a_harvest_between_pages_and_its_resume(replay: Replay, tmp_
             process.kill()
     settings = Settings(data_dir=tmp_path / "data")
     with Hub(settings) as hub:
-        assert _paper_count(hub) == 2000
+        assert _paper_count(hub) == two_pages
         state = hub.store.harvest_state("arxiv:cs")
-        assert state is not None and state.token == "6511260|2001" and state.pages == 2
+        assert state is not None and state.token == token and state.pages == 2
     again = subprocess.run(
         [sys.executable, "-m", "litfeed", "fetch", "arxiv", "--set", "cs", "--metadata", "oai_dc"],
         env=environment,
@@ -193,14 +210,17 @@ def test_the_kill_of_a_harvest_between_pages_and_its_resume(replay: Replay, tmp_
     assert again.returncode == 0, again.stderr
     assert "resuming after page 2" in again.stderr
     with Hub(settings) as hub:
-        assert _paper_count(hub) == ALL_RECORDS
+        assert _paper_count(hub) == total
         state = hub.store.harvest_state("arxiv:cs")
         assert state is not None and state.token is None
     resumed = replay.requests[-1][1]
-    assert resumed == {"verb": "ListRecords", "resumptionToken": "6511260|2001"}
+    assert resumed == {"verb": "ListRecords", "resumptionToken": token}
 
 
-def test_a_second_fetch_while_one_runs_exits_saying_so(replay: Replay, tmp_path: Path) -> None:
+def test_a_second_fetch_while_one_runs_exits_saying_so(
+    example_replay: Replay, tmp_path: Path
+) -> None:
+    replay = example_replay
     environment = {**os.environ, **fetch_environment(replay, tmp_path / "data")}
     settings = Settings(data_dir=tmp_path / "data")
     with Hub(settings) as hub, hub.fetcher() as fetcher, fetcher.locked():
@@ -326,3 +346,30 @@ def test_versions_update_a_paper_and_withdrawn_papers_are_marked(hub: Hub, tmp_p
     assert late is not None and late.title == "Title v2" and late.withdrawn
     with hub.store.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar() == 1
+
+
+def test_a_harvest_of_the_example_corpus_with_faults(
+    example_replay: Replay, tmp_path: Path, database_url: str
+) -> None:
+    example_replay.add_fault("oai:1", Fault(status=503, retry_after="1"))
+    example_replay.add_fault("oai:2", Fault(cut=0.4))
+    example_replay.add_fault("oai:2", Fault(garble=True))
+    environment = fetch_environment(example_replay, tmp_path / "data")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        arxiv_oai_url=environment["LITFEED_ARXIV_OAI_URL"],
+        arxiv_delay=0.1,
+        fetch_backoff=0.1,
+        embed_on_import=False,
+    )
+    with Hub(settings) as hub, hub.fetcher() as fetcher:
+        [outcome] = fetcher.arxiv(["cs.LG"], date(2025, 1, 1))
+        assert (outcome.pages, outcome.records, _paper_count(hub)) == (3, 471, 471)
+        paper = hub.get_paper("2501.00001")
+        assert paper is not None and [v.number for v in paper.versions] == [1]
+        [again] = fetcher.arxiv(["cs.LG"])
+        run = hub.store.get_run(again.run_id)
+        assert (run.new, run.updated, run.unchanged, run.status) == (0, 0, 471, "ok")
+    assert [example_replay.count(f"oai:{n}") for n in range(3)] == [2, 3, 4]
+    assert example_replay.requests[0][1]["set"] == "cs:cs:LG"
