@@ -9,7 +9,8 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -351,6 +352,10 @@ def test_versions_update_a_paper_and_withdrawn_papers_are_marked(hub: Hub, tmp_p
 def test_a_harvest_of_the_example_corpus_with_faults(
     example_replay: Replay, tmp_path: Path, database_url: str
 ) -> None:
+    never = threading.Event()
+    example_replay.add_fault("oai:0", Fault(hang=never))  # answers nothing: the timeout
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=1), usegmt=True)
+    example_replay.add_fault("oai:0", Fault(status=429, retry_after=soon))  # as an HTTP date
     example_replay.add_fault("oai:1", Fault(status=503, retry_after="1"))
     example_replay.add_fault("oai:2", Fault(cut=0.4))
     example_replay.add_fault("oai:2", Fault(garble=True))
@@ -361,15 +366,17 @@ def test_a_harvest_of_the_example_corpus_with_faults(
         arxiv_oai_url=environment["LITFEED_ARXIV_OAI_URL"],
         arxiv_delay=0.1,
         fetch_backoff=0.1,
+        fetch_timeout=1.0,
         embed_on_import=False,
     )
     with Hub(settings) as hub, hub.fetcher() as fetcher:
         [outcome] = fetcher.arxiv(["cs.LG"], date(2025, 1, 1))
+        never.set()
         assert (outcome.pages, outcome.records, _paper_count(hub)) == (3, 471, 471)
         paper = hub.get_paper("2501.00001")
         assert paper is not None and [v.number for v in paper.versions] == [1]
         [again] = fetcher.arxiv(["cs.LG"])
         run = hub.store.get_run(again.run_id)
         assert (run.new, run.updated, run.unchanged, run.status) == (0, 0, 471, "ok")
-    assert [example_replay.count(f"oai:{n}") for n in range(3)] == [2, 3, 4]
+    assert [example_replay.count(f"oai:{n}") for n in range(3)] == [4, 3, 4]
     assert example_replay.requests[0][1]["set"] == "cs:cs:LG"
