@@ -9,19 +9,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from litfeed.config import Settings
-from litfeed.hub import Hub
-from litfeed.jobs.worker import run_worker
-from litfeed.sources.calendar import (
+from litfeed.announcements import (
     EASTERN,
     announcement_day,
+    announcement_on_or_after,
     announces_on,
-    arrivals_by_day,
-    due,
     last_announcement,
     next_announcement,
     why_quiet,
 )
+from litfeed.config import Settings
+from litfeed.hub import Hub
+from litfeed.jobs.worker import run_worker
+from litfeed.sources.calendar import arrivals_by_day, due
 from litfeed.store import Run
 from tests.replay import Replay
 
@@ -52,6 +52,8 @@ def test_arxiv_announces_sunday_to_thursday_at_eight_in_the_evening_eastern() ->
         "arXiv announces nothing on Saturdays (only Sunday to Thursday evenings)"
     )
     assert why_quiet(date(2026, 11, 29)) is None
+    assert announcement_on_or_after(date(2026, 11, 27)) == date(2026, 11, 29)  # Friday: Sunday
+    assert announcement_on_or_after(date(2026, 11, 26)) == date(2026, 11, 26)
     # Saturday noon: the last announcement was Thursday 20:00, the next is Sunday 20:00
     saturday = _at("2026-11-28T12:00")
     assert last_announcement(saturday) == _at("2026-11-26T20:00")

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemaini
 from rich.progress import Progress as ProgressBars
 
 from litfeed import __version__
+from litfeed.announcements import EASTERN
 from litfeed.config import Settings, load_settings
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, ImportOutcome, PapersNotEmbedded
@@ -29,7 +30,6 @@ from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 from litfeed.search.similar import NONE_YET
 from litfeed.sources import FetchBusy, Fetcher, FetchError, source_statuses
-from litfeed.sources.calendar import EASTERN
 from litfeed.store import NoDatabase, Run
 
 

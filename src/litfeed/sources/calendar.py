@@ -1,9 +1,7 @@
-"""arXiv's announcement calendar and when each source is fetched.
+"""When each source is fetched, on arXiv's announcement calendar (`litfeed.announcements`).
 
-arXiv announces new papers at 20:00 US Eastern on Sunday to Thursday evenings; nothing on Friday
-and Saturday (nor on its holidays, which it publishes a year at a time and litfeed does not
-know). A day in litfeed is such an announcement day. The background worker fetches arXiv
-`SETTLE` after each announcement, and Hugging Face once a day at the ``hf_fetch_time`` setting.
+The background worker fetches arXiv `SETTLE` after each announcement, and Hugging Face once a
+day at the ``hf_fetch_time`` setting.
 A run missed while the machine slept is made once when the worker next looks, not once per
 missed slot; a failed run is tried again `RETRY` later.
 """
@@ -12,57 +10,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from litfeed.announcements import (
+    EASTERN,
+    announcement_day,
+    last_announcement,
+    next_announcement,
+    why_quiet,
+)
 from litfeed.store import Run
 from litfeed.store.runs import OK
 
-EASTERN = ZoneInfo("America/New_York")
-ANNOUNCED_AT = time(20, 0)
-ANNOUNCEMENT_WEEKDAYS = frozenset({6, 0, 1, 2, 3})  # Sunday to Thursday (Monday is 0)
 # arXiv's OAI-PMH lists an announcement's papers some minutes after 20:00.
 SETTLE = timedelta(minutes=30)
 RETRY = timedelta(minutes=30)
-
-
-def announces_on(day: date) -> bool:
-    """Whether arXiv announces papers on the evening of ``day`` (its holidays aside)."""
-    return day.weekday() in ANNOUNCEMENT_WEEKDAYS
-
-
-def why_quiet(day: date) -> str | None:
-    """Why a day brings no arXiv papers, when the calendar says so."""
-    if announces_on(day):
-        return None
-    return f"arXiv announces nothing on {day.strftime('%A')}s (only Sunday to Thursday evenings)"
-
-
-def announcement_day(moment: datetime) -> date:
-    """The announcement day a moment belongs to: the latest announcement at or before it."""
-    return last_announcement(moment).astimezone(EASTERN).date()
-
-
-def last_announcement(now: datetime) -> datetime:
-    """The latest announcement (20:00 US Eastern, Sunday to Thursday) at or before ``now``."""
-    local = now.astimezone(EASTERN)
-    day = local.date()
-    for back in range(8):
-        candidate = day - timedelta(days=back)
-        moment = datetime.combine(candidate, ANNOUNCED_AT, EASTERN)
-        if announces_on(candidate) and moment <= local:
-            return moment
-    raise AssertionError("a week always has an announcement")  # pragma: no cover
-
-
-def next_announcement(now: datetime) -> datetime:
-    local = now.astimezone(EASTERN)
-    day = local.date()
-    for ahead in range(8):
-        candidate = day + timedelta(days=ahead)
-        moment = datetime.combine(candidate, ANNOUNCED_AT, EASTERN)
-        if announces_on(candidate) and moment > local:
-            return moment
-    raise AssertionError("a week always has an announcement")  # pragma: no cover
 
 
 def latest_slot(kind: str, now: datetime, zone: tzinfo, hf_time: time) -> datetime:
