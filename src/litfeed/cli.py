@@ -20,6 +20,7 @@ from rich.progress import Progress as ProgressBars
 
 from litfeed import __version__
 from litfeed.announcements import EASTERN
+from litfeed.community.accounts import add_account, new_token
 from litfeed.config import Settings, load_settings
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, ImportOutcome, PapersNotEmbedded
@@ -571,6 +572,126 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
             )
         due = datetime.fromisoformat(row["next_run"])
         typer.echo(f"  next run: {'now (due)' if due <= now else row['next_run']}")
+
+
+users_app = typer.Typer(help="Accounts: add, list, disable; API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
+    admin: Annotated[bool, typer.Option("--admin", help="An administrator.")] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from standard input (first line); else the account has "
+            "none, and logs in with an API token or sets one by a reset link.",
+        ),
+    ] = False,
+) -> None:
+    """Add an account, verified (the first account of a database is an administrator)."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    with _hub() as hub:
+        account = add_account(hub.store, email, password, admin=admin, verified=True)
+    role = "administrator" if account.is_admin else "account"
+    typer.echo(f"added {role} {account.email} (id {account.id})")
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Make a new API token for an account; prints it on the last line (it is shown once:
+    litfeed keeps only its hash). Use it as `Authorization: Bearer TOKEN`."""
+    with _hub() as hub:
+        account = hub.store.community.account_by_email(email)
+        if account is None:
+            _fail(f"no account for {email}")
+            return
+        token, record = new_token(hub.store, account, name)
+    typer.echo(f"token {record.id} ({record.name}) for {account.email}; it is shown once:")
+    typer.echo(token)
+
+
+@users_app.command("list")
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every account: address, verified, administrator, disabled."""
+    with _hub(create=False) as hub:
+        accounts = hub.store.community.list_accounts()
+    rows = [
+        {
+            "id": account.id,
+            "email": account.email,
+            "verified": account.verified,
+            "admin": account.is_admin,
+            "disabled": not account.active,
+            "votes_hidden": account.votes_hidden,
+            "created_at": account.created_at.isoformat(timespec="seconds"),
+        }
+        for account in accounts
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        marks = [
+            name
+            for name, on in (
+                ("admin", row["admin"]),
+                ("unverified", not row["verified"]),
+                ("disabled", row["disabled"]),
+                ("votes hidden", row["votes_hidden"]),
+            )
+            if on
+        ]
+        typer.echo(f"{row['id']:>5}  {row['email']}  {', '.join(marks)}".rstrip())
+    if not rows:
+        typer.echo('no accounts yet: "litfeed users add EMAIL --admin" adds one')
+
+
+@users_app.command("disable")
+def users_disable(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
+    hide_votes: Annotated[
+        bool, typer.Option("--hide-votes", help="Also hide all its votes from every count.")
+    ] = False,
+) -> None:
+    """Disable an account: it can no longer log in, vote or use its tokens."""
+    with _hub() as hub:
+        account = hub.store.community.account_by_email(email)
+        if account is None:
+            _fail(f"no account for {email}")
+            return
+        hub.store.community.disable_account(account.id)
+        if hide_votes:
+            hub.store.community.hide_votes(account.id, True)
+    typer.echo(f"disabled {account.email}" + (" and hid its votes" if hide_votes else ""))
+
+
+@app.command()
+def hide(paper_id: Annotated[str, typer.Argument(help="litfeed id, arXiv id or DOI.")]) -> None:
+    """Hide a paper from every list, count and feed (`litfeed unhide` restores it)."""
+    _set_hidden(paper_id, True)
+
+
+@app.command()
+def unhide(paper_id: Annotated[str, typer.Argument(help="litfeed id, arXiv id or DOI.")]) -> None:
+    """Restore a hidden paper."""
+    _set_hidden(paper_id, False)
+
+
+def _set_hidden(paper_id: str, hidden: bool) -> None:
+    with _hub() as hub:
+        paper = hub.store.set_hidden(paper_id, hidden)
+    if paper is None:
+        _fail(f"no paper with id {paper_id!r}")
+        return
+    typer.echo(f"{'hid' if hidden else 'restored'} {paper.id}: {paper.title}")
 
 
 eval_app = typer.Typer(

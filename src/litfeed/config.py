@@ -168,6 +168,23 @@ class Settings(BaseSettings):
         "the time zone of the timezone setting.",
     )
 
+    trending_hours: int = Field(
+        default=48,
+        ge=1,
+        le=24 * 365,
+        description="Trending counts the votes cast here in the last this many hours.",
+    )
+    trending_days: int = Field(
+        default=7, ge=1, le=366, description="Trending ranks the papers of the last N days."
+    )
+    trending_gravity: float = Field(
+        default=1.8,
+        ge=0,
+        le=10,
+        description="How fast a paper falls from trending as it ages: points / (hours + 2) ** "
+        "gravity.",
+    )
+
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from litfeed.community import Community, TrendingParameters
 from litfeed.config import Settings
 from litfeed.errors import LitfeedError
 from litfeed.ingest import ImportFormatError, expand_paths, import_file
@@ -203,6 +204,16 @@ class Hub:
             return
         embed = self.settings.embed_on_import if embed is None else embed
         self.update_index(embed=embed, progress_for=progress_for)
+
+    @property
+    def community(self) -> Community:
+        """Accounts, votes, the period pages and trending (`litfeed.community`)."""
+        parameters = TrendingParameters(
+            hours=self.settings.trending_hours,
+            days=self.settings.trending_days,
+            gravity=self.settings.trending_gravity,
+        )
+        return Community(self.store, parameters)
 
     def fetcher(
         self, log: Callable[[str], None] | None = None, stop: threading.Event | None = None

@@ -71,6 +71,8 @@ class PaperRecord:
     comment: str | None = None
     published: date | None = None
     updated: date | None = None
+    # The day arXiv announced it, from arXiv's own metadata (not from a page that cites it).
+    announced: date | None = None
     links: list[Link] = field(default_factory=list)
     community: CommunityStats | None = None
 
@@ -115,6 +117,14 @@ class Paper(BaseModel):
     comment: str | None
     published: date | None
     updated: date | None
+    announced: date | None = None
+    # Its daily page: announced by arXiv, entered Hugging Face Daily Papers or submitted here,
+    # whichever came first (else the announcement day it arrived in).
+    day: date | None = None
+    # litfeed's own votes (``upvotes`` are Hugging Face's).
+    votes: int = 0
+    # Hidden by an administrator: in no list, count or feed.
+    hidden: bool = False
     first_seen: datetime
     links: list[Link]
     upvotes: int | None = None

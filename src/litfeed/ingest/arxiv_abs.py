@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from datetime import date
 
 from litfeed.identifiers import arxiv_categories, arxiv_id_of, find_links
-from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile, mail_date, shown
+from litfeed.ingest.source import (
+    ImportFormatError,
+    RecordError,
+    SourceFile,
+    announced_after,
+    mail_date,
+    shown,
+)
 from litfeed.models import PaperRecord, Rejection, SourceRef, Version
 
 NAME = "arxiv-abs"
@@ -122,6 +129,7 @@ def _record(text: str, source: SourceRef) -> PaperRecord:
         doi=fields.get("doi") or None,
         comment=comment,
         published=versions[0][1] if versions else None,
+        announced=announced_after(versions[0][1] if versions else None),
         updated=versions[-1][1] if len(versions) > 1 else None,
         links=find_links(abstract, comment),
         source=source,

@@ -14,7 +14,14 @@ from datetime import date
 
 from litfeed.identifiers import arxiv_categories, arxiv_id_of, find_links
 from litfeed.ingest import xmlstream
-from litfeed.ingest.source import RecordError, SourceFile, first_version, iso_date, shown
+from litfeed.ingest.source import (
+    RecordError,
+    SourceFile,
+    announced_after,
+    first_version,
+    iso_date,
+    shown,
+)
 from litfeed.ingest.xmlstream import clean, text_of
 from litfeed.models import PaperRecord, Rejection, SourceRef, Version
 
@@ -76,6 +83,7 @@ def _from_entry(entry: ElementTree.Element, source: SourceRef) -> PaperRecord:
         doi=text_of(entry, f"{ARXIV}doi") or None,
         comment=comment or None,
         published=published,
+        announced=announced_after(published),
         updated=updated if updated != published else None,
         links=find_links(abstract, comment),
         source=source,

@@ -13,7 +13,15 @@ from datetime import date
 from typing import Any
 
 from litfeed.identifiers import arxiv_categories, find_links, parse_arxiv_id
-from litfeed.ingest.source import RecordError, SourceFile, iso_date, load_json, mail_date, shown
+from litfeed.ingest.source import (
+    RecordError,
+    SourceFile,
+    announced_after,
+    iso_date,
+    load_json,
+    mail_date,
+    shown,
+)
 from litfeed.models import PaperRecord, Rejection, SourceRef, Version
 
 NAME = "arxiv-jsonl"
@@ -67,6 +75,8 @@ def record_from_object(value: Any, source: SourceRef) -> PaperRecord:
         doi=_text(value, "doi") or None,
         comment=comment,
         published=_date(value, "first_listing_date") or _first_version_date(versions),
+        announced=_date(value, "first_listing_date")
+        or announced_after(_first_version_date(versions)),
         updated=_date(value, "update_date"),
         links=find_links(abstract, comment),
         source=source,

@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from litfeed.announcements import announcement_on_or_after
 from litfeed.errors import LitfeedError
 from litfeed.models import Progress, Rejection, Version
 
@@ -72,6 +73,12 @@ def mail_date(text: str, field: str) -> date | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         raise RecordError(f"field {field!r}: {shown(text)} is not a date") from None
     return moment.date()
+
+
+def announced_after(submitted: date | None) -> date | None:
+    """The day arXiv announced a paper whose first version was submitted on ``submitted``: the
+    first announcement day on or after it."""
+    return announcement_on_or_after(submitted) if submitted else None
 
 
 def first_version(submitted: date | None) -> list[Version]:

@@ -6,7 +6,7 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from litfeed.models import ImportReport, Paper, PaperRecord, Rejection
+from litfeed.store.community import Account, AccountExists, CommunityStore, Token
 from litfeed.store.database import (
     StoreError,
     create_engine,
@@ -50,7 +51,18 @@ from litfeed.store.schema import (
     papers,
 )
 
-__all__ = ["HarvestState", "NoDatabase", "Run", "SaveCounts", "Store", "StoreError", "WorkerLock"]
+__all__ = [
+    "Account",
+    "AccountExists",
+    "HarvestState",
+    "NoDatabase",
+    "Run",
+    "SaveCounts",
+    "Store",
+    "StoreError",
+    "Token",
+    "WorkerLock",
+]
 
 
 class NoDatabase(StoreError):
@@ -97,6 +109,11 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def community(self) -> CommunityStore:
+        """Accounts, tokens and votes."""
+        return CommunityStore(self.engine)
 
     def worker_lock(self) -> WorkerLock:
         """The lock electing this database's one background worker (`locks.py`)."""
@@ -309,6 +326,7 @@ class Store:
             for column, value in ((papers.c.authors, author), (papers.c.categories, category))
             if value
         ]
+        conditions.append(papers.c.hidden.is_(False))
         with read_transaction(self.engine) as connection:
             total = connection.execute(
                 sa.select(sa.func.count()).select_from(papers).where(*conditions)
@@ -321,6 +339,66 @@ class Store:
                 .limit(limit)
             ).mappings()
             return [paper_from_row(row) for row in rows], int(total)
+
+    def papers_of_days(
+        self, first: date, last: date, offset: int = 0, limit: int = 25
+    ) -> tuple[list[Paper], int]:
+        """The papers whose day is from ``first`` to ``last``, most voted first (litfeed's
+        votes and Hugging Face's together), then newest; and how many there are."""
+        condition = sa.and_(papers.c.day >= first, papers.c.day <= last, papers.c.hidden.is_(False))
+        points = papers.c.votes + sa.func.coalesce(papers.c.upvotes, 0)
+        with read_transaction(self.engine) as connection:
+            total = connection.execute(
+                sa.select(sa.func.count()).select_from(papers).where(condition)
+            ).scalar_one()
+            rows = connection.execute(
+                sa.select(papers)
+                .where(condition)
+                .order_by(points.desc(), papers.c.sort_date.desc(), papers.c.pk.desc())
+                .offset(offset)
+                .limit(limit)
+            ).mappings()
+            return [paper_from_row(row) for row in rows], int(total)
+
+    def latest_day(self) -> date | None:
+        """The newest day with a paper on it."""
+        with read_transaction(self.engine) as connection:
+            latest: date | None = connection.execute(
+                sa.select(sa.func.max(papers.c.day)).where(papers.c.hidden.is_(False))
+            ).scalar_one()
+            return latest
+
+    def days_with_papers(self, first: date, last: date) -> dict[date, int]:
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(papers.c.day, sa.func.count())
+                .where(papers.c.day >= first, papers.c.day <= last, papers.c.hidden.is_(False))
+                .group_by(papers.c.day)
+            )
+            return {day: int(count) for day, count in rows}
+
+    def papers_since_day(self, first: date, limit: int = 5000) -> list[Paper]:
+        """The papers whose day is ``first`` or later (trending's candidates), with a vote."""
+        points = papers.c.votes + sa.func.coalesce(papers.c.upvotes, 0)
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(papers)
+                .where(papers.c.day >= first, papers.c.hidden.is_(False), points > 0)
+                .order_by(points.desc())
+                .limit(limit)
+            ).mappings()
+            return [paper_from_row(row) for row in rows]
+
+    def set_hidden(self, key: str, hidden: bool) -> Paper | None:
+        """Hide a paper from every list (or restore it); None when no paper has that id."""
+        with write_transaction(self.engine) as (connection, _change):
+            row = find_paper_row(connection, key)
+            if row is None:
+                return None
+            connection.execute(
+                sa.update(papers).where(papers.c.pk == row["pk"]).values(hidden=hidden)
+            )
+        return self.get_paper(key)
 
     def count_papers(self) -> int:
         with read_transaction(self.engine) as connection:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from litfeed.announcements import announcement_day
 from litfeed.identifiers import arxiv_links, clean_text, normalise_title, title_paper_id
 from litfeed.models import PaperRecord
 
@@ -31,10 +32,11 @@ HASHED_FIELDS = (
     "links",
     "versions",
     "withdrawn",
+    "announced",
 )
 # Fields added after papers were first hashed: hashed only when they hold something, so a paper
 # stored before they existed keeps its hash (and re-importing it changes nothing).
-_HASHED_WHEN_SET = ("versions", "withdrawn")
+_HASHED_WHEN_SET = ("versions", "withdrawn", "announced")
 # arXiv's comment on a withdrawn paper: "This paper has been withdrawn by the author…".
 _WITHDRAWN = re.compile(r"\bhas been withdrawn\b|^\s*withdrawn\b", re.IGNORECASE)
 
@@ -65,6 +67,7 @@ def row_from_record(record: PaperRecord) -> Row:
         "hf_id": record.hf_id,
         "published": record.published,
         "updated": record.updated,
+        "announced": record.announced,
         "links": links,
         "upvotes": community.upvotes if community else None,
         "comments": community.comments if community else None,
@@ -102,9 +105,19 @@ def merge_rows(stored: Row, incoming: Row) -> Row:
     merged["versions"] = _union_versions(stored["versions"] or [], incoming["versions"])
     merged["withdrawn"] = is_withdrawn(merged["comment"])
     merged["published"] = _earliest(stored["published"], incoming["published"])
+    merged["announced"] = _earliest(stored["announced"], incoming["announced"])
     merged["updated"] = _latest(stored["updated"], incoming["updated"])
     merged["links"] = _union_links(stored["links"], incoming["links"])
     return merged
+
+
+def paper_day(row: Row) -> date:
+    """A paper's day: announced by arXiv, entered Hugging Face Daily Papers (``submitted_at``,
+    a UTC day as Hugging Face counts them) or submitted here, whichever came first; a paper with
+    none of these belongs to the announcement day it arrived in."""
+    entered = row["submitted_at"].astimezone(UTC).date() if row["submitted_at"] else None
+    known = [day for day in (row["announced"], entered, row.get("submitted_here")) if day]
+    return min(known) if known else announcement_day(row["first_seen"])
 
 
 def is_withdrawn(comment: str | None) -> bool:

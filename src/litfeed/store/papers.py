@@ -13,7 +13,14 @@ from sqlalchemy.engine import Connection
 
 from litfeed.identifiers import is_storable_text, parse_arxiv_id, safe_url
 from litfeed.models import Link, Paper, PaperRecord, Provenance, Rejection, Version
-from litfeed.store.merge import Row, content_hash, merge_rows, new_paper_id, row_from_record
+from litfeed.store.merge import (
+    Row,
+    content_hash,
+    merge_rows,
+    new_paper_id,
+    paper_day,
+    row_from_record,
+)
 from litfeed.store.schema import UNDATED, paper_sources, papers
 
 
@@ -163,6 +170,7 @@ def _load_candidates(connection: Connection, rows: Sequence[Row]) -> list[Row]:
 def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row]) -> None:
     for row in (*inserted, *updated):
         row["sort_date"] = row["published"] or UNDATED
+        row["day"] = paper_day(row)
     if inserted:
         insert = sa.insert(papers).returning(papers.c.pk, sort_by_parameter_order=True)
         values = [{key: value for key, value in row.items() if key != "pk"} for row in inserted]
@@ -170,7 +178,9 @@ def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row])
         for row, pk in zip(inserted, pks, strict=True):
             row["pk"] = pk
     if updated:
-        columns = [c.name for c in papers.columns if c.name not in ("pk", "first_seen")]
+        # Votes and the hidden mark are the community's, written by their own statements.
+        kept = ("pk", "first_seen", "votes", "hidden")
+        columns = [c.name for c in papers.columns if c.name not in kept]
         statement = (
             sa.update(papers)
             .where(papers.c.pk == sa.bindparam("_pk"))
@@ -228,6 +238,10 @@ def paper_from_row(row: Any, sources: list[Provenance] | None = None) -> Paper:
         comment=row["comment"],
         published=row["published"],
         updated=row["updated"],
+        announced=row["announced"],
+        day=row["day"],
+        votes=row["votes"],
+        hidden=bool(row["hidden"]),
         first_seen=row["first_seen"],
         # Only http(s) addresses are links (rows stored before imports checked that may not be).
         links=[Link(**link) for link in row["links"] if safe_url(link["url"]) is not None],

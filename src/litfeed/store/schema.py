@@ -78,6 +78,16 @@ papers = Table(
     Column("comments", Integer),
     Column("submitted_by", String(255)),
     Column("submitted_at", UTCDateTime),
+    # The day arXiv announced it (known or inferred from arXiv's metadata: the first
+    # announcement on or after its first version), migration 0007.
+    Column("announced", Date),
+    # The paper's day (its daily page): announced by arXiv, entered Hugging Face Daily Papers,
+    # or submitted here, whichever came first; else the announcement day it arrived in.
+    Column("day", Date, nullable=False, index=True),
+    # litfeed's own votes, maintained with each vote (the counts imported from Hugging Face are
+    # `upvotes`); hidden papers leave every list.
+    Column("votes", Integer, nullable=False, default=0, server_default="0"),
+    Column("hidden", Boolean, nullable=False, default=False, server_default=false()),
     Column("content_hash", String(64), nullable=False),
     # The change cursor: the value of counters["changes"] when the row last changed.
     Column("change_seq", BigInteger, nullable=False, index=True),
@@ -148,6 +158,43 @@ counters = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # Stored as given but compared in lower case: one account per address.
+    Column("email", String(320), nullable=False),
+    Column("email_key", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("verified_at", UTCDateTime),
+    Column("is_admin", Boolean, nullable=False, default=False, server_default=false()),
+    Column("disabled_at", UTCDateTime),
+    # An administrator hid every vote of this account: they leave every count.
+    Column("votes_hidden", Boolean, nullable=False, default=False, server_default=false()),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # SHA-256 of the token: the token itself is shown once and never stored.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    # One vote per account and paper, by the primary key: concurrent clicks count once.
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
 UNDATED = date.min  # the sort_date of a paper whose publication date is unknown

@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litfeed import __version__
+from litfeed.community import AccountError, PeriodError
 from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.search import MAX_QUERY_LENGTH, Mode, QueryError, check_query
@@ -36,6 +37,7 @@ from litfeed.web.pages import (
     search_page,
     similar_page,
 )
+from litfeed.web.routes.community import community_router
 
 
 def _blank_is_none(value: object) -> object:
@@ -132,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return templates.TemplateResponse(
             request, name, {"page": data, "version": __version__}, status_code=status_code
         )
+
+    # Before the papers' routes: "/api/papers/{id}/vote" is the community's.
+    app.include_router(community_router(hub, render))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(
@@ -286,6 +291,14 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, error: QueryError) -> Response:
         return respond(request, 400, str(error))
+
+    @app.exception_handler(PeriodError)
+    async def bad_period(request: Request, error: PeriodError) -> Response:
+        return respond(request, 400, str(error))
+
+    @app.exception_handler(AccountError)
+    async def refused(request: Request, error: AccountError) -> Response:
+        return respond(request, 403, str(error))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:

@@ -1,0 +1,83 @@
+"""Accounts: passwords hashed with argon2 (argon2-cffi's defaults, RFC 9106's second
+recommended profile), API tokens shown once and stored as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from litfeed.errors import LitfeedError
+from litfeed.store import Account, AccountExists, Store, Token
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1000
+TOKEN_PREFIX = "lf_"
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+_hasher = PasswordHasher()
+
+
+class AccountError(LitfeedError, ValueError):
+    """An account cannot be made or used as asked; the message says why."""
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 320 or not _EMAIL.fullmatch(email):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    return email
+
+
+def check_password(password: str) -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise AccountError(
+            f"a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        )
+    return password
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(check_password(password))
+
+
+def password_matches(account: Account, password: str) -> bool:
+    if not account.password_hash:
+        return False
+    try:
+        return _hasher.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_account(
+    store: Store, email: str, password: str | None, admin: bool = False, verified: bool = False
+) -> Account:
+    """A new account. The first account of a database is an administrator."""
+    email = check_email(email)
+    hashed = hash_password(password) if password is not None else None
+    first = store.community.count_accounts() == 0
+    try:
+        return store.community.create_account(email, hashed, verified, admin or first)
+    except AccountExists:
+        raise AccountError(f"an account for {email} exists already") from None
+
+
+def new_token(store: Store, account: Account, name: str = "api") -> tuple[str, Token]:
+    """A new API token for the account: the token (shown once) and its record."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, store.community.add_token(account.id, token_hash(token), name[:100])
+
+
+def account_of_token(store: Store, token: str) -> Account | None:
+    """The active account a token belongs to; None for an unknown token or a disabled account."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    account = store.community.account_by_token(token_hash(token))
+    return account if account is not None and account.active else None

@@ -1,0 +1,266 @@
+"""Accounts, API tokens and votes: rows and the statements over them. A paper's vote count
+(``papers.votes``) is recounted in the transaction of each vote, so lists never count rows and
+two concurrent votes of one account count once (the votes table's key refuses the second)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from litfeed.store.database import read_transaction, write_transaction
+from litfeed.store.schema import accounts, api_tokens, papers, votes
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    created_at: datetime
+    verified_at: datetime | None
+    is_admin: bool
+    disabled_at: datetime | None
+    votes_hidden: bool
+    password_hash: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+@dataclass(frozen=True)
+class Token:
+    id: int
+    account_id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+def account_from_row(row: Any) -> Account:
+    return Account(
+        id=row["id"],
+        email=row["email"],
+        created_at=row["created_at"],
+        verified_at=row["verified_at"],
+        is_admin=bool(row["is_admin"]),
+        disabled_at=row["disabled_at"],
+        votes_hidden=bool(row["votes_hidden"]),
+        password_hash=row["password_hash"],
+    )
+
+
+def token_from_row(row: Any) -> Token:
+    return Token(
+        id=row["id"],
+        account_id=row["account_id"],
+        name=row["name"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+    )
+
+
+def counted_votes(paper_pk: Any) -> sa.ScalarSelect[Any]:
+    """The votes of a paper that count: those of accounts whose votes are not hidden."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(votes.join(accounts, accounts.c.id == votes.c.account_id))
+        .where(votes.c.paper_pk == paper_pk, accounts.c.votes_hidden.is_(False))
+        .scalar_subquery()
+    )
+
+
+def recount(connection: Connection, paper_pks: sa.ColumnElement[bool] | None = None) -> None:
+    """Set ``papers.votes`` from the votes table, for the papers ``paper_pks`` selects."""
+    statement = sa.update(papers).values(votes=counted_votes(papers.c.pk))
+    if paper_pks is not None:
+        statement = statement.where(paper_pks)
+    connection.execute(statement)
+
+
+class AccountExists(ValueError):
+    """An account with this address exists already."""
+
+
+class CommunityStore:
+    """The community's rows in one database (`Store.community`)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    def create_account(
+        self, email: str, password_hash: str | None, verified: bool, admin: bool
+    ) -> Account:
+        """A new account; `AccountExists` when the address has one (any case)."""
+        now = datetime.now(UTC)
+        values = {
+            "email": email,
+            "email_key": email_key(email),
+            "password_hash": password_hash,
+            "created_at": now,
+            "verified_at": now if verified else None,
+            "is_admin": admin,
+        }
+        try:
+            with write_transaction(self.engine) as (connection, _change):
+                row = connection.execute(
+                    sa.insert(accounts).values(**values).returning(*accounts.c)
+                ).mappings()
+                return account_from_row(row.one())
+        except sa.exc.IntegrityError:
+            raise AccountExists(email) from None
+
+    def account(self, account_id: int) -> Account | None:
+        return self._account_where(accounts.c.id == account_id)
+
+    def account_by_email(self, email: str) -> Account | None:
+        return self._account_where(accounts.c.email_key == email_key(email))
+
+    def account_by_token(self, token_hash: str) -> Account | None:
+        joined = accounts.join(api_tokens, api_tokens.c.account_id == accounts.c.id)
+        with read_transaction(self.engine) as connection:
+            row = connection.execute(
+                sa.select(accounts).select_from(joined).where(api_tokens.c.token_hash == token_hash)
+            ).mappings()
+            found = row.first()
+            return account_from_row(found) if found is not None else None
+
+    def _account_where(self, condition: sa.ColumnElement[bool]) -> Account | None:
+        with read_transaction(self.engine) as connection:
+            row = connection.execute(sa.select(accounts).where(condition)).mappings().first()
+            return account_from_row(row) if row is not None else None
+
+    def list_accounts(self) -> list[Account]:
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(sa.select(accounts).order_by(accounts.c.id)).mappings()
+            return [account_from_row(row) for row in rows]
+
+    def count_accounts(self) -> int:
+        with read_transaction(self.engine) as connection:
+            count = connection.execute(sa.select(sa.func.count()).select_from(accounts))
+            return int(count.scalar_one())
+
+    def disable_account(self, account_id: int) -> None:
+        """Disabled: it cannot log in or act, its tokens stop working; its votes stay counted
+        (an administrator hides them with `hide_votes`)."""
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account_id, accounts.c.disabled_at.is_(None))
+                .values(disabled_at=datetime.now(UTC))
+            )
+
+    def hide_votes(self, account_id: int, hidden: bool) -> None:
+        """Hide (or restore) every vote of an account: they leave every count at once."""
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(accounts).where(accounts.c.id == account_id).values(votes_hidden=hidden)
+            )
+            voted = sa.select(votes.c.paper_pk).where(votes.c.account_id == account_id)
+            recount(connection, papers.c.pk.in_(voted))
+
+    # -- API tokens ----------------------------------------------------------------------------
+
+    def add_token(self, account_id: int, token_hash: str, name: str) -> Token:
+        values = {
+            "account_id": account_id,
+            "token_hash": token_hash,
+            "name": name,
+            "created_at": datetime.now(UTC),
+        }
+        with write_transaction(self.engine) as (connection, _change):
+            row = connection.execute(
+                sa.insert(api_tokens).values(**values).returning(*api_tokens.c)
+            ).mappings()
+            return token_from_row(row.one())
+
+    def tokens(self, account_id: int) -> list[Token]:
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(api_tokens)
+                .where(api_tokens.c.account_id == account_id)
+                .order_by(api_tokens.c.id)
+            ).mappings()
+            return [token_from_row(row) for row in rows]
+
+    def delete_token(self, account_id: int, token_id: int) -> bool:
+        """Delete one of the account's tokens; False when it has no such token (another
+        account's token is not one of its own)."""
+        with write_transaction(self.engine) as (connection, _change):
+            deleted = connection.execute(
+                sa.delete(api_tokens).where(
+                    api_tokens.c.id == token_id, api_tokens.c.account_id == account_id
+                )
+            )
+            return bool(deleted.rowcount)
+
+    # -- votes ---------------------------------------------------------------------------------
+
+    def vote(self, account_id: int, paper_pk: int, on: bool) -> int:
+        """Record (``on``) or withdraw the account's vote for a paper; the paper's count after.
+        Voting twice is one vote: the key refuses the second row, whoever commits first."""
+        with write_transaction(self.engine) as (connection, _change):
+            if on:
+                exists = connection.execute(
+                    sa.select(votes.c.paper_pk).where(
+                        votes.c.account_id == account_id, votes.c.paper_pk == paper_pk
+                    )
+                ).first()
+                if exists is None:
+                    connection.execute(
+                        sa.insert(votes).values(
+                            account_id=account_id, paper_pk=paper_pk, created_at=datetime.now(UTC)
+                        )
+                    )
+            else:
+                connection.execute(
+                    sa.delete(votes).where(
+                        votes.c.account_id == account_id, votes.c.paper_pk == paper_pk
+                    )
+                )
+            recount(connection, papers.c.pk == paper_pk)
+            count = connection.execute(sa.select(papers.c.votes).where(papers.c.pk == paper_pk))
+            return int(count.scalar_one())
+
+    def voted(self, account_id: int, paper_pks: list[int]) -> set[int]:
+        """Which of these papers the account voted for."""
+        if not paper_pks:
+            return set()
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(votes.c.paper_pk).where(
+                    votes.c.account_id == account_id, votes.c.paper_pk.in_(paper_pks)
+                )
+            )
+            return {int(pk) for pk in rows.scalars()}
+
+    def recent_votes(self, since: datetime, paper_pks: list[int]) -> dict[int, int]:
+        """Counted votes cast since ``since``, per paper."""
+        if not paper_pks:
+            return {}
+        joined = votes.join(accounts, accounts.c.id == votes.c.account_id)
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(votes.c.paper_pk, sa.func.count())
+                .select_from(joined)
+                .where(
+                    votes.c.created_at >= since,
+                    votes.c.paper_pk.in_(paper_pks),
+                    accounts.c.votes_hidden.is_(False),
+                )
+                .group_by(votes.c.paper_pk)
+            )
+            return {int(pk): int(count) for pk, count in rows}
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()

@@ -1,0 +1,108 @@
+"""The data of the community's pages (daily, weekly, monthly, trending): one function per page,
+rendered by a template for HTML and returned as it is for JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+
+from litfeed.community.periods import Period
+from litfeed.hub import Hub
+from litfeed.models import Paper
+from litfeed.web.pages import Pagination
+
+PATHS = {"day": "daily", "week": "weekly", "month": "monthly"}
+
+
+class PeriodLink(BaseModel):
+    key: str
+    label: str
+    url: str
+
+
+class PeriodPage(BaseModel):
+    """The papers of a day, an ISO week or a month, most voted first (votes here and on
+    Hugging Face together), then newest. ``quiet`` says why a period has no papers."""
+
+    kind: str
+    key: str
+    label: str
+    first: date
+    last: date
+    papers: list[Paper]
+    pagination: Pagination
+    quiet: str | None
+    previous: PeriodLink
+    next: PeriodLink | None
+    latest_day: date | None
+
+    def url(self, page: int = 1) -> str:
+        return f"/{PATHS[self.kind]}/{self.key}" + (f"?page={page}" if page > 1 else "")
+
+
+class TrendingPaper(BaseModel):
+    paper: Paper
+    score: float
+    recent_votes: int
+    age_hours: float
+    why: str
+
+
+class TrendingPage(BaseModel):
+    """Trending papers by the open formula of the README, each with why."""
+
+    papers: list[TrendingPaper]
+    hours: int
+    days: int
+    gravity: float
+
+
+def period_page(
+    hub: Hub, kind: str, key: str | None, page: int = 1, limit: int | None = None
+) -> PeriodPage:
+    community = hub.community
+    period = community.period(kind, key)
+    per_page = limit or hub.settings.page_size
+    listing = community.listing(period, (page - 1) * per_page, per_page)
+    following = period.next()
+    latest = listing.latest_day
+    return PeriodPage(
+        kind=kind,
+        key=period.key,
+        label=period.label,
+        first=period.first,
+        last=period.last,
+        papers=listing.papers,
+        pagination=Pagination.of(page, per_page, listing.total),
+        quiet=listing.quiet,
+        previous=_link(period.previous()),
+        # No "next" past the newest papers: nothing is there yet.
+        next=_link(following) if latest is not None and following.first <= latest else None,
+        latest_day=latest,
+    )
+
+
+def trending_page(hub: Hub, limit: int = 30) -> TrendingPage:
+    community = hub.community
+    parameters = community.trending_parameters
+    trends = community.trending(limit)
+    return TrendingPage(
+        papers=[
+            TrendingPaper(
+                paper=t.paper,
+                score=round(t.score, 6),
+                recent_votes=t.recent_votes,
+                age_hours=round(t.age_hours, 1),
+                why=t.why,
+            )
+            for t in trends
+        ],
+        hours=parameters.hours,
+        days=parameters.days,
+        gravity=parameters.gravity,
+    )
+
+
+def _link(period: Period) -> PeriodLink:
+    return PeriodLink(key=period.key, label=period.label, url=f"/{PATHS[period.kind]}/{period.key}")

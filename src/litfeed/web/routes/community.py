@@ -1,0 +1,182 @@
+"""Daily, weekly and monthly pages, trending, votes and API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from litfeed.community.accounts import new_token
+from litfeed.hub import Hub, PaperNotFound
+from litfeed.store import Account
+from litfeed.web.community_pages import PeriodPage, TrendingPage, period_page, trending_page
+
+Render = Callable[[Request, str, Any], Response]
+PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
+PageSize = Annotated[
+    int | None,
+    Query(ge=1, le=100, description="Papers a page (default: the server's LITFEED_PAGE_SIZE)."),
+]
+Day = Annotated[str | None, Query(max_length=40, description="A day: 2024-10-25.")]
+Week = Annotated[str | None, Query(max_length=40, description="An ISO week: 2024-W43.")]
+Month = Annotated[str | None, Query(max_length=40, description="A month: 2024-10.")]
+_bearer = HTTPBearer(auto_error=False, description="An API token: `litfeed users token EMAIL`.")
+
+
+class Vote(BaseModel):
+    """A paper's votes here after a vote, and whether the caller's vote is on it."""
+
+    upvotes: int
+    voted: bool
+
+
+class TokenInfo(BaseModel):
+    id: int
+    name: str
+    created_at: str
+
+
+class NewToken(TokenInfo):
+    """A new API token; ``token`` is shown this once (litfeed keeps only its hash)."""
+
+    token: str
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    verified: bool
+    admin: bool
+    tokens: list[TokenInfo]
+
+
+def community_router(hub: Hub, render: Render) -> APIRouter:
+    router = APIRouter()
+    for kind, path, parameter in (
+        ("day", "daily", "date"),
+        ("week", "weekly", "week"),
+        ("month", "monthly", "month"),
+    ):
+        _add_period_routes(router, hub, render, kind, path, parameter)
+
+    @router.get("/trending", response_class=HTMLResponse, include_in_schema=False)
+    def trending_html(request: Request) -> Response:
+        return render(request, "trending.html", trending_page(hub))
+
+    @router.get("/api/trending", response_model=TrendingPage, tags=["community"])
+    def trending_json(
+        limit: Annotated[int, Query(ge=1, le=100, description="How many papers.")] = 30,
+    ) -> TrendingPage:
+        """Trending papers by the open formula (`why` per paper): points (votes here in the last
+        `hours`, Hugging Face upvotes, half its comments) / (age in hours + 2) ** `gravity`."""
+        return trending_page(hub, limit)
+
+    @router.post("/api/papers/{paper_id:path}/vote", response_model=Vote, tags=["community"])
+    def vote(paper_id: str, caller: Caller) -> Vote:
+        """Vote for a paper (once: voting again changes nothing)."""
+        return _vote(hub, caller, paper_id, True)
+
+    @router.delete("/api/papers/{paper_id:path}/vote", response_model=Vote, tags=["community"])
+    def unvote(paper_id: str, caller: Caller) -> Vote:
+        """Withdraw one's vote for a paper."""
+        return _vote(hub, caller, paper_id, False)
+
+    @router.get("/api/me", response_model=Me, tags=["accounts"])
+    def me(caller: Caller) -> Me:
+        """The caller's account and API tokens."""
+        return Me(
+            id=caller.id,
+            email=caller.email,
+            verified=caller.verified,
+            admin=caller.is_admin,
+            tokens=[_token_info(t) for t in hub.store.community.tokens(caller.id)],
+        )
+
+    @router.post("/api/tokens", response_model=NewToken, status_code=201, tags=["accounts"])
+    def add_token(
+        caller: Caller,
+        name: Annotated[str, Query(max_length=100, description="What it is for.")] = "api",
+    ) -> NewToken:
+        """A new API token for the caller."""
+        token, record = new_token(hub.store, caller, name)
+        return NewToken(**_token_info(record).model_dump(), token=token)
+
+    @router.delete("/api/tokens/{token_id}", status_code=204, tags=["accounts"])
+    def delete_token(token_id: int, caller: Caller) -> Response:
+        """Delete one of the caller's tokens (404 for any other)."""
+        if not hub.store.community.delete_token(caller.id, token_id):
+            raise HTTPException(404, f"you have no token {token_id}")
+        return Response(status_code=204)
+
+    return router
+
+
+def current_account(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Account:
+    """The account of the request's API token; 401 without a valid one."""
+    hub: Hub = request.app.state.hub
+    if credentials is not None:
+        found = hub.community.account_of_token(credentials.credentials)
+        if found is not None:
+            return found
+    raise HTTPException(
+        401,
+        "log in, or send an API token: Authorization: Bearer TOKEN",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+Caller = Annotated[Account, Depends(current_account)]
+
+
+def _add_period_routes(
+    router: APIRouter, hub: Hub, render: Render, kind: str, path: str, parameter: str
+) -> None:
+    """/daily, /daily/2024-10-25 (HTML) and /api/daily?date=2024-10-25 (JSON); likewise weekly
+    and monthly."""
+
+    def html(request: Request, key: str | None = None, page: PageNumber = 1) -> Response:
+        return render(request, "period.html", period_page(hub, kind, key, page))
+
+    for address in (f"/{path}", f"/{path}/{{key}}"):
+        router.add_api_route(
+            address, html, methods=["GET"], response_class=HTMLResponse, include_in_schema=False
+        )
+
+    def daily(date: Day = None, page: PageNumber = 1, limit: PageSize = None) -> PeriodPage:
+        """The papers of a day (default: the newest day with papers)."""
+        return period_page(hub, kind, date, page, limit)
+
+    def weekly(week: Week = None, page: PageNumber = 1, limit: PageSize = None) -> PeriodPage:
+        """The papers of an ISO week (default: the week of the newest papers)."""
+        return period_page(hub, kind, week, page, limit)
+
+    def monthly(month: Month = None, page: PageNumber = 1, limit: PageSize = None) -> PeriodPage:
+        """The papers of a month (default: the month of the newest papers)."""
+        return period_page(hub, kind, month, page, limit)
+
+    endpoint = {"date": daily, "week": weekly, "month": monthly}[parameter]
+    router.add_api_route(
+        f"/api/{path}", endpoint, methods=["GET"], response_model=PeriodPage, tags=["community"]
+    )
+
+
+def _vote(hub: Hub, caller: Account, paper_id: str, on: bool) -> Vote:
+    paper = hub.get_paper(paper_id)
+    if paper is None or paper.hidden:
+        raise PaperNotFound(f"no paper with id {paper_id!r}")
+    count = hub.community.vote(caller, paper, on)
+    return Vote(upvotes=count, voted=on)
+
+
+def _token_info(token: Any) -> TokenInfo:
+    return TokenInfo(
+        id=token.id, name=token.name, created_at=token.created_at.isoformat(timespec="seconds")
+    )

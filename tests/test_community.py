@@ -1,0 +1,289 @@
+"""The community: accounts and API tokens, votes, the daily / weekly / monthly pages, trending,
+hidden papers; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from litfeed.cli import app as cli
+from litfeed.community.accounts import add_account, new_token
+from litfeed.community.periods import PeriodError, parse_period
+from litfeed.community.trending import TrendingParameters, trend
+from litfeed.config import Settings, load_settings
+from litfeed.hub import Hub
+from litfeed.models import Paper
+from litfeed.store.schema import votes
+from litfeed.web import create_app
+from tests.conftest import EXAMPLES, shared_path
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def community_settings(
+    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    monkeypatch.setenv("LITFEED_DATABASE_URL", database_url)
+    return load_settings()
+
+
+@pytest.fixture
+def hub(community_settings: Settings) -> Iterator[Hub]:
+    with Hub(community_settings) as opened:
+        opened.import_paths([EXAMPLES])
+        yield opened
+
+
+@pytest.fixture
+def client(hub: Hub, community_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(community_settings), base_url="http://localhost") as client:
+        yield client
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _token(hub: Hub, email: str, verified: bool = True) -> str:
+    account = add_account(hub.store, email, "a long password", verified=verified)
+    return new_token(hub.store, account)[0]
+
+
+def test_periods_are_read_and_refused_with_the_right_way_to_write_them() -> None:
+    week = parse_period("week", "2024-W43")
+    assert (week.first, week.last) == (date(2024, 10, 21), date(2024, 10, 27))
+    assert week.previous().key == "2024-W42" and week.next().key == "2024-W44"
+    month = parse_period("month", "2024-12")
+    assert (month.first, month.last, month.next().key) == (
+        date(2024, 12, 1),
+        date(2024, 12, 31),
+        "2025-01",
+    )
+    assert parse_period("day", "2024-10-25").previous().key == "2024-10-24"
+    for kind, text in (("week", "2024-43"), ("month", "2024-13"), ("day", "yesterday")):
+        with pytest.raises(PeriodError, match="write it like"):
+            parse_period(kind, text)
+
+
+def test_the_example_corpus_is_on_the_newest_day(client: TestClient) -> None:
+    """The example pages carry no dates: their papers belong to the announcement day they
+    arrived in, which the daily page without a date shows."""
+    data = client.get("/api/daily").json()
+    assert data["pagination"]["total"] == 471 and data["kind"] == "day"
+    assert data["next"] is None and data["previous"]["url"].startswith("/daily/")
+    page = client.get("/daily")
+    assert page.status_code == 200 and page.text.count('class="paper-card"') == 25
+    assert client.get("/api/weekly").json()["pagination"]["total"] == 471
+    assert client.get("/api/monthly").json()["pagination"]["total"] >= 471 - 0
+
+
+@pytest.mark.shared
+def test_hugging_face_papers_are_on_their_day_with_their_upvotes(
+    hub: Hub, client: TestClient
+) -> None:
+    hub.import_paths([shared_path("fixtures/hf-daily-papers/daily_papers_2024-10-25.json")])
+    data = client.get("/api/daily", params={"date": "2024-10-25"}).json()
+    assert data["pagination"]["total"] == 29 and data["label"] == "Friday 25 October 2024"
+    upvotes = [paper["upvotes"] for paper in data["papers"]]
+    assert upvotes == sorted(upvotes, reverse=True) and upvotes[0] >= 64
+    html = client.get("/daily/2024-10-25").text
+    assert "▲ 0 · 64 on Hugging Face" in html
+    assert (
+        client.get("/api/weekly", params={"week": "2024-W43"}).json()["pagination"]["total"] == 29
+    )
+    assert (
+        client.get("/api/monthly", params={"month": "2024-10"}).json()["pagination"]["total"] == 29
+    )
+    saturday = client.get("/api/daily", params={"date": "2024-10-26"}).json()
+    assert saturday["papers"] == []
+    assert saturday["quiet"].startswith("arXiv announces nothing on Saturdays")
+    assert "arXiv announces nothing on Saturdays" in client.get("/daily/2024-10-26").text
+
+
+def test_a_bad_period_is_a_400_naming_the_right_way(client: TestClient) -> None:
+    answer = client.get("/api/weekly", params={"week": "2024-43"})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "'2024-43' is not a week: write it like 2024-W43"}
+    assert client.get("/daily/2024-02-30").status_code == 400
+    assert client.get("/monthly/'%20OR%201=1--").status_code == 400
+
+
+def test_votes_through_the_api_count_once_and_need_a_verified_account(
+    hub: Hub, client: TestClient
+) -> None:
+    paper = "t-8ec3a34c72e9"
+    token = _token(hub, "ada@example.org")
+    assert client.post(f"/api/papers/{paper}/vote").status_code == 401
+    assert (
+        client.post(f"/api/papers/{paper}/vote", headers=_bearer("lf_nonsense")).status_code == 401
+    )
+    first = client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
+    assert first.status_code == 200 and first.json() == {"upvotes": 1, "voted": True}
+    again = client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
+    assert again.json() == {"upvotes": 1, "voted": True}
+    other = _token(hub, "bob@example.org")
+    assert client.post(f"/api/papers/{paper}/vote", headers=_bearer(other)).json()["upvotes"] == 2
+    withdrawn = client.delete(f"/api/papers/{paper}/vote", headers=_bearer(token))
+    assert withdrawn.json() == {"upvotes": 1, "voted": False}
+    unverified = _token(hub, "eve@example.org", verified=False)
+    refused = client.post(f"/api/papers/{paper}/vote", headers=_bearer(unverified))
+    assert refused.status_code == 403 and "verify your e-mail" in refused.json()["error"]
+    missing = client.post("/api/papers/nothing-here/vote", headers=_bearer(token))
+    assert missing.status_code == 404
+    assert hub.get_paper(paper).votes == 1  # type: ignore[union-attr]
+
+
+def test_twenty_concurrent_votes_of_one_account_count_once(hub: Hub) -> None:
+    account = add_account(hub.store, "ada@example.org", "a long password", verified=True)
+    paper = hub.get_paper("t-8ec3a34c72e9")
+    assert paper is not None
+    start = threading.Barrier(20)
+    errors: list[BaseException] = []
+
+    def click() -> None:
+        start.wait()
+        try:
+            hub.community.vote(account, paper, True)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=click) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert hub.get_paper(paper.id).votes == 1  # type: ignore[union-attr]
+    with hub.store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(votes)).scalar() == 1
+
+
+def test_tokens_belong_to_their_account(hub: Hub, client: TestClient) -> None:
+    mine = _token(hub, "ada@example.org")
+    theirs = _token(hub, "bob@example.org")
+    me = client.get("/api/me", headers=_bearer(mine)).json()
+    assert me["email"] == "ada@example.org" and me["admin"] is True  # the first account
+    made = client.post("/api/tokens", params={"name": "script"}, headers=_bearer(mine))
+    assert made.status_code == 201 and made.json()["token"].startswith("lf_")
+    token_id = made.json()["id"]
+    # another account cannot delete it
+    assert client.delete(f"/api/tokens/{token_id}", headers=_bearer(theirs)).status_code == 404
+    assert client.get("/api/me", headers=_bearer(made.json()["token"])).status_code == 200
+    assert client.delete(f"/api/tokens/{token_id}", headers=_bearer(mine)).status_code == 204
+    assert client.get("/api/me", headers=_bearer(made.json()["token"])).status_code == 401
+    # a disabled account's tokens stop working
+    bob = hub.store.community.account_by_email("BOB@example.org")
+    assert bob is not None
+    hub.store.community.disable_account(bob.id)
+    assert client.get("/api/me", headers=_bearer(theirs)).status_code == 401
+
+
+def test_hidden_papers_and_hidden_votes_leave_lists_and_counts(
+    hub: Hub, client: TestClient
+) -> None:
+    paper = "t-8ec3a34c72e9"
+    token = _token(hub, "ada@example.org")
+    spam = add_account(hub.store, "spam@example.org", "a long password", verified=True)
+    client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
+    hub.community.vote(spam, hub.get_paper(paper), True)  # type: ignore[arg-type]
+    assert hub.get_paper(paper).votes == 2  # type: ignore[union-attr]
+    hub.store.community.hide_votes(spam.id, True)
+    assert hub.get_paper(paper).votes == 1  # type: ignore[union-attr]
+    hub.store.set_hidden(paper, True)
+    ids = [p["id"] for p in client.get("/api/daily", params={"limit": 100}).json()["papers"]]
+    total = client.get("/api/daily").json()["pagination"]["total"]
+    assert paper not in ids and total == 470
+    assert client.get("/api/papers").json()["pagination"]["total"] == 470
+    assert client.post(f"/api/papers/{paper}/vote", headers=_bearer(token)).status_code == 404
+    hub.store.set_hidden(paper, False)
+    assert client.get("/api/daily").json()["pagination"]["total"] == 471
+
+
+def test_trending_follows_the_formula_and_says_why(hub: Hub, client: TestClient) -> None:
+    assert client.get("/api/trending").json()["papers"] == []
+    assert "No paper of the last 7 days has a vote yet" in client.get("/trending").text
+    first, second = "t-8ec3a34c72e9", hub.list_papers(0, 2)[0][1].id
+    for email in ("a@example.org", "b@example.org"):
+        client.post(f"/api/papers/{first}/vote", headers=_bearer(_token(hub, email)))
+    client.post(f"/api/papers/{second}/vote", headers=_bearer(_token(hub, "c@example.org")))
+    data = client.get("/api/trending").json()
+    assert [item["paper"]["id"] for item in data["papers"]] == [first, second]
+    assert data["papers"][0]["recent_votes"] == 2
+    assert data["papers"][0]["why"].startswith("2 votes here in 48 h;")
+    assert "Why trending: 2 votes here in 48 h" in client.get("/trending").text
+
+
+def test_the_trending_formula() -> None:
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    parameters = TrendingParameters(hours=48, days=7, gravity=1.8)
+
+    def paper(day: date, upvotes: int | None = None, comments: int | None = None) -> Paper:
+        return Paper(
+            id="p",
+            title="T",
+            abstract="",
+            authors=[],
+            categories=[],
+            arxiv_id=None,
+            arxiv_version=None,
+            doi=None,
+            hf_id=None,
+            comment=None,
+            published=None,
+            updated=None,
+            first_seen=now,
+            links=[],
+            upvotes=upvotes,
+            comments=comments,
+            day=day,
+        )
+
+    fresh = trend(paper(date(2026, 12, 1), upvotes=10, comments=4), 3, now, parameters)
+    # Tuesday 20:00 Eastern is 01:00 UTC on Wednesday: 11 hours before noon
+    assert fresh.age_hours == pytest.approx(11.0)
+    assert fresh.score == pytest.approx((3 + 10 + 2) / (11 + 2) ** 1.8)
+    assert fresh.why == (
+        "3 votes here in 48 h, 10 on Hugging Face, 4 comments; 11 h old: 15 / (11 + 2)^1.8"
+    )
+    older = trend(paper(date(2026, 11, 29), upvotes=30), 0, now, parameters)
+    assert older.score < fresh.score  # three times the points, but three days older
+
+
+def test_users_from_the_shell(community_settings: Settings, hub: Hub) -> None:
+    del hub  # the database exists, with the examples
+    result = runner.invoke(
+        cli, ["users", "add", "ada@example.org", "--password-stdin"], input="pw long enough\n"
+    )
+    assert result.exit_code == 0 and "added administrator ada@example.org" in result.stdout
+    result = runner.invoke(cli, ["users", "add", "ADA@example.org"])
+    assert result.exit_code == 1 and "exists already" in result.stderr
+    result = runner.invoke(cli, ["users", "token", "ada@example.org"])
+    token = result.stdout.strip().splitlines()[-1]
+    assert result.exit_code == 0 and token.startswith("lf_")
+    with Hub(community_settings) as hub:
+        assert hub.community.account_of_token(token) is not None
+    result = runner.invoke(cli, ["users", "list"])
+    assert "ada@example.org  admin" in result.stdout
+    assert runner.invoke(cli, ["users", "disable", "ada@example.org"]).exit_code == 0
+    with Hub(community_settings) as hub:
+        assert hub.community.account_of_token(token) is None
+    result = runner.invoke(cli, ["hide", "t-8ec3a34c72e9"])
+    assert result.exit_code == 0 and result.stdout.startswith("hid t-8ec3a34c72e9")
+    assert runner.invoke(cli, ["unhide", "nothing"]).exit_code == 1
+
+
+def test_recent_votes_only_count_within_the_window(hub: Hub) -> None:
+    account = add_account(hub.store, "ada@example.org", "a long password", verified=True)
+    paper = hub.get_paper("t-8ec3a34c72e9")
+    assert paper is not None
+    hub.community.vote(account, paper, True)
+    now = datetime.now(UTC)
+    assert hub.store.community.recent_votes(now - timedelta(hours=1), [paper.pk]) == {paper.pk: 1}
+    assert hub.store.community.recent_votes(now + timedelta(seconds=1), [paper.pk]) == {}
