@@ -54,6 +54,7 @@ def test_arxiv_announces_sunday_to_thursday_at_eight_in_the_evening_eastern() ->
     assert why_quiet(date(2026, 11, 29)) is None
     assert announcement_on_or_after(date(2026, 11, 27)) == date(2026, 11, 29)  # Friday: Sunday
     assert announcement_on_or_after(date(2026, 11, 26)) == date(2026, 11, 26)
+    assert announcement_on_or_after(date.max) == date.max  # no overflow past the calendar
     # Saturday noon: the last announcement was Thursday 20:00, the next is Sunday 20:00
     saturday = _at("2026-11-28T12:00")
     assert last_announcement(saturday) == _at("2026-11-26T20:00")

@@ -31,7 +31,7 @@ def why_quiet(day: date) -> str | None:
 def announcement_on_or_after(day: date) -> date:
     """The first announcement day on or after ``day``: when a paper submitted that day was
     announced, at the latest the next one (litfeed knows submission days, not hours)."""
-    while not announces_on(day):
+    while not announces_on(day) and day < date.max:  # a hostile file's year 9999 stays one
         day += timedelta(days=1)
     return day
 
