@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The port `make run` serves on (default: LITFEED_PORT, else 8000): make run PORT=8001
 PORT ?=
+# The official Hugging Face client, in a venv of its own: the version that has
+# list_daily_papers needs huggingface_hub >= 1.2, and transformers (litfeed's) pins it below 1.0.
+HF_CLIENT ?= .venv-hfclient
 
 .PHONY: run test lint typecheck unit bench clean
 
@@ -19,6 +22,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+$(HF_CLIENT)/.installed:
+	$(PYTHON) -m venv $(HF_CLIENT)
+	$(HF_CLIENT)/bin/python -m pip install --quiet huggingface_hub==2.4.0
+	touch $@
+
 ## run: create .venv, install, load the example corpus into an empty database, serve on :8000
 ## (the data directory is litfeed's default, as for the bare command: $XDG_DATA_HOME/litfeed)
 run: $(VENV)/.installed-run
@@ -26,7 +34,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/litfeed serve $(if $(PORT),--port $(PORT))
 
 ## test: install test tools (and Chromium, PostgreSQL when missing), lint, type-check, run tests
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(HF_CLIENT)/.installed
 	bash scripts/test-setup
 	$(MAKE) lint typecheck unit
 
@@ -45,4 +53,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/search_latency.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(HF_CLIENT) data .pytest_cache .mypy_cache .ruff_cache

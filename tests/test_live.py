@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -211,6 +212,19 @@ class _Output:
     def says(self, text: str, seconds: float = 60.0) -> bool:
         return _eventually(lambda: any(text in line for line in self.lines), seconds)
 
+    def indexed(self, count: int, seconds: float = 60.0) -> bool:
+        """Whether the worker said it indexed ``count`` papers by words in all (an import of
+        several files may be caught up with in more than one round)."""
+
+        def total() -> int:
+            found = (_INDEXED.search(line) for line in self.lines)
+            return sum(int(match.group(1).replace(",", "")) for match in found if match)
+
+        return _eventually(lambda: total() >= count, seconds)
+
+
+_INDEXED = re.compile(r"indexed ([\d,]+) papers by words")
+
 
 def test_a_second_worker_stands_by_and_takes_over(
     settings: Settings, environment: dict[str, str]
@@ -256,7 +270,7 @@ def test_an_import_next_to_a_worker_leaves_the_indexing_to_it(
             check=True,
         )
         assert "the running background worker indexes the new papers" in imported.stdout
-        assert output.says("indexed 471 papers by words", 30), output.lines
+        assert output.indexed(471, 30), output.lines
         with Hub(settings, serving=True) as reader:
             assert reader.search("diffusion", mode="keyword").total > 0
     finally:

@@ -360,6 +360,33 @@ class Store:
             ).mappings()
             return [paper_from_row(row) for row in rows], int(total)
 
+    def arxiv_papers_of_days(
+        self, first: date | None, last: date | None, submitter: str | None, limit: int
+    ) -> list[Paper]:
+        """arXiv papers (Hugging Face's ids are arXiv ids) whose day is from ``first`` to
+        ``last`` (None: any), submitted to Hugging Face by ``submitter`` when given; newest day
+        first, then newest entry into Daily Papers."""
+        conditions: list[sa.ColumnElement[bool]] = [
+            papers.c.arxiv_id.is_not(None),
+            papers.c.hidden.is_(False),
+        ]
+        if first is not None and last is not None:
+            conditions += [papers.c.day >= first, papers.c.day <= last]
+        if submitter:
+            conditions.append(papers.c.submitted_by == submitter)
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(papers)
+                .where(*conditions)
+                .order_by(
+                    papers.c.day.desc(),
+                    papers.c.submitted_at.desc().nulls_last(),
+                    papers.c.pk.desc(),
+                )
+                .limit(limit)
+            ).mappings()
+            return [paper_from_row(row) for row in rows]
+
     def latest_day(self) -> date | None:
         """The newest day with a paper on it."""
         with read_transaction(self.engine) as connection:

@@ -38,6 +38,7 @@ from litfeed.web.pages import (
     similar_page,
 )
 from litfeed.web.routes.community import community_router
+from litfeed.web.routes.hf import hf_router
 
 
 def _blank_is_none(value: object) -> object:
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Before the papers' routes: "/api/papers/{id}/vote" is the community's.
     app.include_router(community_router(hub, render))
+    app.include_router(hf_router(hub))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(
@@ -261,7 +263,7 @@ def _docs_page(page: HTMLResponse) -> Response:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith(("/api/", "/hf/"))
 
 
 def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
