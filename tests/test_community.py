@@ -94,7 +94,8 @@ def test_hugging_face_papers_are_on_their_day_with_their_upvotes(
     upvotes = [paper["upvotes"] for paper in data["papers"]]
     assert upvotes == sorted(upvotes, reverse=True) and upvotes[0] >= 64
     html = client.get("/daily/2024-10-25").text
-    assert "▲ 0 · 64 on Hugging Face" in html
+    assert ">▲ 0</button></form>" in html  # no votes here yet
+    assert '<span class="hf-votes" title="upvotes on Hugging Face">· 64 on Hugging Face' in html
     assert (
         client.get("/api/weekly", params={"week": "2024-W43"}).json()["pagination"]["total"] == 29
     )

@@ -168,6 +168,21 @@ class Settings(BaseSettings):
         "the time zone of the timezone setting.",
     )
 
+    smtp_url: str = Field(
+        default="",
+        description="Mail server: smtp://host:25, smtps://user:password@host:465 or "
+        "smtp+starttls://user:password@host:587; empty: messages are written as .eml files "
+        "in DATA_DIR/outbox/.",
+    )
+    mail_from: str = Field(
+        default="litfeed <litfeed@localhost>", description="The From of litfeed's mail."
+    )
+    base_url: str = Field(
+        default="",
+        description="The address readers reach litfeed at, for links in mail "
+        "(https://papers.example.org); empty: http://HOST:PORT.",
+    )
+    session_days: int = Field(default=30, ge=1, le=400, description="Days a login lasts.")
     trending_hours: int = Field(
         default=48,
         ge=1,
@@ -216,6 +231,25 @@ class Settings(BaseSettings):
         if not value.isascii() or not value.isprintable():
             raise ValueError("must be printable ASCII (it is sent in an HTTP header)")
         return value.strip()
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str) -> str:
+        if value and not value.startswith(("smtp://", "smtps://", "smtp+starttls://")):
+            raise ValueError("must be smtp://, smtps:// or smtp+starttls:// (or empty: outbox)")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// address")
+        return value.rstrip("/")
+
+    @property
+    def public_url(self) -> str:
+        """Where readers reach this instance, for links in mail."""
+        return self.base_url or f"http://{self.host}:{self.port}"
 
     @field_validator("arxiv_oai_url", "arxiv_api_url", "hf_url")
     @classmethod

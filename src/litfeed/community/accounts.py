@@ -24,6 +24,10 @@ class AccountError(LitfeedError, ValueError):
     """An account cannot be made or used as asked; the message says why."""
 
 
+class AccountTaken(AccountError):
+    """The address has an account already."""
+
+
 def check_email(email: str) -> str:
     email = email.strip()
     if len(email) > 320 or not _EMAIL.fullmatch(email):
@@ -66,7 +70,7 @@ def add_account(
     try:
         return store.community.create_account(email, hashed, verified, admin or first)
     except AccountExists:
-        raise AccountError(f"an account for {email} exists already") from None
+        raise AccountTaken(f"an account for {email} exists already") from None
 
 
 def new_token(store: Store, account: Account, name: str = "api") -> tuple[str, Token]:

@@ -1,9 +1,9 @@
 """The background worker: elected by the database's worker lock, it keeps the keyword index
 current within a poll of each commit and embeds new papers into the vector index, each on a
-thread of its own (embedding a large import takes minutes; words should not wait for it). A
-third thread fetches the configured sources on their schedule (`litfeed.sources.calendar`):
-arXiv after each announcement, Hugging Face once a day, a run missed while the machine slept
-once at start-up.
+thread of its own (embedding a large import takes minutes; words should not wait for it). One
+thread sends the mail outbox; another fetches the configured sources on their schedule
+(`litfeed.sources.calendar`): arXiv after each announcement, Hugging Face once a day, a run
+missed while the machine slept once at start-up.
 
 Web processes only read what it publishes. A second worker started on the same database stands
 by and takes over when the first dies (the lock is released with its process).
@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Callable
 
+from litfeed.delivery.mail import deliver_due
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub
 from litfeed.search.embeddings import EmbeddingError, ModelNotReady
@@ -54,6 +55,7 @@ def run_worker(
         if embed:
             jobs.append(threading.Thread(target=_follow_meaning, args=(hub, stop, log, poll)))
         jobs.append(threading.Thread(target=_follow_schedule, args=(hub, stop, log, schedule_poll)))
+        jobs.append(threading.Thread(target=_follow_mail, args=(hub, stop, log, poll)))
         for job in jobs:
             job.start()
         for job in jobs:
@@ -132,6 +134,19 @@ def _follow_schedule(hub: Hub, stop: threading.Event, log: Log, poll: float) -> 
             except Exception as error:
                 log(f"fetching: {_described(error)}")
             stop.wait(poll)
+
+
+def _follow_mail(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
+    """Send the outbox: what web requests and commands queued (verification and reset links)."""
+    while not stop.is_set():
+        try:
+            sent = deliver_due(hub.store, hub.settings, log)
+        except Exception as error:
+            log(f"mail: {_described(error)}")
+        else:
+            if sent:
+                log(f"sent {sent} message{'s' if sent != 1 else ''}")
+        stop.wait(poll)
 
 
 def _described(error: Exception) -> str:

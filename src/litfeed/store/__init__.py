@@ -24,6 +24,7 @@ from litfeed.store.database import (
     write_transaction,
 )
 from litfeed.store.locks import WorkerLock
+from litfeed.store.mail import Mail, MailStore
 from litfeed.store.papers import (
     SaveCounts,
     find_paper_row,
@@ -55,6 +56,7 @@ __all__ = [
     "Account",
     "AccountExists",
     "HarvestState",
+    "Mail",
     "NoDatabase",
     "Run",
     "SaveCounts",
@@ -109,6 +111,11 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def mail(self) -> MailStore:
+        """Mail waiting to be sent."""
+        return MailStore(self.engine)
 
     @property
     def community(self) -> CommunityStore:

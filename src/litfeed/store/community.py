@@ -5,14 +5,22 @@ two concurrent votes of one account count once (the votes table's key refuses th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from litfeed.store.database import read_transaction, write_transaction
-from litfeed.store.schema import accounts, api_tokens, papers, votes
+from litfeed.store.schema import (
+    accounts,
+    api_tokens,
+    papers,
+    rate_limits,
+    sessions,
+    site,
+    votes,
+)
 
 
 @dataclass(frozen=True)
@@ -243,6 +251,17 @@ class CommunityStore:
             )
             return {int(pk) for pk in rows.scalars()}
 
+    def voted_any(self, account_id: int, limit: int = 10_000) -> set[int]:
+        """The papers the account voted for (the newest ``limit``), to mark them on pages."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(votes.c.paper_pk)
+                .where(votes.c.account_id == account_id)
+                .order_by(votes.c.created_at.desc())
+                .limit(limit)
+            )
+            return {int(pk) for pk in rows.scalars()}
+
     def recent_votes(self, since: datetime, paper_pks: list[int]) -> dict[int, int]:
         """Counted votes cast since ``since``, per paper."""
         if not paper_pks:
@@ -260,6 +279,93 @@ class CommunityStore:
                 .group_by(votes.c.paper_pk)
             )
             return {int(pk): int(count) for pk, count in rows}
+
+    # -- passwords, verification ---------------------------------------------------------------
+
+    def set_verified(self, account_id: int) -> None:
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account_id, accounts.c.verified_at.is_(None))
+                .values(verified_at=datetime.now(UTC))
+            )
+
+    def set_password_hash(self, account_id: int, password_hash: str) -> None:
+        """A new password; every session of the account ends (a reset logs out everywhere)."""
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(password_hash=password_hash)
+            )
+            connection.execute(sa.delete(sessions).where(sessions.c.account_id == account_id))
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def start_session(self, session_hash: str, account_id: int, expires_at: datetime) -> None:
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.insert(sessions).values(
+                    id=session_hash,
+                    account_id=account_id,
+                    created_at=datetime.now(UTC),
+                    expires_at=expires_at,
+                )
+            )
+
+    def account_of_session(self, session_hash: str) -> Account | None:
+        """The account of a session that has not expired."""
+        joined = accounts.join(sessions, sessions.c.account_id == accounts.c.id)
+        with read_transaction(self.engine) as connection:
+            row = (
+                connection.execute(
+                    sa.select(accounts)
+                    .select_from(joined)
+                    .where(sessions.c.id == session_hash, sessions.c.expires_at > datetime.now(UTC))
+                )
+                .mappings()
+                .first()
+            )
+            return account_from_row(row) if row is not None else None
+
+    def end_session(self, session_hash: str) -> None:
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(sa.delete(sessions).where(sessions.c.id == session_hash))
+
+    # -- rate limits ---------------------------------------------------------------------------
+
+    def hit(self, key: str, window: timedelta, limit: int) -> bool:
+        """Count one event under ``key`` in a fixed window; False when it is past ``limit``
+        (the event is still counted: hammering keeps the window full)."""
+        now = datetime.now(UTC)
+        with write_transaction(self.engine) as (connection, _change):
+            row = connection.execute(
+                sa.select(rate_limits.c.window_start, rate_limits.c.count).where(
+                    rate_limits.c.key == key
+                )
+            ).first()
+            if row is None:
+                connection.execute(
+                    sa.insert(rate_limits).values(key=key, window_start=now, count=1)
+                )
+                return limit >= 1
+            start, count = row[0], int(row[1])
+            if now - start >= window:
+                start, count = now, 0
+            connection.execute(
+                sa.update(rate_limits)
+                .where(rate_limits.c.key == key)
+                .values(window_start=start, count=count + 1)
+            )
+            return count + 1 <= limit
+
+    def signing_key(self) -> str:
+        with read_transaction(self.engine) as connection:
+            return str(
+                connection.execute(
+                    sa.select(site.c.value).where(site.c.name == "signing_key")
+                ).scalar_one()
+            )
 
 
 def email_key(email: str) -> str:

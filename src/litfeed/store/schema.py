@@ -197,6 +197,56 @@ votes = Table(
     Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
+sessions = Table(
+    "sessions",
+    metadata,
+    # SHA-256 of the session token the (signed) cookie carries.
+    Column("id", String(64), primary_key=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# Mail waiting for the background worker (a web request never sends mail itself).
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text),
+    Column("message_id", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+)
+
+# Fixed-window counters shared by every web process (sign-up, log-in, reset, votes).
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("window_start", UTCDateTime, nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+# Values made once per database: the key that signs cookies and links.
+site = Table(
+    "site",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 UNDATED = date.min  # the sort_date of a paper whose publication date is unknown
 CHANGE_COUNTER = "changes"
 # A random number set when the database is created: derived index files record it.

@@ -21,10 +21,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litfeed import __version__
 from litfeed.community import AccountError, PeriodError
+from litfeed.community.auth import Auth, Throttled
 from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.search import MAX_QUERY_LENGTH, Mode, QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
+from litfeed.web.auth import csrf_token, set_cookies, viewer
 from litfeed.web.guard import Guard, default_allowed_hosts, docs_policy
 from litfeed.web.maths import render_maths
 from litfeed.web.pages import (
@@ -37,6 +39,7 @@ from litfeed.web.pages import (
     search_page,
     similar_page,
 )
+from litfeed.web.routes.accounts import accounts_router
 from litfeed.web.routes.community import community_router
 from litfeed.web.routes.hf import hf_router
 
@@ -131,14 +134,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(DOCS_ASSETS, StaticFiles(directory=str(docs_files)), name="docs-assets")
     _add_error_handlers(app, templates)
 
+    app.state.auth = Auth(hub.store, hub.settings)
+    secure = hub.settings.public_url.startswith("https://")
+
     def render(request: Request, name: str, data: Any, status_code: int = 200) -> Response:
-        return templates.TemplateResponse(
-            request, name, {"page": data, "version": __version__}, status_code=status_code
-        )
+        account = viewer(request)
+        context = {
+            "page": data,
+            "version": __version__,
+            "viewer": account,
+            "voted": hub.store.community.voted_any(account.id) if account else set(),
+            "csrf": csrf_token(request),
+            "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        }
+        response = templates.TemplateResponse(request, name, context, status_code=status_code)
+        set_cookies(request, response, secure)
+        return response
 
     # Before the papers' routes: "/api/papers/{id}/vote" is the community's.
     app.include_router(community_router(hub, render))
     app.include_router(hf_router(hub))
+    app.include_router(accounts_router(hub, render))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(
@@ -297,6 +313,10 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(PeriodError)
     async def bad_period(request: Request, error: PeriodError) -> Response:
         return respond(request, 400, str(error))
+
+    @app.exception_handler(Throttled)
+    async def throttled(request: Request, error: Throttled) -> Response:
+        return respond(request, 429, str(error))
 
     @app.exception_handler(AccountError)
     async def refused(request: Request, error: AccountError) -> Response:

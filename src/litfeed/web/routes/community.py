@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from litfeed.community.accounts import new_token
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.store import Account
+from litfeed.web.auth import Caller
 from litfeed.web.community_pages import PeriodPage, TrendingPage, period_page, trending_page
 
 Render = Callable[[Request, str, Any], Response]
@@ -25,7 +25,6 @@ PageSize = Annotated[
 Day = Annotated[str | None, Query(max_length=40, description="A day: 2024-10-25.")]
 Week = Annotated[str | None, Query(max_length=40, description="An ISO week: 2024-W43.")]
 Month = Annotated[str | None, Query(max_length=40, description="A month: 2024-10.")]
-_bearer = HTTPBearer(auto_error=False, description="An API token: `litfeed users token EMAIL`.")
 
 
 class Vote(BaseModel):
@@ -114,26 +113,6 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
         return Response(status_code=204)
 
     return router
-
-
-def current_account(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Account:
-    """The account of the request's API token; 401 without a valid one."""
-    hub: Hub = request.app.state.hub
-    if credentials is not None:
-        found = hub.community.account_of_token(credentials.credentials)
-        if found is not None:
-            return found
-    raise HTTPException(
-        401,
-        "log in, or send an API token: Authorization: Bearer TOKEN",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
-Caller = Annotated[Account, Depends(current_account)]
 
 
 def _add_period_routes(

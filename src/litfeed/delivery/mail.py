@@ -1,0 +1,124 @@
+"""The mail layer: one way to send mail. With ``LITFEED_SMTP_URL`` (``smtp://``, ``smtps://``,
+``smtp+starttls://``, with ``user:password@`` when the server wants them) over SMTP; without it,
+as ``.eml`` files in ``DATA_DIR/outbox/``, so that `make run` works with no mail server.
+
+Web requests and commands only put messages in the database's outbox (`queue_mail`); the
+background worker sends them (`deliver_due`), a permanent refusal (SMTP 5xx) once, a temporary
+one (4xx, no connection) again later with backoff.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from litfeed.config import Settings
+from litfeed.errors import LitfeedError
+from litfeed.store import Mail, Store
+
+MAX_RETRY = timedelta(hours=6)
+SMTP_TIMEOUT = 30.0
+
+
+class MailError(LitfeedError):
+    """A message could not be handed over; ``permanent`` when trying again cannot help."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def queue_mail(
+    store: Store, settings: Settings, to: str, subject: str, text: str, html: str | None = None
+) -> int:
+    """Put a message in the outbox for the worker to send; its id."""
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "litfeed.invalid"
+    return store.mail.enqueue(to, subject, text, html, make_msgid(domain=domain))
+
+
+def compose(mail: Mail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.recipient
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = mail.message_id
+    message.set_content(mail.text_body)
+    if mail.html_body:
+        message.add_alternative(mail.html_body, subtype="html")
+    return message
+
+
+def send(message: EmailMessage, settings: Settings) -> None:
+    """Hand one message over: SMTP, or a file in the outbox directory."""
+    if not settings.smtp_url:
+        _to_outbox(message, settings.data_dir / "outbox")
+        return
+    address = urlsplit(settings.smtp_url)
+    scheme = address.scheme
+    port = address.port or {"smtps": 465, "smtp+starttls": 587}.get(scheme, 25)
+    try:
+        if scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                address.hostname or "localhost",
+                port,
+                timeout=SMTP_TIMEOUT,
+                context=ssl.create_default_context(),
+            )
+        else:
+            client = smtplib.SMTP(address.hostname or "localhost", port, timeout=SMTP_TIMEOUT)
+        with client:
+            if scheme == "smtp+starttls":
+                client.starttls(context=ssl.create_default_context())
+            if address.username:
+                client.login(unquote(address.username), unquote(address.password or ""))
+            client.send_message(message)
+    except smtplib.SMTPResponseException as error:
+        text = (
+            error.smtp_error.decode(errors="replace")
+            if isinstance(error.smtp_error, bytes)
+            else str(error.smtp_error)
+        )
+        raise MailError(
+            f"SMTP {error.smtp_code}: {text}", permanent=error.smtp_code >= 500
+        ) from None
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _text in error.recipients.values()]
+        raise MailError(
+            f"recipient refused: {error.recipients}", permanent=min(codes) >= 500
+        ) from None
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(f"cannot reach the mail server: {error}") from None
+
+
+def _to_outbox(message: EmailMessage, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+    partial = directory / f".{name}.part"
+    partial.write_bytes(bytes(message))
+    os.replace(partial, directory / name)  # whole or absent, for whoever reads the directory
+
+
+def deliver_due(store: Store, settings: Settings, log: Callable[[str], None] | None = None) -> int:
+    """Send every message whose time has come; how many were sent."""
+    say = log or (lambda _message: None)
+    sent = 0
+    for mail in store.mail.due():
+        try:
+            send(compose(mail, settings.mail_from), settings)
+        except MailError as error:
+            retry = None if error.permanent else min(MAX_RETRY, timedelta(minutes=2**mail.attempts))
+            store.mail.mark_failed(mail.id, str(error), retry)
+            say(f"mail to {mail.recipient}: {error}" + ("" if retry else "; given up"))
+            continue
+        store.mail.mark_sent(mail.id)
+        sent += 1
+    return sent

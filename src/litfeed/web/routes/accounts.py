@@ -1,0 +1,246 @@
+"""Sign-up, address verification, log-in, log-out, password reset (HTML forms and the JSON API
+under /api/auth), and voting from the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from litfeed.community import VoteRefused
+from litfeed.community.accounts import AccountError
+from litfeed.community.auth import Throttled
+from litfeed.hub import Hub, PaperNotFound
+from litfeed.web.auth import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    auth_of,
+    check_csrf,
+    set_session,
+    viewer,
+)
+
+Render = Callable[..., Response]
+Text = Annotated[str, Form(max_length=1000)]
+Csrf = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
+Next = Annotated[str, Form(alias="next", max_length=2000)]
+
+SIGNED_UP = (
+    "Check your inbox: if {email} can have an account here, a message is on its way to it "
+    "(a link to confirm the address, or a note that it has an account already)."
+)
+RESET_SENT = (
+    "If an account exists for {email}, a message with a link to set a new password is on its "
+    "way to it."
+)
+WRONG = "wrong e-mail address or password"
+
+
+class Credentials(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1000)
+
+
+class Message(BaseModel):
+    message: str
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    verified: bool
+
+
+def local_path(target: str | None) -> str:
+    """Where to go back to: a path on this site, else the home page (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def accounts_router(hub: Hub, render: Render) -> APIRouter:
+    router = APIRouter()
+    secure = hub.settings.public_url.startswith("https://")
+    days = hub.settings.session_days
+
+    def address(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def notice(request: Request, title: str, message: str, status_code: int = 200) -> Response:
+        return render(request, "notice.html", {"title": title, "message": message}, status_code)
+
+    def form(request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
+        return render(request, name, values, status_code)
+
+    # -- sign-up -------------------------------------------------------------------------------
+
+    @router.get("/signup", response_class=HTMLResponse, include_in_schema=False)
+    def signup_form(request: Request) -> Response:
+        return form(request, "signup.html", email="", error=None)
+
+    @router.post("/signup", response_class=HTMLResponse, include_in_schema=False)
+    def signup(request: Request, email: Text, password: Text, csrf: Csrf) -> Response:
+        check_csrf(request, csrf)
+        try:
+            auth_of(request).limit("signup", address(request), email.strip().lower())
+            auth_of(request).sign_up(email, password)
+        except Throttled as error:
+            return form(request, "signup.html", 429, email=email, error=str(error))
+        except AccountError as error:
+            return form(request, "signup.html", 400, email=email, error=str(error))
+        return notice(request, "Almost there", SIGNED_UP.format(email=email.strip()))
+
+    @router.post("/api/auth/signup", response_model=Message, status_code=202, tags=["accounts"])
+    def signup_json(request: Request, credentials: Credentials) -> Message:
+        """Sign up; the answer is the same whether or not the address has an account (the
+        address gets a confirmation link, or a note)."""
+        auth = auth_of(request)
+        auth.limit("signup", address(request), credentials.email.strip().lower())
+        auth.sign_up(credentials.email, credentials.password)
+        return Message(message=SIGNED_UP.format(email=credentials.email.strip()))
+
+    @router.get("/verify/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def verify(request: Request, token: str) -> Response:
+        account = auth_of(request).verify(token)
+        if account is None:
+            return notice(
+                request,
+                "This link does not work",
+                "It has expired or is not whole. Log in and ask for a new one.",
+                400,
+            )
+        return notice(request, "Address confirmed", f"{account.email} is confirmed: you can vote.")
+
+    @router.post("/verify", response_class=HTMLResponse, include_in_schema=False)
+    def resend(request: Request, csrf: Csrf) -> Response:
+        check_csrf(request, csrf)
+        account = viewer(request)
+        if account is None:
+            return RedirectResponse("/login", status_code=303)
+        if not account.verified:
+            auth_of(request).limit("signup", address(request), account.email.lower())
+            auth_of(request).send_verification(account)
+        return notice(request, "Sent", f"A new confirmation link is on its way to {account.email}.")
+
+    # -- log-in and log-out --------------------------------------------------------------------
+
+    @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request, next: str = "/") -> Response:
+        return form(request, "login.html", email="", error=None, next=local_path(next))
+
+    @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login(
+        request: Request, email: Text, password: Text, csrf: Csrf, next: Next = "/"
+    ) -> Response:
+        check_csrf(request, csrf)
+        auth = auth_of(request)
+        target = local_path(next)
+        try:
+            auth.limit("login", address(request), email.strip().lower())
+        except Throttled as error:
+            return form(request, "login.html", 429, email=email, error=str(error), next=target)
+        account = auth.log_in(email, password)
+        if account is None:
+            return form(request, "login.html", 400, email=email, error=WRONG, next=target)
+        response = RedirectResponse(target, status_code=303)
+        set_session(response, auth.start_session(account), days, secure)
+        return response
+
+    @router.post("/api/auth/login", response_model=Me, tags=["accounts"])
+    def login_json(request: Request, credentials: Credentials) -> Response:
+        """Log in: the answer sets the session cookie (send the CSRF cookie's value as
+        X-CSRF-Token with requests that change something)."""
+        auth = auth_of(request)
+        auth.limit("login", address(request), credentials.email.strip().lower())
+        account = auth.log_in(credentials.email, credentials.password)
+        if account is None:
+            raise HTTPException(401, WRONG)
+        response = JSONResponse(
+            Me(id=account.id, email=account.email, verified=account.verified).model_dump()
+        )
+        set_session(response, auth.start_session(account), days, secure)
+        return response
+
+    @router.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf: Csrf) -> Response:
+        check_csrf(request, csrf)
+        auth_of(request).end_session(request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @router.post("/api/auth/logout", status_code=204, tags=["accounts"])
+    def logout_json(request: Request) -> Response:
+        """End the session of the request's cookie (with X-CSRF-Token)."""
+        if request.cookies.get(SESSION_COOKIE):
+            check_csrf(request, request.headers.get(CSRF_HEADER))
+            auth_of(request).end_session(request.cookies.get(SESSION_COOKIE))
+        response = Response(status_code=204)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    # -- password reset ------------------------------------------------------------------------
+
+    @router.get("/reset", response_class=HTMLResponse, include_in_schema=False)
+    def reset_form(request: Request) -> Response:
+        return form(request, "reset.html", email="", error=None)
+
+    @router.post("/reset", response_class=HTMLResponse, include_in_schema=False)
+    def reset_request(request: Request, email: Text, csrf: Csrf) -> Response:
+        check_csrf(request, csrf)
+        try:
+            auth_of(request).limit("reset", address(request), email.strip().lower())
+        except Throttled as error:
+            return form(request, "reset.html", 429, email=email, error=str(error))
+        auth_of(request).request_reset(email)
+        return notice(request, "Check your inbox", RESET_SENT.format(email=email.strip()))
+
+    @router.get("/reset/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def new_password_form(request: Request, token: str) -> Response:
+        if auth_of(request).account_of_reset(token) is None:
+            return notice(request, "This link does not work", _DEAD_LINK, 400)
+        return form(request, "new_password.html", token=token, error=None)
+
+    @router.post("/reset/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def new_password(request: Request, token: str, password: Text, csrf: Csrf) -> Response:
+        check_csrf(request, csrf)
+        auth = auth_of(request)
+        try:
+            account = auth.reset(token, password)
+        except AccountError as error:
+            return form(request, "new_password.html", 400, token=token, error=str(error))
+        if account is None:
+            return notice(request, "This link does not work", _DEAD_LINK, 400)
+        response = RedirectResponse("/", status_code=303)
+        set_session(response, auth.start_session(account), days, secure)
+        return response
+
+    # -- voting from the pages -----------------------------------------------------------------
+
+    @router.post("/papers/{paper_id:path}/vote", include_in_schema=False)
+    def vote_form(request: Request, paper_id: str, csrf: Csrf, next: Next = "/") -> Response:
+        check_csrf(request, csrf)
+        target = local_path(next)
+        account = viewer(request)
+        if account is None:
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        paper = hub.get_paper(paper_id)
+        if paper is None or paper.hidden:
+            raise PaperNotFound(f"no paper with id {paper_id!r}")
+        auth_of(request).limit("vote", str(account.id))
+        voted = paper.pk in hub.store.community.voted(account.id, [paper.pk])
+        try:
+            hub.community.vote(account, paper, not voted)
+        except VoteRefused as error:
+            return notice(request, "Not yet", str(error), 403)
+        return RedirectResponse(target, status_code=303)
+
+    return router
+
+
+_DEAD_LINK = "It has expired, was used already, or is not whole: ask for a new one at /reset."

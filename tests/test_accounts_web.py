@@ -1,0 +1,308 @@
+"""Accounts on the web pages: sign-up → verify → log in → vote, password reset, CSRF, no
+account enumeration, throttled log-in; mail through the outbox directory and a real SMTP
+server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import email
+import re
+import threading
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from litfeed.community.accounts import add_account
+from litfeed.config import Settings, load_settings
+from litfeed.delivery.mail import deliver_due, queue_mail
+from litfeed.hub import Hub
+from litfeed.web import create_app
+from tests.conftest import EXAMPLES
+from tests.postgres import free_port
+
+PAPER = "t-8ec3a34c72e9"
+
+
+@pytest.fixture
+def web_settings(
+    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    monkeypatch.setenv("LITFEED_DATABASE_URL", database_url)
+    monkeypatch.setenv("LITFEED_BASE_URL", "http://localhost")
+    return load_settings()
+
+
+@pytest.fixture
+def hub(web_settings: Settings) -> Iterator[Hub]:
+    with Hub(web_settings) as opened:
+        opened.import_paths([EXAMPLES])
+        yield opened
+
+
+@pytest.fixture
+def client(hub: Hub, web_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(web_settings), base_url="http://localhost") as client:
+        yield client
+
+
+def _csrf(client: TestClient, path: str = "/login") -> str:
+    page = client.get(path)
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None, page.text[:500]
+    return found.group(1)
+
+
+def _outbox(hub: Hub, settings: Settings) -> list[Message]:
+    deliver_due(hub.store, settings)
+    directory = settings.data_dir / "outbox"
+    files = sorted(directory.glob("*.eml")) if directory.exists() else []
+    return [email.message_from_bytes(path.read_bytes()) for path in files]
+
+
+def _link(message: Message, path: str) -> str:
+    body = message.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    found = re.search(rf"http://localhost({path}/\S+)", body.decode())
+    assert found is not None, body
+    return found.group(1)
+
+
+def test_sign_up_verify_log_in_and_vote(
+    hub: Hub, client: TestClient, web_settings: Settings
+) -> None:
+    csrf = _csrf(client, "/signup")
+    answer = client.post(
+        "/signup", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
+    )
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
+    [verification] = _outbox(hub, web_settings)
+    assert verification["To"] == "ada@example.org"
+    assert verification["Subject"] == "Confirm your litfeed account"
+    link = _link(verification, "/verify")
+    # log in before verifying: a vote is refused until the address is confirmed
+    client.post(
+        "/login",
+        data={
+            "email": "ADA@example.org",
+            "password": "correct horse",
+            "csrf": csrf,
+            "next": "/daily",
+        },
+    )
+    assert "Confirm your address" in client.get("/daily").text
+    refused = client.post(f"/papers/{PAPER}/vote", data={"csrf": csrf, "next": "/daily"})
+    assert refused.status_code == 403 and "verify your e-mail address" in refused.text
+    assert "is confirmed: you can vote" in client.get(link).text
+    voted = client.post(
+        f"/papers/{PAPER}/vote", data={"csrf": csrf, "next": "/daily"}, follow_redirects=False
+    )
+    assert voted.status_code == 303 and voted.headers["location"] == "/daily"
+    assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
+    page = client.get("/daily").text
+    assert 'class="vote voted" aria-pressed="true"' in page
+    client.post(f"/papers/{PAPER}/vote", data={"csrf": csrf, "next": "/daily"})  # toggles off
+    assert hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
+    # log out: the session ends on the server, not only in the browser
+    session = client.cookies.get("litfeed_session")
+    client.post("/logout", data={"csrf": csrf})
+    assert "Log in" in client.get("/").text
+    client.cookies.set("litfeed_session", session or "")
+    assert "ada@example.org" not in client.get("/").text
+
+
+def test_a_form_without_its_csrf_token_is_refused(hub: Hub, client: TestClient) -> None:
+    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(client)
+    client.post(
+        "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
+    )
+    for data in ({"next": "/"}, {"csrf": "forged-token-of-the-right-length", "next": "/"}):
+        refused = client.post(f"/papers/{PAPER}/vote", data=data)
+        assert refused.status_code in (400, 403)
+    assert hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
+    # the session cookie alone does not let a script change anything through the API either
+    assert client.post(f"/api/papers/{PAPER}/vote").status_code == 403
+    headers = {"X-CSRF-Token": csrf}
+    assert client.post(f"/api/papers/{PAPER}/vote", headers=headers).json()["upvotes"] == 1
+    # an open redirect is not one
+    answer = client.post(
+        f"/papers/{PAPER}/vote",
+        data={"csrf": csrf, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/"
+
+
+def test_no_answer_tells_whether_an_address_has_an_account(
+    hub: Hub, client: TestClient, web_settings: Settings
+) -> None:
+    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(client, "/signup")
+
+    def text_of(path: str, **data: str) -> tuple[int, str]:
+        answer = client.post(path, data={**data, "csrf": csrf})
+        return answer.status_code, answer.text.replace(data.get("email", ""), "EMAIL")
+
+    assert text_of("/signup", email="ada@example.org", password="another one") == text_of(
+        "/signup", email="new@example.org", password="another one"
+    )
+    assert text_of("/login", email="ada@example.org", password="wrong one!") == text_of(
+        "/login", email="nobody@example.org", password="wrong one!"
+    )
+    assert text_of("/reset", email="ada@example.org") == text_of(
+        "/reset", email="nobody@example.org"
+    )
+    mails = _outbox(hub, web_settings)
+    # the address with an account got a note, the new one a link, the unknown one nothing
+    assert sorted((m["To"], m["Subject"]) for m in mails) == [
+        ("ada@example.org", "Set a new litfeed password"),
+        ("ada@example.org", "Your litfeed account"),
+        ("new@example.org", "Confirm your litfeed account"),
+    ]
+
+
+def test_log_in_is_throttled(hub: Hub, client: TestClient) -> None:
+    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(client)
+    codes = [
+        client.post(
+            "/login", data={"email": "ada@example.org", "password": f"guess {n}", "csrf": csrf}
+        ).status_code
+        for n in range(12)
+    ]
+    assert codes[:10] == [400] * 10 and codes[10:] == [429, 429]
+    # even the right password waits now
+    right = client.post(
+        "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
+    )
+    assert right.status_code == 429 and "too many attempts" in right.text
+
+
+def test_password_reset_works_once(hub: Hub, client: TestClient, web_settings: Settings) -> None:
+    add_account(hub.store, "ada@example.org", "old password", verified=True)
+    csrf = _csrf(client, "/reset")
+    client.post("/reset", data={"email": "ada@example.org", "csrf": csrf})
+    [message] = _outbox(hub, web_settings)
+    link = _link(message, "/reset")
+    assert "Set a new password" in client.get(link).text
+    done = client.post(
+        link, data={"password": "new password", "csrf": csrf}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert client.post(link, data={"password": "third password", "csrf": csrf}).status_code == 400
+    assert hub.community.store.community.account_by_email("ada@example.org") is not None
+    client.cookies.clear()
+    csrf = _csrf(client)
+    old = client.post(
+        "/login", data={"email": "ada@example.org", "password": "old password", "csrf": csrf}
+    )
+    assert old.status_code == 400
+    new = client.post(
+        "/login",
+        data={"email": "ada@example.org", "password": "new password", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert new.status_code == 303
+
+
+def test_the_json_api_signs_up_and_logs_in(
+    hub: Hub, client: TestClient, web_settings: Settings
+) -> None:
+    answer = client.post(
+        "/api/auth/signup", json={"email": "ada@example.org", "password": "correct horse"}
+    )
+    assert answer.status_code == 202 and "Check your inbox" in answer.json()["message"]
+    wrong = client.post(
+        "/api/auth/login", json={"email": "ada@example.org", "password": "nope nope"}
+    )
+    assert wrong.status_code == 401 and wrong.json() == {
+        "error": "wrong e-mail address or password"
+    }
+    right = client.post(
+        "/api/auth/login", json={"email": "ada@example.org", "password": "correct horse"}
+    )
+    assert right.status_code == 200 and right.json()["verified"] is False
+    assert client.get("/api/me").json()["email"] == "ada@example.org"
+    csrf = _csrf(client, "/")
+    made = client.post("/api/tokens", headers={"X-CSRF-Token": csrf})
+    assert made.status_code == 201
+    assert client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert client.get("/api/me").status_code == 401
+
+
+class _Recorder:
+    def __init__(self, answer: str | None = None) -> None:
+        self.messages: list[bytes] = []
+        self.answer = answer
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        if self.answer is not None:
+            return self.answer
+        self.messages.append(envelope.content)  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+@pytest.mark.parametrize(
+    ("answer", "sent", "given_up"),
+    [(None, 1, False), ("550 no such user", 0, True), ("451 try later", 0, False)],
+)
+def test_mail_through_a_real_smtp_server(
+    hub: Hub, web_settings: Settings, answer: str | None, sent: int, given_up: bool
+) -> None:
+    recorder = _Recorder(answer)
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings = web_settings.model_copy(
+            update={"smtp_url": f"smtp://127.0.0.1:{controller.port}"}
+        )
+        queue_mail(hub.store, settings, "ada@example.org", "Hello", "Plain text.", "<p>HTML</p>")
+        lines: list[str] = []
+        assert deliver_due(hub.store, settings, lines.append) == sent
+    finally:
+        controller.stop()
+    if sent:
+        message = email.message_from_bytes(recorder.messages[0])
+        assert message["Subject"] == "Hello" and message.is_multipart()
+        assert [part.get_content_type() for part in message.walk()][1:] == [
+            "text/plain",
+            "text/html",
+        ]
+    else:
+        assert lines and ("given up" in lines[0]) == given_up
+        # a temporary refusal is tried again later, a permanent one never
+        assert hub.store.mail.due() == []
+
+
+def test_mail_without_a_server_goes_to_the_outbox(hub: Hub, web_settings: Settings) -> None:
+    queue_mail(hub.store, web_settings, "ada@example.org", "Hello", "Plain text.")
+    assert deliver_due(hub.store, web_settings) == 1
+    assert deliver_due(hub.store, web_settings) == 0  # sent once
+    files = list(Path(web_settings.data_dir / "outbox").glob("*.eml"))
+    assert len(files) == 1 and b"Subject: Hello" in files[0].read_bytes()
+
+
+def test_concurrent_form_votes_of_one_account_count_once(hub: Hub, client: TestClient) -> None:
+    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(client)
+    client.post(
+        "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
+    )
+    headers = {"X-CSRF-Token": csrf}
+    start = threading.Barrier(20)
+    codes: list[int] = []
+
+    def click() -> None:
+        start.wait()
+        codes.append(client.post(f"/api/papers/{PAPER}/vote", headers=headers).status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes == [200] * 20
+    assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
