@@ -380,3 +380,55 @@ def test_a_harvest_of_the_example_corpus_with_faults(
         assert (run.new, run.updated, run.unchanged, run.status) == (0, 0, 471, "ok")
     assert [example_replay.count(f"oai:{n}") for n in range(3)] == [4, 3, 4]
     assert example_replay.requests[0][1]["set"] == "cs:cs:LG"
+
+
+def test_submissions_are_fetched_credited_and_put_on_todays_page(
+    fetch_settings: Settings, replay: Replay
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from litfeed.announcements import announcement_day
+    from litfeed.community.accounts import add_account, new_token
+    from litfeed.jobs.submissions import fetch_submissions
+    from litfeed.models import PaperRecord, SourceRef
+    from litfeed.web import create_app
+
+    with Hub(fetch_settings) as hub, hub.fetcher() as fetcher:
+        account = add_account(hub.store, "ada@example.org", "a long password", verified=True)
+        token, _ = new_token(hub.store, account)
+        record = PaperRecord(
+            title="Arrived without dates", arxiv_id="2501.99999", source=SourceRef("t", "t:1")
+        )
+        hub.store.save_records([record], hub.store.start_import("t", "t", ""))
+        today = announcement_day(datetime.now(UTC))
+        headers = {"Authorization": f"Bearer {token}"}
+        with TestClient(create_app(fetch_settings), base_url="http://localhost") as client:
+            asked = client.post("/api/submissions", json={"paper": "1605.08386"}, headers=headers)
+            assert asked.status_code == 201 and asked.json()["status"] == "pending"
+            unknown = client.post(
+                "/api/submissions",
+                json={"paper": "https://arxiv.org/abs/0808.05394"},
+                headers=headers,
+            ).json()
+            here = client.post("/api/submissions", json={"paper": "2501.99999v2"}, headers=headers)
+            assert (
+                here.json()["status"] == "exists" and "joins today's page" in here.json()["message"]
+            )
+            bad = client.post("/api/submissions", json={"paper": "not a paper"}, headers=headers)
+            assert bad.status_code == 400 and "not an arXiv id" in bad.json()["error"]
+            assert fetch_submissions(hub, fetcher, lambda _line: None) == 2
+            done = client.get(f"/api/submissions/{asked.json()['id']}", headers=headers).json()
+            assert done == {
+                "id": asked.json()["id"],
+                "arxiv_id": "1605.08386",
+                "status": "done",
+                "paper": "1605.08386",
+                "detail": None,
+            }
+            failed = client.get(f"/api/submissions/{unknown['id']}", headers=headers).json()
+            assert failed["status"] == "failed" and "knows no paper" in failed["detail"]
+            listed = client.get("/api/daily", params={"date": today.isoformat()}).json()
+            assert {paper["id"] for paper in listed["papers"]} >= {"1605.08386", "2501.99999"}
+        paper = hub.get_paper("1605.08386")
+        assert paper is not None and paper.submitted_here == today and paper.day == today
+        assert fetch_submissions(hub, fetcher, lambda _line: None) == 0  # nothing pending

@@ -125,6 +125,8 @@ class Paper(BaseModel):
     votes: int = 0
     # Hidden by an administrator: in no list, count or feed.
     hidden: bool = False
+    # The day a reader submitted it here.
+    submitted_here: date | None = None
     first_seen: datetime
     links: list[Link]
     upvotes: int | None = None

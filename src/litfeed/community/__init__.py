@@ -10,14 +10,18 @@ from litfeed.announcements import announcement_day, why_quiet
 from litfeed.community.accounts import AccountError, account_of_token
 from litfeed.community.periods import Period, PeriodError, parse_period, period_containing
 from litfeed.community.trending import Trend, TrendingParameters, rank
+from litfeed.errors import LitfeedError
+from litfeed.identifiers import arxiv_id_of, parse_arxiv_id
 from litfeed.models import Paper
-from litfeed.store import Account, Store
+from litfeed.store import Account, Store, Submission
 
 __all__ = [
     "AccountError",
     "Community",
     "PeriodError",
     "PeriodListing",
+    "SubmissionError",
+    "Submitted",
     "Trend",
     "TrendingParameters",
     "VoteRefused",
@@ -25,7 +29,21 @@ __all__ = [
 
 
 class VoteRefused(AccountError):
-    """The account may not vote (not verified, disabled)."""
+    """The account may not vote or submit (not verified, disabled)."""
+
+
+class SubmissionError(LitfeedError, ValueError):
+    """What was submitted is not an arXiv paper id or address."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submission did: ``status`` exists (the paper is here) or pending (fetching)."""
+
+    id: int | None
+    status: str
+    paper: str | None
+    message: str
 
 
 @dataclass
@@ -85,6 +103,42 @@ class Community:
         if not account.verified:
             raise VoteRefused("verify your e-mail address before voting")
         return self.store.community.vote(account.id, paper.pk, on)
+
+    # -- submissions ---------------------------------------------------------------------------
+
+    def submit(self, account: Account, text: str) -> Submitted:
+        """A reader submits a paper by arXiv id or address. A paper already here is not
+        fetched again: it joins today's page when it was on no page of its own yet (it only
+        arrived); another is fetched by the background worker, then credited."""
+        if not account.active:
+            raise VoteRefused("this account is disabled")
+        if not account.verified:
+            raise VoteRefused("verify your e-mail address before submitting")
+        parsed = arxiv_id_of(text.strip()) or parse_arxiv_id(text.strip())
+        if parsed is None:
+            raise SubmissionError(f"{text.strip()[:100]!r} is not an arXiv id or arXiv address")
+        arxiv_id = parsed[0]
+        paper = self.store.get_paper(arxiv_id)
+        today = announcement_day(datetime.now(UTC))
+        if paper is not None and not paper.hidden:
+            if paper.announced is None and paper.submitted_at is None and not paper.submitted_here:
+                self.store.community.credit(paper.pk, account.id, today)
+                message = f"{arxiv_id} is here already; it joins today's page, credited to you"
+            else:
+                message = f"{arxiv_id} is here already, on the page of {paper.day}"
+            return Submitted(None, "exists", paper.id, message)
+        submission = self.store.community.add_submission(account.id, arxiv_id)
+        return Submitted(
+            submission.id,
+            "pending",
+            None,
+            f"{arxiv_id} is being fetched from arXiv; it appears on today's page within a minute",
+        )
+
+    def credit_submission(self, submission: Submission, paper: Paper) -> None:
+        self.store.community.credit(
+            paper.pk, submission.account_id, announcement_day(submission.created_at)
+        )
 
     def account_of_token(self, token: str) -> Account | None:
         return account_of_token(self.store, token)

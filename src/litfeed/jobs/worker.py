@@ -19,6 +19,7 @@ from collections.abc import Callable
 from litfeed.delivery.mail import deliver_due
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub
+from litfeed.jobs.submissions import fetch_submissions
 from litfeed.search.embeddings import EmbeddingError, ModelNotReady
 from litfeed.sources import FetchBusy
 
@@ -137,16 +138,20 @@ def _follow_schedule(hub: Hub, stop: threading.Event, log: Log, poll: float) -> 
 
 
 def _follow_mail(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
-    """Send the outbox: what web requests and commands queued (verification and reset links)."""
-    while not stop.is_set():
-        try:
-            sent = deliver_due(hub.store, hub.settings, log)
-        except Exception as error:
-            log(f"mail: {_described(error)}")
-        else:
-            if sent:
-                log(f"sent {sent} message{'s' if sent != 1 else ''}")
-        stop.wait(poll)
+    """Send the outbox (verification and reset links) and fetch what readers submitted."""
+    with hub.fetcher(log, stop) as fetcher:
+        while not stop.is_set():
+            try:
+                sent = deliver_due(hub.store, hub.settings, log)
+                done = fetch_submissions(hub, fetcher, log)
+            except Exception as error:
+                log(f"mail and submissions: {_described(error)}")
+            else:
+                if sent:
+                    log(f"sent {sent} message{'s' if sent != 1 else ''}")
+                if done:
+                    log(f"fetched {done} submitted paper{'s' if done != 1 else ''}")
+            stop.wait(poll)
 
 
 def _described(error: Exception) -> str:

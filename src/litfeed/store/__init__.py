@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from litfeed.models import ImportReport, Paper, PaperRecord, Rejection
-from litfeed.store.community import Account, AccountExists, CommunityStore, Token
+from litfeed.store.community import Account, AccountExists, CommunityStore, Submission, Token
 from litfeed.store.database import (
     StoreError,
     create_engine,
@@ -62,6 +62,7 @@ __all__ = [
     "SaveCounts",
     "Store",
     "StoreError",
+    "Submission",
     "Token",
     "WorkerLock",
 ]

@@ -5,7 +5,7 @@ two concurrent votes of one account count once (the votes table's key refuses th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from litfeed.store.schema import (
     rate_limits,
     sessions,
     site,
+    submissions,
     votes,
 )
 
@@ -50,6 +51,27 @@ class Token:
     name: str
     created_at: datetime
     last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    account_id: int
+    arxiv_id: str
+    created_at: datetime
+    status: str
+    detail: str | None
+
+
+def submission_from_row(row: Any) -> Submission:
+    return Submission(
+        id=row["id"],
+        account_id=row["account_id"],
+        arxiv_id=row["arxiv_id"],
+        created_at=row["created_at"],
+        status=row["status"],
+        detail=row["detail"],
+    )
 
 
 def account_from_row(row: Any) -> Account:
@@ -279,6 +301,58 @@ class CommunityStore:
                 .group_by(votes.c.paper_pk)
             )
             return {int(pk): int(count) for pk, count in rows}
+
+    # -- submissions ---------------------------------------------------------------------------
+
+    def add_submission(self, account_id: int, arxiv_id: str) -> Submission:
+        values = {
+            "account_id": account_id,
+            "arxiv_id": arxiv_id,
+            "created_at": datetime.now(UTC),
+            "status": "pending",
+        }
+        with write_transaction(self.engine) as (connection, _change):
+            row = connection.execute(
+                sa.insert(submissions).values(**values).returning(*submissions.c)
+            ).mappings()
+            return submission_from_row(row.one())
+
+    def submission(self, submission_id: int) -> Submission | None:
+        with read_transaction(self.engine) as connection:
+            row = (
+                connection.execute(sa.select(submissions).where(submissions.c.id == submission_id))
+                .mappings()
+                .first()
+            )
+            return submission_from_row(row) if row is not None else None
+
+    def pending_submissions(self, limit: int = 100) -> list[Submission]:
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(submissions)
+                .where(submissions.c.status == "pending")
+                .order_by(submissions.c.id)
+                .limit(limit)
+            ).mappings()
+            return [submission_from_row(row) for row in rows]
+
+    def finish_submission(self, submission_id: int, status: str, detail: str) -> None:
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(submissions)
+                .where(submissions.c.id == submission_id)
+                .values(status=status, detail=detail[:1000], done_at=datetime.now(UTC))
+            )
+
+    def credit(self, paper_pk: int, account_id: int, day: date) -> None:
+        """Record that the account submitted the paper on ``day``, which becomes its day (the
+        first submitter is credited; a later one changes nothing)."""
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(papers)
+                .where(papers.c.pk == paper_pk, papers.c.submitted_here.is_(None))
+                .values(submitted_here=day, submitter_id=account_id, day=day)
+            )
 
     # -- passwords, verification ---------------------------------------------------------------
 

@@ -112,11 +112,14 @@ def merge_rows(stored: Row, incoming: Row) -> Row:
 
 
 def paper_day(row: Row) -> date:
-    """A paper's day: announced by arXiv, entered Hugging Face Daily Papers (``submitted_at``,
-    a UTC day as Hugging Face counts them) or submitted here, whichever came first; a paper with
-    none of these belongs to the announcement day it arrived in."""
+    """A paper's day: the day a reader submitted it here (a paper is submitted only when it
+    was on no page yet, and then it is on that day's page); else the day arXiv announced it or
+    it entered Hugging Face Daily Papers (``submitted_at``, a UTC day as Hugging Face counts
+    them), whichever came first; else the announcement day it arrived in."""
+    if row.get("submitted_here"):
+        return date.fromisoformat(str(row["submitted_here"]))
     entered = row["submitted_at"].astimezone(UTC).date() if row["submitted_at"] else None
-    known = [day for day in (row["announced"], entered, row.get("submitted_here")) if day]
+    known = [day for day in (row["announced"], entered) if day]
     return min(known) if known else announcement_day(row["first_seen"])
 
 

@@ -88,6 +88,9 @@ papers = Table(
     # `upvotes`); hidden papers leave every list.
     Column("votes", Integer, nullable=False, default=0, server_default="0"),
     Column("hidden", Boolean, nullable=False, default=False, server_default=false()),
+    # Submitted here (migration 0009): the day, and by whom.
+    Column("submitted_here", Date),
+    Column("submitter_id", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
     Column("content_hash", String(64), nullable=False),
     # The change cursor: the value of counters["changes"] when the row last changed.
     Column("change_seq", BigInteger, nullable=False, index=True),
@@ -240,6 +243,20 @@ rate_limits = Table(
 )
 
 # Values made once per database: the key that signs cookies and links.
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # The arXiv id asked for, without version.
+    Column("arxiv_id", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # pending (the worker fetches it), done, failed.
+    Column("status", String(16), nullable=False, index=True),
+    Column("detail", Text),
+    Column("done_at", UTCDateTime),
+)
+
 site = Table(
     "site",
     metadata,

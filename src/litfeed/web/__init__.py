@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litfeed import __version__
-from litfeed.community import AccountError, PeriodError
+from litfeed.community import AccountError, PeriodError, SubmissionError
 from litfeed.community.auth import Auth, Throttled
 from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub, PaperNotFound
@@ -312,6 +312,10 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
 
     @app.exception_handler(PeriodError)
     async def bad_period(request: Request, error: PeriodError) -> Response:
+        return respond(request, 400, str(error))
+
+    @app.exception_handler(SubmissionError)
+    async def bad_submission(request: Request, error: SubmissionError) -> Response:
         return respond(request, 400, str(error))
 
     @app.exception_handler(Throttled)

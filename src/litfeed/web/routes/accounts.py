@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from litfeed.community import VoteRefused
+from litfeed.community import SubmissionError, VoteRefused
 from litfeed.community.accounts import AccountError
 from litfeed.community.auth import Throttled
 from litfeed.hub import Hub, PaperNotFound
@@ -219,6 +219,27 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         response = RedirectResponse("/", status_code=303)
         set_session(response, auth.start_session(account), days, secure)
         return response
+
+    # -- submitting from the pages ----------------------------------------------------------------
+
+    @router.get("/submit", response_class=HTMLResponse, include_in_schema=False)
+    def submit_form(request: Request) -> Response:
+        if viewer(request) is None:
+            return RedirectResponse("/login?next=/submit", status_code=303)
+        return form(request, "submit.html", paper="", error=None)
+
+    @router.post("/submit", response_class=HTMLResponse, include_in_schema=False)
+    def submit(request: Request, paper: Text, csrf: Csrf) -> Response:
+        check_csrf(request, csrf)
+        account = viewer(request)
+        if account is None:
+            return RedirectResponse("/login?next=/submit", status_code=303)
+        try:
+            auth_of(request).limit("vote", str(account.id))
+            done = hub.community.submit(account, paper)
+        except (AccountError, SubmissionError) as error:
+            return form(request, "submit.html", 400, paper=paper, error=str(error))
+        return notice(request, "Submitted", done.message)
 
     # -- voting from the pages -----------------------------------------------------------------
 

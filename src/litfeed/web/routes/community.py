@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from litfeed.community.accounts import new_token
@@ -44,6 +44,25 @@ class NewToken(TokenInfo):
     """A new API token; ``token`` is shown this once (litfeed keeps only its hash)."""
 
     token: str
+
+
+class SubmissionRequest(BaseModel):
+    paper: str = Field(max_length=300, description="An arXiv id or arxiv.org address.")
+
+
+class SubmissionAnswer(BaseModel):
+    id: int | None
+    status: str
+    paper: str | None
+    message: str
+
+
+class SubmissionState(BaseModel):
+    id: int
+    arxiv_id: str
+    status: str
+    paper: str | None
+    detail: str | None
 
 
 class Me(BaseModel):
@@ -84,6 +103,35 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
     def unvote(paper_id: str, caller: Caller) -> Vote:
         """Withdraw one's vote for a paper."""
         return _vote(hub, caller, paper_id, False)
+
+    @router.post(
+        "/api/submissions", response_model=SubmissionAnswer, status_code=201, tags=["community"]
+    )
+    def submit(request: SubmissionRequest, caller: Caller) -> SubmissionAnswer:
+        """Submit a paper by arXiv id or address: fetched from arXiv by the background worker
+        and put on today's page, credited to the caller; a paper already here is not fetched
+        again (``status`` exists)."""
+        done = hub.community.submit(caller, request.paper)
+        return SubmissionAnswer(
+            id=done.id, status=done.status, paper=done.paper, message=done.message
+        )
+
+    @router.get(
+        "/api/submissions/{submission_id}", response_model=SubmissionState, tags=["community"]
+    )
+    def submission(submission_id: int, caller: Caller) -> SubmissionState:
+        """Where one of the caller's submissions is: pending, done (``paper``), failed."""
+        found = hub.store.community.submission(submission_id)
+        if found is None or found.account_id != caller.id:
+            raise HTTPException(404, f"you have no submission {submission_id}")
+        paper = found.detail if found.status == "done" else None
+        return SubmissionState(
+            id=found.id,
+            arxiv_id=found.arxiv_id,
+            status=found.status,
+            paper=paper,
+            detail=None if paper else found.detail,
+        )
 
     @router.get("/api/me", response_model=Me, tags=["accounts"])
     def me(caller: Caller) -> Me:
