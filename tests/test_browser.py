@@ -75,7 +75,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
 
 def test_search_then_open_a_paper(server: str, page: Page, tmp_path: Path) -> None:
     page.goto(server + "/")
-    assert page.locator("article.paper-card").count() == 25
+    assert page.locator("section.latest article.paper-card").count() == 25
+    # the page leads with the newest day's papers, most voted first
+    assert page.locator("section.today article.paper-card").count() == 5
     page.get_by_label("Search papers").fill("mutual information")
     page.get_by_label("Search papers").press("Enter")
     page.wait_for_url("**/search?*q=mutual+information*")
@@ -148,3 +150,89 @@ def test_maths_is_drawn_by_the_browser(server: str, page: Page) -> None:
     box = formula.bounding_box()
     assert box is not None and box["width"] > 50 and box["height"] > 5
     assert "$L(s)" not in page.locator("p.abstract").inner_text()
+
+
+@pytest.fixture
+def writable_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Path]]:
+    """litfeed serving (with its background worker) a fresh data directory: the examples and
+    one arXiv paper that arrived without a date; the address and the outbox directory."""
+    from litfeed.hub import Hub
+    from litfeed.models import PaperRecord, SourceRef
+
+    data_dir = tmp_path / "data"
+    settings = Settings(data_dir=data_dir, models_dir=models_dir, embed_on_import=False)
+    with Hub(settings) as hub:
+        hub.load_examples()
+        record = PaperRecord(
+            title="Arrived without dates", arxiv_id="2501.99999", source=SourceRef("t", "t:1")
+        )
+        hub.store.save_records([record], hub.store.start_import("t", "t", ""))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "LITFEED_DATA_DIR": str(data_dir),
+        "LITFEED_MODELS_DIR": str(models_dir),
+        "LITFEED_BASE_URL": url,
+    }
+    environment.pop("LITFEED_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "litfeed", "serve", "--port", str(port), "--workers", "1"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_up(url, process)
+        yield url, data_dir / "outbox"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _mailed_link(outbox: Path, path: str) -> str:
+    """The link to ``path`` in the first message the worker wrote to the outbox."""
+    import email
+    import re
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for file in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+            message = email.message_from_bytes(file.read_bytes())
+            body = message.get_payload(decode=True)
+            assert isinstance(body, bytes)
+            found = re.search(rf"(http://\S+{path}/\S+)", body.decode())
+            if found:
+                return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no message with a {path} link in {outbox}")
+
+
+def test_sign_up_verify_vote_and_submit(writable_server: tuple[str, Path], page: Page) -> None:
+    server, outbox = writable_server
+    page.goto(server + "/daily")
+    page.click("text=Sign up")
+    page.fill("input[name=email]", "ada@example.org")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button:has-text('Sign up')")
+    assert page.locator("h1").inner_text() == "Almost there"
+    page.goto(_mailed_link(outbox, "/verify"))
+    assert page.locator("h1").inner_text() == "Address confirmed"
+    page.goto(server + "/login?next=/daily")
+    page.fill("input[name=email]", "ada@example.org")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("form.account-form button")
+    page.wait_for_url(server + "/daily")
+    assert page.locator("nav.account .who").inner_text() == "ada@example.org"
+    first = page.locator("article.paper-card").first
+    first.locator("button.vote").click()
+    page.wait_for_url(server + "/daily")
+    pressed = page.locator("button.vote.voted")
+    assert pressed.count() == 1 and pressed.inner_text().strip() == "▲ 1"
+    page.click("text=Submit")
+    page.fill("input[name=paper]", "https://arxiv.org/abs/2501.99999")
+    page.click("form.account-form button")
+    assert "joins today's page" in page.locator("p.notice").inner_text()
+    # a form posted from elsewhere (no CSRF token) changes nothing
+    response = page.request.post(f"{server}/papers/2501.99999/vote", form={"next": "/"})
+    assert response.status == 403

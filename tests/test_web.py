@@ -40,10 +40,14 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def test_home_lists_papers_with_pages(seeded_client: TestClient) -> None:
     page = seeded_client.get("/")
     assert page.status_code == 200
-    assert page.text.count('class="paper-card"') == 25
-    assert "471 in all" in page.text and "page 1 of 19" in page.text
+    today, latest = page.text.split('<section class="latest">')
+    # It leads with the newest day's papers (the examples' arrival day), then lists them all.
+    assert today.count('class="paper-card"') == 5 and "all 471 papers of the day" in today
+    assert latest.count('class="paper-card"') == 25
+    assert "471 in all" in latest and "page 1 of 19" in latest
     # The example pages carry no dates: a card says when the paper was imported, as such.
-    assert page.text.count("imported on ") == 25 and " added " not in page.text
+    assert latest.count("imported on ") == 25 and " added " not in page.text
+    assert '<section class="today"' not in seeded_client.get("/?page=2").text
     data = seeded_client.get("/api/papers", params={"page": 2}).json()
     assert data["pagination"] == {"page": 2, "per_page": 25, "total": 471, "pages": 19}
     assert len(data["papers"]) == 25

@@ -34,9 +34,18 @@ class Pagination(BaseModel):
         return (self.page - 1) * self.per_page
 
 
+class Today(BaseModel):
+    """What the home page leads with: the most voted papers of the newest day with papers."""
+
+    day: date
+    papers: list[Paper]
+    total: int
+
+
 class HomePage(BaseModel):
     papers: list[Paper]
     pagination: Pagination
+    today: Today | None = None
     # The list's filters: one author's papers, or one category's.
     author: str | None = None
     category: str | None = None
@@ -108,12 +117,21 @@ def home_page(
     per_page = limit or hub.settings.page_size
     offset = (page - 1) * per_page
     papers, total = hub.list_papers(offset, per_page, author=author, category=category)
+    today = None
+    latest = hub.store.latest_day() if page == 1 and not (author or category) else None
+    if latest is not None:
+        leading, count = hub.store.papers_of_days(latest, latest, 0, TODAY_SHOWN)
+        today = Today(day=latest, papers=leading, total=count)
     return HomePage(
         papers=papers,
         pagination=Pagination.of(page, per_page, total),
+        today=today,
         author=author,
         category=category,
     )
+
+
+TODAY_SHOWN = 5
 
 
 def search_page(

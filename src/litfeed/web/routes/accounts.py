@@ -84,7 +84,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         return form(request, "signup.html", email="", error=None)
 
     @router.post("/signup", response_class=HTMLResponse, include_in_schema=False)
-    def signup(request: Request, email: Text, password: Text, csrf: Csrf) -> Response:
+    def signup(request: Request, email: Text, password: Text, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         try:
             auth_of(request).limit("signup", address(request), email.strip().lower())
@@ -117,7 +117,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         return notice(request, "Address confirmed", f"{account.email} is confirmed: you can vote.")
 
     @router.post("/verify", response_class=HTMLResponse, include_in_schema=False)
-    def resend(request: Request, csrf: Csrf) -> Response:
+    def resend(request: Request, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         account = viewer(request)
         if account is None:
@@ -135,7 +135,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
     def login(
-        request: Request, email: Text, password: Text, csrf: Csrf, next: Next = "/"
+        request: Request, email: Text, password: Text, csrf: Csrf = "", next: Next = "/"
     ) -> Response:
         check_csrf(request, csrf)
         auth = auth_of(request)
@@ -167,7 +167,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         return response
 
     @router.post("/logout", include_in_schema=False)
-    def logout(request: Request, csrf: Csrf) -> Response:
+    def logout(request: Request, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         auth_of(request).end_session(request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/", status_code=303)
@@ -191,7 +191,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         return form(request, "reset.html", email="", error=None)
 
     @router.post("/reset", response_class=HTMLResponse, include_in_schema=False)
-    def reset_request(request: Request, email: Text, csrf: Csrf) -> Response:
+    def reset_request(request: Request, email: Text, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         try:
             auth_of(request).limit("reset", address(request), email.strip().lower())
@@ -207,7 +207,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         return form(request, "new_password.html", token=token, error=None)
 
     @router.post("/reset/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def new_password(request: Request, token: str, password: Text, csrf: Csrf) -> Response:
+    def new_password(request: Request, token: str, password: Text, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         auth = auth_of(request)
         try:
@@ -229,7 +229,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         return form(request, "submit.html", paper="", error=None)
 
     @router.post("/submit", response_class=HTMLResponse, include_in_schema=False)
-    def submit(request: Request, paper: Text, csrf: Csrf) -> Response:
+    def submit(request: Request, paper: Text, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         account = viewer(request)
         if account is None:
@@ -244,7 +244,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     # -- voting from the pages -----------------------------------------------------------------
 
     @router.post("/papers/{paper_id:path}/vote", include_in_schema=False)
-    def vote_form(request: Request, paper_id: str, csrf: Csrf, next: Next = "/") -> Response:
+    def vote_form(request: Request, paper_id: str, csrf: Csrf = "", next: Next = "/") -> Response:
         check_csrf(request, csrf)
         target = local_path(next)
         account = viewer(request)
