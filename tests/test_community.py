@@ -288,3 +288,55 @@ def test_recent_votes_only_count_within_the_window(hub: Hub) -> None:
     now = datetime.now(UTC)
     assert hub.store.community.recent_votes(now - timedelta(hours=1), [paper.pk]) == {paper.pk: 1}
     assert hub.store.community.recent_votes(now + timedelta(seconds=1), [paper.pk]) == {}
+
+
+def test_hidden_papers_leave_search_and_similar_papers(hub: Hub, client: TestClient) -> None:
+    title = "MINE: Mutual Information Neural Estimation"
+    found = client.get("/api/search", params={"q": "mutual information", "mode": "keyword"})
+    paper_id = next(
+        hit["paper"]["id"] for hit in found.json()["hits"] if hit["paper"]["title"] == title
+    )
+    hub.store.set_hidden(paper_id, True)
+    again = client.get("/api/search", params={"q": "mutual information", "mode": "keyword"})
+    assert title not in [hit["paper"]["title"] for hit in again.json()["hits"]]
+    hub.store.set_hidden(paper_id, False)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["'; DROP TABLE papers; --", 'title:"x', "a OR (b", "*", "\\", "%_", "\u202e", "<script>"],
+)
+def test_metacharacters_in_every_new_parameter(client: TestClient, value: str) -> None:
+    for path, params in (
+        ("/api/daily", {"date": value}),
+        ("/api/weekly", {"week": value}),
+        ("/api/monthly", {"month": value}),
+        ("/hf/api/daily_papers", {"submitter": value}),
+        ("/hf/api/daily_papers", {"date": value}),
+        ("/hf/api/papers/search", {"q": value}),
+    ):
+        answer = client.get(path, params=params)
+        assert answer.status_code in (200, 400), (path, value, answer.text)
+        assert answer.headers["content-type"].startswith("application/json")
+    assert client.get(f"/hf/api/papers/{value}").status_code == 404
+    headers = {"Authorization": b"Bearer " + value.encode("utf-8")}  # a header carries bytes
+    assert client.get("/api/me", headers=headers).status_code in (401, 403)
+    assert client.post(f"/api/papers/{value}/vote").status_code in (401, 404)
+
+
+def test_a_hostile_title_is_inert_on_the_new_pages(hub: Hub, client: TestClient) -> None:
+    from litfeed.models import PaperRecord, SourceRef
+
+    record = PaperRecord(
+        title="<script>alert(1)</script> $\\frac{<img src=x onerror=alert(2)>}{2}$",
+        abstract="<b>bold</b>",
+        arxiv_id="2501.88888",
+        source=SourceRef("t", "t:1"),
+    )
+    hub.store.save_records([record], hub.store.start_import("t", "t", ""))
+    for path in ("/daily", "/weekly", "/monthly", "/"):
+        html = client.get(path).text
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    paper = client.get("/hf/api/papers/2501.88888").json()
+    assert paper["title"].startswith("<script>")  # JSON keeps the text; it is never HTML

@@ -308,8 +308,9 @@ class Store:
         return self._papers_by("id", ids)
 
     def get_papers_by_pk(self, pks: Sequence[int]) -> list[Paper]:
-        """Papers by row number (the vector index's labels), in the order given."""
-        return self._papers_by("pk", pks)
+        """Papers by row number (the indexes' labels), in the order given; hidden papers are
+        left out (the indexes still hold them: a search's counts may include them)."""
+        return [paper for paper in self._papers_by("pk", pks) if not paper.hidden]
 
     def _papers_by(self, column: str, keys: Sequence[Any]) -> list[Paper]:
         if not keys:
