@@ -46,7 +46,9 @@ LIMITS = {
     "signup": Limit(5, timedelta(hours=1)),
     "login": Limit(10, timedelta(minutes=15)),
     "reset": Limit(5, timedelta(hours=1)),
+    # per account; per network address, many readers may share one (a campus, a proxy)
     "vote": Limit(120, timedelta(minutes=1)),
+    "submit": Limit(30, timedelta(hours=1)),
 }
 
 

@@ -24,6 +24,11 @@ CSRF_HEADER = "X-CSRF-Token"
 _bearer = HTTPBearer(auto_error=False, description="An API token: `litfeed users token EMAIL`.")
 
 
+def client_address(request: Request) -> str:
+    """The network address a request came from (a reverse proxy's, behind one)."""
+    return request.client.host if request.client else "unknown"
+
+
 def auth_of(request: Request) -> Auth:
     auth: Auth = request.app.state.auth
     return auth

@@ -21,6 +21,7 @@ from litfeed.web.auth import (
     SESSION_COOKIE,
     auth_of,
     check_csrf,
+    client_address,
     set_session,
     viewer,
 )
@@ -68,9 +69,6 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     secure = hub.settings.public_url.startswith("https://")
     days = hub.settings.session_days
 
-    def address(request: Request) -> str:
-        return request.client.host if request.client else "unknown"
-
     def notice(request: Request, title: str, message: str, status_code: int = 200) -> Response:
         return render(request, "notice.html", {"title": title, "message": message}, status_code)
 
@@ -87,7 +85,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     def signup(request: Request, email: Text, password: Text, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         try:
-            auth_of(request).limit("signup", address(request), email.strip().lower())
+            auth_of(request).limit("signup", client_address(request), email.strip().lower())
             auth_of(request).sign_up(email, password)
         except Throttled as error:
             return form(request, "signup.html", 429, email=email, error=str(error))
@@ -100,7 +98,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         """Sign up; the answer is the same whether or not the address has an account (the
         address gets a confirmation link, or a note)."""
         auth = auth_of(request)
-        auth.limit("signup", address(request), credentials.email.strip().lower())
+        auth.limit("signup", client_address(request), credentials.email.strip().lower())
         auth.sign_up(credentials.email, credentials.password)
         return Message(message=SIGNED_UP.format(email=credentials.email.strip()))
 
@@ -123,7 +121,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         if account is None:
             return RedirectResponse("/login", status_code=303)
         if not account.verified:
-            auth_of(request).limit("signup", address(request), account.email.lower())
+            auth_of(request).limit("signup", client_address(request), account.email.lower())
             auth_of(request).send_verification(account)
         return notice(request, "Sent", f"A new confirmation link is on its way to {account.email}.")
 
@@ -141,7 +139,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         auth = auth_of(request)
         target = local_path(next)
         try:
-            auth.limit("login", address(request), email.strip().lower())
+            auth.limit("login", client_address(request), email.strip().lower())
         except Throttled as error:
             return form(request, "login.html", 429, email=email, error=str(error), next=target)
         account = auth.log_in(email, password)
@@ -156,7 +154,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         """Log in: the answer sets the session cookie (send the CSRF cookie's value as
         X-CSRF-Token with requests that change something)."""
         auth = auth_of(request)
-        auth.limit("login", address(request), credentials.email.strip().lower())
+        auth.limit("login", client_address(request), credentials.email.strip().lower())
         account = auth.log_in(credentials.email, credentials.password)
         if account is None:
             raise HTTPException(401, WRONG)
@@ -194,7 +192,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     def reset_request(request: Request, email: Text, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         try:
-            auth_of(request).limit("reset", address(request), email.strip().lower())
+            auth_of(request).limit("reset", client_address(request), email.strip().lower())
         except Throttled as error:
             return form(request, "reset.html", 429, email=email, error=str(error))
         auth_of(request).request_reset(email)
@@ -235,7 +233,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         if account is None:
             return RedirectResponse("/login?next=/submit", status_code=303)
         try:
-            auth_of(request).limit("vote", str(account.id))
+            auth_of(request).limit("submit", f"account {account.id}")
             done = hub.community.submit(account, paper)
         except (AccountError, SubmissionError) as error:
             return form(request, "submit.html", 400, paper=paper, error=str(error))
@@ -253,7 +251,9 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         paper = hub.get_paper(paper_id)
         if paper is None or paper.hidden:
             raise PaperNotFound(f"no paper with id {paper_id!r}")
-        auth_of(request).limit("vote", str(account.id))
+        auth_of(request).limit(
+            "vote", f"account {account.id}", f"address {client_address(request)}"
+        )
         voted = paper.pk in hub.store.community.voted(account.id, [paper.pk])
         try:
             hub.community.vote(account, paper, not voted)

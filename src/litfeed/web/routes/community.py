@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from litfeed.community.accounts import new_token
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.store import Account
-from litfeed.web.auth import Caller
+from litfeed.web.auth import Caller, auth_of, client_address
 from litfeed.web.community_pages import PeriodPage, TrendingPage, period_page, trending_page
 
 Render = Callable[[Request, str, Any], Response]
@@ -95,22 +95,23 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
         return trending_page(hub, limit)
 
     @router.post("/api/papers/{paper_id:path}/vote", response_model=Vote, tags=["community"])
-    def vote(paper_id: str, caller: Caller) -> Vote:
+    def vote(request: Request, paper_id: str, caller: Caller) -> Vote:
         """Vote for a paper (once: voting again changes nothing)."""
-        return _vote(hub, caller, paper_id, True)
+        return _vote(request, hub, caller, paper_id, True)
 
     @router.delete("/api/papers/{paper_id:path}/vote", response_model=Vote, tags=["community"])
-    def unvote(paper_id: str, caller: Caller) -> Vote:
+    def unvote(request: Request, paper_id: str, caller: Caller) -> Vote:
         """Withdraw one's vote for a paper."""
-        return _vote(hub, caller, paper_id, False)
+        return _vote(request, hub, caller, paper_id, False)
 
     @router.post(
         "/api/submissions", response_model=SubmissionAnswer, status_code=201, tags=["community"]
     )
-    def submit(request: SubmissionRequest, caller: Caller) -> SubmissionAnswer:
+    def submit(http: Request, request: SubmissionRequest, caller: Caller) -> SubmissionAnswer:
         """Submit a paper by arXiv id or address: fetched from arXiv by the background worker
         and put on today's page, credited to the caller; a paper already here is not fetched
         again (``status`` exists)."""
+        auth_of(http).limit("submit", f"account {caller.id}")
         done = hub.community.submit(caller, request.paper)
         return SubmissionAnswer(
             id=done.id, status=done.status, paper=done.paper, message=done.message
@@ -195,7 +196,8 @@ def _add_period_routes(
     )
 
 
-def _vote(hub: Hub, caller: Account, paper_id: str, on: bool) -> Vote:
+def _vote(request: Request, hub: Hub, caller: Account, paper_id: str, on: bool) -> Vote:
+    auth_of(request).limit("vote", f"account {caller.id}", f"address {client_address(request)}")
     paper = hub.get_paper(paper_id)
     if paper is None or paper.hidden:
         raise PaperNotFound(f"no paper with id {paper_id!r}")
