@@ -306,3 +306,49 @@ def test_concurrent_form_votes_of_one_account_count_once(hub: Hub, client: TestC
         thread.join()
     assert codes == [200] * 20
     assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
+
+
+def _log_in(client: TestClient, email: str) -> str:
+    csrf = _csrf(client)
+    client.post("/login", data={"email": email, "password": "correct horse", "csrf": csrf})
+    return csrf
+
+
+def test_administrators_hide_papers_and_votes_from_the_pages(
+    hub: Hub, web_settings: Settings
+) -> None:
+    admin = add_account(hub.store, "admin@example.org", "correct horse", verified=True)
+    spammer = add_account(hub.store, "spam@example.org", "correct horse", verified=True)
+    assert admin.is_admin and not spammer.is_admin
+    paper = hub.get_paper(PAPER)
+    assert paper is not None
+    hub.community.vote(spammer, paper, True)
+    app = create_app(web_settings)
+    with (
+        TestClient(app, base_url="http://localhost") as reader,
+        TestClient(app, base_url="http://localhost") as boss,
+    ):
+        csrf = _log_in(reader, "spam@example.org")
+        assert reader.post(f"/papers/{PAPER}/hide", data={"csrf": csrf}).status_code == 403
+        assert reader.get("/admin/accounts").status_code == 403
+        boss_csrf = _log_in(boss, "admin@example.org")
+        assert "Hide this paper from every list" in boss.get(f"/papers/{PAPER}").text
+        boss.post(f"/papers/{PAPER}/hide", data={"csrf": boss_csrf})
+        assert reader.get(f"/papers/{PAPER}").status_code == 404
+        assert reader.get(f"/api/papers/{PAPER}").status_code == 404
+        assert "Hidden from every list" in boss.get(f"/papers/{PAPER}").text
+        assert PAPER not in reader.get("/api/daily", params={"limit": 100}).text
+        boss.post(f"/papers/{PAPER}/hide", data={"csrf": boss_csrf, "restore": "1"})
+        assert reader.get(f"/papers/{PAPER}").status_code == 200
+        assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
+        assert "spam@example.org" in boss.get("/admin/accounts").text
+        boss.post(f"/admin/accounts/{spammer.id}/votes", data={"csrf": boss_csrf})
+        assert hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
+        assert (
+            reader.post(
+                f"/admin/accounts/{spammer.id}/votes", data={"csrf": csrf, "restore": "1"}
+            ).status_code
+            == 403
+        )
+        boss.post(f"/admin/accounts/{spammer.id}/votes", data={"csrf": boss_csrf, "restore": "1"})
+        assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]

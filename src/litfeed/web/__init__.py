@@ -202,7 +202,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def paper_html(request: Request, paper_id: str) -> Response:
-        data = paper_page(hub, paper_id)
+        account = viewer(request)
+        data = paper_page(hub, paper_id, show_hidden=bool(account and account.is_admin))
         if data.paper.id != paper_id:  # found by arXiv id with version, DOI, URL or former id
             return RedirectResponse(f"/papers/{data.paper.id}", status_code=301)
         return render(request, "paper.html", data)

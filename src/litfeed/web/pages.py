@@ -169,10 +169,11 @@ def search_page(
     return SearchPage.model_validate({**found, "pagination": pagination, **page_of})
 
 
-def paper_page(hub: Hub, paper_id: str) -> PaperPage:
-    """A paper and the ten papers nearest to it in meaning."""
+def paper_page(hub: Hub, paper_id: str, show_hidden: bool = False) -> PaperPage:
+    """A paper and the ten papers nearest to it in meaning; a hidden paper is not found (but
+    by an administrator, who can restore it)."""
     paper = hub.get_paper(paper_id)
-    if paper is None:
+    if paper is None or (paper.hidden and not show_hidden):
         raise PaperNotFound(f"no paper with id {paper_id!r}")
     try:
         similar = hub.similar(paper.id)

@@ -15,6 +15,7 @@ from litfeed.community import SubmissionError, VoteRefused
 from litfeed.community.accounts import AccountError
 from litfeed.community.auth import Throttled
 from litfeed.hub import Hub, PaperNotFound
+from litfeed.store import Account
 from litfeed.web.auth import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -238,6 +239,42 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         except (AccountError, SubmissionError) as error:
             return form(request, "submit.html", 400, paper=paper, error=str(error))
         return notice(request, "Submitted", done.message)
+
+    # -- administrators --------------------------------------------------------------------------
+
+    def administrator(request: Request) -> Account:
+        account = viewer(request)
+        if account is None or not account.is_admin:
+            raise HTTPException(403, "only an administrator can do this")
+        return account
+
+    @router.post("/papers/{paper_id:path}/hide", include_in_schema=False)
+    def hide_paper(
+        request: Request, paper_id: str, csrf: Csrf = "", restore: Annotated[str, Form()] = ""
+    ) -> Response:
+        check_csrf(request, csrf)
+        administrator(request)
+        paper = hub.store.set_hidden(paper_id, not restore)
+        if paper is None:
+            raise PaperNotFound(f"no paper with id {paper_id!r}")
+        return RedirectResponse(f"/papers/{paper.id}", status_code=303)
+
+    @router.get("/admin/accounts", response_class=HTMLResponse, include_in_schema=False)
+    def accounts_page(request: Request) -> Response:
+        administrator(request)
+        accounts = hub.store.community.list_accounts()
+        return render(request, "accounts.html", {"accounts": accounts})
+
+    @router.post("/admin/accounts/{account_id}/votes", include_in_schema=False)
+    def hide_votes(
+        request: Request, account_id: int, csrf: Csrf = "", restore: Annotated[str, Form()] = ""
+    ) -> Response:
+        check_csrf(request, csrf)
+        administrator(request)
+        if hub.store.community.account(account_id) is None:
+            raise HTTPException(404, f"no account {account_id}")
+        hub.store.community.hide_votes(account_id, not restore)
+        return RedirectResponse("/admin/accounts", status_code=303)
 
     # -- voting from the pages -----------------------------------------------------------------
 
