@@ -427,6 +427,8 @@ def test_submissions_are_fetched_credited_and_put_on_todays_page(
             }
             failed = client.get(f"/api/submissions/{unknown['id']}", headers=headers).json()
             assert failed["status"] == "failed" and "knows no paper" in failed["detail"]
+            page = client.get("/papers/1605.08386").text
+            assert f"<dt>Submitted here</dt><dd>{today}, by a reader</dd>" in page
             listed = client.get("/api/daily", params={"date": today.isoformat()}).json()
             assert {paper["id"] for paper in listed["papers"]} >= {"1605.08386", "2501.99999"}
         paper = hub.get_paper("1605.08386")

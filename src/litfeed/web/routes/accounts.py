@@ -234,7 +234,9 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         if account is None:
             return RedirectResponse("/login?next=/submit", status_code=303)
         try:
-            auth_of(request).limit("submit", f"account {account.id}")
+            auth_of(request).limit(
+                "submit", f"account {account.id}", f"address {client_address(request)}"
+            )
             done = hub.community.submit(account, paper)
         except (AccountError, SubmissionError) as error:
             return form(request, "submit.html", 400, paper=paper, error=str(error))

@@ -111,7 +111,7 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
         """Submit a paper by arXiv id or address: fetched from arXiv by the background worker
         and put on today's page, credited to the caller; a paper already here is not fetched
         again (``status`` exists)."""
-        auth_of(http).limit("submit", f"account {caller.id}")
+        auth_of(http).limit("submit", f"account {caller.id}", f"address {client_address(http)}")
         done = hub.community.submit(caller, request.paper)
         return SubmissionAnswer(
             id=done.id, status=done.status, paper=done.paper, message=done.message
