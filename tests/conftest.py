@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # Nothing may be downloaded in tests (and nothing can be here). huggingface_hub reads this when
 # it is imported, so it is set before anything imports it.
@@ -15,6 +17,7 @@ import pytest
 
 from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub
+from litfeed.models import Paper
 from litfeed.store import Store
 from tests import hostile
 from tests.postgres import PostgresServer, start_postgres
@@ -47,6 +50,36 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models_dir: Path) 
     monkeypatch.setenv("LITFEED_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LITFEED_MODELS_DIR", str(models_dir))
     monkeypatch.setenv("LITFEED_EMBED_ON_IMPORT", "false")
+    return load_settings()
+
+
+def make_paper(**fields: Any) -> Paper:
+    """A stored paper with nothing but what ``fields`` give (the rest empty)."""
+    values: dict[str, Any] = {
+        "id": "p",
+        "title": "T",
+        "abstract": "",
+        "authors": [],
+        "categories": [],
+        "arxiv_id": None,
+        "arxiv_version": None,
+        "doi": None,
+        "hf_id": None,
+        "comment": None,
+        "published": None,
+        "updated": None,
+        "first_seen": datetime.now(UTC),
+        "links": [],
+    }
+    return Paper(**{**values, **fields})
+
+
+@pytest.fixture
+def database_settings(
+    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """The test settings on each kind of database litfeed supports."""
+    monkeypatch.setenv("LITFEED_DATABASE_URL", database_url)
     return load_settings()
 
 
@@ -87,12 +120,11 @@ def example_replay() -> Iterator[Replay]:
 
 @pytest.fixture
 def fetch_settings(
-    replay: Replay, settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+    replay: Replay, database_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
     """Settings fetching from the replay server into each kind of database."""
-    for name, value in fetch_environment(replay, settings.data_dir).items():
+    for name, value in fetch_environment(replay, database_settings.data_dir).items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("LITFEED_DATABASE_URL", database_url)
     return load_settings()
 
 

@@ -27,10 +27,7 @@ PAPER = "t-8ec3a34c72e9"
 
 
 @pytest.fixture
-def web_settings(
-    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
-    monkeypatch.setenv("LITFEED_DATABASE_URL", database_url)
+def web_settings(database_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("LITFEED_BASE_URL", "http://localhost")
     return load_settings()
 

@@ -16,34 +16,26 @@ from litfeed.cli import app as cli
 from litfeed.community.accounts import add_account, new_token
 from litfeed.community.periods import PeriodError, parse_period
 from litfeed.community.trending import TrendingParameters, trend
-from litfeed.config import Settings, load_settings
+from litfeed.config import Settings
 from litfeed.hub import Hub
 from litfeed.models import Paper
 from litfeed.store.schema import votes
 from litfeed.web import create_app
-from tests.conftest import EXAMPLES, shared_path
+from tests.conftest import EXAMPLES, make_paper, shared_path
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def community_settings(
-    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
-    monkeypatch.setenv("LITFEED_DATABASE_URL", database_url)
-    return load_settings()
-
-
-@pytest.fixture
-def hub(community_settings: Settings) -> Iterator[Hub]:
-    with Hub(community_settings) as opened:
+def hub(database_settings: Settings) -> Iterator[Hub]:
+    with Hub(database_settings) as opened:
         opened.import_paths([EXAMPLES])
         yield opened
 
 
 @pytest.fixture
-def client(hub: Hub, community_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(community_settings), base_url="http://localhost") as client:
+def client(hub: Hub, database_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(database_settings), base_url="http://localhost") as client:
         yield client
 
 
@@ -226,25 +218,7 @@ def test_the_trending_formula() -> None:
     parameters = TrendingParameters(hours=48, days=7, gravity=1.8)
 
     def paper(day: date, upvotes: int | None = None, comments: int | None = None) -> Paper:
-        return Paper(
-            id="p",
-            title="T",
-            abstract="",
-            authors=[],
-            categories=[],
-            arxiv_id=None,
-            arxiv_version=None,
-            doi=None,
-            hf_id=None,
-            comment=None,
-            published=None,
-            updated=None,
-            first_seen=now,
-            links=[],
-            upvotes=upvotes,
-            comments=comments,
-            day=day,
-        )
+        return make_paper(first_seen=now, upvotes=upvotes, comments=comments, day=day)
 
     fresh = trend(paper(date(2026, 12, 1), upvotes=10, comments=4), 3, now, parameters)
     # Tuesday 20:00 Eastern is 01:00 UTC on Wednesday: 11 hours before noon
@@ -257,7 +231,7 @@ def test_the_trending_formula() -> None:
     assert older.score < fresh.score  # three times the points, but three days older
 
 
-def test_users_from_the_shell(community_settings: Settings, hub: Hub) -> None:
+def test_users_from_the_shell(database_settings: Settings, hub: Hub) -> None:
     del hub  # the database exists, with the examples
     result = runner.invoke(
         cli, ["users", "add", "ada@example.org", "--password-stdin"], input="pw long enough\n"
@@ -268,12 +242,12 @@ def test_users_from_the_shell(community_settings: Settings, hub: Hub) -> None:
     result = runner.invoke(cli, ["users", "token", "ada@example.org"])
     token = result.stdout.strip().splitlines()[-1]
     assert result.exit_code == 0 and token.startswith("lf_")
-    with Hub(community_settings) as hub:
+    with Hub(database_settings) as hub:
         assert hub.community.account_of_token(token) is not None
     result = runner.invoke(cli, ["users", "list"])
     assert "ada@example.org  admin" in result.stdout
     assert runner.invoke(cli, ["users", "disable", "ada@example.org"]).exit_code == 0
-    with Hub(community_settings) as hub:
+    with Hub(database_settings) as hub:
         assert hub.community.account_of_token(token) is None
     result = runner.invoke(cli, ["hide", "t-8ec3a34c72e9"])
     assert result.exit_code == 0 and result.stdout.startswith("hid t-8ec3a34c72e9")

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from litfeed.search.onnx_query import QueryEncoder
 from litfeed.search.similar import _terms as similar_terms
 from litfeed.search.similar import common_terms, generic_terms
 from litfeed.search.vectors import SAVE_EVERY, VectorIndex
+from tests.conftest import make_paper
 
 MINE = "MINE: Mutual Information Neural Estimation"
 
@@ -352,21 +353,10 @@ def test_similar_papers_with_reasons(seeded_hub: Hub) -> None:
 
 
 def test_reasons_keep_phrases_whole_and_leave_generic_words_out() -> None:
-    paper = Paper(
+    paper = make_paper(
         id="t",
         title="Auto-regressive estimation of mutual information",
         abstract="Given a contrastive loss, the proposed level strategy is compared (GPT-4).",
-        authors=[],
-        categories=[],
-        arxiv_id=None,
-        arxiv_version=None,
-        doi=None,
-        hf_id=None,
-        comment=None,
-        published=None,
-        updated=None,
-        first_seen=datetime.now(UTC),
-        links=[],
     )
     terms = similar_terms(paper)
     assert terms.phrases[("auto", "regress")] == ("auto", "-", "regressive")

@@ -502,10 +502,7 @@ def _index_fetched(hub: Hub) -> None:
 
 def _report_fetch(runs: list[Run], rejected: list[Rejection]) -> None:
     for run in runs:
-        typer.echo(
-            f"{run.origin}: {run.new:,} new, {run.updated:,} updated, {run.unchanged:,} "
-            f"unchanged, {run.rejected:,} rejected; {run.detail}"
-        )
+        typer.echo(f"{run.origin}: {run.counts}; {run.detail}")
     for rejection in rejected[:MAX_REJECTIONS_SHOWN]:
         typer.echo(f"  rejected {rejection}", err=True)
     if len(rejected) > MAX_REJECTIONS_SHOWN:
@@ -559,19 +556,15 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         typer.echo('no sources configured: set LITFEED_SOURCES, e.g. "arxiv:cs.LG hf-daily"')
         return
     now = datetime.now(zone)
-    for row in rows:
+    for status, row in zip(statuses, rows, strict=True):
         typer.echo(row["source"])
-        last = row["last_run"]
+        last = status.last
         if last is None:
             typer.echo("  last run: never")
         else:
-            typer.echo(
-                f"  last run: {last['started_at']} {last['status']}: {last['new']:,} new, "
-                f"{last['updated']:,} updated, {last['unchanged']:,} unchanged, "
-                f"{last['rejected']:,} rejected; {last['detail']}"
-            )
-        due = datetime.fromisoformat(row["next_run"])
-        typer.echo(f"  next run: {'now (due)' if due <= now else row['next_run']}")
+            started = row["last_run"]["started_at"]
+            typer.echo(f"  last run: {started} {last.status}: {last.counts}; {last.detail}")
+        typer.echo(f"  next run: {'now (due)' if status.next_run <= now else row['next_run']}")
 
 
 users_app = typer.Typer(help="Accounts: add, list, disable; API tokens.", no_args_is_help=True)

@@ -98,10 +98,7 @@ class Community:
 
     def vote(self, account: Account, paper: Paper, on: bool) -> int:
         """Vote for a paper (``on``) or withdraw the vote; the paper's count after."""
-        if not account.active:
-            raise VoteRefused("this account is disabled")
-        if not account.verified:
-            raise VoteRefused("verify your e-mail address before voting")
+        _may_act(account, "voting")
         return self.store.community.vote(account.id, paper.pk, on)
 
     # -- submissions ---------------------------------------------------------------------------
@@ -110,10 +107,7 @@ class Community:
         """A reader submits a paper by arXiv id or address. A paper already here is not
         fetched again: it joins today's page when it was on no page of its own yet (it only
         arrived); another is fetched by the background worker, then credited."""
-        if not account.active:
-            raise VoteRefused("this account is disabled")
-        if not account.verified:
-            raise VoteRefused("verify your e-mail address before submitting")
+        _may_act(account, "submitting")
         parsed = arxiv_id_of(text.strip()) or parse_arxiv_id(text.strip())
         if parsed is None:
             raise SubmissionError(f"{text.strip()[:100]!r} is not an arXiv id or arXiv address")
@@ -142,3 +136,11 @@ class Community:
 
     def account_of_token(self, token: str) -> Account | None:
         return account_of_token(self.store, token)
+
+
+def _may_act(account: Account, doing: str) -> None:
+    """`VoteRefused` unless the account is active and its address verified."""
+    if not account.active:
+        raise VoteRefused("this account is disabled")
+    if not account.verified:
+        raise VoteRefused(f"verify your e-mail address before {doing}")

@@ -219,8 +219,4 @@ class _FetchLock:
 
 
 def _described(run: Run) -> str:
-    counts = (
-        f"{run.new:,} new, {run.updated:,} updated, {run.unchanged:,} unchanged, "
-        f"{run.rejected:,} rejected"
-    )
-    return f"{run.status}: {counts}; {run.detail}"
+    return f"{run.status}: {run.counts}; {run.detail}"

@@ -355,7 +355,6 @@ class Store:
         """The papers whose day is from ``first`` to ``last``, most voted first (litfeed's
         votes and Hugging Face's together), then newest; and how many there are."""
         condition = sa.and_(papers.c.day >= first, papers.c.day <= last, papers.c.hidden.is_(False))
-        points = papers.c.votes + sa.func.coalesce(papers.c.upvotes, 0)
         with read_transaction(self.engine) as connection:
             total = connection.execute(
                 sa.select(sa.func.count()).select_from(papers).where(condition)
@@ -363,7 +362,7 @@ class Store:
             rows = connection.execute(
                 sa.select(papers)
                 .where(condition)
-                .order_by(points.desc(), papers.c.sort_date.desc(), papers.c.pk.desc())
+                .order_by(_POINTS.desc(), papers.c.sort_date.desc(), papers.c.pk.desc())
                 .offset(offset)
                 .limit(limit)
             ).mappings()
@@ -415,12 +414,11 @@ class Store:
 
     def papers_since_day(self, first: date, limit: int = 5000) -> list[Paper]:
         """The papers whose day is ``first`` or later (trending's candidates), with a vote."""
-        points = papers.c.votes + sa.func.coalesce(papers.c.upvotes, 0)
         with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 sa.select(papers)
-                .where(papers.c.day >= first, papers.c.hidden.is_(False), points > 0)
-                .order_by(points.desc())
+                .where(papers.c.day >= first, papers.c.hidden.is_(False), _POINTS > 0)
+                .order_by(_POINTS.desc())
                 .limit(limit)
             ).mappings()
             return [paper_from_row(row) for row in rows]
@@ -585,6 +583,9 @@ class Store:
             "imports": int(import_count),
         }
 
+
+# A paper's votes here and on Hugging Face together: how lists rank it.
+_POINTS = papers.c.votes + sa.func.coalesce(papers.c.upvotes, 0)
 
 # What the database (or the code preparing a row for it) raises for one record it cannot hold.
 _RECORD_ERRORS = (sa.exc.StatementError, ValueError, TypeError, OverflowError)

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from litfeed.store.database import read_transaction, write_transaction
+from litfeed.store.database import read_transaction, record_from_row, write_transaction
 from litfeed.store.schema import (
     accounts,
     api_tokens,
@@ -63,40 +63,6 @@ class Submission:
     detail: str | None
 
 
-def submission_from_row(row: Any) -> Submission:
-    return Submission(
-        id=row["id"],
-        account_id=row["account_id"],
-        arxiv_id=row["arxiv_id"],
-        created_at=row["created_at"],
-        status=row["status"],
-        detail=row["detail"],
-    )
-
-
-def account_from_row(row: Any) -> Account:
-    return Account(
-        id=row["id"],
-        email=row["email"],
-        created_at=row["created_at"],
-        verified_at=row["verified_at"],
-        is_admin=bool(row["is_admin"]),
-        disabled_at=row["disabled_at"],
-        votes_hidden=bool(row["votes_hidden"]),
-        password_hash=row["password_hash"],
-    )
-
-
-def token_from_row(row: Any) -> Token:
-    return Token(
-        id=row["id"],
-        account_id=row["account_id"],
-        name=row["name"],
-        created_at=row["created_at"],
-        last_used_at=row["last_used_at"],
-    )
-
-
 def counted_votes(paper_pk: Any) -> sa.ScalarSelect[Any]:
     """The votes of a paper that count: those of accounts whose votes are not hidden."""
     return (
@@ -145,7 +111,7 @@ class CommunityStore:
                 row = connection.execute(
                     sa.insert(accounts).values(**values).returning(*accounts.c)
                 ).mappings()
-                return account_from_row(row.one())
+                return record_from_row(Account, row.one())
         except sa.exc.IntegrityError:
             raise AccountExists(email) from None
 
@@ -162,17 +128,17 @@ class CommunityStore:
                 sa.select(accounts).select_from(joined).where(api_tokens.c.token_hash == token_hash)
             ).mappings()
             found = row.first()
-            return account_from_row(found) if found is not None else None
+            return record_from_row(Account, found) if found is not None else None
 
     def _account_where(self, condition: sa.ColumnElement[bool]) -> Account | None:
         with read_transaction(self.engine) as connection:
             row = connection.execute(sa.select(accounts).where(condition)).mappings().first()
-            return account_from_row(row) if row is not None else None
+            return record_from_row(Account, row) if row is not None else None
 
     def list_accounts(self) -> list[Account]:
         with read_transaction(self.engine) as connection:
             rows = connection.execute(sa.select(accounts).order_by(accounts.c.id)).mappings()
-            return [account_from_row(row) for row in rows]
+            return [record_from_row(Account, row) for row in rows]
 
     def count_accounts(self) -> int:
         with read_transaction(self.engine) as connection:
@@ -211,7 +177,7 @@ class CommunityStore:
             row = connection.execute(
                 sa.insert(api_tokens).values(**values).returning(*api_tokens.c)
             ).mappings()
-            return token_from_row(row.one())
+            return record_from_row(Token, row.one())
 
     def tokens(self, account_id: int) -> list[Token]:
         with read_transaction(self.engine) as connection:
@@ -220,7 +186,7 @@ class CommunityStore:
                 .where(api_tokens.c.account_id == account_id)
                 .order_by(api_tokens.c.id)
             ).mappings()
-            return [token_from_row(row) for row in rows]
+            return [record_from_row(Token, row) for row in rows]
 
     def delete_token(self, account_id: int, token_id: int) -> bool:
         """Delete one of the account's tokens; False when it has no such token (another
@@ -315,7 +281,7 @@ class CommunityStore:
             row = connection.execute(
                 sa.insert(submissions).values(**values).returning(*submissions.c)
             ).mappings()
-            return submission_from_row(row.one())
+            return record_from_row(Submission, row.one())
 
     def submission(self, submission_id: int) -> Submission | None:
         with read_transaction(self.engine) as connection:
@@ -324,7 +290,7 @@ class CommunityStore:
                 .mappings()
                 .first()
             )
-            return submission_from_row(row) if row is not None else None
+            return record_from_row(Submission, row) if row is not None else None
 
     def pending_submissions(self, limit: int = 100) -> list[Submission]:
         with read_transaction(self.engine) as connection:
@@ -334,7 +300,7 @@ class CommunityStore:
                 .order_by(submissions.c.id)
                 .limit(limit)
             ).mappings()
-            return [submission_from_row(row) for row in rows]
+            return [record_from_row(Submission, row) for row in rows]
 
     def finish_submission(self, submission_id: int, status: str, detail: str) -> None:
         with write_transaction(self.engine) as (connection, _change):
@@ -400,7 +366,7 @@ class CommunityStore:
                 .mappings()
                 .first()
             )
-            return account_from_row(row) if row is not None else None
+            return record_from_row(Account, row) if row is not None else None
 
     def end_session(self, session_hash: str) -> None:
         with write_transaction(self.engine) as (connection, _change):

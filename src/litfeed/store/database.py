@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -18,6 +19,7 @@ from litfeed.errors import LitfeedError
 from litfeed.store.schema import CHANGE_COUNTER, counters
 
 _WRITE_OPTION = "litfeed_write"
+T = TypeVar("T")
 
 
 class StoreError(LitfeedError, RuntimeError):
@@ -116,3 +118,8 @@ def record_change(connection: Connection, change_number: int) -> None:
     connection.execute(
         sa.update(counters).where(counters.c.name == CHANGE_COUNTER).values(value=change_number)
     )
+
+
+def record_from_row(kind: type[T], row: Any) -> T:
+    """A dataclass of ``kind`` from a row holding a column of each of its fields' names."""
+    return kind(**{field.name: row[field.name] for field in dataclasses.fields(kind)})  # type: ignore[arg-type]

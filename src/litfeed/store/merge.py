@@ -116,8 +116,9 @@ def paper_day(row: Row) -> date:
     was on no page yet, and then it is on that day's page); else the day arXiv announced it or
     it entered Hugging Face Daily Papers (``submitted_at``, a UTC day as Hugging Face counts
     them), whichever came first; else the announcement day it arrived in."""
-    if row.get("submitted_here"):
-        return date.fromisoformat(str(row["submitted_here"]))
+    submitted_here: date | None = row.get("submitted_here")
+    if submitted_here:
+        return submitted_here
     entered = row["submitted_at"].astimezone(UTC).date() if row["submitted_at"] else None
     known = [day for day in (row["announced"], entered) if day]
     return min(known) if known else announcement_day(row["first_seen"])

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from litfeed.store.database import record_from_row
 from litfeed.store.schema import harvests, imports
 
 RUNNING, OK, FAILED = "running", "ok", "failed"
@@ -45,6 +46,14 @@ class Run:
     unchanged: int
     rejected: int
 
+    @property
+    def counts(self) -> str:
+        """ "2,265 new, 0 updated, 0 unchanged, 0 rejected"."""
+        return (
+            f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+            f"{self.rejected:,} rejected"
+        )
+
 
 def load_harvest(connection: Connection, origin: str) -> HarvestState | None:
     row = (
@@ -54,7 +63,7 @@ def load_harvest(connection: Connection, origin: str) -> HarvestState | None:
     )
     if row is None:
         return None
-    return HarvestState(**{f.name: row[f.name] for f in fields(HarvestState)})
+    return record_from_row(HarvestState, row)
 
 
 def save_harvest(connection: Connection, state: HarvestState) -> None:
