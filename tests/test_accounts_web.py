@@ -349,3 +349,37 @@ def test_administrators_hide_papers_and_votes_from_the_pages(
         )
         boss.post(f"/admin/accounts/{spammer.id}/votes", data={"csrf": boss_csrf, "restore": "1"})
         assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
+
+
+def test_a_public_name_is_chosen_at_sign_up_checked_and_unique_in_any_case(
+    hub: Hub, client: TestClient
+) -> None:
+    csrf = _csrf(client, "/signup")
+    form = {"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
+    bad = client.post("/signup", data={**form, "name": "<b>ada</b>"})
+    assert bad.status_code == 400 and "cannot be a name" in bad.text and "<b>ada" not in bad.text
+    assert hub.store.community.account_by_email("ada@example.org") is None
+    assert client.post("/signup", data={**form, "name": "Ada_L"}).status_code == 200
+    taken = client.post(
+        "/api/auth/signup",
+        json={"email": "bob@example.org", "password": "correct horse", "name": "ada_l"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert taken.status_code == 400 and "is taken" in taken.json()["error"]
+    assert hub.store.community.account_by_email("bob@example.org") is None
+    assert (
+        client.post(
+            "/api/auth/signup", json={"email": "bob@example.org", "password": "correct horse"}
+        ).status_code
+        == 202
+    )
+    ada = hub.store.community.account_by_email("ada@example.org")
+    bob = hub.store.community.account_by_email("bob@example.org")
+    assert ada is not None and bob is not None
+    assert (ada.name, bob.name, ada.shown_name, bob.shown_name) == (
+        "Ada_L",
+        None,
+        "Ada_L",
+        "a reader",
+    )
+    assert hub.store.community.names([ada.id, bob.id]) == {ada.id: "Ada_L"}

@@ -20,7 +20,7 @@ from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub
 from litfeed.sources import FetchBusy, FetchError, configured_sources
 from litfeed.sources.arxiv import set_spec
-from litfeed.sources.http import PoliteClient, user_agent
+from litfeed.sources.http import Pacer, PoliteClient, user_agent
 from litfeed.store import HarvestState
 from litfeed.store.schema import papers
 from tests.conftest import ROOT, fetch_environment
@@ -163,6 +163,40 @@ def test_the_delay_between_requests_and_the_user_agent(example_replay: Replay) -
     assert user_agent("me@example.org") == (
         "litfeed/0.1.0 (self-hosted paper feed; contact: me@example.org)"
     )
+
+
+def test_the_delay_holds_across_the_clients_of_a_process(example_replay: Replay) -> None:
+    """The worker's threads each have a client; arXiv's pause is per process: six requests by
+    two clients on two threads take at least five pauses, one at a time."""
+    replay = example_replay
+    host = replay.url.removeprefix("http://")
+    pacer = Pacer()
+    delay = 0.3
+    clients = [
+        PoliteClient(delays={host: delay}, groups={host: "arxiv"}, pacer=pacer) for _ in range(2)
+    ]
+
+    def fetch(client: PoliteClient) -> None:
+        for _ in range(3):
+            client.get(f"{replay.url}/oai", {"verb": "ListRecords"})
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=fetch, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert time.monotonic() - started >= 5 * delay
+    assert sum(client.requests for client in clients) == 6
+    # A stopped client waiting for its turn gives up at once, asking nothing.
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(FetchError, match="stopped"):
+        PoliteClient(delays={host: delay}, groups={host: "arxiv"}, pacer=pacer, stop=stop).get(
+            f"{replay.url}/oai"
+        )
+    for client in clients:
+        client.close()
 
 
 # (replay fixture, papers in all, papers of the first two pages, the third page's token)
@@ -394,7 +428,9 @@ def test_submissions_are_fetched_credited_and_put_on_todays_page(
     from litfeed.web import create_app
 
     with Hub(fetch_settings) as hub, hub.fetcher() as fetcher:
-        account = add_account(hub.store, "ada@example.org", "a long password", verified=True)
+        account = add_account(
+            hub.store, "ada@example.org", "a long password", verified=True, name="ada_l"
+        )
         token, _ = new_token(hub.store, account)
         record = PaperRecord(
             title="Arrived without dates", arxiv_id="2501.99999", source=SourceRef("t", "t:1")
@@ -428,7 +464,10 @@ def test_submissions_are_fetched_credited_and_put_on_todays_page(
             failed = client.get(f"/api/submissions/{unknown['id']}", headers=headers).json()
             assert failed["status"] == "failed" and "knows no paper" in failed["detail"]
             page = client.get("/papers/1605.08386").text
-            assert f"<dt>Submitted here</dt><dd>{today}, by a reader</dd>" in page
+            assert f"<dt>Submitted here</dt><dd>{today}, by ada_l</dd>" in page
+            credited = client.get("/hf/api/daily_papers", params={"submitter": "ADA_L"}).json()
+            assert {entry["paper"]["id"] for entry in credited} == {"1605.08386", "2501.99999"}
+            assert {entry["submittedBy"]["name"] for entry in credited} == {"ada_l"}
             listed = client.get("/api/daily", params={"date": today.isoformat()}).json()
             assert {paper["id"] for paper in listed["papers"]} >= {"1605.08386", "2501.99999"}
         paper = hub.get_paper("1605.08386")

@@ -100,7 +100,7 @@ top = list(api.list_daily_papers(date="{DAY}", sort="trending", limit=3))
 second_page = list(api.list_daily_papers(date="{DAY}", p=1, limit=100))
 week = list(api.list_daily_papers(week="2025-W06", limit=100, p=4))
 none = list(api.list_daily_papers(date="2025-02-08"))
-mine = list(api.list_daily_papers(submitter="A. Submitter", limit=5))
+mine = list(api.list_daily_papers(submitter="Submitter", limit=5))
 print(json.dumps({{
     "day": len(day), "first": day[0].id, "title": day[0].title,
     "submitted_at": day[0].submitted_at.isoformat(), "upvotes": [p.upvotes for p in top],

@@ -29,6 +29,7 @@ def test_recorded_response_keeps_votes_comments_and_submitter(hub: Hub) -> None:
     assert paper is not None
     assert paper.title.startswith("Breaking the Memory Barrier: Near Infinite Batch Size")
     assert (paper.upvotes, paper.comments, paper.submitted_by) == (64, 3, "Zesen Cheng")
+    assert paper.submitter_user == "ClownRat"  # what Hugging Face's `submitter=` filter takes
     assert paper.published == date(2024, 10, 22)
     assert paper.submitted_at == datetime(2024, 10, 25, 0, 57, 9, 392000, UTC)
     assert paper.authors[:2] == ["Zesen Cheng", "Hang Zhang"]

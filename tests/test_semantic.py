@@ -498,3 +498,32 @@ def test_index_files_built_from_another_database_are_rebuilt(
                 "Zebrafish fins",
                 "Zebrafish schools",
             ]
+
+
+def test_a_hidden_paper_leaves_both_indexes_and_returns_when_restored(hub: Hub) -> None:
+    hub.load_examples()
+    hub.update_index()
+    mine = hub.search(MINE, mode="keyword", limit=1).hits[0].paper
+    matching = hub.search("mutual information", mode="keyword").total
+    neighbour = hub.similar(mine.id)[0].paper
+    assert mine.id in [item.paper.id for item in hub.similar(neighbour.id)]
+
+    hub.store.set_hidden(mine.id, True)
+    assert hub.update_index() == {"keyword": 1, "vector": 1}
+    assert hub.keyword_index.document_count() == 470
+    assert hub.search("mutual information", mode="keyword").total == matching - 1
+    reopened = VectorIndex(hub.vector_index.directory, hub.embedder)  # as saved in the files
+    for index in (hub.vector_index, reopened):
+        assert index.count() == 470
+        assert index.vector_of(mine.pk) is None
+        nearest = index.search(hub.embedder.embed([paper_text(mine)]), 471)  # more than it holds
+        assert len(nearest) == 470 and mine.pk not in [pk for pk, _ in nearest]
+    assert mine.id not in [item.paper.id for item in hub.similar(neighbour.id, limit=470)]
+    assert MINE not in _titles(hub, MINE, "semantic", limit=50)
+
+    hub.store.set_hidden(mine.id, False)
+    assert hub.update_index() == {"keyword": 1, "vector": 1}
+    assert VectorIndex(hub.vector_index.directory, hub.embedder).count() == 471
+    assert hub.search("mutual information", mode="keyword").total == matching
+    assert mine.id in [item.paper.id for item in hub.similar(neighbour.id)]
+    assert _titles(hub, MINE, "semantic", limit=1) == [MINE]

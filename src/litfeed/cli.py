@@ -583,11 +583,14 @@ def users_add(
             "none, and logs in with an API token or sets one by a reset link.",
         ),
     ] = False,
+    name: Annotated[
+        str | None, typer.Option(help="A public name, shown with the papers it submits.")
+    ] = None,
 ) -> None:
     """Add an account, verified (the first account of a database is an administrator)."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     with _hub() as hub:
-        account = add_account(hub.store, email, password, admin=admin, verified=True)
+        account = add_account(hub.store, email, password, admin=admin, verified=True, name=name)
     role = "administrator" if account.is_admin else "account"
     typer.echo(f"added {role} {account.email} (id {account.id})")
 
@@ -620,6 +623,7 @@ def users_list(
         {
             "id": account.id,
             "email": account.email,
+            "name": account.name,
             "verified": account.verified,
             "admin": account.is_admin,
             "disabled": not account.active,
@@ -642,7 +646,8 @@ def users_list(
             )
             if on
         ]
-        typer.echo(f"{row['id']:>5}  {row['email']}  {', '.join(marks)}".rstrip())
+        shown = f"{row['email']} ({row['name']})" if row["name"] else row["email"]
+        typer.echo(f"{row['id']:>5}  {shown}  {', '.join(marks)}".rstrip())
     if not rows:
         typer.echo('no accounts yet: "litfeed users add EMAIL --admin" adds one')
 
@@ -681,6 +686,8 @@ def unhide(paper_id: Annotated[str, typer.Argument(help="litfeed id, arXiv id or
 def _set_hidden(paper_id: str, hidden: bool) -> None:
     with _hub() as hub:
         paper = hub.store.set_hidden(paper_id, hidden)
+        if paper is not None:
+            hub.index_new_papers()  # search drops (or takes back) the paper now
     if paper is None:
         _fail(f"no paper with id {paper_id!r}")
         return

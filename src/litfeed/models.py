@@ -49,7 +49,8 @@ class CommunityStats:
 
     upvotes: int | None = None
     comments: int | None = None
-    submitted_by: str | None = None
+    submitted_by: str | None = None  # the full name shown
+    submitter_user: str | None = None  # the Hugging Face user name
     submitted_at: datetime | None = None
 
 
@@ -127,11 +128,13 @@ class Paper(BaseModel):
     hidden: bool = False
     # The day a reader submitted it here.
     submitted_here: date | None = None
+    submitter_id: int | None = None  # the account that submitted it here
     first_seen: datetime
     links: list[Link]
     upvotes: int | None = None
     comments: int | None = None
     submitted_by: str | None = None
+    submitter_user: str | None = None
     submitted_at: datetime | None = None
     sources: list[Provenance] = []
     # The database's row number: the vector index's label. Not part of the API.

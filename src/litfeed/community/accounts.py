@@ -11,12 +11,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from litfeed.errors import LitfeedError
-from litfeed.store import Account, AccountExists, Store, Token
+from litfeed.store import Account, AccountExists, NameExists, Store, Token
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1000
 TOKEN_PREFIX = "lf_"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,39}")
 _hasher = PasswordHasher()
 
 
@@ -28,11 +29,29 @@ class AccountTaken(AccountError):
     """The address has an account already."""
 
 
+class NameTaken(AccountError):
+    """Another account has this public name (names are public: saying so reveals nothing)."""
+
+
 def check_email(email: str) -> str:
     email = email.strip()
     if len(email) > 320 or not _EMAIL.fullmatch(email):
         raise AccountError(f"{email!r} is not an e-mail address")
     return email
+
+
+def check_name(name: str | None) -> str | None:
+    """A public name: 2 to 40 letters, digits, '-' or '_', starting with a letter or digit;
+    empty means none."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    if not _NAME.fullmatch(name):
+        raise AccountError(
+            f"{name[:60]!r} cannot be a name: use 2 to 40 letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return name
 
 
 def check_password(password: str) -> str:
@@ -61,14 +80,23 @@ def token_hash(token: str) -> str:
 
 
 def add_account(
-    store: Store, email: str, password: str | None, admin: bool = False, verified: bool = False
+    store: Store,
+    email: str,
+    password: str | None,
+    admin: bool = False,
+    verified: bool = False,
+    name: str | None = None,
 ) -> Account:
-    """A new account. The first account of a database is an administrator."""
+    """A new account, with an optional public name. The first account of a database is an
+    administrator."""
     email = check_email(email)
+    name = check_name(name)
     hashed = hash_password(password) if password is not None else None
     first = store.community.count_accounts() == 0
     try:
-        return store.community.create_account(email, hashed, verified, admin or first)
+        return store.community.create_account(email, hashed, verified, admin or first, name)
+    except NameExists:
+        raise NameTaken(f"the name {name!r} is taken: choose another") from None
     except AccountExists:
         raise AccountTaken(f"an account for {email} exists already") from None
 

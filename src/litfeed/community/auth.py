@@ -76,11 +76,13 @@ class Auth:
 
     # -- sign-up and verification --------------------------------------------------------------
 
-    def sign_up(self, email: str, password: str) -> None:
-        """Make an unverified account and mail its verification link; for an address that
-        has an account already, mail it a note instead. The caller answers the same."""
+    def sign_up(self, email: str, password: str, name: str | None = None) -> None:
+        """Make an unverified account (with an optional public name) and mail its
+        verification link; for an address that has an account already, mail it a note
+        instead. The caller answers the same. A name taken is said (`NameTaken`): names are
+        public."""
         try:
-            account = add_account(self.store, email, password)
+            account = add_account(self.store, email, password, name=name)
         except AccountTaken:
             self._mail(
                 email,

@@ -69,6 +69,7 @@ def _check_community(community: CommunityStats) -> None:
     _count("upvotes", community.upvotes)
     _count("comments", community.comments)
     _optional_text("submitted_by", community.submitted_by, LIMITS.submitted_by)
+    _optional_text("submitter_user", community.submitter_user, LIMITS.submitted_by)
     moment = community.submitted_at
     if moment is not None:
         if not isinstance(moment, datetime) or moment.tzinfo is None:

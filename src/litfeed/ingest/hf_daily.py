@@ -183,7 +183,8 @@ def record_from_entry(entry: Any, source: SourceRef) -> PaperRecord:
         community=CommunityStats(
             upvotes=_count(paper, "upvotes", "paper.upvotes"),
             comments=_count(entry, "numComments", "numComments"),
-            submitted_by=_submitter(entry.get("submittedBy")),
+            submitted_by=_submitter(entry.get("submittedBy"), ("fullname", "name")),
+            submitter_user=_submitter(entry.get("submittedBy"), ("name",)),
             submitted_at=_moment(entry, "publishedAt", "publishedAt"),
         ),
         source=source,
@@ -205,11 +206,11 @@ def _authors(value: Any) -> list[str]:
     return names
 
 
-def _submitter(value: Any) -> str | None:
-    """The submitter's full name, else their user name; None when neither is given."""
+def _submitter(value: Any, fields: tuple[str, ...]) -> str | None:
+    """The first of the submitter's ``fields`` given (full name, user name); else None."""
     if not isinstance(value, dict):
         return None
-    for field in ("fullname", "name"):
+    for field in fields:
         name = value.get(field)
         if name is None or name == "":
             continue

@@ -213,7 +213,8 @@ class KeywordIndex:
                 writer.delete_documents_by_query(
                     tantivy.Query.term_query(self.schema, "pk", paper.pk)
                 )
-                writer.add_document(self._document(paper))
+                if not paper.hidden:  # a hidden paper leaves the index until restored
+                    writer.add_document(self._document(paper))
                 newest = max(newest, change)
                 indexed += 1
             if progress is not None:

@@ -82,6 +82,9 @@ class _Snapshot:
     meta: dict[str, Any]
     matrix: Vectors  # row = paper pk; memory-mapped when loaded from the files
     present: np.ndarray[Any, np.dtype[np.bool_]]  # which rows hold a paper's vector
+    # Hidden papers: marked deleted in the graph (hnswlib keeps their label, and adding the
+    # label again restores it) and not present in the matrix.
+    hidden: set[int]
 
 
 class VectorIndex:
@@ -181,11 +184,15 @@ class VectorIndex:
             }
 
         for batch in store.iter_changed_papers(cursor, batch_size=BATCH_SIZE):
-            papers = [paper for _, paper in batch]
+            papers = [paper for _, paper in batch if not paper.hidden]
+            hidden = [paper.pk for _, paper in batch if paper.hidden]
             texts = [paper_text(paper) for paper in papers]
-            vectors = embed_with_store(store, self.embedder, texts, embedded)
+            vectors = embed_with_store(store, self.embedder, texts, embedded) if texts else None
             with self._lock:
-                self._add(snapshot, papers, vectors)
+                self._hide(snapshot, hidden)
+                if vectors is not None:
+                    self._add(snapshot, papers, vectors)
+            embedded(len(hidden))
             newest = max(newest, max(change for change, _ in batch))
             if stop is not None and stop.is_set():
                 self._save(snapshot, meta(newest))
@@ -196,6 +203,16 @@ class VectorIndex:
                 saved = time.monotonic()
         self._save(snapshot, meta(max(newest, latest)))
         return done
+
+    def _hide(self, snapshot: _Snapshot, pks: list[int]) -> None:
+        """Take hidden papers out of the graph and the matrix (kept out until changed again)."""
+        for pk in pks:
+            if pk < len(snapshot.present) and snapshot.present[pk]:
+                snapshot.graph.mark_deleted(pk)
+                if not snapshot.present.flags.writeable:
+                    snapshot.present = snapshot.present.copy()
+                snapshot.present[pk] = False
+                snapshot.hidden.add(pk)
 
     def _add(self, snapshot: _Snapshot, papers: list[Paper], vectors: Vectors) -> None:
         graph = snapshot.graph
@@ -215,6 +232,7 @@ class VectorIndex:
             snapshot.matrix, snapshot.present = matrix, present
         snapshot.matrix[pks] = vectors
         snapshot.present[pks] = True
+        snapshot.hidden.difference_update(pks.tolist())
 
     def _empty(self) -> _Snapshot:
         """No index: an empty graph and matrix (what `catch_up` then builds)."""
@@ -223,6 +241,7 @@ class VectorIndex:
             meta={},
             matrix=np.zeros((0, self.embedder.dimension), dtype=np.float32),
             present=np.zeros(0, dtype=bool),
+            hidden=set(),
         )
 
     # -- searching -----------------------------------------------------------------------------
@@ -232,8 +251,8 @@ class VectorIndex:
         self._refresh()
         with self._lock:
             graph = self._snapshot.graph
-            count = graph.get_current_count()
-            if count == 0:
+            count = graph.get_current_count() - len(self._snapshot.hidden)
+            if count <= 0:
                 return []
             limit = min(limit, count)
             graph.set_ef(max(EF_SEARCH, limit))
@@ -273,8 +292,10 @@ class VectorIndex:
             return None
 
     def count(self) -> int:
+        """How many papers the index finds (hidden ones are not counted)."""
         self._refresh()
-        return int(self._snapshot.graph.get_current_count())
+        snapshot = self._snapshot
+        return int(snapshot.graph.get_current_count()) - len(snapshot.hidden)
 
     def memory(self) -> tuple[int, int]:
         """Bytes of the HNSW graph (held in memory) and of the vector matrix (memory-mapped)."""
@@ -330,14 +351,17 @@ class VectorIndex:
             raise ValueError(f"{MATRIX_FILE} has rows of {matrix.shape[1:]} values")
         present = np.zeros(len(matrix), dtype=bool)
         present[np.asarray(graph.get_ids_list(), dtype=np.int64)] = True
-        return _Snapshot(graph=graph, meta=meta, matrix=matrix, present=present)
+        hidden = {int(pk) for pk in meta.get("hidden", [])}
+        present[np.asarray(sorted(hidden), dtype=np.int64)] = False
+        return _Snapshot(graph=graph, meta=meta, matrix=matrix, present=present, hidden=hidden)
 
     def _save(self, snapshot: _Snapshot, meta: dict[str, Any]) -> None:
         """Write ``snapshot`` as a new generation and publish it."""
         generation = self.generations.new()
         with self._lock:
             meta["capacity"] = snapshot.graph.get_max_elements()
-            meta["count"] = snapshot.graph.get_current_count()
+            meta["count"] = snapshot.graph.get_current_count() - len(snapshot.hidden)
+            meta["hidden"] = sorted(snapshot.hidden)
             snapshot.graph.save_index(str(generation / GRAPH_FILE))
             present = snapshot.present
             rows = int(np.flatnonzero(present)[-1]) + 1 if present.any() else 0

@@ -8,10 +8,11 @@ retried like a server error: a fetch never stores half a page.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -55,6 +56,47 @@ def user_agent(contact: str) -> str:
     return f"litfeed/{__version__} (self-hosted paper feed{contact_part})"
 
 
+class Pacer:
+    """When each host (or group of hosts) was last done with, for every client of a process:
+    the worker's threads each have a client, and arXiv's pause holds across all of them. A
+    request to a host with a delay holds the host's turn from its wait to its end, so two
+    threads never ask arXiv at once."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._turns: dict[str, threading.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def turn(self, key: str, delay: float, sleep: Callable[[float], None]) -> Iterator[None]:
+        """Wait until ``delay`` seconds have passed since the last request to ``key`` ended,
+        then hold the turn while the caller's request runs. ``sleep`` waits (and raises when
+        the caller is stopped); waiting for another thread's turn is checked each second."""
+        if delay <= 0:
+            try:
+                yield
+            finally:
+                with self._guard:
+                    self._last[key] = time.monotonic()
+            return
+        with self._guard:
+            lock = self._turns.setdefault(key, threading.Lock())
+        while not lock.acquire(timeout=1.0):
+            sleep(0)
+        try:
+            last = self._last.get(key)
+            if last is not None:
+                sleep(max(0.0, last + delay - time.monotonic()))
+            yield
+        finally:
+            with self._guard:
+                self._last[key] = time.monotonic()
+            lock.release()
+
+
+PACER = Pacer()  # the process's: every client shares it unless given its own
+
+
 class PoliteClient:
     """GET with retries. ``delays`` maps a host to the seconds that must pass between the end of
     one request to it and the start of the next (arXiv's rule); hosts in one ``group`` (arXiv's
@@ -72,6 +114,7 @@ class PoliteClient:
         log: Callable[[str], None] | None = None,
         backoff: float = BACKOFF_SECONDS,
         groups: dict[str, str] | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.headers = {"User-Agent": user_agent(contact)}
         self.delays = delays or {}
@@ -84,8 +127,7 @@ class PoliteClient:
         self.backoff = backoff
         self.requests = 0  # sent, tries included: what a benchmark or a test counts
         self._clients: dict[str, httpx.Client] = {}
-        self._last: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._pacer = pacer or PACER
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -109,12 +151,14 @@ class PoliteClient:
         `FetchError` after the last try, or at once for a status that is not retried."""
         host = urlsplit(url).netloc
         reason = "no try made"
+        delay = self.delays.get(host, self.default_delay)
         for attempt in range(1, self.tries + 1):
-            self._wait_turn(host)
             wait: float | None = None
             try:
-                response = self._client(host).get(url, params=params)
-                body = response.content
+                with self._pacer.turn(self.groups.get(host, host), delay, self.sleep):
+                    self.requests += 1
+                    response = self._client(host).get(url, params=params)
+                    body = response.content
             except httpx.TransportError as error:
                 reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             else:
@@ -136,8 +180,6 @@ class PoliteClient:
                         )
                 else:
                     raise FetchError(f"{address}: HTTP {response.status_code}{_said(body)}")
-            finally:
-                self._done(host)
             if attempt == self.tries:
                 break
             if wait is None:
@@ -161,18 +203,6 @@ class PoliteClient:
     def sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):
             raise FetchError("stopped")
-
-    def _wait_turn(self, host: str) -> None:
-        delay = self.delays.get(host, self.default_delay)
-        with self._lock:
-            last = self._last.get(self.groups.get(host, host))
-        remaining = last + delay - time.monotonic() if last is not None else 0.0
-        self.sleep(max(0.0, remaining))
-        self.requests += 1
-
-    def _done(self, host: str) -> None:
-        with self._lock:
-            self._last[self.groups.get(host, host)] = time.monotonic()
 
     def _backoff(self, attempt: int) -> float:
         """Exponential, with "equal jitter": half of the step fixed, half random, so that

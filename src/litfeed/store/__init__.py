@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from litfeed.models import ImportReport, Paper, PaperRecord, Rejection
-from litfeed.store.community import Account, AccountExists, CommunityStore, Submission, Token
+from litfeed.store.community import (
+    Account,
+    AccountExists,
+    CommunityStore,
+    NameExists,
+    Submission,
+    Token,
+)
 from litfeed.store.database import (
     StoreError,
     create_engine,
@@ -45,6 +52,7 @@ from litfeed.store.runs import (
 from litfeed.store.schema import (
     CHANGE_COUNTER,
     IDENTITY_COUNTER,
+    accounts,
     counters,
     embeddings,
     imports,
@@ -57,6 +65,7 @@ __all__ = [
     "AccountExists",
     "HarvestState",
     "Mail",
+    "NameExists",
     "NoDatabase",
     "Run",
     "SaveCounts",
@@ -309,7 +318,7 @@ class Store:
 
     def get_papers_by_pk(self, pks: Sequence[int]) -> list[Paper]:
         """Papers by row number (the indexes' labels), in the order given; hidden papers are
-        left out (the indexes still hold them: a search's counts may include them)."""
+        left out (the indexes drop them once they catch up with the change that hid them)."""
         return [paper for paper in self._papers_by("pk", pks) if not paper.hidden]
 
     def _papers_by(self, column: str, keys: Sequence[Any]) -> list[Paper]:
@@ -372,8 +381,9 @@ class Store:
         self, first: date | None, last: date | None, submitter: str | None, limit: int
     ) -> list[Paper]:
         """arXiv papers (Hugging Face's ids are arXiv ids) whose day is from ``first`` to
-        ``last`` (None: any), submitted to Hugging Face by ``submitter`` when given; newest day
-        first, then newest entry into Daily Papers."""
+        ``last`` (None: any), submitted by ``submitter`` when given (a Hugging Face user name,
+        or the public name of an account here; any case); newest day first, then newest entry
+        into Daily Papers."""
         conditions: list[sa.ColumnElement[bool]] = [
             papers.c.arxiv_id.is_not(None),
             papers.c.hidden.is_(False),
@@ -381,7 +391,16 @@ class Store:
         if first is not None and last is not None:
             conditions += [papers.c.day >= first, papers.c.day <= last]
         if submitter:
-            conditions.append(papers.c.submitted_by == submitter)
+            key = submitter.lower()
+            named = sa.select(accounts.c.id).where(sa.func.lower(accounts.c.name) == key)
+            conditions.append(
+                sa.or_(
+                    sa.func.lower(papers.c.submitter_user) == key,
+                    # Stored before the user name was (migration 0010): the full name.
+                    sa.and_(papers.c.submitter_user.is_(None), papers.c.submitted_by == submitter),
+                    papers.c.submitter_id.in_(named),
+                )
+            )
         with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 sa.select(papers)
@@ -424,14 +443,19 @@ class Store:
             return [paper_from_row(row) for row in rows]
 
     def set_hidden(self, key: str, hidden: bool) -> Paper | None:
-        """Hide a paper from every list (or restore it); None when no paper has that id."""
-        with write_transaction(self.engine) as (connection, _change):
+        """Hide a paper from every list (or restore it); None when no paper has that id. The
+        change cursor moves, so the search indexes drop (or take back) the paper."""
+        with write_transaction(self.engine) as (connection, change):
             row = find_paper_row(connection, key)
             if row is None:
                 return None
-            connection.execute(
-                sa.update(papers).where(papers.c.pk == row["pk"]).values(hidden=hidden)
-            )
+            if bool(row["hidden"]) != hidden:
+                connection.execute(
+                    sa.update(papers)
+                    .where(papers.c.pk == row["pk"])
+                    .values(hidden=hidden, change_seq=change)
+                )
+                record_change(connection, change)
         return self.get_paper(key)
 
     def count_papers(self) -> int:

@@ -4,6 +4,7 @@ two concurrent votes of one account count once (the votes table's key refuses th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,7 +34,13 @@ class Account:
     is_admin: bool
     disabled_at: datetime | None
     votes_hidden: bool
+    name: str | None = None
     password_hash: str | None = None
+
+    @property
+    def shown_name(self) -> str:
+        """How pages credit the account: its public name, else "a reader"."""
+        return self.name or "a reader"
 
     @property
     def verified(self) -> bool:
@@ -85,6 +92,10 @@ class AccountExists(ValueError):
     """An account with this address exists already."""
 
 
+class NameExists(ValueError):
+    """An account with this public name (in any case) exists already."""
+
+
 class CommunityStore:
     """The community's rows in one database (`Store.community`)."""
 
@@ -94,13 +105,20 @@ class CommunityStore:
     # -- accounts ------------------------------------------------------------------------------
 
     def create_account(
-        self, email: str, password_hash: str | None, verified: bool, admin: bool
+        self,
+        email: str,
+        password_hash: str | None,
+        verified: bool,
+        admin: bool,
+        name: str | None = None,
     ) -> Account:
-        """A new account; `AccountExists` when the address has one (any case)."""
+        """A new account; `AccountExists` when the address has one, `NameExists` when the name
+        is taken (both in any case)."""
         now = datetime.now(UTC)
         values = {
             "email": email,
             "email_key": email_key(email),
+            "name": name,
             "password_hash": password_hash,
             "created_at": now,
             "verified_at": now if verified else None,
@@ -108,12 +126,38 @@ class CommunityStore:
         }
         try:
             with write_transaction(self.engine) as (connection, _change):
+                if (
+                    name is not None
+                    and connection.execute(
+                        sa.select(accounts.c.id).where(
+                            sa.func.lower(accounts.c.name) == name.lower()
+                        )
+                    ).first()
+                ):
+                    raise NameExists(name)
                 row = connection.execute(
                     sa.insert(accounts).values(**values).returning(*accounts.c)
                 ).mappings()
                 return record_from_row(Account, row.one())
         except sa.exc.IntegrityError:
+            if name is not None and self.account_by_name(name) is not None:
+                raise NameExists(name) from None
             raise AccountExists(email) from None
+
+    def account_by_name(self, name: str) -> Account | None:
+        return self._account_where(sa.func.lower(accounts.c.name) == name.lower())
+
+    def names(self, account_ids: Sequence[int]) -> dict[int, str]:
+        """The public names of these accounts (those without one are left out)."""
+        if not account_ids:
+            return {}
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(accounts.c.id, accounts.c.name).where(
+                    accounts.c.id.in_(set(account_ids)), accounts.c.name.is_not(None)
+                )
+            )
+            return {int(account_id): str(name) for account_id, name in rows}
 
     def account(self, account_id: int) -> Account | None:
         return self._account_where(accounts.c.id == account_id)

@@ -22,7 +22,7 @@ Row = dict[str, Any]
 # as authoritative (see `_authority`), and only fills a gap otherwise.
 _REPLACEABLE = ("title", "abstract", "authors", "categories", "comment", "arxiv_version")
 _FILL_ONLY = ("arxiv_id", "doi", "hf_id")
-_COMMUNITY = ("upvotes", "comments", "submitted_by", "submitted_at")
+_COMMUNITY = ("upvotes", "comments", "submitted_by", "submitter_user", "submitted_at")
 HASHED_FIELDS = (
     *_REPLACEABLE,
     *_FILL_ONLY,
@@ -36,7 +36,7 @@ HASHED_FIELDS = (
 )
 # Fields added after papers were first hashed: hashed only when they hold something, so a paper
 # stored before they existed keeps its hash (and re-importing it changes nothing).
-_HASHED_WHEN_SET = ("versions", "withdrawn", "announced")
+_HASHED_WHEN_SET = ("versions", "withdrawn", "announced", "submitter_user")
 # arXiv's comment on a withdrawn paper: "This paper has been withdrawn by the author…".
 _WITHDRAWN = re.compile(r"\bhas been withdrawn\b|^\s*withdrawn\b", re.IGNORECASE)
 
@@ -72,6 +72,7 @@ def row_from_record(record: PaperRecord) -> Row:
         "upvotes": community.upvotes if community else None,
         "comments": community.comments if community else None,
         "submitted_by": community.submitted_by if community else None,
+        "submitter_user": community.submitter_user if community else None,
         "submitted_at": community.submitted_at if community else None,
     }
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import false
@@ -77,6 +79,8 @@ papers = Table(
     Column("upvotes", Integer),
     Column("comments", Integer),
     Column("submitted_by", String(255)),
+    # The submitter's Hugging Face user name (`submitted_by` is the full name shown), 0010.
+    Column("submitter_user", String(255)),
     Column("submitted_at", UTCDateTime),
     # The day arXiv announced it (known or inferred from arXiv's metadata: the first
     # announcement on or after its first version), migration 0007.
@@ -177,7 +181,10 @@ accounts = Table(
     Column("disabled_at", UTCDateTime),
     # An administrator hid every vote of this account: they leave every count.
     Column("votes_hidden", Boolean, nullable=False, default=False, server_default=false()),
+    # The public name shown with what the account submits (optional; unique in any case), 0010.
+    Column("name", String(40)),
 )
+Index("ix_accounts_name_key", func.lower(accounts.c.name), unique=True)
 
 api_tokens = Table(
     "api_tokens",

@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litfeed import __version__
-from litfeed.community import AccountError, PeriodError, SubmissionError
+from litfeed.community import AccountError, PeriodError, SubmissionError, VoteRefused
 from litfeed.community.auth import Auth, Throttled
 from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub, PaperNotFound
@@ -323,9 +323,13 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def throttled(request: Request, error: Throttled) -> Response:
         return respond(request, 429, str(error))
 
-    @app.exception_handler(AccountError)
-    async def refused(request: Request, error: AccountError) -> Response:
+    @app.exception_handler(VoteRefused)
+    async def refused(request: Request, error: VoteRefused) -> Response:
         return respond(request, 403, str(error))
+
+    @app.exception_handler(AccountError)
+    async def bad_account(request: Request, error: AccountError) -> Response:
+        return respond(request, 400, str(error))  # an address, password or name not usable
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:

@@ -88,6 +88,8 @@ class PaperPage(BaseModel):
     similar: list[SimilarPaper]
     # Why there are no similar papers, when they could not be found (e.g. no embedding model).
     similar_error: str | None = None
+    # Who submitted it here: the account's public name, or "a reader".
+    submitter: str | None = None
 
     @property
     def no_similar(self) -> str:
@@ -175,11 +177,15 @@ def paper_page(hub: Hub, paper_id: str, show_hidden: bool = False) -> PaperPage:
     paper = hub.get_paper(paper_id)
     if paper is None or (paper.hidden and not show_hidden):
         raise PaperNotFound(f"no paper with id {paper_id!r}")
+    submitter = None
+    if paper.submitted_here:
+        names = hub.store.community.names([paper.submitter_id] if paper.submitter_id else [])
+        submitter = names.get(paper.submitter_id or 0, "a reader")
     try:
         similar = hub.similar(paper.id)
     except LitfeedError as error:
-        return PaperPage(paper=paper, similar=[], similar_error=str(error))
-    return PaperPage(paper=paper, similar=similar)
+        return PaperPage(paper=paper, similar=[], similar_error=str(error), submitter=submitter)
+    return PaperPage(paper=paper, similar=similar, submitter=submitter)
 
 
 def similar_page(hub: Hub, paper_id: str, limit: int = 10, page: int = 1) -> SimilarPage:

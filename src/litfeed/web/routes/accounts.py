@@ -48,13 +48,20 @@ class Credentials(BaseModel):
     password: str = Field(max_length=1000)
 
 
+class SignUp(Credentials):
+    name: str | None = Field(
+        default=None, max_length=100, description="A public name shown with your submissions."
+    )
+
+
 class Message(BaseModel):
     message: str
 
 
-class Me(BaseModel):
+class LoggedIn(BaseModel):
     id: int
     email: str
+    name: str | None
     verified: bool
 
 
@@ -73,34 +80,36 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     def notice(request: Request, title: str, message: str, status_code: int = 200) -> Response:
         return render(request, "notice.html", {"title": title, "message": message}, status_code)
 
-    def form(request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
-        return render(request, name, values, status_code)
+    def form(request: Request, template: str, status_code: int = 200, **values: Any) -> Response:
+        return render(request, template, values, status_code)
 
     # -- sign-up -------------------------------------------------------------------------------
 
     @router.get("/signup", response_class=HTMLResponse, include_in_schema=False)
     def signup_form(request: Request) -> Response:
-        return form(request, "signup.html", email="", error=None)
+        return form(request, "signup.html", email="", name="", error=None)
 
     @router.post("/signup", response_class=HTMLResponse, include_in_schema=False)
-    def signup(request: Request, email: Text, password: Text, csrf: Csrf = "") -> Response:
+    def signup(
+        request: Request, email: Text, password: Text, name: Text = "", csrf: Csrf = ""
+    ) -> Response:
         check_csrf(request, csrf)
         try:
             auth_of(request).limit("signup", client_address(request), email.strip().lower())
-            auth_of(request).sign_up(email, password)
+            auth_of(request).sign_up(email, password, name)
         except Throttled as error:
-            return form(request, "signup.html", 429, email=email, error=str(error))
+            return form(request, "signup.html", 429, email=email, name=name, error=str(error))
         except AccountError as error:
-            return form(request, "signup.html", 400, email=email, error=str(error))
+            return form(request, "signup.html", 400, email=email, name=name, error=str(error))
         return notice(request, "Almost there", SIGNED_UP.format(email=email.strip()))
 
     @router.post("/api/auth/signup", response_model=Message, status_code=202, tags=["accounts"])
-    def signup_json(request: Request, credentials: Credentials) -> Message:
-        """Sign up; the answer is the same whether or not the address has an account (the
-        address gets a confirmation link, or a note)."""
+    def signup_json(request: Request, credentials: SignUp) -> Message:
+        """Sign up, with an optional public name; the answer is the same whether or not the
+        address has an account (the address gets a confirmation link, or a note)."""
         auth = auth_of(request)
         auth.limit("signup", client_address(request), credentials.email.strip().lower())
-        auth.sign_up(credentials.email, credentials.password)
+        auth.sign_up(credentials.email, credentials.password, credentials.name)
         return Message(message=SIGNED_UP.format(email=credentials.email.strip()))
 
     @router.get("/verify/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -150,7 +159,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         set_session(response, auth.start_session(account), days, secure)
         return response
 
-    @router.post("/api/auth/login", response_model=Me, tags=["accounts"])
+    @router.post("/api/auth/login", response_model=LoggedIn, tags=["accounts"])
     def login_json(request: Request, credentials: Credentials) -> Response:
         """Log in: the answer sets the session cookie (send the CSRF cookie's value as
         X-CSRF-Token with requests that change something)."""
@@ -160,7 +169,9 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         if account is None:
             raise HTTPException(401, WRONG)
         response = JSONResponse(
-            Me(id=account.id, email=account.email, verified=account.verified).model_dump()
+            LoggedIn(
+                id=account.id, email=account.email, name=account.name, verified=account.verified
+            ).model_dump()
         )
         set_session(response, auth.start_session(account), days, secure)
         return response

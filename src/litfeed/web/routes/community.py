@@ -68,6 +68,7 @@ class SubmissionState(BaseModel):
 class Me(BaseModel):
     id: int
     email: str
+    name: str | None
     verified: bool
     admin: bool
     tokens: list[TokenInfo]
@@ -140,6 +141,7 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
         return Me(
             id=caller.id,
             email=caller.email,
+            name=caller.name,
             verified=caller.verified,
             admin=caller.is_admin,
             tokens=[_token_info(t) for t in hub.store.community.tokens(caller.id)],

@@ -50,7 +50,9 @@ def hf_router(hub: Hub) -> APIRouter:
             recent = hub.store.community.recent_votes(since, [paper.pk for paper in papers])
             trends = rank(papers, recent, now, community.trending_parameters)
             papers = [t.paper for t in trends]
-        return [daily_entry(paper) for paper in papers[p * limit : (p + 1) * limit]]
+        shown = papers[p * limit : (p + 1) * limit]
+        names = _names(hub, shown)
+        return [daily_entry(paper, names) for paper in shown]
 
     @router.get("/api/papers/search")
     def search(
@@ -61,7 +63,9 @@ def hf_router(hub: Hub) -> APIRouter:
         if not q.strip():
             return []
         results = hub.search(q, "hybrid", limit=limit)
-        return [daily_entry(hit.paper) for hit in results.hits if hit.paper.arxiv_id]
+        found = [hit.paper for hit in results.hits if hit.paper.arxiv_id]
+        names = _names(hub, found)
+        return [daily_entry(paper, names) for paper in found]
 
     @router.get("/api/papers/{arxiv_id:path}")
     def paper(arxiv_id: str) -> dict[str, Any]:
@@ -69,7 +73,7 @@ def hf_router(hub: Hub) -> APIRouter:
         found = hub.get_paper(arxiv_id)
         if found is None or found.hidden or not found.arxiv_id:
             raise HTTPException(404, f"no paper with arXiv id {arxiv_id!r}")
-        return paper_info(found)
+        return paper_info(found, _names(hub, [found]))
 
     return router
 
@@ -103,30 +107,35 @@ def _paper_fields(paper: Paper) -> dict[str, Any]:
     }
 
 
-def _submitter(paper: Paper) -> dict[str, Any] | None:
-    if not paper.submitted_by:
+def _names(hub: Hub, papers: list[Paper]) -> dict[int, str]:
+    """The public names of the accounts that submitted these papers here."""
+    return hub.store.community.names([p.submitter_id for p in papers if p.submitter_id])
+
+
+def _submitter(paper: Paper, names: dict[int, str]) -> dict[str, Any] | None:
+    """Who submitted the paper: on Hugging Face (user name and full name), else here (an
+    account's public name); None when neither is known."""
+    user = paper.submitter_user or paper.submitted_by
+    full = paper.submitted_by or paper.submitter_user
+    if not user and paper.submitter_id in names:
+        user = full = names[paper.submitter_id]
+    if not user:
         return None
-    return {
-        "name": paper.submitted_by,
-        "fullname": paper.submitted_by,
-        "user": paper.submitted_by,
-        "avatarUrl": "",
-        "type": "user",
-    }
+    return {"name": user, "fullname": full, "user": user, "avatarUrl": "", "type": "user"}
 
 
-def paper_info(paper: Paper) -> dict[str, Any]:
+def paper_info(paper: Paper, names: dict[int, str]) -> dict[str, Any]:
     """The shape of huggingface.co's /api/papers/{id}."""
     fields = _paper_fields(paper)
     fields["submittedOnDailyAt"] = _stamp(paper.submitted_at) or _day_stamp(paper.day)
-    submitter = _submitter(paper)
+    submitter = _submitter(paper, names)
     if submitter is not None:
         fields["submittedOnDailyBy"] = submitter
     fields["numComments"] = paper.comments or 0
     return fields
 
 
-def daily_entry(paper: Paper) -> dict[str, Any]:
+def daily_entry(paper: Paper, names: dict[int, str]) -> dict[str, Any]:
     """The shape of one entry of huggingface.co's /api/daily_papers."""
     entry: dict[str, Any] = {
         "paper": _paper_fields(paper),
@@ -137,7 +146,7 @@ def daily_entry(paper: Paper) -> dict[str, Any]:
         "numComments": paper.comments or 0,
         "isAuthorParticipating": False,
     }
-    submitter = _submitter(paper)
+    submitter = _submitter(paper, names)
     if submitter is not None:
         entry["submittedBy"] = submitter
     return entry
