@@ -13,6 +13,8 @@ from typing import Any
 
 from litfeed.community import Community, TrendingParameters
 from litfeed.config import Settings
+from litfeed.delivery.digest import Digests
+from litfeed.delivery.subscriptions import Subscriptions
 from litfeed.errors import LitfeedError
 from litfeed.ingest import ImportFormatError, expand_paths, import_file
 from litfeed.models import ImportReport, Paper, Progress
@@ -214,6 +216,19 @@ class Hub:
             gravity=self.settings.trending_gravity,
         )
         return Community(self.store, parameters)
+
+    @property
+    def subscriptions(self) -> Subscriptions:
+        """Digest subscriptions and their signed links (`litfeed.delivery.subscriptions`)."""
+        return Subscriptions(self.store, self.settings)
+
+    def digests(self, log: Callable[[str], None] | None = None) -> Digests:
+        """Planning, sending and previewing digests (`litfeed.delivery.digest`)."""
+
+        def search(query: str, mode: str, limit: int, filters: Filters) -> SearchResults:
+            return self.search(query, mode, limit, 0, filters)
+
+        return Digests(self.store, self.settings, self.community, search, log)
 
     def fetcher(
         self, log: Callable[[str], None] | None = None, stop: threading.Event | None = None

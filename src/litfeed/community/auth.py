@@ -49,6 +49,7 @@ LIMITS = {
     # per account; per network address, many readers may share one (a campus, a proxy)
     "vote": Limit(120, timedelta(minutes=1)),
     "submit": Limit(30, timedelta(hours=1)),
+    "subscribe": Limit(5, timedelta(hours=1)),
 }
 
 

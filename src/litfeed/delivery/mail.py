@@ -17,11 +17,14 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 from litfeed.config import Settings
 from litfeed.errors import LitfeedError
 from litfeed.store import Mail, Store
+
+T = TypeVar("T")
 
 MAX_RETRY = timedelta(hours=6)
 SMTP_TIMEOUT = 30.0
@@ -58,28 +61,81 @@ def compose(mail: Mail, sender: str) -> EmailMessage:
 
 def send(message: EmailMessage, settings: Settings) -> None:
     """Hand one message over: SMTP, or a file in the outbox directory."""
-    if not settings.smtp_url:
-        _to_outbox(message, settings.data_dir / "outbox")
-        return
-    address = urlsplit(settings.smtp_url)
+    with Postman(settings) as postman:
+        postman.send(message)
+
+
+class Postman:
+    """Hands messages over one SMTP connection, opened at the first message and opened again
+    after an error (or writes them to the outbox directory without LITFEED_SMTP_URL)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Postman:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.quit()
+            except (OSError, smtplib.SMTPException):
+                self._client.close()
+            self._client = None
+
+    def send(self, message: EmailMessage) -> None:
+        """`MailError` (``permanent`` for a 5xx) when the message was not accepted."""
+        if not self.settings.smtp_url:
+            _to_outbox(message, self.settings.data_dir / "outbox")
+            return
+        try:
+            _hand_over(self._connected(), message)
+        except MailError:
+            self.close()  # the next message starts on a fresh connection
+            raise
+
+    def _connected(self) -> smtplib.SMTP:
+        if self._client is None:
+            self._client = _wrapped(lambda: _connect(self.settings.smtp_url or ""))
+        return self._client
+
+
+def _connect(url: str) -> smtplib.SMTP:
+    address = urlsplit(url)
     scheme = address.scheme
     port = address.port or {"smtps": 465, "smtp+starttls": 587}.get(scheme, 25)
+    if scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            address.hostname or "localhost",
+            port,
+            timeout=SMTP_TIMEOUT,
+            context=ssl.create_default_context(),
+        )
+    else:
+        client = smtplib.SMTP(address.hostname or "localhost", port, timeout=SMTP_TIMEOUT)
     try:
-        if scheme == "smtps":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                address.hostname or "localhost",
-                port,
-                timeout=SMTP_TIMEOUT,
-                context=ssl.create_default_context(),
-            )
-        else:
-            client = smtplib.SMTP(address.hostname or "localhost", port, timeout=SMTP_TIMEOUT)
-        with client:
-            if scheme == "smtp+starttls":
-                client.starttls(context=ssl.create_default_context())
-            if address.username:
-                client.login(unquote(address.username), unquote(address.password or ""))
-            client.send_message(message)
+        if scheme == "smtp+starttls":
+            client.starttls(context=ssl.create_default_context())
+        if address.username:
+            client.login(unquote(address.username), unquote(address.password or ""))
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _hand_over(client: smtplib.SMTP, message: EmailMessage) -> None:
+    _wrapped(lambda: client.send_message(message))
+
+
+def _wrapped(action: Callable[[], T]) -> T:
+    """``action``'s result; SMTP's errors as `MailError`."""
+    try:
+        return action()
     except smtplib.SMTPResponseException as error:
         text = (
             error.smtp_error.decode(errors="replace")
@@ -111,14 +167,17 @@ def deliver_due(store: Store, settings: Settings, log: Callable[[str], None] | N
     """Send every message whose time has come; how many were sent."""
     say = log or (lambda _message: None)
     sent = 0
-    for mail in store.mail.due():
-        try:
-            send(compose(mail, settings.mail_from), settings)
-        except MailError as error:
-            retry = None if error.permanent else min(MAX_RETRY, timedelta(minutes=2**mail.attempts))
-            store.mail.mark_failed(mail.id, str(error), retry)
-            say(f"mail to {mail.recipient}: {error}" + ("" if retry else "; given up"))
-            continue
-        store.mail.mark_sent(mail.id)
-        sent += 1
+    with Postman(settings) as postman:
+        for mail in store.mail.due():
+            try:
+                postman.send(compose(mail, settings.mail_from))
+            except MailError as error:
+                retry = (
+                    None if error.permanent else min(MAX_RETRY, timedelta(minutes=2**mail.attempts))
+                )
+                store.mail.mark_failed(mail.id, str(error), retry)
+                say(f"mail to {mail.recipient}: {error}" + ("" if retry else "; given up"))
+                continue
+            store.mail.mark_sent(mail.id)
+            sent += 1
     return sent

@@ -1,9 +1,10 @@
 """The background worker: elected by the database's worker lock, it keeps the keyword index
 current within a poll of each commit and embeds new papers into the vector index, each on a
 thread of its own (embedding a large import takes minutes; words should not wait for it). One
-thread sends the mail outbox; another fetches the configured sources on their schedule
-(`litfeed.sources.calendar`): arXiv after each announcement, Hugging Face once a day, a run
-missed while the machine slept once at start-up.
+thread sends the mail outbox; one sends each subscriber's digest at their hour; another
+fetches the configured sources on their schedule (`litfeed.sources.calendar`): arXiv after
+each announcement, Hugging Face once a day, a run missed while the machine slept once at
+start-up.
 
 Web processes only read what it publishes. A second worker started on the same database stands
 by and takes over when the first dies (the lock is released with its process).
@@ -15,6 +16,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from litfeed.delivery.mail import deliver_due
 from litfeed.errors import LitfeedError
@@ -57,6 +59,7 @@ def run_worker(
             jobs.append(threading.Thread(target=_follow_meaning, args=(hub, stop, log, poll)))
         jobs.append(threading.Thread(target=_follow_schedule, args=(hub, stop, log, schedule_poll)))
         jobs.append(threading.Thread(target=_follow_mail, args=(hub, stop, log, poll)))
+        jobs.append(threading.Thread(target=_follow_digests, args=(hub, stop, log, schedule_poll)))
         for job in jobs:
             job.start()
         for job in jobs:
@@ -152,6 +155,19 @@ def _follow_mail(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None
                 if done:
                     log(f"fetched {done} submitted paper{'s' if done != 1 else ''}")
             stop.wait(poll)
+
+
+def _follow_digests(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
+    """Send each subscriber's digest once their hour has come (checked every ``poll`` s)."""
+    while not stop.is_set():
+        try:
+            report = hub.digests(log).send(now=datetime.now(UTC))
+        except Exception as error:
+            log(f"digests: {_described(error)}")
+        else:
+            if report.planned or report.sent or report.failed:
+                log(f"digests: {report}")
+        stop.wait(poll)
 
 
 def _described(error: Exception) -> str:

@@ -54,6 +54,8 @@ class Filters:
     category: str | None = None
     since: date | None = None
     until: date | None = None
+    # Only these papers (pks): a digest's saved search runs among the papers of its period.
+    among: tuple[int, ...] | None = None
 
 
 def build_schema() -> Any:
@@ -428,6 +430,13 @@ class KeywordIndex:
                     ),
                 )
             )
+        if filters.among is not None:
+            within = (
+                tantivy.Query.term_set_query(self.schema, "pk", list(filters.among))
+                if filters.among
+                else tantivy.Query.empty_query()
+            )
+            clauses.append((tantivy.Occur.Must, within))
         return query if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
     def document_count(self) -> int:

@@ -30,6 +30,7 @@ from litfeed.store.database import (
     record_change,
     write_transaction,
 )
+from litfeed.store.delivery import DeliveryStore
 from litfeed.store.locks import WorkerLock
 from litfeed.store.mail import Mail, MailStore
 from litfeed.store.papers import (
@@ -126,6 +127,11 @@ class Store:
     def mail(self) -> MailStore:
         """Mail waiting to be sent."""
         return MailStore(self.engine)
+
+    @property
+    def delivery(self) -> DeliveryStore:
+        """Digest subscribers, the send ledger and feedback."""
+        return DeliveryStore(self.engine)
 
     @property
     def community(self) -> CommunityStore:
@@ -414,11 +420,14 @@ class Store:
             ).mappings()
             return [paper_from_row(row) for row in rows]
 
-    def latest_day(self) -> date | None:
-        """The newest day with a paper on it."""
+    def latest_day(self, until: date | None = None) -> date | None:
+        """The newest day with a paper on it (``until`` that day, when given)."""
+        condition: sa.ColumnElement[bool] = papers.c.hidden.is_(False)
+        if until is not None:
+            condition = sa.and_(condition, papers.c.day <= until)
         with read_transaction(self.engine) as connection:
             latest: date | None = connection.execute(
-                sa.select(sa.func.max(papers.c.day)).where(papers.c.hidden.is_(False))
+                sa.select(sa.func.max(papers.c.day)).where(condition)
             ).scalar_one()
             return latest
 

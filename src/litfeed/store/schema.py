@@ -264,6 +264,85 @@ submissions = Table(
     Column("done_at", UTCDateTime),
 )
 
+# Digest subscribers (migration 0011): with or without an account, confirmed by double opt-in.
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    Column("email_key", String(320), nullable=False, unique=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
+    # pending (not confirmed yet), confirmed, unsubscribed, bouncing (too many 5xx).
+    Column("status", String(16), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("unsubscribed_at", UTCDateTime),
+    # What the digest holds: [{"kind": "trending"|"daily"|"search"|"author"|"category", ...}].
+    Column("sections", JSON, nullable=False),
+    Column("mutes", JSON, nullable=False),  # words that exclude a paper
+    Column("max_papers", Integer, nullable=False),
+    Column("cadence", String(8), nullable=False),  # daily, weekly
+    Column("send_hour", Integer, nullable=False),  # 0-23 in `timezone`
+    Column("timezone", String(64), nullable=False),
+    # Changed to revoke every link and the private feed given so far.
+    Column("secret", String(32), nullable=False),
+    Column("bounces", Integer, nullable=False, default=0, server_default="0"),
+)
+
+# The send ledger: one row per (subscriber, period), written before the message is handed to
+# SMTP (with the papers it holds), marked sent after.
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscriber_id",
+        Integer,
+        ForeignKey("subscribers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("period", String(16), nullable=False),  # 2026-12-01 (a day) or 2026-W49 (a week)
+    Column("message_id", String(255), nullable=False),
+    Column("papers", JSON, nullable=False),  # [[paper pk, why], ...] in the message's order
+    # pending (to send), sent, failed (given up).
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False, index=True),
+    Column("last_error", Text),
+    UniqueConstraint("subscriber_id", "period", name="uq_digests_subscriber_period"),
+)
+
+# Every paper a subscriber was sent: never sent to them again.
+digest_papers = Table(
+    "digest_papers",
+    metadata,
+    Column(
+        "subscriber_id",
+        Integer,
+        ForeignKey("subscribers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("digest_id", Integer, ForeignKey("digests.id", ondelete="CASCADE"), nullable=False),
+)
+
+# "More like this" / "less like this" from a digest's links (+1 / -1), for the personal feed.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column(
+        "subscriber_id",
+        Integer,
+        ForeignKey("subscribers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("value", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 site = Table(
     "site",
     metadata,

@@ -5,26 +5,26 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litfeed import __version__
 from litfeed.community import AccountError, PeriodError, SubmissionError, VoteRefused
 from litfeed.community.auth import Auth, Throttled
 from litfeed.config import Settings, load_settings
+from litfeed.delivery.subscriptions import SubscriptionError
 from litfeed.hub import Hub, PaperNotFound
-from litfeed.search import MAX_QUERY_LENGTH, Mode, QueryError, check_query
+from litfeed.search import QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.web.auth import csrf_token, set_cookies, viewer
 from litfeed.web.guard import Guard, default_allowed_hosts, docs_policy
@@ -39,40 +39,21 @@ from litfeed.web.pages import (
     search_page,
     similar_page,
 )
+from litfeed.web.params import (
+    Author,
+    Category,
+    Limit,
+    PageNumber,
+    PageSize,
+    SearchMode,
+    SearchQuery,
+    Since,
+    Until,
+)
 from litfeed.web.routes.accounts import accounts_router
 from litfeed.web.routes.community import community_router
+from litfeed.web.routes.delivery import delivery_router
 from litfeed.web.routes.hf import hf_router
-
-
-def _blank_is_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
-SearchQuery = Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="Words to search for.")]
-Category = Annotated[str | None, Query(max_length=64, description="arXiv category, e.g. cs.LG.")]
-Author = Annotated[
-    str | None, Query(max_length=300, description="An author's name, as papers list it.")
-]
-# A form's empty date field (``since=``) means no date filter, as an absent one does.
-Since = Annotated[
-    date | None,
-    BeforeValidator(_blank_is_none),
-    Query(description="Only papers published from this date (YYYY-MM-DD)."),
-]
-Until = Annotated[
-    date | None,
-    BeforeValidator(_blank_is_none),
-    Query(description="Only papers published up to this date (YYYY-MM-DD)."),
-]
-SearchMode = Annotated[
-    Mode, Query(description="hybrid (words and meaning), keyword (words) or semantic (meaning).")
-]
-Limit = Annotated[int, Query(ge=1, le=100, description="How many papers.")]
-PageSize = Annotated[
-    int | None,
-    Query(ge=1, le=100, description="Papers a page (default: the server's LITFEED_PAGE_SIZE)."),
-]
 
 
 class Error(BaseModel):
@@ -155,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(community_router(hub, render))
     app.include_router(hf_router(hub))
     app.include_router(accounts_router(hub, render))
+    app.include_router(delivery_router(hub, render))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(
@@ -317,6 +299,10 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
 
     @app.exception_handler(SubmissionError)
     async def bad_submission(request: Request, error: SubmissionError) -> Response:
+        return respond(request, 400, str(error))
+
+    @app.exception_handler(SubscriptionError)
+    async def bad_subscription(request: Request, error: SubscriptionError) -> Response:
         return respond(request, 400, str(error))
 
     @app.exception_handler(Throttled)

@@ -15,13 +15,9 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.store import Account
 from litfeed.web.auth import Caller, auth_of, client_address
 from litfeed.web.community_pages import PeriodPage, TrendingPage, period_page, trending_page
+from litfeed.web.params import PageNumber, PageSize
 
 Render = Callable[[Request, str, Any], Response]
-PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
-PageSize = Annotated[
-    int | None,
-    Query(ge=1, le=100, description="Papers a page (default: the server's LITFEED_PAGE_SIZE)."),
-]
 Day = Annotated[str | None, Query(max_length=40, description="A day: 2024-10-25.")]
 Week = Annotated[str | None, Query(max_length=40, description="An ISO week: 2024-W43.")]
 Month = Annotated[str | None, Query(max_length=40, description="A month: 2024-10.")]

@@ -1,0 +1,488 @@
+"""The digest: which papers a subscriber gets for a period, the message that carries them, and
+sending it through a ledger so that nobody gets two digests for one period.
+
+A period is an announcement day (daily digests) or an ISO week (weekly). Selection runs each
+section through the code the pages use (the period's papers, trending, `/search` with the
+saved search's filters, limited to the period's papers), drops papers with a muted word and
+papers the subscriber was sent before, and shares the room (``max_papers``) between the
+sections: each gets its share in turn, then the rest is filled in section order.
+
+Sending (`Digests.send`): first the ledger rows of every subscriber due are written, with the
+papers they hold, in one transaction per batch; then each is rendered and handed to SMTP and
+marked sent. A run killed at any moment and started again sends what is left; the one window
+(the server accepted a message, the process died before marking it) sends it again, with the
+same Message-ID.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from litfeed.announcements import announcement_day
+from litfeed.community import Community
+from litfeed.community.periods import Period, parse_period, period_containing
+from litfeed.community.trending import day_began
+from litfeed.config import Settings
+from litfeed.delivery.mail import MAX_RETRY, MailError, Postman
+from litfeed.delivery.subscriptions import Subscriptions, section_label
+from litfeed.errors import LitfeedError
+from litfeed.models import Paper
+from litfeed.search import Filters, SearchResults
+from litfeed.store import Store
+from litfeed.store.delivery import CONFIRMED, Digest, Planned, Subscriber
+
+BOUNCE_LIMIT = 3  # permanent refusals (SMTP 5xx) before an address is sent nothing more
+SEARCH_CANDIDATES = 100
+PLAN_BATCH = 500
+EXCERPT_CHARACTERS = 220  # about two lines of a mail client
+WEEKLY_DAY = 0  # weekly digests go out on Mondays (for the week before)
+
+Search = Callable[[str, str, int, Filters], SearchResults]
+
+
+class DigestError(LitfeedError, ValueError):
+    """A digest cannot be made as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Item:
+    paper: Paper
+    why: list[str]  # the sections that hold it
+
+
+@dataclass
+class Selection:
+    subscriber: Subscriber
+    period: Period
+    items: list[Item]
+
+
+@dataclass
+class SendReport:
+    planned: int = 0
+    empty: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    files: list[Path] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.planned} digests recorded, {self.empty} with nothing new (not sent), "
+            f"{self.sent} sent, {self.retried} to try again later, {self.failed} given up"
+        )
+
+
+def period_for(cadence: str, day: date) -> Period:
+    """The period a digest of ``cadence`` covers when ``day`` names it: that announcement day,
+    or the week containing it."""
+    return period_containing("week" if cadence == "weekly" else "day", day)
+
+
+def due_period(
+    latest_day: Callable[[date], date | None], subscriber: Subscriber, now: datetime
+) -> Period | None:
+    """The period a subscriber's digest is due for at ``now``: none before the send hour of
+    their day; daily, the newest day with papers up to their date (``latest_day``); weekly, on
+    Mondays, the week before."""
+    local = now.astimezone(ZoneInfo(subscriber.timezone))
+    if local.hour < subscriber.send_hour:
+        return None
+    if subscriber.cadence == "weekly":
+        if local.weekday() != WEEKLY_DAY:
+            return None
+        return period_for("weekly", local.date() - timedelta(days=7))
+    latest = latest_day(local.date())
+    return period_for("daily", latest) if latest is not None else None
+
+
+def latest_period(store: Store, cadence: str, now: datetime | None = None) -> Period | None:
+    """Without a date: the newest day with papers (daily), or the last whole week (weekly)."""
+    today = announcement_day(now or datetime.now(UTC))
+    if cadence == "weekly":
+        return period_for("weekly", today - timedelta(days=today.weekday() + 1))
+    latest = store.latest_day(until=today)
+    return period_for("daily", latest) if latest is not None else None
+
+
+class Selector:
+    """Selection for many subscribers: each period's papers, trending and each saved search
+    are computed once per run and shared."""
+
+    def __init__(self, store: Store, community: Community, search: Search) -> None:
+        self.store = store
+        self.community = community
+        self.search = search
+        self._periods: dict[str, list[Paper]] = {}
+        self._sections: dict[tuple[str, str], list[Paper]] = {}
+
+    def papers_of(self, period: Period) -> list[Paper]:
+        key = period.key
+        if key not in self._periods:
+            found, _total = self.store.papers_of_days(period.first, period.last, 0, 100_000)
+            self._periods[key] = found
+        return self._periods[key]
+
+    def section_papers(self, section: dict[str, Any], period: Period) -> list[Paper]:
+        key = (period.key, json.dumps(section, sort_keys=True))
+        if key not in self._sections:
+            self._sections[key] = self._run(section, period)
+        return self._sections[key]
+
+    def _run(self, section: dict[str, Any], period: Period) -> list[Paper]:
+        papers = self.papers_of(period)
+        kind = section["kind"]
+        if kind == "daily":
+            return papers
+        if kind == "author":
+            name = section["name"].casefold()
+            return [p for p in papers if any(a.casefold() == name for a in p.authors)]
+        if kind == "category":
+            name = section["name"].casefold()
+            return [p for p in papers if any(c.casefold() == name for c in p.categories)]
+        if kind == "trending":
+            end = day_began(period.last + timedelta(days=1))
+            now = min(datetime.now(UTC), end)
+            return [t.paper for t in self.community.trending(SEARCH_CANDIDATES, now)]
+        # A saved search, as /search runs it, among the period's papers.
+        filters = Filters(
+            category=section.get("category"),
+            since=date.fromisoformat(section["since"]) if section.get("since") else None,
+            until=date.fromisoformat(section["until"]) if section.get("until") else None,
+            among=tuple(p.pk for p in papers),
+        )
+        if not papers:
+            return []
+        results = self.search(section["query"], section["mode"], SEARCH_CANDIDATES, filters)
+        if results.mode == "semantic":
+            return [hit.paper for hit in results.hits]
+        return [hit.paper for hit in results.hits if "words" in hit.matched_by]
+
+    def select(self, subscriber: Subscriber, period: Period, skip_sent: bool = True) -> Selection:
+        """The papers of a subscriber's digest for ``period``: at most max_papers, none muted,
+        none sent to them before (unless not ``skip_sent``), each with the sections it is in."""
+        muted = _muted(subscriber.mutes)
+        lists: list[tuple[str, list[Paper]]] = []
+        for section in subscriber.sections:
+            label = section_label(section, subscriber.cadence)
+            found = [p for p in self.section_papers(section, period) if not muted(p)]
+            lists.append((label, found))
+        candidates = {p.pk for _label, found in lists for p in found}
+        sent = self.store.delivery.sent_among(subscriber.id, candidates) if skip_sent else set()
+        room = subscriber.max_papers
+        share = max(1, math.ceil(room / max(1, len(lists))))
+        chosen: dict[int, Item] = {}
+        for fill in (share, room):  # each section its share, then the rest in order
+            for label, found in lists:
+                taken = sum(1 for item in chosen.values() if item.why[0] == label)
+                for paper in found:
+                    if len(chosen) >= room or taken >= fill:
+                        break
+                    if paper.pk in sent:
+                        continue
+                    if paper.pk in chosen:
+                        if label not in chosen[paper.pk].why:
+                            chosen[paper.pk].why.append(label)
+                        continue
+                    chosen[paper.pk] = Item(paper, [label])
+                    taken += 1
+        # Papers chosen for one section also say the other sections that hold them.
+        for label, found in lists:
+            for paper in found:
+                item = chosen.get(paper.pk)
+                if item is not None and label not in item.why:
+                    item.why.append(label)
+        order = {label: n for n, (label, _found) in enumerate(lists)}
+        items = sorted(chosen.values(), key=lambda item: order[item.why[0]])
+        return Selection(subscriber, period, items)
+
+
+def _muted(words: Sequence[str]) -> Callable[[Paper], bool]:
+    if not words:
+        return lambda _paper: False
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)", re.IGNORECASE
+    )
+    return lambda paper: bool(pattern.search(paper.title) or pattern.search(paper.abstract))
+
+
+# -- the message -----------------------------------------------------------------------------
+
+_templates = Environment(
+    loader=PackageLoader("litfeed.delivery", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARACTERS) -> str:
+    """About two lines of ``text``, cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + " …"
+
+
+def authors_line(authors: Sequence[str], shown: int = 4) -> str:
+    if len(authors) <= shown:
+        return ", ".join(authors)
+    return ", ".join(authors[:shown]) + f" et al. ({len(authors)} authors)"
+
+
+class Composer:
+    """Renders a selection as a message: a plain-text part and an HTML part with its styles
+    inline (no images, no scripts), the links signed for the subscriber."""
+
+    def __init__(self, settings: Settings, subscriptions: Subscriptions) -> None:
+        self.settings = settings
+        self.subscriptions = subscriptions
+
+    def context(self, selection: Selection) -> dict[str, Any]:
+        subscriber = selection.subscriber
+        link = self.subscriptions.link
+        items = [
+            {
+                "title": " ".join(item.paper.title.split()),
+                "authors": authors_line(item.paper.authors),
+                "excerpt": excerpt(item.paper.abstract),
+                "why": item.why,
+                "url": self.subscriptions.url(f"/papers/{item.paper.id}"),
+                "more": link(subscriber, "feedback", p=item.paper.pk, v=1),
+                "less": link(subscriber, "feedback", p=item.paper.pk, v=-1),
+            }
+            for item in selection.items
+        ]
+        return {
+            "title": self.subject(selection),
+            "period": selection.period.label,
+            "items": items,
+            "preferences": link(subscriber, "preferences"),
+            "unsubscribe": link(subscriber, "unsubscribe"),
+            "site": self.settings.public_url,
+        }
+
+    def subject(self, selection: Selection) -> str:
+        count = len(selection.items)
+        return f"litfeed: {count} paper{'s' if count != 1 else ''} for {selection.period.label}"
+
+    def html(self, selection: Selection) -> str:
+        return _templates.get_template("digest.html").render(self.context(selection))
+
+    def text(self, selection: Selection) -> str:
+        return _templates.get_template("digest.txt").render(self.context(selection))
+
+    def message(self, selection: Selection, message_id: str) -> EmailMessage:
+        context = self.context(selection)
+        message = EmailMessage()
+        message["From"] = self.settings.mail_from
+        message["To"] = selection.subscriber.email
+        message["Subject"] = context["title"]
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Message-ID"] = message_id
+        message["List-Id"] = f"litfeed digest <digest.{_domain(self.settings)}>"
+        # RFC 8058: a POST to this address unsubscribes, with no cookie and no log-in.
+        message["List-Unsubscribe"] = f"<{context['unsubscribe']}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(_templates.get_template("digest.txt").render(context))
+        message.add_alternative(
+            _templates.get_template("digest.html").render(context), subtype="html"
+        )
+        return message
+
+
+def _domain(settings: Settings) -> str:
+    return (
+        parseaddr(settings.mail_from)[1].rpartition("@")[2]
+        or urlsplit(settings.public_url).hostname
+        or "litfeed.invalid"
+    )
+
+
+# -- planning and sending --------------------------------------------------------------------
+
+
+class Digests:
+    """Planning, sending and previewing digests over one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        community: Community,
+        search: Search,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.subscriptions = Subscriptions(store, settings)
+        self.composer = Composer(settings, self.subscriptions)
+        self.selector = Selector(store, community, search)
+        self.log = log or (lambda _message: None)
+
+    def period(self, cadence: str, day: date | None) -> Period | None:
+        return period_for(cadence, day) if day else latest_period(self.store, cadence)
+
+    def preview(self, subscriber: Subscriber, day: date | None = None) -> Selection | None:
+        """The subscriber's next digest as it would be now (None: no period has papers)."""
+        period = self.period(subscriber.cadence, day)
+        if period is None:
+            return None
+        return self.selector.select(subscriber, period)
+
+    def plan(
+        self,
+        day: date | None = None,
+        only: str | None = None,
+        now: datetime | None = None,
+        report: SendReport | None = None,
+    ) -> SendReport:
+        """Record the digests due in the ledger (with the papers they hold): for the period
+        ``day`` names, or the latest one (from cron); with ``now``, those whose send hour has
+        come (the worker). ``only``: one address."""
+        report = report or SendReport()
+        subscribers = [
+            s
+            for s in self.store.delivery.subscribers(CONFIRMED)
+            if only is None or s.email.lower() == only.strip().lower()
+        ]
+        if only is not None and not subscribers:
+            raise DigestError(f"{only} is not a confirmed subscriber")
+        recorded: dict[str, set[int]] = {}
+        planned: list[Planned] = []
+        latest: dict[date, date | None] = {}
+
+        def latest_day(until: date) -> date | None:
+            if until not in latest:
+                latest[until] = self.store.latest_day(until=until)
+            return latest[until]
+
+        for subscriber in subscribers:
+            period = (
+                due_period(latest_day, subscriber, now)
+                if now is not None
+                else self.period(subscriber.cadence, day)
+            )
+            if period is None:
+                continue
+            if period.key not in recorded:
+                recorded[period.key] = self.store.delivery.periods_recorded(period.key)
+            if subscriber.id in recorded[period.key]:
+                continue
+            selection = self.selector.select(subscriber, period)
+            if not selection.items:
+                # Never sent empty; recorded so it is not worked out again and again.
+                report.empty += 1
+            planned.append(
+                Planned(
+                    subscriber.id,
+                    period.key,
+                    make_msgid(domain=_domain(self.settings)),
+                    [(item.paper.pk, " · ".join(item.why)) for item in selection.items],
+                )
+            )
+            if len(planned) >= PLAN_BATCH:
+                report.planned += len(self.store.delivery.record_digests(planned))
+                planned = []
+        if planned:
+            report.planned += len(self.store.delivery.record_digests(planned))
+        return report
+
+    def deliver(self, report: SendReport | None = None) -> SendReport:
+        """Send every digest of the ledger that is due, and mark each."""
+        report = report or SendReport()
+        after = 0
+        with Postman(self.settings) as postman:
+            while batch := self.store.delivery.due_digests(after_id=after):
+                for digest in batch:
+                    after = digest.id
+                    self._deliver_one(postman, digest, report)
+        return report
+
+    def send(
+        self, day: date | None = None, only: str | None = None, now: datetime | None = None
+    ) -> SendReport:
+        report = self.plan(day, only, now)
+        return self.deliver(report)
+
+    def dry_run(
+        self, directory: Path, day: date | None = None, only: str | None = None
+    ) -> SendReport:
+        """Render the digests a send would send into ``directory`` (one .eml each); nothing is
+        sent or recorded."""
+        report = SendReport()
+        directory.mkdir(parents=True, exist_ok=True)
+        for subscriber in self.store.delivery.subscribers(CONFIRMED):
+            if only is not None and subscriber.email.lower() != only.strip().lower():
+                continue
+            period = self.period(subscriber.cadence, day)
+            if period is None:
+                continue
+            selection = self.selector.select(subscriber, period)
+            if not selection.items:
+                report.empty += 1
+                continue
+            message = self.composer.message(selection, make_msgid(domain=_domain(self.settings)))
+            path = directory / f"{subscriber.id:06d}-{period.key}.eml"
+            path.write_bytes(bytes(message))
+            report.files.append(path)
+        return report
+
+    def _deliver_one(self, postman: Postman, digest: Digest, report: SendReport) -> None:
+        delivery = self.store.delivery
+        subscriber = delivery.subscriber(digest.subscriber_id)
+        if subscriber is None or subscriber.status != CONFIRMED:
+            delivery.mark_failed(digest.id, "the subscriber unsubscribed before it was sent", None)
+            return
+        if not digest.papers:
+            delivery.mark_failed(digest.id, "nothing new: not sent", None)
+            return
+        why = {int(pk): str(text) for pk, text in digest.papers}
+        papers = self.store.get_papers_by_pk(list(why))
+        if not papers:
+            delivery.mark_failed(digest.id, "its papers were hidden: not sent", None)
+            return
+        period = parse_period("week" if "W" in digest.period else "day", digest.period)
+        selection = Selection(subscriber, period, [Item(p, why[p.pk].split(" · ")) for p in papers])
+        try:
+            postman.send(self.composer.message(selection, digest.message_id))
+        except MailError as error:
+            if error.permanent:
+                delivery.mark_failed(digest.id, str(error), None)
+                bounces = delivery.count_bounce(subscriber.id, BOUNCE_LIMIT)
+                report.failed += 1
+                self.log(f"digest to {subscriber.email}: {error} (refusal {bounces})")
+            else:
+                retry = min(MAX_RETRY, timedelta(minutes=2 ** (digest.attempts + 1)))
+                delivery.mark_failed(digest.id, str(error), retry)
+                report.retried += 1
+                self.log(f"digest to {subscriber.email}: {error}; trying again later")
+            return
+        delivery.mark_sent(digest.id)
+        if subscriber.bounces:
+            delivery.reset_bounces(subscriber.id)
+        report.sent += 1
+
+
+def sections_of(selection: Selection) -> Iterator[tuple[str, list[Item]]]:
+    """The items grouped under their first section, in order (for pages)."""
+    groups: dict[str, list[Item]] = {}
+    for item in selection.items:
+        groups.setdefault(item.why[0], []).append(item)
+    yield from groups.items()

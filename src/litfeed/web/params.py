@@ -1,0 +1,42 @@
+"""Query parameters shared by the pages, the JSON API and the feeds."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import BeforeValidator
+
+from litfeed.search import MAX_QUERY_LENGTH, Mode
+
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
+SearchQuery = Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="Words to search for.")]
+Category = Annotated[str | None, Query(max_length=64, description="arXiv category, e.g. cs.LG.")]
+Author = Annotated[
+    str | None, Query(max_length=300, description="An author's name, as papers list it.")
+]
+# A form's empty date field (``since=``) means no date filter, as an absent one does.
+Since = Annotated[
+    date | None,
+    BeforeValidator(_blank_is_none),
+    Query(description="Only papers published from this date (YYYY-MM-DD)."),
+]
+Until = Annotated[
+    date | None,
+    BeforeValidator(_blank_is_none),
+    Query(description="Only papers published up to this date (YYYY-MM-DD)."),
+]
+SearchMode = Annotated[
+    Mode, Query(description="hybrid (words and meaning), keyword (words) or semantic (meaning).")
+]
+Limit = Annotated[int, Query(ge=1, le=100, description="How many papers.")]
+PageSize = Annotated[
+    int | None,
+    Query(ge=1, le=100, description="Papers a page (default: the server's LITFEED_PAGE_SIZE)."),
+]
