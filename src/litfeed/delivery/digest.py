@@ -16,6 +16,7 @@ same Message-ID.
 
 from __future__ import annotations
 
+import email.policy
 import json
 import math
 import re
@@ -51,6 +52,9 @@ EXCERPT_CHARACTERS = 220  # about two lines of a mail client
 WEEKLY_DAY = 0  # weekly digests go out on Mondays (for the week before)
 
 Search = Callable[[str, str, int, Filters], SearchResults]
+# Long headers are left whole (RFC 5322 allows 998 characters a line): folded, a signed
+# List-Unsubscribe address would be split into encoded words no mail client could post to.
+HEADER_POLICY = email.policy.default.clone(max_line_length=998)
 
 
 class DigestError(LitfeedError, ValueError):
@@ -289,7 +293,7 @@ class Composer:
 
     def message(self, selection: Selection, message_id: str) -> EmailMessage:
         context = self.context(selection)
-        message = EmailMessage()
+        message = EmailMessage(policy=HEADER_POLICY)
         message["From"] = self.settings.mail_from
         message["To"] = selection.subscriber.email
         message["Subject"] = context["title"]

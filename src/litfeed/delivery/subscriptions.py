@@ -238,7 +238,11 @@ class Subscriptions:
 
     def link(self, subscriber: Subscriber, action: str, **extra: Any) -> str:
         """The address of one of a subscriber's pages: confirm, preferences, preview,
-        unsubscribe, feed, more / less (with ``paper``)."""
+        unsubscribe, feed, feedback (with ``p``, a paper's pk, and ``v``, +1 or -1)."""
+        return self.url(self.path(subscriber, action, **extra))
+
+    def path(self, subscriber: Subscriber, action: str, **extra: Any) -> str:
+        """`link` without the site's address (for redirects within the site)."""
         token = self.token(subscriber, action, **extra)
         paths = {
             "confirm": f"/subscriptions/confirm/{token}",
@@ -248,7 +252,7 @@ class Subscriptions:
             "feed": f"/feeds/subscriptions/{token}.atom",
             "feedback": f"/feedback/{token}",
         }
-        return self.url(paths[action])
+        return paths[action]
 
     def read(self, token: str, action: str) -> tuple[Subscriber, dict[str, Any]] | None:
         """The subscriber a link names, when it is whole, of ``action``, not expired (a feed's

@@ -186,7 +186,7 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
             values = _form_values(None, **typed)
             return render(request, "subscribe.html", {**values, "error": str(error)}, status)
         if own:
-            return RedirectResponse(hub.subscriptions.link(subscriber, "preferences"), 303)
+            return RedirectResponse(hub.subscriptions.path(subscriber, "preferences"), 303)
         return notice(request, "Almost there", SUBSCRIBED.format(email=email.strip()))
 
     @router.post("/api/subscriptions", response_model=Accepted, status_code=202, tags=["delivery"])
@@ -218,7 +218,7 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
                 400,
             )
         return RedirectResponse(
-            hub.subscriptions.link(subscriber, "preferences") + "?confirmed=1", 303
+            hub.subscriptions.path(subscriber, "preferences") + "?confirmed=1", 303
         )
 
     # -- preferences, preview ------------------------------------------------------------------
@@ -270,10 +270,10 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         subscriptions = hub.subscriptions
         if action == "new-links":
             renewed = subscriptions.new_secret(subscriber)
-            return RedirectResponse(subscriptions.link(renewed, "preferences"), 303)
+            return RedirectResponse(subscriptions.path(renewed, "preferences"), 303)
         if action == "resume":
             hub.store.delivery.set_status(subscriber.id, CONFIRMED)
-            return RedirectResponse(subscriptions.link(subscriber, "preferences"), 303)
+            return RedirectResponse(subscriptions.path(subscriber, "preferences"), 303)
         typed = {
             "sections": sections,
             "mutes": mutes,

@@ -1,0 +1,645 @@
+"""Delivery: subscriptions with double opt-in, the digest's selection and message, the send
+ledger (a killed send resumed, 4xx and 5xx), one-click unsubscribe, feedback links, Atom feeds
+read by feedparser, OpenSearch and citation meta tags; mail through a real SMTP server
+(aiosmtpd), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from litfeed.cli import app as cli
+from litfeed.community.accounts import add_account
+from litfeed.config import Settings, load_settings
+from litfeed.delivery.digest import BOUNCE_LIMIT, due_period, period_for
+from litfeed.delivery.mail import deliver_due
+from litfeed.delivery.subscriptions import (
+    SubscriptionError,
+    check_choices,
+    parse_section,
+    section_text,
+)
+from litfeed.hub import Hub
+from litfeed.store.schema import digests
+from litfeed.web import create_app
+from tests.conftest import EXAMPLES, ROOT
+from tests.postgres import free_port
+
+runner = CliRunner()
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITE = "https://litfeed.example"
+
+
+@pytest.fixture
+def delivery_settings(database_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("LITFEED_BASE_URL", SITE)
+    return load_settings()
+
+
+@pytest.fixture
+def hub(delivery_settings: Settings) -> Iterator[Hub]:
+    with Hub(delivery_settings) as opened:
+        opened.import_paths([EXAMPLES])
+        yield opened
+
+
+@pytest.fixture
+def client(hub: Hub, delivery_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(delivery_settings), base_url="https://localhost") as client:
+        yield client
+
+
+class Recorder:
+    """An SMTP server's handler: keeps what it accepts; answers ``refuse`` (an address →
+    an SMTP reply) instead for some recipients; holds the ``hold``-th message's RCPT (or,
+    with ``hold_after_data``, its reply to DATA, after keeping it) until ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.refuse: dict[str, str] = {}
+        self.hold: int | None = None
+        self.hold_after_data = False
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self._count = 0
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        self._count += 1
+        if self.hold == self._count and not self.hold_after_data:
+            await self._wait()
+            return "451 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        for address in envelope.rcpt_tos:
+            if address in self.refuse:
+                return self.refuse[address]
+        self.messages.append(email.message_from_bytes(envelope.content))
+        if self.hold == self._count and self.hold_after_data:
+            await self._wait()
+        return "250 OK"
+
+    async def _wait(self) -> None:
+        self.held.set()
+        while not self.release.is_set():
+            await asyncio.sleep(0.05)
+
+    def recipients(self) -> list[str]:
+        return [str(message["To"]) for message in self.messages]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Recorder, str]]:
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield recorder, f"smtp://127.0.0.1:{controller.port}"
+    finally:
+        recorder.release.set()
+        controller.stop()
+
+
+def _subscribe(hub: Hub, address: str, *sections: str, **choices: Any) -> Any:
+    checked = check_choices([parse_section(s) for s in sections or ("daily",)], **choices)
+    return hub.subscriptions.subscribe(address, checked, confirmed=True)
+
+
+def _outbox(hub: Hub, settings: Settings) -> list[Message]:
+    deliver_due(hub.store, settings)
+    directory = settings.data_dir / "outbox"
+    files = sorted(directory.glob("*.eml")) if directory.exists() else []
+    return [email.message_from_bytes(path.read_bytes()) for path in files]
+
+
+def _link(message: Message, path: str) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            body = part.get_payload(decode=True)
+            assert isinstance(body, bytes)
+            found = re.search(rf"{re.escape(SITE)}({path}\S+)", body.decode())
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no {path} link in the message")
+
+
+def _parts(message: Message) -> dict[str, str]:
+    parts = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            parts[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
+    return parts
+
+
+# -- sections and choices --------------------------------------------------------------------
+
+
+def test_sections_are_read_and_written_back_and_bad_ones_named() -> None:
+    for text in (
+        "trending",
+        "daily",
+        "search:mutual information",
+        "search:" + "category=cs.LG&mode=semantic&q=graph+networks",
+        "author:Ben Poole",
+        "category:cs.LG",
+    ):
+        section = parse_section(text)
+        assert parse_section(section_text(section)) == section
+    assert parse_section("search:q=x&mode=keyword&since=2024-01-01") == {
+        "kind": "search",
+        "query": "x",
+        "mode": "keyword",
+        "since": "2024-01-01",
+    }
+    for bad, said in (
+        ("weather", "is not a section"),
+        ("search:", "is not a section"),
+        ("search:q=x&mode=fast", "unknown search mode"),
+        ("search:q=x&since=yesterday", "is not a date"),
+        ("search:q=%00", "not text"),
+    ):
+        with pytest.raises(SubscriptionError, match=said):
+            parse_section(bad)
+    with pytest.raises(SubscriptionError, match="time zone"):
+        check_choices(timezone="Mars/Olympus")
+    with pytest.raises(SubscriptionError, match="1 to 50"):
+        check_choices(max_papers=0)
+    choices = check_choices(mutes=["Survey, BENCHMARK", "survey"])
+    assert choices.mutes == ["survey", "benchmark"] and choices.sections == [{"kind": "trending"}]
+
+
+def test_the_send_hour_and_time_zone_decide_when_a_digest_is_due(hub: Hub) -> None:
+    day = hub.store.latest_day()
+    assert day is not None
+    tokyo = _subscribe(hub, "tokyo@example.org", send_hour=7, timezone="Asia/Tokyo")
+    weekly = _subscribe(hub, "weekly@example.org", cadence="weekly", send_hour=9)
+    morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+    latest = hub.store.latest_day
+    # 00:00 UTC is 09:00 in Tokyo: due, for the newest day up to Tokyo's date.
+    assert due_period(latest, tokyo, morning) == period_for("daily", day)
+    assert due_period(latest, tokyo, morning - timedelta(hours=3)) is None  # 06:00 there
+    monday = morning + timedelta(days=(7 - morning.weekday()) % 7, hours=9)
+    assert due_period(latest, weekly, monday) == period_for("weekly", monday.date() - timedelta(7))
+    assert due_period(latest, weekly, monday + timedelta(days=1)) is None
+
+
+# -- selection -----------------------------------------------------------------------------
+
+
+def test_selection_shares_the_room_mutes_words_and_says_why(hub: Hub) -> None:
+    subscriber = _subscribe(
+        hub,
+        "ada@example.org",
+        "daily",
+        "search:q=mutual information&mode=keyword",
+        "author:Ben Poole",
+        max_papers=6,
+        mutes=["distillation"],
+    )
+    digests = hub.digests()
+    selection = digests.preview(subscriber)
+    assert selection is not None and len(selection.items) == 6
+    labels = [item.why[0] for item in selection.items]
+    search = 'Saved search "mutual information" (by words)'
+    assert labels.count("The day's papers") >= 2 and labels.count(search) >= 2
+    for item in selection.items:
+        text = (item.paper.title + item.paper.abstract).lower()
+        assert "distillation" not in text
+        if search in item.why:
+            assert "mutual" in text and "information" in text
+    # The order follows the sections: the day's papers, then the saved search.
+    assert labels == sorted(labels, key=["The day's papers", search].index)
+
+
+def test_a_paper_is_never_sent_twice_and_an_empty_digest_is_never_sent(
+    hub: Hub, delivery_settings: Settings
+) -> None:
+    _subscribe(hub, "ada@example.org", "daily", max_papers=5)
+    _subscribe(hub, "bob@example.org", "search:q=zzzzunmatched&mode=keyword")
+    day = hub.store.latest_day()
+    assert day is not None
+    first = hub.digests().send(day)
+    assert (first.planned, first.sent, first.empty) == (2, 1, 1)
+    again = hub.digests().send(day)  # the same period: nothing more
+    assert (again.planned, again.sent) == (0, 0)
+    # Another period (the next day) holding the same papers: the five sent are skipped.
+    hub.store.engine.dispose()
+    with hub.store.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE papers SET day = :day"), {"day": day + timedelta(1)})
+    later = hub.digests().send(day + timedelta(days=1))
+    assert later.sent == 1
+    sent = [
+        {pk for pk, _why in digest.papers}
+        for digest in hub.store.delivery.digests_of(hub.store.delivery.subscribers()[0].id)
+    ]
+    assert len(sent) == 2 and len(sent[0]) == len(sent[1]) == 5 and not sent[0] & sent[1]
+    messages = _outbox(hub, delivery_settings)
+    assert sorted(m["To"] for m in messages) == ["ada@example.org", "ada@example.org"]
+
+
+# -- the message, through a real SMTP server -----------------------------------------------
+
+
+def test_the_digest_message_its_parts_headers_and_one_click_unsubscribe(
+    hub: Hub, delivery_settings: Settings, smtp: tuple[Recorder, str], client: TestClient
+) -> None:
+    recorder, url = smtp
+    hub.settings = delivery_settings.model_copy(update={"smtp_url": url})
+    subscriber = _subscribe(
+        hub, "ada@example.org", "daily", "search:q=mutual information&mode=keyword", max_papers=4
+    )
+    report = hub.digests().send()
+    assert report.sent == 1 and report.planned == 1
+    [message] = recorder.messages
+    assert message["To"] == "ada@example.org" and message["From"] == hub.settings.mail_from
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.walk()][1:] == ["text/plain", "text/html"]
+    assert message["Message-ID"] == hub.store.delivery.digests_of(subscriber.id)[0].message_id
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(rf"<{re.escape(SITE)}/unsubscribe/\S+>", message["List-Unsubscribe"])
+    parts = _parts(message)
+    text, html = parts["text/plain"], parts["text/html"]
+    assert "Why: The day's papers" in text and "Saved search" in text
+    assert "<img" not in html and "<script" not in html and "<link" not in html
+    assert html.count('style="') > 20 and "<style" not in html  # styles inline
+    for paper_line in re.findall(r"^\d+\. ([^\r\n]+)", text, re.MULTILINE):
+        assert paper_line in html.replace("&#39;", "'").replace("&amp;", "&")
+    assert text.count("More like this: ") == 4 and html.count("Less like this</a>") == 4
+    assert f"{SITE}/papers/" in text and "Your preferences" in html
+    # One click: a POST with only List-Unsubscribe=One-Click, no cookie, no CSRF token.
+    path = message["List-Unsubscribe"].strip("<>").removeprefix(SITE)
+    with TestClient(create_app(hub.settings), base_url="https://localhost") as fresh:
+        answer = fresh.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200 and "gets no more digests" in answer.text, answer.text[-800:]
+    assert hub.store.delivery.subscriber(subscriber.id).status == "unsubscribed"  # type: ignore[union-attr]
+    assert hub.digests().send(hub.store.latest_day() + timedelta(days=1)).sent == 0  # type: ignore[operator]
+    # A link that is not whole does nothing.
+    assert client.post(path[:-3] + "abc").status_code == 404
+
+
+def test_a_permanent_refusal_counts_a_bounce_and_a_temporary_one_is_tried_later(
+    hub: Hub, delivery_settings: Settings, smtp: tuple[Recorder, str]
+) -> None:
+    recorder, url = smtp
+    hub.settings = delivery_settings.model_copy(update={"smtp_url": url})
+    bouncing = _subscribe(hub, "gone@example.org", "daily", max_papers=1)
+    busy = _subscribe(hub, "busy@example.org", "daily", max_papers=1)
+    recorder.refuse = {"gone@example.org": "550 no such user", "busy@example.org": "451 later"}
+    day = hub.store.latest_day()
+    assert day is not None
+    for n in range(BOUNCE_LIMIT):
+        report = hub.digests().send(day + timedelta(days=n))
+        if n == 0:
+            assert (report.failed, report.retried, report.sent) == (1, 1, 0)
+        with hub.store.engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE papers SET day = :day"), {"day": day + timedelta(n + 1)}
+            )
+    assert hub.store.delivery.subscriber(bouncing.id).status == "bouncing"  # type: ignore[union-attr]
+    assert hub.store.delivery.subscriber(bouncing.id).bounces == BOUNCE_LIMIT  # type: ignore[union-attr]
+    # The 451'd digest waits for its next attempt, then goes once the server takes it.
+    pending = [d for d in hub.store.delivery.digests_of(busy.id) if d.status == "pending"]
+    assert pending and all(d.next_attempt_at > datetime.now(UTC) for d in pending)
+    assert "451" in (pending[0].last_error or "")
+    recorder.refuse = {}
+    assert hub.digests().deliver().sent == 0  # not due yet
+    with hub.store.engine.begin() as connection:
+        connection.execute(
+            sa.update(digests).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert hub.digests().deliver().sent == len(pending)
+    assert recorder.recipients() == ["busy@example.org"] * len(pending)
+
+
+def _send_command(data_dir: Path, url: str, database_url: str | None) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(data_dir), "LITFEED_SMTP_URL": url}
+    environment.update({"LITFEED_BASE_URL": SITE, "LITFEED_EMBED_ON_IMPORT": "false"})
+    if database_url:
+        environment["LITFEED_DATABASE_URL"] = database_url
+    command = [sys.executable, "-m", "litfeed", "digest", "send"]
+    return subprocess.Popen(command, env=environment, cwd=ROOT, stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize("window", ["before", "after"])
+def test_a_send_killed_and_started_again(
+    hub: Hub, delivery_settings: Settings, smtp: tuple[Recorder, str], window: str
+) -> None:
+    """SIGKILL while the third message is with the server, then the same command again. Killed
+    before the server accepted it: every subscriber gets exactly one digest. Killed after it
+    accepted but before the ledger was marked (the one window): that subscriber gets it twice,
+    with the same Message-ID, and no other subscriber does."""
+    recorder, url = smtp
+    addresses = [f"reader{n}@example.org" for n in range(6)]
+    for address in addresses:
+        _subscribe(hub, address, "daily", max_papers=2)
+    recorder.hold, recorder.hold_after_data = 3, window == "after"
+    database_url = delivery_settings.database_url
+    process = _send_command(delivery_settings.data_dir, url, database_url)
+    try:
+        assert recorder.held.wait(60), process.stderr.read() if process.stderr else ""
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    recorder.release.set()
+    time.sleep(0.2)
+    counts = hub.store.delivery.ledger_counts()
+    assert counts == {"sent": 2, "pending": 4}  # recorded before sending, marked after
+    recorder.hold = None
+    again = _send_command(delivery_settings.data_dir, url, database_url)
+    _out, errors = again.communicate(timeout=120)
+    assert again.returncode == 0, errors
+    assert hub.store.delivery.ledger_counts() == {"sent": 6}
+    received = recorder.recipients()
+    if window == "before":
+        assert sorted(received) == sorted(addresses)
+    else:
+        assert len(received) == 7 and sorted(set(received)) == sorted(addresses)
+        [twice] = [address for address in addresses if received.count(address) == 2]
+        ids = {m["Message-ID"] for m in recorder.messages if m["To"] == twice}
+        assert len(ids) == 1
+
+
+# -- subscribing on the pages --------------------------------------------------------------
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_double_opt_in_preferences_preview_and_feedback(
+    hub: Hub, client: TestClient, delivery_settings: Settings
+) -> None:
+    assert "Get trending papers in your inbox once a day" in client.get("/").text
+    form = client.get("/subscribe", params={"email": "ada@example.org", "section": "trending"})
+    assert 'value="ada@example.org"' in form.text
+    csrf = _csrf(client, "/subscribe")
+    fields = {
+        "email": "ada@example.org",
+        "sections": "daily\nsearch:q=mutual information&mode=keyword",
+        "mutes": "survey",
+        "max_papers": "5",
+        "cadence": "daily",
+        "send_hour": "8",
+        "timezone": "Europe/Berlin",
+    }
+    assert client.post("/subscribe", data=fields).status_code == 403  # no CSRF token
+    bad = client.post("/subscribe", data={**fields, "sections": "weather", "csrf": csrf})
+    assert bad.status_code == 400 and "is not a section" in bad.text, bad.text[-600:]
+    answer = client.post("/subscribe", data={**fields, "csrf": csrf})
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
+    subscriber = hub.store.delivery.subscriber_by_email("ada@example.org")
+    assert subscriber is not None and subscriber.status == "pending"
+    assert hub.digests().send().planned == 0  # nothing before confirmation
+    [confirmation] = _outbox(hub, delivery_settings)
+    assert confirmation["Subject"] == "Confirm your litfeed digest"
+    confirmed = client.get(_link(confirmation, "/subscriptions/confirm/"), follow_redirects=True)
+    assert "Confirmed: ada@example.org will get the digest" in confirmed.text
+    assert 'value="Europe/Berlin"' in confirmed.text and "survey" in confirmed.text
+    preferences = str(confirmed.url).removeprefix("https://localhost").split("?")[0]
+    # The same address again: the subscription is not changed; its owner is told.
+    client.post("/subscribe", data={**fields, "sections": "trending", "csrf": csrf})
+    note = _outbox(hub, delivery_settings)[-1]
+    assert note["Subject"] == "Your litfeed digest"
+    assert hub.store.delivery.subscriber_by_email("ada@example.org").sections[0] == {
+        "kind": "daily"
+    }  # type: ignore[union-attr]
+    # Preferences: saved, refused with the reason, preview.
+    saved = client.post(preferences, data={**fields, "max_papers": "3", "csrf": csrf})
+    assert "Saved." in saved.text
+    refused = client.post(preferences, data={**fields, "timezone": "Nowhere", "csrf": csrf})
+    assert refused.status_code == 400 and "unknown time zone" in refused.text
+    preview_path = re.search(r'href="[^"]*(/subscriptions/[^"]+/preview)"', saved.text)
+    assert preview_path is not None
+    preview = client.get(preview_path.group(1))
+    assert (
+        preview.status_code == 200
+        and "style-src 'unsafe-inline'" in preview.headers["content-security-policy"]
+    )
+    assert preview.text.count("More like this</a>") == 3
+    # Feedback from a "less like this" link: the page asks, a POST records.
+    less = re.search(r'href="[^"]*(/feedback/[^"]+)"[^>]*>Less like this', preview.text)
+    assert less is not None
+    assert "Record" in client.get(less.group(1)).text
+    assert hub.store.delivery.feedback_of(subscriber.id) == {}
+    with TestClient(create_app(hub.settings), base_url="https://localhost") as fresh:
+        assert fresh.post(less.group(1)).status_code == 200
+    assert list(hub.store.delivery.feedback_of(subscriber.id).values()) == [-1]
+    # New links revoke the old ones.
+    renewed = client.post(preferences, data={"action": "new-links", "csrf": csrf})
+    assert renewed.status_code == 200 and client.get(preferences).status_code == 404
+
+
+def test_a_verified_account_subscribes_its_own_address_at_once(
+    hub: Hub, client: TestClient
+) -> None:
+    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(client, "/login")
+    client.post(
+        "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
+    )
+    answer = client.post(
+        "/subscribe",
+        data={"email": "ada@example.org", "sections": "trending", "timezone": "UTC", "csrf": csrf},
+    )
+    assert answer.status_code == 200 and "Your digest" in answer.text
+    subscriber = hub.store.delivery.subscriber_by_email("ada@example.org")
+    assert subscriber is not None and subscriber.status == "confirmed" and subscriber.account_id
+
+
+def test_the_json_api_subscribes_with_the_same_answer_either_way(
+    hub: Hub, client: TestClient
+) -> None:
+    _subscribe(hub, "ada@example.org")
+    body = {"email": "ada@example.org", "sections": ["daily", "author:Ben Poole"]}
+    known = client.post("/api/subscriptions", json=body)
+    new = client.post("/api/subscriptions", json={**body, "email": "bob@example.org"})
+    assert known.status_code == new.status_code == 202
+    assert known.json()["message"].replace("ada", "bob") == new.json()["message"]
+    bad = client.post("/api/subscriptions", json={**body, "sections": ["nonsense"]})
+    assert bad.status_code == 400 and "is not a section" in bad.json()["error"]
+    for _ in range(5):
+        client.post("/api/subscriptions", json={**body, "email": "carol@example.org"})
+    assert (
+        client.post("/api/subscriptions", json={**body, "email": "carol@example.org"}).status_code
+        == 429
+    )
+
+
+# -- feeds -----------------------------------------------------------------------------------
+
+
+def _check_atom(body: bytes) -> ET.Element:
+    """RFC 4287's required elements, read with ElementTree."""
+    root = ET.fromstring(body)
+    assert root.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated"):
+        assert root.find(f"{ATOM}{name}") is not None, name
+    assert root.find(f"{ATOM}author/{ATOM}name") is not None
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links["self"] and links["alternate"]
+    for entry in root.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated", "summary"):
+            assert entry.find(f"{ATOM}{name}") is not None, name
+        assert entry.find(f"{ATOM}link[@rel='alternate']") is not None
+        datetime.fromisoformat(entry.findtext(f"{ATOM}updated", "").replace("Z", "+00:00"))
+    return root
+
+
+def test_feeds_are_valid_atom_for_a_feed_reader(hub: Hub, client: TestClient) -> None:
+    subscriber = _subscribe(hub, "ada@example.org", "daily", max_papers=4)
+    private = hub.subscriptions.link(subscriber, "feed").removeprefix(SITE)
+    paper = hub.list_papers(0, 1)[0][0]
+    author = paper.authors[0] if paper.authors else "Nobody"
+    for path, at_least in (
+        ("/feeds/daily.atom", 20),
+        ("/feeds/weekly.atom", 20),
+        ("/feeds/monthly.atom", 20),
+        ("/feeds/trending.atom", 0),
+        ("/feeds/search.atom?q=mutual+information&mode=keyword", 5),
+        (f"/feeds/authors/{author}.atom", 1 if paper.authors else 0),
+        ("/feeds/categories/cs.LG.atom", 0),
+        (private, 4),
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.headers["content-type"] == "application/atom+xml; charset=utf-8"
+        _check_atom(answer.content)
+        feed = feedparser.parse(answer.content)
+        assert not feed.bozo, (path, feed.get("bozo_exception"))
+        assert len(feed.entries) >= at_least, path
+        for entry in feed.entries:
+            assert entry.link.startswith(f"{SITE}/papers/") and entry.title and entry.id
+    # Each page announces its feed; a search's feed keeps the search's filters.
+    page = client.get("/search", params={"q": "mutual information", "mode": "keyword"}).text
+    announced = re.findall(
+        r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', page
+    )
+    assert "/feeds/search.atom?mode=keyword&amp;q=mutual+information" in announced
+    # A hidden paper leaves the feeds.
+    hidden = feedparser.parse(client.get("/feeds/daily.atom").content).entries[0]
+    hub.store.set_hidden(hidden.link.rsplit("/", 1)[1], True)
+    again = feedparser.parse(client.get("/feeds/daily.atom").content)
+    assert hidden.id not in [entry.id for entry in again.entries]
+    assert client.get("/feeds/subscriptions/forged.atom").status_code == 404
+
+
+def test_a_hostile_title_stays_inert_in_feeds_and_mail(hub: Hub, client: TestClient) -> None:
+    from litfeed.models import PaperRecord, SourceRef
+
+    title = "<script>alert(1)</script> & ]]> \x0b \ud800 <b>bold</b>"
+    record = PaperRecord(title="Safe title", abstract=title, source=SourceRef("t", "t:1"))
+    hub.store.save_records([record], hub.store.start_import("t", "t", ""))
+    hub.update_index(embed=False)
+    body = client.get("/feeds/search.atom", params={"q": "safe title", "mode": "keyword"}).content
+    _check_atom(body)
+    assert b"<script>" not in body and not feedparser.parse(body).bozo
+    subscriber = _subscribe(hub, "ada@example.org", "search:q=safe title&mode=keyword")
+    digests = hub.digests()
+    selection = digests.preview(subscriber)
+    assert selection is not None
+    assert "<script>" not in digests.composer.html(selection)
+
+
+def test_opensearch_and_the_citation_tags_zotero_reads(hub: Hub, client: TestClient) -> None:
+    home = client.get("/").text
+    assert '<link rel="search" type="application/opensearchdescription+xml"' in home
+    answer = client.get("/opensearch.xml")
+    assert answer.headers["content-type"].startswith("application/opensearchdescription+xml")
+    root = ET.fromstring(answer.content)
+    space = "{http://a9.com/-/spec/opensearch/1.1/}"
+    assert root.findtext(f"{space}ShortName") == "litfeed"
+    templates = [url.get("template") for url in root.findall(f"{space}Url")]
+    assert f"{SITE}/search?q={{searchTerms}}" in templates
+    from litfeed.models import PaperRecord, SourceRef
+
+    record = PaperRecord(
+        title="Attention Is All You Need",
+        abstract="The dominant sequence transduction models…",
+        authors=["Ashish Vaswani", "Noam Shazeer"],
+        arxiv_id="1706.03762",
+        arxiv_version=7,
+        doi="10.48550/arXiv.1706.03762",
+        published=date(2017, 6, 12),
+        source=SourceRef("t", "t:2"),
+    )
+    hub.store.save_records([record], hub.store.start_import("t", "t", ""))
+    page = client.get("/papers/1706.03762").text
+    tags = re.findall(r'<meta name="(citation_[a-z_]+)" content="([^"]*)">', page)
+    assert ("citation_title", "Attention Is All You Need") in tags
+    assert [v for k, v in tags if k == "citation_author"] == ["Ashish Vaswani", "Noam Shazeer"]
+    assert ("citation_date", "2017/06/12") in tags
+    assert ("citation_pdf_url", "https://arxiv.org/pdf/1706.03762") in tags  # its PDF link
+    assert ("citation_arxiv_id", "1706.03762") in tags
+    assert ("citation_doi", "10.48550/arxiv.1706.03762") in tags
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def test_subscribers_and_digests_from_the_shell(hub: Hub, delivery_settings: Settings) -> None:
+    added = runner.invoke(
+        cli,
+        [
+            "subscribers",
+            "add",
+            "ada@example.org",
+            "--confirmed",
+            "--section",
+            "daily",
+            "--section",
+            "search:mutual information",
+            "--mute",
+            "survey",
+            "--max",
+            "3",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert "ada@example.org: confirmed, daily: daily, search:mutual information" in added.output
+    pending = runner.invoke(cli, ["subscribers", "add", "bob@example.org"])
+    assert "bob@example.org: pending" in pending.output
+    bad = runner.invoke(cli, ["subscribers", "add", "carol@example.org", "--section", "nope"])
+    assert bad.exit_code == 1 and "is not a section" in bad.output and "Traceback" not in bad.output
+    listed = runner.invoke(cli, ["subscribers", "list"])
+    assert "ada@example.org  confirmed  daily at 07:00 UTC" in listed.output
+    preview = runner.invoke(cli, ["digest", "preview", "ada@example.org"])
+    assert preview.exit_code == 0 and preview.output.count("More like this: ") == 3
+    out = delivery_settings.data_dir / "dry"
+    dry = runner.invoke(cli, ["digest", "send", "--dry-run", "--out", str(out)])
+    assert dry.exit_code == 0 and "rendered 1 digests" in dry.output
+    assert len(list(out.glob("*.eml"))) == 1 and hub.store.delivery.ledger_counts() == {}
+    wrong = runner.invoke(cli, ["digest", "send", "--to", "nobody@example.org"])
+    assert wrong.exit_code == 1 and "not a confirmed subscriber" in wrong.output
+    sent = runner.invoke(cli, ["digest", "send", "--to", "ada@example.org"])
+    assert sent.exit_code == 0 and "1 sent" in sent.output, sent.output
+    assert "0 sent" in runner.invoke(cli, ["digest", "send"]).output
+    assert runner.invoke(cli, ["digest", "send", "--date", "soon"]).exit_code == 1
