@@ -236,3 +236,38 @@ def test_sign_up_verify_vote_and_submit(writable_server: tuple[str, Path], page:
     # a form posted from elsewhere (no CSRF token) changes nothing
     response = page.request.post(f"{server}/papers/2501.99999/vote", form={"next": "/"})
     assert response.status == 403
+
+
+def test_subscribe_confirm_and_change_preferences(
+    writable_server: tuple[str, Path], page: Page
+) -> None:
+    server, outbox = writable_server
+    page.goto(server + "/trending")
+    footer = page.locator("footer form.subscribe")
+    assert "Get trending papers in your inbox once a day" in footer.inner_text()
+    footer.locator("input[name=email]").fill("ada@example.org")
+    footer.locator("button").click()
+    form = page.locator("form.subscription")
+    assert form.locator("input[name=email]").input_value() == "ada@example.org"
+    assert form.locator("textarea[name=sections]").input_value() == "trending"
+    form.locator("textarea[name=sections]").fill("daily\nsearch:mutual information")
+    form.locator("input[name=mutes]").fill("survey")
+    form.locator("input[name=timezone]").fill("Europe/Berlin")
+    form.locator("button").click()
+    assert page.locator("h1").inner_text() == "Almost there"
+    page.goto(_mailed_link(outbox, "/subscriptions/confirm"))
+    assert "Confirmed: ada@example.org will get the digest" in page.locator("main").inner_text()
+    form = page.locator("form.subscription")
+    assert form.locator("input[name=timezone]").input_value() == "Europe/Berlin"
+    form.locator("input[name=max_papers]").fill("4")
+    form.locator("select[name=send_hour]").select_option("9")
+    form.locator("button[value=save]").click()
+    assert "Saved." in page.locator("main").inner_text()
+    assert page.locator("select[name=send_hour]").input_value() == "9"
+    assert page.locator("input[name=max_papers]").input_value() == "4"
+    page.click("text=Preview the next digest")
+    assert page.locator("h2").count() == 4  # the digest's HTML part, four papers
+    page.go_back()
+    page.click("text=Unsubscribe")
+    page.click("button:has-text('Unsubscribe')")
+    assert page.locator("h1").inner_text() == "Unsubscribed"
