@@ -14,7 +14,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import TypeVar
@@ -59,7 +59,7 @@ def compose(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
-def send(message: EmailMessage, settings: Settings) -> None:
+def send(message: Message, settings: Settings) -> None:
     """Hand one message over: SMTP, or a file in the outbox directory."""
     with Postman(settings) as postman:
         postman.send(message)
@@ -87,7 +87,7 @@ class Postman:
                 self._client.close()
             self._client = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """`MailError` (``permanent`` for a 5xx) when the message was not accepted."""
         if not self.settings.smtp_url:
             _to_outbox(message, self.settings.data_dir / "outbox")
@@ -128,7 +128,7 @@ def _connect(url: str) -> smtplib.SMTP:
     return client
 
 
-def _hand_over(client: smtplib.SMTP, message: EmailMessage) -> None:
+def _hand_over(client: smtplib.SMTP, message: Message) -> None:
     _wrapped(lambda: client.send_message(message))
 
 
@@ -154,7 +154,7 @@ def _wrapped(action: Callable[[], T]) -> T:
         raise MailError(f"cannot reach the mail server: {error}") from None
 
 
-def _to_outbox(message: EmailMessage, directory: Path) -> None:
+def _to_outbox(message: Message, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"

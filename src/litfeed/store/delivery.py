@@ -184,19 +184,25 @@ class DeliveryStore:
             )
             return {int(subscriber_id) for (subscriber_id,) in rows}
 
-    def sent_among(self, subscriber_id: int, paper_pks: Iterable[int]) -> set[int]:
-        """Which of these papers the subscriber was sent already (or has on its way)."""
-        wanted = list(paper_pks)
-        found: set[int] = set()
+    def sent_papers(self, subscriber_id: int) -> set[int]:
+        """The papers the subscriber was sent already (or has on its way)."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(digest_papers.c.paper_pk).where(
+                    digest_papers.c.subscriber_id == subscriber_id
+                )
+            )
+            return {int(pk) for (pk,) in rows}
+
+    def subscribers_by_id(self, subscriber_ids: Iterable[int]) -> dict[int, Subscriber]:
+        wanted = sorted(set(subscriber_ids))
+        found: dict[int, Subscriber] = {}
         with read_transaction(self.engine) as connection:
             for start in range(0, len(wanted), 900):
                 rows = connection.execute(
-                    sa.select(digest_papers.c.paper_pk).where(
-                        digest_papers.c.subscriber_id == subscriber_id,
-                        digest_papers.c.paper_pk.in_(wanted[start : start + 900]),
-                    )
-                )
-                found.update(int(pk) for (pk,) in rows)
+                    sa.select(subscribers).where(subscribers.c.id.in_(wanted[start : start + 900]))
+                ).mappings()
+                found.update((row["id"], record_from_row(Subscriber, row)) for row in rows)
         return found
 
     def record_digests(self, planned: Sequence[Planned]) -> list[int]:

@@ -1,0 +1,206 @@
+"""Digests for 10,000 subscribers over the 74,728-paper corpus, then 1,000 through SMTP.
+
+    .venv/bin/python bench/digest.py [--data DIR] [--corpus PATH] [--subscribers N]
+
+Part 1 plans and renders the digest of N subscribers (default 10,000) with varied sections
+(trending, the day's papers, saved searches by words and, when the data directory has a
+vector index, by meaning, authors, categories; some with muted words) for the newest day of
+the corpus, into the outbox directory (no SMTP server: one .eml each), the way `litfeed digest
+send` does: the ledger rows first, then each message rendered, written and marked. It prints
+the time, the peak memory (ru_maxrss) and the messages written. Target (issue 16): <= 60 s.
+
+Part 2 sends 1,000 of those digests again to a local aiosmtpd server (in this process, on a
+thread: it shares the 2 cores) over one SMTP connection, and prints messages a second.
+
+--data DIR copies DIR (a litfeed data directory holding the corpus, e.g. one made by
+bench/search_latency.py --keep) to a temporary directory first, so DIR is not changed; without
+it, the corpus is imported into a temporary directory (about 40 s, not timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from litfeed.config import Settings
+from litfeed.delivery.digest import latest_period
+from litfeed.delivery.subscriptions import check_choices, parse_section
+from litfeed.hub import Hub
+from litfeed.ingest import import_file
+from litfeed.store.schema import digests
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared/data/corpora/arxiv-cs-2025-03_2026-07.jsonl.gz"
+SMTP_MESSAGES = 1000
+SEED = 16
+QUERIES = [
+    "large language models",
+    "diffusion",
+    "reinforcement learning",
+    "graph neural networks",
+    "retrieval augmented generation",
+    "robot manipulation",
+    "speech recognition",
+    "federated learning",
+    "mixture of experts",
+    "vision transformer",
+    "code generation",
+    "benchmark",
+    "quantization",
+    "protein",
+    "adversarial robustness",
+    "multimodal reasoning",
+    "knowledge distillation",
+    "time series forecasting",
+    "autonomous driving",
+    "privacy",
+]
+KINDS = ["trending", "daily", "search", "author", "category"]
+MUTES = ["survey", "benchmark", "medical", "llm", "dataset"]
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.messages = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages += 1
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare(args: argparse.Namespace) -> Path:
+    data_dir = Path(tempfile.mkdtemp(prefix="litfeed-digest-bench-")) / "data"
+    if args.data:
+        shutil.copytree(args.data, data_dir)
+        print(f"copied {args.data} to {data_dir}")
+        return data_dir
+    if not args.corpus.exists():
+        sys.exit(f"no corpus at {args.corpus}: pass --corpus or --data")
+    with Hub(Settings(data_dir=data_dir, embed_on_import=False)) as hub:
+        start = time.perf_counter()
+        import_file(hub.store, args.corpus)
+        hub.update_index(embed=False)
+        print(f"imported the corpus in {time.perf_counter() - start:.1f} s (not timed below)")
+    return data_dir
+
+
+def subscribe_all(hub: Hub, count: int, semantic: bool) -> None:
+    period = latest_period(hub.store, "daily")
+    assert period is not None, "the corpus has no day with papers"
+    papers = hub.digests().selector.papers_of(period)
+    authors = sorted({name for paper in papers for name in paper.authors[:2]})
+    categories = sorted({c for paper in papers for c in paper.categories})
+    rng = random.Random(SEED)
+    modes = ["keyword", "hybrid", "semantic"] if semantic else ["keyword"]
+    start = time.perf_counter()
+    for n in range(count):
+        sections = []
+        for _ in range(rng.randint(1, 4)):
+            kind = rng.choices(
+                ["trending", "daily", "search", "author", "category"], [2, 2, 4, 2, 2]
+            )
+            if kind[0] == "search":
+                mode = rng.choice(modes)
+                sections.append(f"search:q={rng.choice(QUERIES)}&mode={mode}")
+            elif kind[0] == "author":
+                sections.append(f"author:{rng.choice(authors)}")
+            elif kind[0] == "category":
+                sections.append(f"category:{rng.choice(categories)}")
+            else:
+                sections.append(kind[0])
+        mutes = rng.sample(MUTES, rng.randint(0, 2))
+        choices = check_choices(
+            [parse_section(text) for text in sections], mutes, rng.choice([5, 10, 20])
+        )
+        hub.store.delivery.save_subscriber(f"reader{n}@example.org", True, **choices.columns())
+    print(
+        f"{count:,} subscribers ({len(authors):,} authors, {len(categories)} categories and "
+        f"{len(QUERIES)} queries to draw from; saved searches by {', '.join(modes)}) added in "
+        f"{time.perf_counter() - start:.1f} s (not timed below); the day: {period.key}, "
+        f"{len(papers):,} papers"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, help="a data directory holding the corpus")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    args = parser.parse_args()
+    data_dir = prepare(args)
+    settings = Settings(data_dir=data_dir, embed_on_import=False)
+    with Hub(settings) as hub:
+        semantic = (data_dir / "index" / "vectors").exists()
+        subscribe_all(hub, args.subscribers, semantic)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        start = time.perf_counter()
+        planned = hub.digests().plan()
+        planning = time.perf_counter() - start
+        sent = hub.digests().deliver(planned)
+        elapsed = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        outbox = data_dir / "outbox"
+        files = list(outbox.glob("*.eml"))
+        size = sum(path.stat().st_size for path in files)
+        print(
+            f"part 1: {args.subscribers:,} subscribers -> {sent.sent:,} digests written to the "
+            f"outbox ({planned.empty:,} with nothing new, not sent) in {elapsed:.1f} s "
+            f"(planning and selection {planning:.1f} s, rendering and writing "
+            f"{elapsed - planning:.1f} s); {len(files):,} files, {size / 2**20:.0f} MiB; "
+            f"peak RSS {peak:.0f} MiB ({before:.0f} MiB before)"
+        )
+
+        counter = Counter()
+        port = free_port()
+        controller = Controller(counter, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            hub.settings = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
+            with hub.store.engine.begin() as connection:
+                ids = (
+                    connection.execute(
+                        sa.select(digests.c.id)
+                        .where(digests.c.status == "sent")
+                        .order_by(digests.c.id)
+                        .limit(SMTP_MESSAGES)
+                    )
+                    .scalars()
+                    .all()
+                )
+                connection.execute(
+                    sa.update(digests).where(digests.c.id.in_(ids)).values(status="pending")
+                )
+            start = time.perf_counter()
+            report = hub.digests().deliver()
+            elapsed = time.perf_counter() - start
+        finally:
+            controller.stop()
+        print(
+            f"part 2: {report.sent:,} digests over SMTP to a local aiosmtpd in {elapsed:.1f} s: "
+            f"{report.sent / elapsed:.0f} messages/s (the server received {counter.messages:,})"
+        )
+    shutil.rmtree(data_dir.parent, ignore_errors=True)
+    asyncio.set_event_loop(None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
