@@ -643,3 +643,46 @@ def test_subscribers_and_digests_from_the_shell(hub: Hub, delivery_settings: Set
     assert sent.exit_code == 0 and "1 sent" in sent.output, sent.output
     assert "0 sent" in runner.invoke(cli, ["digest", "send"]).output
     assert runner.invoke(cli, ["digest", "send", "--date", "soon"]).exit_code == 1
+
+
+def test_the_worker_sends_each_digest_once_when_its_hour_has_come(
+    hub: Hub, delivery_settings: Settings
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from litfeed.jobs.worker import run_worker
+
+    now = datetime.now(UTC)
+    _subscribe(hub, "early@example.org", "daily", send_hour=0)  # due all day
+    local = now.astimezone(ZoneInfo("Europe/Berlin"))
+    later = local.hour + (1 if local.minute < 58 else 2)
+    if later <= 23:  # else no hour later today is left to test with
+        _subscribe(hub, "later@example.org", "daily", send_hour=later, timezone="Europe/Berlin")
+    stop = threading.Event()
+    lines: list[str] = []
+    worker = threading.Thread(
+        target=run_worker,
+        args=(hub, stop, lines.append),
+        kwargs={"poll": 0.1, "embed": False, "schedule_poll": 0.1},
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while hub.store.delivery.ledger_counts().get("sent", 0) < 1:
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.1)
+        time.sleep(1.0)  # ten more looks: nothing more is due
+    finally:
+        stop.set()
+        worker.join(30)
+    assert hub.store.delivery.ledger_counts() == {"sent": 1}
+    messages = _outbox(hub, delivery_settings)
+    assert [m["To"] for m in messages] == ["early@example.org"]
+
+
+def test_an_administrator_changes_a_confirmed_subscriber_from_the_shell(hub: Hub) -> None:
+    _subscribe(hub, "ada@example.org", "daily")
+    changed = runner.invoke(
+        cli, ["subscribers", "add", "ada@example.org", "--section", "category:cs.LG"]
+    )
+    assert changed.exit_code == 0 and "confirmed, daily: category:cs.LG" in changed.output

@@ -737,7 +737,7 @@ def subscribers_add(
             hour,
             timezone,
         )
-        subscriber = hub.subscriptions.subscribe(email, choices, confirmed=confirmed)
+        subscriber = hub.subscriptions.subscribe(email, choices, confirmed=confirmed, trusted=True)
         deliver_due(hub.store, hub.settings)  # the confirmation link, when there is one
     sections = ", ".join(section_text(s) for s in subscriber.sections)
     typer.echo(f"{subscriber.email}: {subscriber.status}, {subscriber.cadence}: {sections}")

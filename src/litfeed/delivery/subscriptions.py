@@ -279,14 +279,21 @@ class Subscriptions:
     # -- subscribing ---------------------------------------------------------------------------
 
     def subscribe(
-        self, email: str, choices: Choices, account_id: int | None = None, confirmed: bool = False
+        self,
+        email: str,
+        choices: Choices,
+        account_id: int | None = None,
+        confirmed: bool = False,
+        trusted: bool = False,
     ) -> Subscriber:
         """Subscribe ``email`` with ``choices``. Unless ``confirmed`` (an administrator, or an
         account whose address is verified and is this one), the address is mailed a link to
-        confirm (double opt-in). The answer to the visitor is the same in every case."""
+        confirm (double opt-in), and a confirmed subscriber is not changed (its owner is mailed
+        a link to the preferences instead): the answer to the visitor is the same in every
+        case. ``trusted`` (an administrator) changes a confirmed subscriber's choices."""
         email = check_email(email)
         found = self.store.delivery.subscriber_by_email(email)
-        if found is not None and found.status == CONFIRMED and not confirmed:
+        if found is not None and found.status == CONFIRMED and not (confirmed or trusted):
             # Someone may be trying another's address: do not change it, tell its owner.
             self._mail(
                 found.email,
