@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +53,26 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models_dir: Path) 
     monkeypatch.setenv("LITFEED_MODELS_DIR", str(models_dir))
     monkeypatch.setenv("LITFEED_EMBED_ON_IMPORT", "false")
     return load_settings()
+
+
+@contextlib.contextmanager
+def running_worker(hub: Hub, lines: list[str]) -> Iterator[threading.Event]:
+    """The background worker on a thread (polls of 0.1 s, no embedding) until the block ends;
+    its log lines go to ``lines``."""
+    from litfeed.jobs.worker import run_worker
+
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=run_worker,
+        args=(hub, stop, lines.append),
+        kwargs={"poll": 0.1, "embed": False, "schedule_poll": 0.1},
+    )
+    worker.start()
+    try:
+        yield stop
+    finally:
+        stop.set()
+        worker.join(30)
 
 
 def make_paper(**fields: Any) -> Paper:

@@ -42,7 +42,7 @@ from litfeed.delivery.subscriptions import (
 from litfeed.hub import Hub
 from litfeed.store.schema import digests
 from litfeed.web import create_app
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, running_worker
 from tests.postgres import free_port
 
 runner = CliRunner()
@@ -650,31 +650,19 @@ def test_the_worker_sends_each_digest_once_when_its_hour_has_come(
 ) -> None:
     from zoneinfo import ZoneInfo
 
-    from litfeed.jobs.worker import run_worker
-
     now = datetime.now(UTC)
     _subscribe(hub, "early@example.org", "daily", send_hour=0)  # due all day
     local = now.astimezone(ZoneInfo("Europe/Berlin"))
     later = local.hour + (1 if local.minute < 58 else 2)
     if later <= 23:  # else no hour later today is left to test with
         _subscribe(hub, "later@example.org", "daily", send_hour=later, timezone="Europe/Berlin")
-    stop = threading.Event()
     lines: list[str] = []
-    worker = threading.Thread(
-        target=run_worker,
-        args=(hub, stop, lines.append),
-        kwargs={"poll": 0.1, "embed": False, "schedule_poll": 0.1},
-    )
-    worker.start()
-    try:
+    with running_worker(hub, lines):
         deadline = time.monotonic() + 60
         while hub.store.delivery.ledger_counts().get("sent", 0) < 1:
             assert time.monotonic() < deadline, lines
             time.sleep(0.1)
         time.sleep(1.0)  # ten more looks: nothing more is due
-    finally:
-        stop.set()
-        worker.join(30)
     assert hub.store.delivery.ledger_counts() == {"sent": 1}
     messages = _outbox(hub, delivery_settings)
     assert [m["To"] for m in messages] == ["early@example.org"]

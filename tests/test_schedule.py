@@ -3,7 +3,6 @@ schedule against the replay server."""
 
 from __future__ import annotations
 
-import threading
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,9 +19,9 @@ from litfeed.announcements import (
 )
 from litfeed.config import Settings
 from litfeed.hub import Hub
-from litfeed.jobs.worker import run_worker
 from litfeed.sources.calendar import arrivals_by_day, due
 from litfeed.store import Run
+from tests.conftest import running_worker
 from tests.replay import Replay
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -122,16 +121,9 @@ def test_the_worker_runs_missed_sources_once_at_start_up(
         embed_on_import=False,
         sources=["arxiv:cs", "hf-daily"],
     )
-    stop = threading.Event()
     lines: list[str] = []
     with Hub(settings) as hub:
-        worker = threading.Thread(
-            target=run_worker,
-            args=(hub, stop, lines.append),
-            kwargs={"poll": 0.1, "embed": False, "schedule_poll": 0.1},
-        )
-        worker.start()
-        try:
+        with running_worker(hub, lines):
             deadline = clock.monotonic() + 60
             while clock.monotonic() < deadline:
                 runs = [hub.store.last_runs(o) for o in ("arxiv:cs", "hf-daily")]
@@ -139,9 +131,6 @@ def test_the_worker_runs_missed_sources_once_at_start_up(
                     break
                 clock.sleep(0.1)
             clock.sleep(1.0)  # ten more looks at the schedule: nothing is due any more
-        finally:
-            stop.set()
-            worker.join(30)
         assert len(hub.store.last_runs("arxiv:cs", 10)) == 1
         assert len(hub.store.last_runs("hf-daily", 10)) == 1
         # the first harvest of a set takes the last week (the replay serves its pages anyway)

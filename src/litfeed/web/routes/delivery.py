@@ -26,6 +26,7 @@ from litfeed.delivery.subscriptions import (
     CADENCES,
     DEFAULT_MAX_PAPERS,
     MAX_PAPERS,
+    Choices,
     SubscriptionError,
     check_choices,
     parse_section,
@@ -39,8 +40,6 @@ from litfeed.web.auth import auth_of, check_csrf, client_address, viewer
 from litfeed.web.params import Category, SearchMode, SearchQuery, Since, Until
 
 Render = Callable[..., Response]
-Text = Annotated[str, Form(max_length=5000)]
-Csrf = Annotated[str, Form(alias="csrf", max_length=200)]
 Token = Annotated[str, Query(max_length=1000)]
 FEED_SIZE = 50
 # The digest preview is a mail's HTML: its styles are inline, which the site's policy forbids.
@@ -68,6 +67,29 @@ class SubscriptionRequest(BaseModel):
     cadence: str = Field(default="daily", description="daily or weekly")
     send_hour: int = Field(default=7, ge=0, le=23)
     timezone: str = Field(default="UTC", max_length=64)
+
+
+class ChoicesForm(BaseModel):
+    """The subscription form's fields, as typed (checked by `check_choices`)."""
+
+    sections: str = Field(default="trending", max_length=5000)
+    mutes: str = Field(default="", max_length=5000)
+    max_papers: str = Field(default="", max_length=10)
+    cadence: str = Field(default="daily", max_length=20)
+    send_hour: str = Field(default="", max_length=10)
+    timezone: str = Field(default="UTC", max_length=64)
+    csrf: str = Field(default="", max_length=200)
+
+    def typed(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"csrf", "action"})
+
+
+class SubscribeForm(ChoicesForm):
+    email: str = Field(default="", max_length=320)
+
+
+class PreferencesForm(ChoicesForm):
+    action: str = Field(default="save", max_length=20)
 
 
 class Accepted(BaseModel):
@@ -106,20 +128,19 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
     router = APIRouter()
     site = hub.settings.public_url
 
-    def choices_from_form(
-        sections: str, mutes: str, max_papers: str, cadence: str, send_hour: str, timezone: str
-    ) -> Any:
+    def choices_from_form(form: ChoicesForm) -> Choices:
         try:
-            count, hour = int(max_papers or DEFAULT_MAX_PAPERS), int(send_hour or 7)
+            count = int(form.max_papers or DEFAULT_MAX_PAPERS)
+            hour = int(form.send_hour or 7)
         except ValueError:
             raise SubscriptionError("how many papers and the hour are whole numbers") from None
         return check_choices(
-            [parse_section(line) for line in _lines(sections)],
-            [mutes],
+            [parse_section(line) for line in _lines(form.sections)],
+            [form.mutes],
             count,
-            cadence,
+            form.cadence,
             hour,
-            timezone,
+            form.timezone,
         )
 
     def notice(request: Request, title: str, message: str, status_code: int = 200) -> Response:
@@ -148,30 +169,12 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         return render(request, "subscribe.html", {**values, "error": None})
 
     @router.post("/subscribe", response_class=HTMLResponse, include_in_schema=False)
-    def subscribe(
-        request: Request,
-        email: Text,
-        sections: Text = "trending",
-        mutes: Text = "",
-        max_papers: Text = "",
-        cadence: Text = "daily",
-        send_hour: Text = "",
-        timezone: Text = "UTC",
-        csrf: Csrf = "",
-    ) -> Response:
-        check_csrf(request, csrf)
-        typed = {
-            "email": email,
-            "sections": sections,
-            "mutes": mutes,
-            "max_papers": max_papers,
-            "cadence": cadence,
-            "send_hour": send_hour,
-            "timezone": timezone,
-        }
+    def subscribe(request: Request, form: Annotated[SubscribeForm, Form()]) -> Response:
+        check_csrf(request, form.csrf)
+        email = form.email
         try:
             auth_of(request).limit("subscribe", client_address(request), email.strip().lower())
-            choices = choices_from_form(sections, mutes, max_papers, cadence, send_hour, timezone)
+            choices = choices_from_form(form)
             account = viewer(request)
             own = (
                 account is not None
@@ -183,7 +186,7 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
             )
         except (SubscriptionError, AccountError) as error:
             status = 429 if isinstance(error, Throttled) else 400
-            values = _form_values(None, **typed)
+            values = _form_values(None, **form.typed())
             return render(request, "subscribe.html", {**values, "error": str(error)}, status)
         if own:
             return RedirectResponse(hub.subscriptions.path(subscriber, "preferences"), 303)
@@ -254,18 +257,10 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/subscriptions/{token}", response_class=HTMLResponse, include_in_schema=False)
     def save_preferences(
-        request: Request,
-        token: str,
-        sections: Text = "",
-        mutes: Text = "",
-        max_papers: Text = "",
-        cadence: Text = "daily",
-        send_hour: Text = "",
-        timezone: Text = "UTC",
-        action: Annotated[str, Form(max_length=20)] = "save",
-        csrf: Csrf = "",
+        request: Request, token: str, form: Annotated[PreferencesForm, Form()]
     ) -> Response:
-        check_csrf(request, csrf)
+        check_csrf(request, form.csrf)
+        action = form.action
         subscriber = subscriber_of(token, "preferences")
         subscriptions = hub.subscriptions
         if action == "new-links":
@@ -274,18 +269,10 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         if action == "resume":
             hub.store.delivery.set_status(subscriber.id, CONFIRMED)
             return RedirectResponse(subscriptions.path(subscriber, "preferences"), 303)
-        typed = {
-            "sections": sections,
-            "mutes": mutes,
-            "max_papers": max_papers,
-            "cadence": cadence,
-            "send_hour": send_hour,
-            "timezone": timezone,
-        }
         try:
-            choices = choices_from_form(sections, mutes, max_papers, cadence, send_hour, timezone)
+            choices = choices_from_form(form)
         except SubscriptionError as error:
-            return preferences_page(request, subscriber, 400, str(error), typed=typed)
+            return preferences_page(request, subscriber, 400, str(error), typed=form.typed())
         return preferences_page(request, subscriptions.update(subscriber, choices), saved=True)
 
     @router.get(
