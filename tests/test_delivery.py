@@ -544,6 +544,11 @@ def test_feeds_are_valid_atom_for_a_feed_reader(hub: Hub, client: TestClient) ->
         r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', page
     )
     assert "/feeds/search.atom?mode=keyword&amp;q=mutual+information" in announced
+    day = hub.store.latest_day()
+    assert f'href="/feeds/daily.atom?date={day}"' in client.get(f"/daily/{day}").text
+    assert 'href="/feeds/authors/Ben%20Poole.atom"' in client.get("/?author=Ben Poole").text
+    for page_path in ("/", "/trending", "/weekly", f"/papers/{paper.id}"):
+        assert 'type="application/atom+xml"' in client.get(page_path).text, page_path
     # A hidden paper leaves the feeds.
     hidden = feedparser.parse(client.get("/feeds/daily.atom").content).entries[0]
     hub.store.set_hidden(hidden.link.rsplit("/", 1)[1], True)
