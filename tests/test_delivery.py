@@ -679,3 +679,35 @@ def test_an_administrator_changes_a_confirmed_subscriber_from_the_shell(hub: Hub
         cli, ["subscribers", "add", "ada@example.org", "--section", "category:cs.LG"]
     )
     assert changed.exit_code == 0 and "confirmed, daily: category:cs.LG" in changed.output
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["'; DROP TABLE papers; --", 'title:"x', "a OR (b", "*", "\\", "%_", "\u202e", "<script>"],
+)
+def test_metacharacters_in_every_delivery_parameter(client: TestClient, value: str) -> None:
+    from urllib.parse import quote
+
+    quoted = quote(value, safe="")
+    for path, params in (
+        ("/feeds/search.atom", {"q": value}),
+        ("/feeds/search.atom", {"q": "x", "category": value}),
+        ("/feeds/daily.atom", {"date": value}),
+        ("/feeds/weekly.atom", {"week": value}),
+        (f"/feeds/authors/{quoted}.atom", {}),
+        (f"/feeds/categories/{quoted}.atom", {}),
+        (f"/feeds/subscriptions/{quoted}.atom", {}),
+        ("/subscribe", {"email": value, "section": value}),
+        (f"/unsubscribe/{quoted}", {}),
+        (f"/feedback/{quoted}", {}),
+        (f"/subscriptions/{quoted}", {}),
+        (f"/subscriptions/confirm/{quoted}", {}),
+    ):
+        answer = client.get(path, params=params)
+        assert answer.status_code in (200, 400, 404), (path, value, answer.status_code)
+        assert "<script>" not in answer.text, (path, value)
+    refused = client.post(
+        "/api/subscriptions", json={"email": "a@example.org", "sections": [f"search:{value}"]}
+    )
+    assert refused.status_code in (202, 400)
+    assert client.post(f"/unsubscribe/{quoted}").status_code == 404
