@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         le=100_000,
         description="Connections and requests each web process serves at once; past it: 503.",
     )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        max_length=1000,
+        description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto "
+        "are believed (comma-separated addresses or networks; * for any).",
+    )
     page_size: int = Field(default=25, ge=1, le=200, description="Papers per page in lists.")
     embedding_model: str = Field(
         min_length=1,
