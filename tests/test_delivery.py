@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import html
 import os
 import re
 import signal
@@ -446,12 +447,15 @@ def test_double_opt_in_preferences_preview_and_feedback(
     )
     assert preview.text.count("More like this</a>") == 3
     # Feedback from a "less like this" link: the page asks, a POST records.
-    less = re.search(r'href="[^"]*(/feedback/[^"]+)"[^>]*>Less like this', preview.text)
-    assert less is not None
-    assert "Record" in client.get(less.group(1)).text
+    found = re.search(r'href="[^"]*(/feedback/[^"]+)"[^>]*>Less like this', preview.text)
+    assert found is not None
+    less = html.unescape(found.group(1))
+    assert "Record" in client.get(less).text
+    assert client.get(less.replace("rating=less", "rating=best")).status_code == 404
+    assert client.get(less.replace("/feedback/", "/feedback/x")).status_code == 404
     assert hub.store.delivery.feedback_of(subscriber.id) == {}
     with TestClient(create_app(hub.settings), base_url="https://localhost") as fresh:
-        assert fresh.post(less.group(1)).status_code == 200
+        assert fresh.post(less).status_code == 200
     assert list(hub.store.delivery.feedback_of(subscriber.id).values()) == [-1]
     # New links revoke the old ones.
     renewed = client.post(preferences, data={"action": "new-links", "csrf": csrf})

@@ -30,7 +30,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -265,6 +265,8 @@ class Composer:
     def context(self, selection: Selection) -> dict[str, Any]:
         subscriber = selection.subscriber
         link = self.subscriptions.link
+        # One signed token for the message; the paper and the rating ride in the query.
+        rate = link(subscriber, "feedback")
         items = [
             {
                 "title": " ".join(item.paper.title.split()),
@@ -272,8 +274,8 @@ class Composer:
                 "excerpt": excerpt(item.paper.abstract),
                 "why": item.why,
                 "url": self.subscriptions.url(f"/papers/{item.paper.id}"),
-                "more": link(subscriber, "feedback", p=item.paper.pk, v=1),
-                "less": link(subscriber, "feedback", p=item.paper.pk, v=-1),
+                "more": f"{rate}?{urlencode({'paper': item.paper.id, 'rating': 'more'})}",
+                "less": f"{rate}?{urlencode({'paper': item.paper.id, 'rating': 'less'})}",
             }
             for item in selection.items
         ]

@@ -238,7 +238,7 @@ class Subscriptions:
 
     def link(self, subscriber: Subscriber, action: str, **extra: Any) -> str:
         """The address of one of a subscriber's pages: confirm, preferences, preview,
-        unsubscribe, feed, feedback (with ``p``, a paper's pk, and ``v``, +1 or -1)."""
+        unsubscribe, feed, feedback (the paper and the rating go in its query)."""
         return self.url(self.path(subscriber, action, **extra))
 
     def path(self, subscriber: Subscriber, action: str, **extra: Any) -> str:

@@ -41,6 +41,9 @@ from litfeed.web.params import Category, SearchMode, SearchQuery, Since, Until
 
 Render = Callable[..., Response]
 Token = Annotated[str, Query(max_length=1000)]
+PaperId = Annotated[str, Query(max_length=300)]
+Rating = Annotated[str, Query(max_length=10)]
+RATINGS = {"more": 1, "less": -1}
 FEED_SIZE = 50
 # The digest preview is a mail's HTML: its styles are inline, which the site's policy forbids.
 PREVIEW_POLICY = (
@@ -312,27 +315,29 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         }
         return render(request, "unsubscribe.html", data)
 
-    def feedback_of(token: str) -> tuple[Subscriber, Paper, int]:
+    def feedback_of(token: str, paper: str, rating: str) -> tuple[Subscriber, Paper, int]:
+        """The subscriber a feedback link names (its token), the paper and the rating (its
+        query: one token serves every paper of a message)."""
         found = hub.subscriptions.read(token, "feedback")
-        if found is None or found[1].get("v") not in (1, -1):
+        if found is None or rating not in RATINGS:
             raise HTTPException(404, "this link does not work: it has expired or is not whole")
-        papers = hub.store.get_papers_by_pk([int(found[1].get("p", 0))])
-        if not papers:
+        rated = hub.get_paper(paper)
+        if rated is None or rated.hidden:
             raise HTTPException(404, "this paper is no longer here")
-        return found[0], papers[0], int(found[1]["v"])
+        return found[0], rated, RATINGS[rating]
 
     @router.get("/feedback/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def feedback_page(request: Request, token: str) -> Response:
-        _subscriber, paper, value = feedback_of(token)
-        return render(request, "feedback.html", {"paper": paper, "value": value, "done": False})
+    def feedback_page(request: Request, token: str, paper: PaperId, rating: Rating) -> Response:
+        _subscriber, rated, value = feedback_of(token, paper, rating)
+        return render(request, "feedback.html", {"paper": rated, "value": value, "done": False})
 
     @router.post("/feedback/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def feedback(request: Request, token: str) -> Response:
+    def feedback(request: Request, token: str, paper: PaperId, rating: Rating) -> Response:
         """Records "more / less like this" from a digest's link, without logging in (a button
         on the page the link opens: mail scanners that open every link record nothing)."""
-        subscriber, paper, value = feedback_of(token)
-        hub.store.delivery.record_feedback(subscriber.id, paper.pk, value)
-        return render(request, "feedback.html", {"paper": paper, "value": value, "done": True})
+        subscriber, rated, value = feedback_of(token, paper, rating)
+        hub.store.delivery.record_feedback(subscriber.id, rated.pk, value)
+        return render(request, "feedback.html", {"paper": rated, "value": value, "done": True})
 
     # -- feeds ---------------------------------------------------------------------------------
 
