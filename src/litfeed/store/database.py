@@ -113,6 +113,19 @@ def write_transaction(engine: Engine) -> Iterator[tuple[Connection, int]]:
         yield connection, current + 1
 
 
+@contextmanager
+def plain_write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction for rows that no index follows (subscribers, the send ledger): it
+    takes no change number, so it neither reads nor locks the change counter (a ledger row is
+    marked after each message: one statement fewer each time, and no wait for papers'
+    writers on PostgreSQL). SQLite still begins it IMMEDIATE."""
+    with (
+        engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
+        connection.begin(),
+    ):
+        yield connection
+
+
 def record_change(connection: Connection, change_number: int) -> None:
     """Publish ``change_number`` as used: call once in a write transaction that changed papers."""
     connection.execute(

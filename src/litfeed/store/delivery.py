@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from litfeed.store.community import email_key
-from litfeed.store.database import read_transaction, record_from_row, write_transaction
+from litfeed.store.database import plain_write_transaction, read_transaction, record_from_row
 from litfeed.store.schema import digest_papers, digests, feedback, papers, subscribers
 
 PENDING, CONFIRMED, UNSUBSCRIBED, BOUNCING = "pending", "confirmed", "unsubscribed", "bouncing"
@@ -96,7 +96,7 @@ class DeliveryStore:
         pending unless ``confirmed``; an unsubscribed one subscribing again is pending again."""
         now = datetime.now(UTC)
         key = email_key(email)
-        with write_transaction(self.engine) as (connection, _change):
+        with plain_write_transaction(self.engine) as connection:
             found = (
                 connection.execute(sa.select(subscribers).where(subscribers.c.email_key == key))
                 .mappings()
@@ -135,7 +135,7 @@ class DeliveryStore:
             return record_from_row(Subscriber, row)
 
     def update_subscriber(self, subscriber_id: int, **values: Any) -> None:
-        with write_transaction(self.engine) as (connection, _change):
+        with plain_write_transaction(self.engine) as connection:
             connection.execute(
                 sa.update(subscribers).where(subscribers.c.id == subscriber_id).values(**values)
             )
@@ -152,7 +152,7 @@ class DeliveryStore:
     def count_bounce(self, subscriber_id: int, limit: int) -> int:
         """One more permanent refusal; at ``limit`` the subscriber is bouncing (sent nothing
         more). The count so far."""
-        with write_transaction(self.engine) as (connection, _change):
+        with plain_write_transaction(self.engine) as connection:
             connection.execute(
                 sa.update(subscribers)
                 .where(subscribers.c.id == subscriber_id)
@@ -211,7 +211,7 @@ class DeliveryStore:
         written."""
         now = datetime.now(UTC)
         written: list[int] = []
-        with write_transaction(self.engine) as (connection, _change):
+        with plain_write_transaction(self.engine) as connection:
             for plan in planned:
                 exists = connection.execute(
                     sa.select(digests.c.id).where(
@@ -278,7 +278,7 @@ class DeliveryStore:
             return [record_from_row(Digest, row) for row in rows]
 
     def mark_sent(self, digest_id: int) -> None:
-        with write_transaction(self.engine) as (connection, _change):
+        with plain_write_transaction(self.engine) as connection:
             connection.execute(
                 sa.update(digests)
                 .where(digests.c.id == digest_id)
@@ -296,7 +296,7 @@ class DeliveryStore:
             values["status"] = FAILED
         else:
             values["next_attempt_at"] = now + retry_in
-        with write_transaction(self.engine) as (connection, _change):
+        with plain_write_transaction(self.engine) as connection:
             connection.execute(sa.update(digests).where(digests.c.id == digest_id).values(**values))
 
     def ledger_counts(self) -> dict[str, int]:
@@ -311,7 +311,7 @@ class DeliveryStore:
     def record_feedback(self, subscriber_id: int, paper_pk: int, value: int) -> None:
         """A subscriber's "more like this" (+1) or "less like this" (-1); the latest counts."""
         now = datetime.now(UTC)
-        with write_transaction(self.engine) as (connection, _change):
+        with plain_write_transaction(self.engine) as connection:
             connection.execute(
                 sa.delete(feedback).where(
                     feedback.c.subscriber_id == subscriber_id, feedback.c.paper_pk == paper_pk
