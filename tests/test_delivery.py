@@ -199,14 +199,24 @@ def test_the_send_hour_and_time_zone_decide_when_a_digest_is_due(hub: Hub) -> No
     assert day is not None
     tokyo = _subscribe(hub, "tokyo@example.org", send_hour=7, timezone="Asia/Tokyo")
     weekly = _subscribe(hub, "weekly@example.org", cadence="weekly", send_hour=9)
-    morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
     latest = hub.store.latest_day
-    # 00:00 UTC is 09:00 in Tokyo: due, for the newest day up to Tokyo's date.
+    # 00:00 UTC is 09:00 in Tokyo: due, for the newest day with papers up to Tokyo's date.
+    morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
     assert due_period(latest, tokyo, morning) == period_for("daily", day)
-    assert due_period(latest, tokyo, morning - timedelta(hours=3)) is None  # 06:00 there
-    monday = morning + timedelta(days=(7 - morning.weekday()) % 7, hours=9)
-    assert due_period(latest, weekly, monday) == period_for("weekly", monday.date() - timedelta(7))
-    assert due_period(latest, weekly, monday + timedelta(days=1)) is None
+    # Before the hour it is still the day before there: nothing newer is due.
+    before = datetime.combine(day, datetime.min.time(), UTC) - timedelta(hours=3)  # 06:00
+    assert due_period(latest, tokyo, before) is None  # no papers before `day`
+    assert due_period(latest, tokyo, before + timedelta(hours=1)) == period_for("daily", day)
+    # Weekly: the week before, due from Monday at the hour, still due later in the week.
+    monday = datetime.combine(day, datetime.min.time(), UTC) + timedelta(
+        days=7 - day.weekday(), hours=9
+    )
+    last_week = period_for("weekly", monday.date() - timedelta(days=7))
+    assert due_period(latest, weekly, monday) == last_week
+    assert due_period(latest, weekly, monday + timedelta(days=3)) == last_week
+    assert due_period(latest, weekly, monday - timedelta(hours=1)) == period_for(
+        "weekly", monday.date() - timedelta(days=14)
+    )
 
 
 # -- selection -----------------------------------------------------------------------------
@@ -660,8 +670,11 @@ def test_the_worker_sends_each_digest_once_when_its_hour_has_come(
     from zoneinfo import ZoneInfo
 
     now = datetime.now(UTC)
-    _subscribe(hub, "early@example.org", "daily", send_hour=0)  # due all day
     local = now.astimezone(ZoneInfo("Europe/Berlin"))
+    # The papers are of today in Berlin: due at the hour of each reader there, not before.
+    with hub.store.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE papers SET day = :day"), {"day": local.date()})
+    _subscribe(hub, "early@example.org", "daily", send_hour=0, timezone="Europe/Berlin")
     later = local.hour + (1 if local.minute < 58 else 2)
     if later <= 23:  # else no hour later today is left to test with
         _subscribe(hub, "later@example.org", "daily", send_hour=later, timezone="Europe/Berlin")
@@ -715,3 +728,18 @@ def test_metacharacters_in_every_delivery_parameter(client: TestClient, value: s
     )
     assert refused.status_code in (202, 400)
     assert client.post(f"/unsubscribe/{quoted}").status_code == 404
+
+
+def test_one_send_at_a_time(hub: Hub) -> None:
+    from litfeed.delivery.digest import DigestBusy
+
+    _subscribe(hub, "ada@example.org")
+    other = hub.store.send_lock()  # another process's send, as far as this one can tell
+    assert other.acquire()
+    try:
+        with pytest.raises(DigestBusy):
+            hub.digests().send(wait=False)
+        assert hub.store.delivery.ledger_counts() == {}
+    finally:
+        other.release()
+    assert hub.digests().send(wait=False).sent == 1

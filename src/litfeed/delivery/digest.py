@@ -16,10 +16,12 @@ same Message-ID.
 
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import json
 import math
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -52,7 +54,6 @@ BOUNCE_LIMIT = 3  # permanent refusals (SMTP 5xx) before an address is sent noth
 SEARCH_CANDIDATES = 100
 PLAN_BATCH = 500
 EXCERPT_CHARACTERS = 220  # about two lines of a mail client
-WEEKLY_DAY = 0  # weekly digests go out on Mondays (for the week before)
 
 Search = Callable[[str, str, int, Filters], SearchResults]
 # Long headers are left whole (RFC 5322 allows 998 characters a line): folded, a signed
@@ -62,6 +63,10 @@ HEADER_POLICY = email.policy.compat32.clone(max_line_length=998)
 
 class DigestError(LitfeedError, ValueError):
     """A digest cannot be made as asked; the message says why."""
+
+
+class DigestBusy(LitfeedError):
+    """Another process sends digests on this database now."""
 
 
 @dataclass(frozen=True)
@@ -102,17 +107,16 @@ def period_for(cadence: str, day: date) -> Period:
 def due_period(
     latest_day: Callable[[date], date | None], subscriber: Subscriber, now: datetime
 ) -> Period | None:
-    """The period a subscriber's digest is due for at ``now``: none before the send hour of
-    their day; daily, the newest day with papers up to their date (``latest_day``); weekly, on
-    Mondays, the week before."""
+    """The period a subscriber's digest is due for at ``now`` (the worker sends it unless the
+    ledger has it). Their day counts from their send hour: before it, it is still yesterday.
+    Daily: the newest day with papers up to that day (``latest_day``). Weekly: the week before
+    that day's, so it falls due on Monday at the hour, and a Monday missed is made up later in
+    the week. None when no day has papers."""
     local = now.astimezone(ZoneInfo(subscriber.timezone))
-    if local.hour < subscriber.send_hour:
-        return None
+    today = local.date() if local.hour >= subscriber.send_hour else local.date() - timedelta(1)
     if subscriber.cadence == "weekly":
-        if local.weekday() != WEEKLY_DAY:
-            return None
-        return period_for("weekly", local.date() - timedelta(days=7))
-    latest = latest_day(local.date())
+        return period_for("weekly", today - timedelta(days=today.weekday() + 1))
+    latest = latest_day(today)
     return period_for("daily", latest) if latest is not None else None
 
 
@@ -360,17 +364,36 @@ class Digests:
             return None
         return self.selector.select(subscriber, period)
 
+    @contextlib.contextmanager
+    def sending(self, wait: bool = True) -> Iterator[None]:
+        """Hold the database's send lock (one send at a time: two would both send a digest
+        not yet marked); `DigestBusy` at once when another holds it and not ``wait``."""
+        lock = self.store.send_lock()
+        while not lock.acquire():
+            if not wait:
+                raise DigestBusy("another digest send runs on this database now")
+            time.sleep(0.5)
+        try:
+            yield
+        finally:
+            lock.release()
+
     def plan(
         self,
         day: date | None = None,
         only: str | None = None,
         now: datetime | None = None,
-        report: SendReport | None = None,
+        wait: bool = True,
     ) -> SendReport:
         """Record the digests due in the ledger (with the papers they hold): for the period
         ``day`` names, or the latest one (from cron); with ``now``, those whose send hour has
         come (the worker). ``only``: one address."""
-        report = report or SendReport()
+        with self.sending(wait):
+            return self._plan(day, only, now, SendReport())
+
+    def _plan(
+        self, day: date | None, only: str | None, now: datetime | None, report: SendReport
+    ) -> SendReport:
         subscribers = [
             s
             for s in self.store.delivery.subscribers(CONFIRMED)
@@ -418,9 +441,12 @@ class Digests:
             report.planned += len(self.store.delivery.record_digests(planned))
         return report
 
-    def deliver(self, report: SendReport | None = None) -> SendReport:
+    def deliver(self, report: SendReport | None = None, wait: bool = True) -> SendReport:
         """Send every digest of the ledger that is due, and mark each."""
-        report = report or SendReport()
+        with self.sending(wait):
+            return self._deliver(report or SendReport())
+
+    def _deliver(self, report: SendReport) -> SendReport:
         after = 0
         papers: dict[int, Paper] = {}  # digests of one period share most of their papers
         with Postman(self.settings) as postman:
@@ -435,10 +461,15 @@ class Digests:
         return report
 
     def send(
-        self, day: date | None = None, only: str | None = None, now: datetime | None = None
+        self,
+        day: date | None = None,
+        only: str | None = None,
+        now: datetime | None = None,
+        wait: bool = True,
     ) -> SendReport:
-        report = self.plan(day, only, now)
-        return self.deliver(report)
+        """`plan`, then `deliver`, holding the send lock throughout."""
+        with self.sending(wait):
+            return self._deliver(self._plan(day, only, now, SendReport()))
 
     def dry_run(
         self, directory: Path, day: date | None = None, only: str | None = None

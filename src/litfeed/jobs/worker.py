@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from litfeed.delivery.digest import DigestBusy
 from litfeed.delivery.mail import deliver_due
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub
@@ -161,7 +162,9 @@ def _follow_digests(hub: Hub, stop: threading.Event, log: Log, poll: float) -> N
     """Send each subscriber's digest once their hour has come (checked every ``poll`` s)."""
     while not stop.is_set():
         try:
-            report = hub.digests(log).send(now=datetime.now(UTC))
+            report = hub.digests(log).send(now=datetime.now(UTC), wait=False)
+        except DigestBusy:
+            pass  # `litfeed digest send` runs: what it leaves is sent next time
         except Exception as error:
             log(f"digests: {_described(error)}")
         else:

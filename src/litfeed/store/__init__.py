@@ -146,6 +146,11 @@ class Store:
         """The lock that lets one fetch run at a time on this database."""
         return WorkerLock(self.engine, "fetch")
 
+    def send_lock(self) -> WorkerLock:
+        """The lock that lets one digest send run at a time on this database (the worker's,
+        or `litfeed digest send` from cron): two would both send a digest not yet marked."""
+        return WorkerLock(self.engine, "send")
+
     # -- writing -------------------------------------------------------------------------------
 
     def start_import(self, source: str, path: str, sha256: str) -> int:

@@ -1,5 +1,5 @@
-"""The locks of a database: the one that elects its one background worker, and the one that
-lets one fetch run at a time.
+"""The locks of a database: the one that elects its one background worker, the one that lets
+one fetch run at a time, and the one that lets one digest send run at a time.
 
 On SQLite it is a file lock beside the database file; on PostgreSQL a session advisory lock held
 on a connection of its own. Either is released by the operating system or the server when its
@@ -16,13 +16,17 @@ from filelock import FileLock, Timeout
 from sqlalchemy.engine import Connection, Engine
 
 # pg_advisory_lock takes a 64-bit key; these are litfeed's ("litfeed" in ASCII, and a number).
-ADVISORY_KEYS = {"worker": 0x6C6974666565640A, "fetch": 0x6C6974666565640B}
+ADVISORY_KEYS = {
+    "worker": 0x6C6974666565640A,
+    "fetch": 0x6C6974666565640B,
+    "send": 0x6C6974666565640C,
+}
 _MEMORY_LOCKS: dict[str, threading.Lock] = {}
 
 
 class WorkerLock:
     """``acquire()`` tries once and says whether this process now holds the lock named
-    ``name`` (worker or fetch)."""
+    ``name`` (worker, fetch or send)."""
 
     def __init__(self, engine: Engine, name: str = "worker") -> None:
         self.engine = engine
