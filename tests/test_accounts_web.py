@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from litfeed.community.accounts import add_account
+from litfeed.community.accounts import add_account, new_token
 from litfeed.config import Settings, load_settings
 from litfeed.delivery.mail import deliver_due, queue_mail
 from litfeed.hub import Hub
@@ -383,3 +383,47 @@ def test_a_public_name_is_chosen_at_sign_up_checked_and_unique_in_any_case(
         "a reader",
     )
     assert hub.store.community.names([ada.id, bob.id]) == {ada.id: "Ada_L"}
+
+
+def test_the_account_page_sets_a_name_and_makes_and_revokes_tokens(
+    hub: Hub, client: TestClient
+) -> None:
+    assert client.get("/account", follow_redirects=False).headers["location"] == (
+        "/login?next=/account"
+    )
+    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    add_account(hub.store, "bob@example.org", "correct horse", verified=True, name="bob")
+    csrf = _csrf(client)
+    client.post(
+        "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
+    )
+    page = client.get("/account")
+    assert page.status_code == 200 and "No tokens yet." in page.text
+    assert client.post("/account", data={"action": "name", "name": "ada"}).status_code == 403
+    taken = client.post("/account", data={"action": "name", "name": "BOB", "csrf": csrf})
+    assert taken.status_code == 400 and "is taken" in taken.text
+    saved = client.post("/account", data={"action": "name", "name": "ada_l", "csrf": csrf})
+    assert "Saved your public name." in saved.text and 'value="ada_l"' in saved.text
+    made = client.post(
+        "/account", data={"action": "new-token", "token_name": "my script", "csrf": csrf}
+    )
+    token = re.search(r'<code class="token">(lf_[^<]+)</code>', made.text)
+    assert token is not None and "my script" in made.text
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {token.group(1)}"}).json()
+    assert me["name"] == "ada_l" and [t["name"] for t in me["tokens"]] == ["my script"]
+    assert token.group(1) not in client.get("/account").text  # shown once
+    # the JSON API renames too, with the same checks
+    bearer = {"Authorization": f"Bearer {token.group(1)}"}
+    assert client.patch("/api/me", json={"name": "bob"}, headers=bearer).status_code == 400
+    assert client.patch("/api/me", json={"name": "Ada"}, headers=bearer).json()["name"] == "Ada"
+    other = new_token(hub.store, hub.store.community.account_by_email("bob@example.org"))[1]  # type: ignore[arg-type]
+    refused = client.post(
+        "/account", data={"action": "revoke-token", "token_id": str(other.id), "csrf": csrf}
+    )
+    assert refused.status_code == 404  # not one of ada's
+    revoked = client.post(
+        "/account",
+        data={"action": "revoke-token", "token_id": str(me["tokens"][0]["id"]), "csrf": csrf},
+    )
+    assert "Revoked token" in revoked.text
+    assert client.get("/api/me", headers=bearer).status_code == 401

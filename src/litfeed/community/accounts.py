@@ -101,6 +101,18 @@ def add_account(
         raise AccountTaken(f"an account for {email} exists already") from None
 
 
+def rename(store: Store, account: Account, name: str | None) -> Account:
+    """Give the account a new public name (empty: none); `NameTaken` when another has it."""
+    name = check_name(name)
+    try:
+        store.community.set_name(account.id, name)
+    except NameExists:
+        raise NameTaken(f"the name {name!r} is taken: choose another") from None
+    renamed = store.community.account(account.id)
+    assert renamed is not None
+    return renamed
+
+
 def new_token(store: Store, account: Account, name: str = "api") -> tuple[str, Token]:
     """A new API token for the account: the token (shown once) and its record."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -374,6 +374,26 @@ class CommunityStore:
                 .values(verified_at=datetime.now(UTC))
             )
 
+    def set_name(self, account_id: int, name: str | None) -> None:
+        """A new public name (None: none); `NameExists` when another account has it."""
+        try:
+            with write_transaction(self.engine) as (connection, _change):
+                if (
+                    name is not None
+                    and connection.execute(
+                        sa.select(accounts.c.id).where(
+                            sa.func.lower(accounts.c.name) == name.lower(),
+                            accounts.c.id != account_id,
+                        )
+                    ).first()
+                ):
+                    raise NameExists(name)
+                connection.execute(
+                    sa.update(accounts).where(accounts.c.id == account_id).values(name=name)
+                )
+        except sa.exc.IntegrityError:
+            raise NameExists(name or "") from None
+
     def set_password_hash(self, account_id: int, password_hash: str) -> None:
         """A new password; every session of the account ends (a reset logs out everywhere)."""
         with write_transaction(self.engine) as (connection, _change):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from litfeed.community import SubmissionError, VoteRefused
-from litfeed.community.accounts import AccountError
+from litfeed.community.accounts import AccountError, new_token, rename
 from litfeed.community.auth import Throttled
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.store import Account
@@ -229,6 +229,65 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         response = RedirectResponse("/", status_code=303)
         set_session(response, auth.start_session(account), days, secure)
         return response
+
+    # -- the account page ----------------------------------------------------------------------
+
+    def account_page(
+        request: Request,
+        account: Account,
+        status_code: int = 200,
+        error: str | None = None,
+        created: str | None = None,
+        saved: str | None = None,
+    ) -> Response:
+        subscriber = hub.store.delivery.subscriber_by_email(account.email)
+        data = {
+            "account": account,
+            "tokens": hub.store.community.tokens(account.id),
+            "created": created,  # a new token, shown this once
+            "subscriber": subscriber,
+            "preferences": hub.subscriptions.path(subscriber, "preferences")
+            if subscriber
+            else None,
+            "error": error,
+            "saved": saved,
+        }
+        return render(request, "account.html", data, status_code)
+
+    @router.get("/account", response_class=HTMLResponse, include_in_schema=False)
+    def account_view(request: Request) -> Response:
+        account = viewer(request)
+        if account is None:
+            return RedirectResponse("/login?next=/account", status_code=303)
+        return account_page(request, account)
+
+    @router.post("/account", response_class=HTMLResponse, include_in_schema=False)
+    def account_change(
+        request: Request,
+        action: Annotated[str, Form(max_length=20)] = "",
+        name: Annotated[str, Form(max_length=100)] = "",
+        token_name: Annotated[str, Form(max_length=100)] = "",
+        token_id: Annotated[int, Form()] = 0,
+        csrf: Csrf = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        account = viewer(request)
+        if account is None:
+            return RedirectResponse("/login?next=/account", status_code=303)
+        if action == "name":
+            try:
+                account = rename(hub.store, account, name)
+            except AccountError as error:
+                return account_page(request, account, 400, str(error))
+            return account_page(request, account, saved="Saved your public name.")
+        if action == "new-token":
+            token, _record = new_token(hub.store, account, token_name.strip() or "api")
+            return account_page(request, account, created=token)
+        if action == "revoke-token":
+            if not hub.store.community.delete_token(account.id, token_id):
+                return account_page(request, account, 404, f"you have no token {token_id}")
+            return account_page(request, account, saved=f"Revoked token {token_id}.")
+        return account_page(request, account, 400, f"unknown action {action[:20]!r}")
 
     # -- submitting from the pages ----------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from litfeed.community.accounts import new_token
+from litfeed.community.accounts import new_token, rename
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.store import Account
 from litfeed.web.auth import Caller, auth_of, client_address
@@ -59,6 +59,12 @@ class SubmissionState(BaseModel):
     status: str
     paper: str | None
     detail: str | None
+
+
+class MeChange(BaseModel):
+    name: str | None = Field(
+        default=None, max_length=100, description="2 to 40 letters, digits, - or _; null: none."
+    )
 
 
 class Me(BaseModel):
@@ -142,6 +148,12 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
             admin=caller.is_admin,
             tokens=[_token_info(t) for t in hub.store.community.tokens(caller.id)],
         )
+
+    @router.patch("/api/me", response_model=Me, tags=["accounts"])
+    def change_me(caller: Caller, change: MeChange) -> Me:
+        """Change the caller's public name (shown with the papers they submit; null: none)."""
+        renamed = rename(hub.store, caller, change.name)
+        return me(renamed)
 
     @router.post("/api/tokens", response_model=NewToken, status_code=201, tags=["accounts"])
     def add_token(
