@@ -189,8 +189,12 @@ def test_stats_counts_distinct_papers(data_dir: Path) -> None:
     assert numbers["papers"] == 471
     assert numbers["by_source"] == {"hf-papers-page": 471}
     assert numbers["keyword_index"]["documents"] == 471
+    assert (numbers["accounts"], numbers["subscribers"], numbers["digests"]) == (0, {}, {})
+    _run("subscribers", "add", "ada@example.org", "--confirmed", "--section", "daily")
+    _run("digest", "send")
     code, out, _ = _run("stats")
     assert "papers: 471" in out
+    assert "subscribers: 1 confirmed" in out and "digests: 1 sent" in out
 
 
 def test_index_embeds_what_is_new_and_rebuilds(data_dir: Path) -> None:

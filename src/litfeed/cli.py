@@ -286,7 +286,8 @@ def similar(
 
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Counts of papers: in all, by source, by category, by month."""
+    """Counts of papers: in all, by source, by category, by month; accounts, subscribers and
+    digests."""
     with _hub(create=False) as hub:
         numbers = hub.stats()
     if as_json:
@@ -308,6 +309,10 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         f" ({vectors['model'] or 'no model yet'})"
     )
     _print_arrivals(numbers["arrivals"])
+    subscribers = ", ".join(f"{n} {status}" for status, n in numbers["subscribers"].items())
+    digests = ", ".join(f"{n} {status}" for status, n in numbers["digests"].items())
+    typer.echo(f"accounts: {numbers['accounts']}; subscribers: {subscribers or 'none'}")
+    typer.echo(f"digests: {digests or 'none sent yet'}")
 
 
 def _print_arrivals(arrivals: dict[str, Any]) -> None:

@@ -281,6 +281,9 @@ class Hub:
         now = datetime.now(UTC)
         arrived = self.store.first_seen_since(now - timedelta(days=ARRIVAL_DAYS + 1))
         stats["arrivals"] = arrivals_by_day(arrived, now, ARRIVAL_DAYS)
+        stats["accounts"] = self.store.community.count_accounts()
+        stats["subscribers"] = self.store.delivery.subscriber_counts()
+        stats["digests"] = self.store.delivery.ledger_counts()
         return stats
 
     def update_index(

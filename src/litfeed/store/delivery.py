@@ -299,6 +299,14 @@ class DeliveryStore:
         with plain_write_transaction(self.engine) as connection:
             connection.execute(sa.update(digests).where(digests.c.id == digest_id).values(**values))
 
+    def subscriber_counts(self) -> dict[str, int]:
+        """Subscribers by status."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(subscribers.c.status, sa.func.count()).group_by(subscribers.c.status)
+            )
+            return {str(status): int(count) for status, count in rows}
+
     def ledger_counts(self) -> dict[str, int]:
         with read_transaction(self.engine) as connection:
             rows = connection.execute(
