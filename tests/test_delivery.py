@@ -533,11 +533,13 @@ def test_feeds_are_valid_atom_for_a_feed_reader(hub: Hub, client: TestClient) ->
     private = hub.subscriptions.link(subscriber, "feed").removeprefix(SITE)
     paper = hub.list_papers(0, 1)[0][0]
     author = paper.authors[0] if paper.authors else "Nobody"
+    voter = add_account(hub.store, "voter@example.org", "correct horse", verified=True)
+    hub.community.vote(voter, paper, True)  # so that something trends
     for path, at_least in (
         ("/feeds/daily.atom", 20),
         ("/feeds/weekly.atom", 20),
         ("/feeds/monthly.atom", 20),
-        ("/feeds/trending.atom", 0),
+        ("/feeds/trending.atom", 1),
         ("/feeds/search.atom?q=mutual+information&mode=keyword", 5),
         (f"/feeds/authors/{author}.atom", 1 if paper.authors else 0),
         ("/feeds/categories/cs.LG.atom", 0),
@@ -552,6 +554,8 @@ def test_feeds_are_valid_atom_for_a_feed_reader(hub: Hub, client: TestClient) ->
         assert len(feed.entries) >= at_least, path
         for entry in feed.entries:
             assert entry.link.startswith(f"{SITE}/papers/") and entry.title and entry.id
+    trending = feedparser.parse(client.get("/feeds/trending.atom").content).entries[0]
+    assert trending.link.endswith(f"/papers/{paper.id}") and trending.summary.startswith("[")
     # Each page announces its feed; a search's feed keeps the search's filters.
     page = client.get("/search", params={"q": "mutual information", "mode": "keyword"}).text
     announced = re.findall(
