@@ -189,6 +189,24 @@ def test_openapi_describes_the_json_routes(seeded_client: TestClient) -> None:
     error = {"$ref": "#/components/schemas/Error"}
     assert search["400"]["content"]["application/json"]["schema"] == error
     assert schema["paths"]["/api/papers/{paper_id}"]["get"]["responses"].keys() == {"200", "404"}
+    # every JSON route of the community and delivery is described, and the feeds
+    paths = schema["paths"]
+    for path, method in (
+        ("/api/auth/signup", "post"),
+        ("/api/me", "get"),
+        ("/api/me", "patch"),
+        ("/api/tokens", "post"),
+        ("/api/tokens/{token_id}", "delete"),
+        ("/api/papers/{paper_id}/vote", "post"),
+        ("/api/submissions", "post"),
+        ("/api/daily", "get"),
+        ("/api/trending", "get"),
+        ("/api/subscriptions", "post"),
+        ("/feeds/daily.atom", "get"),
+        ("/feeds/search.atom", "get"),
+        ("/hf/api/daily_papers", "get"),
+    ):
+        assert method in paths.get(path, {}), (path, method)
 
 
 def test_everything_from_a_paper_is_escaped(client: TestClient, settings: Settings) -> None:
