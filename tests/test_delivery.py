@@ -664,7 +664,11 @@ def test_subscribers_and_digests_from_the_shell(hub: Hub, delivery_settings: Set
     assert wrong.exit_code == 1 and "not a confirmed subscriber" in wrong.output
     sent = runner.invoke(cli, ["digest", "send", "--to", "ada@example.org"])
     assert sent.exit_code == 0 and "1 sent" in sent.output, sent.output
-    assert "0 sent" in runner.invoke(cli, ["digest", "send"]).output
+    from litfeed.delivery.mail import queue_mail
+
+    queue_mail(hub.store, delivery_settings, "carol@example.org", "Reset", "A link.")
+    again = runner.invoke(cli, ["digest", "send"]).output
+    assert "0 sent" in again and "1 other messages from the outbox" in again
     assert runner.invoke(cli, ["digest", "send", "--date", "soon"]).exit_code == 1
 
 

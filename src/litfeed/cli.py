@@ -817,9 +817,10 @@ def digest_send(
     day: DayOption = None,
 ) -> None:
     """Send the digests of the period to every confirmed subscriber who has not had it (from
-    cron; the background worker sends at each subscriber's hour instead). Each digest is
-    recorded before it is handed over and marked after; a run killed and started again sends
-    what is left, and nobody gets two digests for one period."""
+    cron; the background worker sends at each subscriber's hour instead), and the other mail
+    waiting in the outbox (confirmations, password resets). Each digest is recorded before it
+    is handed over and marked after; a run killed and started again sends what is left, and
+    nobody gets two digests for one period."""
     wanted = _day(day)
     with _hub() as hub:
         digests = hub.digests(log=lambda line: typer.echo(line, err=True))
@@ -832,7 +833,8 @@ def digest_send(
             )
             return
         report = digests.send(wanted, to)
-    typer.echo(str(report))
+        mailed = deliver_due(hub.store, hub.settings, lambda line: typer.echo(line, err=True))
+    typer.echo(str(report) + (f"; {mailed} other messages from the outbox" if mailed else ""))
     if report.failed or report.retried:
         raise typer.Exit(1)
 

@@ -1,5 +1,6 @@
 """The mail outbox: messages a web request or a command wants sent, sent by the background
-worker (or `litfeed mail send`) over SMTP or into the outbox directory."""
+worker (or `litfeed digest send`, `litfeed subscribers add`) over SMTP or into the outbox
+directory."""
 
 from __future__ import annotations
 
