@@ -126,15 +126,7 @@ class CommunityStore:
         }
         try:
             with write_transaction(self.engine) as (connection, _change):
-                if (
-                    name is not None
-                    and connection.execute(
-                        sa.select(accounts.c.id).where(
-                            sa.func.lower(accounts.c.name) == name.lower()
-                        )
-                    ).first()
-                ):
-                    raise NameExists(name)
+                _check_name_free(connection, name)
                 row = connection.execute(
                     sa.insert(accounts).values(**values).returning(*accounts.c)
                 ).mappings()
@@ -378,16 +370,7 @@ class CommunityStore:
         """A new public name (None: none); `NameExists` when another account has it."""
         try:
             with write_transaction(self.engine) as (connection, _change):
-                if (
-                    name is not None
-                    and connection.execute(
-                        sa.select(accounts.c.id).where(
-                            sa.func.lower(accounts.c.name) == name.lower(),
-                            accounts.c.id != account_id,
-                        )
-                    ).first()
-                ):
-                    raise NameExists(name)
+                _check_name_free(connection, name, account_id)
                 connection.execute(
                     sa.update(accounts).where(accounts.c.id == account_id).values(name=name)
                 )
@@ -470,6 +453,17 @@ class CommunityStore:
                     sa.select(site.c.value).where(site.c.name == "signing_key")
                 ).scalar_one()
             )
+
+
+def _check_name_free(connection: Connection, name: str | None, owner: int | None = None) -> None:
+    """`NameExists` when an account (other than ``owner``) has ``name`` in any case."""
+    if name is None:
+        return
+    taken = sa.select(accounts.c.id).where(sa.func.lower(accounts.c.name) == name.lower())
+    if owner is not None:
+        taken = taken.where(accounts.c.id != owner)
+    if connection.execute(taken).first() is not None:
+        raise NameExists(name)
 
 
 def email_key(email: str) -> str:

@@ -417,33 +417,30 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
             )
         )
 
-    @router.get("/feeds/authors/{name}.atom", tags=["feeds"], response_class=Response)
-    def author_feed(name: str) -> Response:
-        """One author's papers (by the name as papers list it), newest first."""
-        found, _total = hub.list_papers(0, FEED_SIZE, author=name[:300])
+    def listing_feed(kind: str, name: str, title: str) -> Response:
+        """The newest papers of one author (``kind`` author) or category, as the home page
+        lists them."""
+        found, _total = hub.list_papers(0, FEED_SIZE, **{kind: name})
+        folder = {"author": "authors", "category": "categories"}[kind]
         return _feed(
             atom_feed(
-                f"litfeed: papers by {name[:300]}",
-                f"{site}/feeds/authors/{quote(name[:300], safe='')}.atom",
-                f"{site}/?{urlencode({'author': name[:300]})}",
+                title,
+                f"{site}/feeds/{folder}/{quote(name, safe='')}.atom",
+                f"{site}/?{urlencode({kind: name})}",
                 site,
                 [Entry(paper) for paper in found],
             )
         )
 
+    @router.get("/feeds/authors/{name}.atom", tags=["feeds"], response_class=Response)
+    def author_feed(name: str) -> Response:
+        """One author's papers (by the name as papers list it), newest first."""
+        return listing_feed("author", name[:300], f"litfeed: papers by {name[:300]}")
+
     @router.get("/feeds/categories/{name}.atom", tags=["feeds"], response_class=Response)
     def category_feed(name: str) -> Response:
         """One arXiv category's papers, newest first."""
-        found, _total = hub.list_papers(0, FEED_SIZE, category=name[:64])
-        return _feed(
-            atom_feed(
-                f"litfeed: {name[:64]}",
-                f"{site}/feeds/categories/{quote(name[:64], safe='')}.atom",
-                f"{site}/?{urlencode({'category': name[:64]})}",
-                site,
-                [Entry(paper) for paper in found],
-            )
-        )
+        return listing_feed("category", name[:64], f"litfeed: {name[:64]}")
 
     @router.get("/feeds/subscriptions/{token}.atom", include_in_schema=False)
     def subscriber_feed(token: str) -> Response:
