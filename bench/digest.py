@@ -1,6 +1,7 @@
 """Digests for 10,000 subscribers over the 74,728-paper corpus, then 1,000 through SMTP.
 
-    .venv/bin/python bench/digest.py [--data DIR] [--corpus PATH] [--subscribers N] [--weekly]
+    .venv/bin/python bench/digest.py [--data DIR] [--corpus PATH] [--subscribers N]
+        [--day-papers N] [--weekly]
 
 Part 1 plans and renders the digest of N subscribers (default 10,000) with varied sections
 (trending, the day's papers, saved searches by words and, when the data directory has a
@@ -40,7 +41,7 @@ from litfeed.delivery.digest import latest_period, period_for
 from litfeed.delivery.subscriptions import check_choices, parse_section
 from litfeed.hub import Hub
 from litfeed.ingest import import_file
-from litfeed.store.schema import digests
+from litfeed.store.schema import digests, papers
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared/data/corpora/arxiv-cs-2025-03_2026-07.jsonl.gz"
@@ -149,6 +150,12 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument(
+        "--day-papers",
+        type=int,
+        help="first move the newest N papers (by arrival) onto the newest day, to measure a "
+        "day of that size (the copy is changed, never --data)",
+    )
+    parser.add_argument(
         "--weekly",
         action="store_true",
         help="weekly digests of the week before the corpus' newest day",
@@ -160,6 +167,13 @@ def main() -> int:
         semantic = (data_dir / "index" / "vectors").exists()
         cadence = "weekly" if args.weekly else "daily"
         newest = hub.store.latest_day()
+        if args.day_papers:
+            with hub.store.engine.begin() as connection:
+                newest_pks = sa.select(papers.c.pk).order_by(papers.c.pk.desc())
+                newest_pks = newest_pks.limit(args.day_papers).scalar_subquery()
+                connection.execute(
+                    sa.update(papers).where(papers.c.pk.in_(newest_pks)).values(day=newest)
+                )
         day = newest - timedelta(days=7) if args.weekly and newest else None
         subscribe_all(hub, args.subscribers, semantic, cadence, day)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -138,7 +138,8 @@ class Selector:
         self.community = community
         self.search = search
         self._periods: dict[str, list[Paper]] = {}
-        self._sections: dict[tuple[str, str], list[Paper]] = {}
+        self._sections: dict[tuple[str, str], tuple[list[Paper], set[int]]] = {}
+        self._indexes: dict[tuple[str, str], dict[str, list[Paper]]] = {}
 
     def papers_of(self, period: Period) -> list[Paper]:
         key = period.key
@@ -147,23 +148,35 @@ class Selector:
             self._periods[key] = found
         return self._periods[key]
 
-    def section_papers(self, section: dict[str, Any], period: Period) -> list[Paper]:
+    def section_papers(
+        self, section: dict[str, Any], period: Period
+    ) -> tuple[list[Paper], set[int]]:
+        """The papers of a section in its order, and their pks."""
         key = (period.key, json.dumps(section, sort_keys=True))
         if key not in self._sections:
-            self._sections[key] = self._run(section, period)
+            found = self._run(section, period)
+            self._sections[key] = (found, {paper.pk for paper in found})
         return self._sections[key]
+
+    def _by(self, period: Period, field: str) -> dict[str, list[Paper]]:
+        """The period's papers by author or category (in any case), built once a period."""
+        key = (period.key, field)
+        if key not in self._indexes:
+            index: dict[str, list[Paper]] = {}
+            for paper in self.papers_of(period):
+                for name in dict.fromkeys(value.casefold() for value in getattr(paper, field)):
+                    index.setdefault(name, []).append(paper)
+            self._indexes[key] = index
+        return self._indexes[key]
 
     def _run(self, section: dict[str, Any], period: Period) -> list[Paper]:
         papers = self.papers_of(period)
         kind = section["kind"]
         if kind == "daily":
             return papers
-        if kind == "author":
-            name = section["name"].casefold()
-            return [p for p in papers if any(a.casefold() == name for a in p.authors)]
-        if kind == "category":
-            name = section["name"].casefold()
-            return [p for p in papers if any(c.casefold() == name for c in p.categories)]
+        if kind in ("author", "category"):
+            field = "authors" if kind == "author" else "categories"
+            return self._by(period, field).get(section["name"].casefold(), [])
         if kind == "trending":
             end = day_began(period.last + timedelta(days=1))
             now = min(datetime.now(UTC), end)
@@ -186,10 +199,11 @@ class Selector:
         """The papers of a subscriber's digest for ``period``: at most max_papers, none muted,
         none sent to them before (unless not ``skip_sent``), each with the sections it is in."""
         muted = _muted(subscriber.mutes)
-        lists = [
-            (section_label(section, subscriber.cadence), self.section_papers(section, period))
+        sections = [
+            (section_label(section, subscriber.cadence), *self.section_papers(section, period))
             for section in subscriber.sections
         ]
+        lists = [(label, found) for label, found, _pks in sections]
         sent = self.store.delivery.sent_papers(subscriber.id) if skip_sent else set()
         room = subscriber.max_papers
         share = max(1, math.ceil(room / max(1, len(lists))))
@@ -213,10 +227,9 @@ class Selector:
                     chosen[paper.pk] = Item(paper, [label])
                     taken += 1
         # Papers chosen for one section also say the other sections that hold them.
-        for label, found in lists:
-            for paper in found:
-                item = chosen.get(paper.pk)
-                if item is not None and label not in item.why:
+        for pk, item in chosen.items():
+            for label, _found, pks in sections:
+                if pk in pks and label not in item.why:
                     item.why.append(label)
         order = {label: n for n, (label, _found) in enumerate(lists)}
         items = sorted(chosen.values(), key=lambda item: order[item.why[0]])
