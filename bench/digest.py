@@ -37,7 +37,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from litfeed.config import Settings
-from litfeed.delivery.digest import latest_period, period_for
 from litfeed.delivery.subscriptions import check_choices, parse_section
 from litfeed.hub import Hub
 from litfeed.ingest import import_file
@@ -108,7 +107,7 @@ def prepare(args: argparse.Namespace) -> Path:
 
 
 def subscribe_all(hub: Hub, count: int, semantic: bool, cadence: str, day: date | None) -> None:
-    period = period_for(cadence, day) if day else latest_period(hub.store, cadence)
+    period = hub.digests().period(cadence, day)
     assert period is not None, "the corpus has no day with papers"
     papers = hub.digests().selector.papers_of(period)
     authors = sorted({name for paper in papers for name in paper.authors[:2]})

@@ -42,7 +42,7 @@ from litfeed.community import Community
 from litfeed.community.periods import Period, parse_period, period_containing
 from litfeed.community.trending import day_began
 from litfeed.config import Settings
-from litfeed.delivery.mail import MAX_RETRY, MailError, Postman
+from litfeed.delivery.mail import MailError, Postman, retry_delay
 from litfeed.delivery.subscriptions import Subscriptions, section_label
 from litfeed.errors import LitfeedError
 from litfeed.models import Paper
@@ -114,18 +114,21 @@ def due_period(
     the week. None when no day has papers."""
     local = now.astimezone(ZoneInfo(subscriber.timezone))
     today = local.date() if local.hour >= subscriber.send_hour else local.date() - timedelta(1)
-    if subscriber.cadence == "weekly":
-        return period_for("weekly", today - timedelta(days=today.weekday() + 1))
-    latest = latest_day(today)
-    return period_for("daily", latest) if latest is not None else None
+    return _period_up_to(subscriber.cadence, today, latest_day)
 
 
-def latest_period(store: Store, cadence: str, now: datetime | None = None) -> Period | None:
+def latest_period(store: Store, cadence: str) -> Period | None:
     """Without a date: the newest day with papers (daily), or the last whole week (weekly)."""
-    today = announcement_day(now or datetime.now(UTC))
+    return _period_up_to(cadence, announcement_day(datetime.now(UTC)), store.latest_day)
+
+
+def _period_up_to(
+    cadence: str, today: date, latest_day: Callable[[date], date | None]
+) -> Period | None:
+    """The newest daily period with papers up to ``today``, or the week before ``today``'s."""
     if cadence == "weekly":
         return period_for("weekly", today - timedelta(days=today.weekday() + 1))
-    latest = store.latest_day(until=today)
+    latest = latest_day(today)
     return period_for("daily", latest) if latest is not None else None
 
 
@@ -370,12 +373,15 @@ class Digests:
     def period(self, cadence: str, day: date | None) -> Period | None:
         return period_for(cadence, day) if day else latest_period(self.store, cadence)
 
-    def preview(self, subscriber: Subscriber, day: date | None = None) -> Selection | None:
-        """The subscriber's next digest as it would be now (None: no period has papers)."""
+    def preview(
+        self, subscriber: Subscriber, day: date | None = None, skip_sent: bool = True
+    ) -> Selection | None:
+        """The subscriber's next digest as it would be now (None: no period has papers); with
+        ``skip_sent`` False, the period's selection whatever was sent (the private feed)."""
         period = self.period(subscriber.cadence, day)
         if period is None:
             return None
-        return self.selector.select(subscriber, period)
+        return self.selector.select(subscriber, period, skip_sent)
 
     @contextlib.contextmanager
     def sending(self, wait: bool = True) -> Iterator[None]:
@@ -407,13 +413,7 @@ class Digests:
     def _plan(
         self, day: date | None, only: str | None, now: datetime | None, report: SendReport
     ) -> SendReport:
-        subscribers = [
-            s
-            for s in self.store.delivery.subscribers(CONFIRMED)
-            if only is None or s.email.lower() == only.strip().lower()
-        ]
-        if only is not None and not subscribers:
-            raise DigestError(f"{only} is not a confirmed subscriber")
+        subscribers = self._confirmed(only)
         recorded: dict[str, set[int]] = {}
         planned: list[Planned] = []
         latest: dict[date, date | None] = {}
@@ -444,7 +444,7 @@ class Digests:
                     subscriber.id,
                     period.key,
                     make_msgid(domain=_domain(self.settings)),
-                    [(item.paper.pk, " · ".join(item.why)) for item in selection.items],
+                    [(item.paper.pk, item.why) for item in selection.items],
                 )
             )
             if len(planned) >= PLAN_BATCH:
@@ -491,9 +491,7 @@ class Digests:
         sent or recorded."""
         report = SendReport()
         directory.mkdir(parents=True, exist_ok=True)
-        for subscriber in self.store.delivery.subscribers(CONFIRMED):
-            if only is not None and subscriber.email.lower() != only.strip().lower():
-                continue
+        for subscriber in self._confirmed(only):
             period = self.period(subscriber.cadence, day)
             if period is None:
                 continue
@@ -507,6 +505,17 @@ class Digests:
             report.files.append(path)
         return report
 
+    def _confirmed(self, only: str | None) -> list[Subscriber]:
+        """The confirmed subscribers (only the one of address ``only``, when given)."""
+        found = [
+            s
+            for s in self.store.delivery.subscribers(CONFIRMED)
+            if only is None or s.email.lower() == only.strip().lower()
+        ]
+        if only is not None and not found:
+            raise DigestError(f"{only} is not a confirmed subscriber")
+        return found
+
     def _deliver_one(
         self,
         postman: Postman,
@@ -519,16 +528,13 @@ class Digests:
         if subscriber is None or subscriber.status != CONFIRMED:
             delivery.mark_failed(digest.id, "the subscriber unsubscribed before it was sent", None)
             return
-        if not digest.papers:
-            delivery.mark_failed(digest.id, "nothing new: not sent", None)
-            return
-        why = {int(pk): str(text) for pk, text in digest.papers}
+        why = {int(pk): list(sections) for pk, sections in digest.papers}
         papers = [known[pk] for pk in why if pk in known]  # hidden since: left out
         if not papers:
             delivery.mark_failed(digest.id, "its papers were hidden: not sent", None)
             return
         period = parse_period("week" if "W" in digest.period else "day", digest.period)
-        selection = Selection(subscriber, period, [Item(p, why[p.pk].split(" · ")) for p in papers])
+        selection = Selection(subscriber, period, [Item(p, why[p.pk]) for p in papers])
         try:
             postman.send(self.composer.message(selection, digest.message_id))
         except MailError as error:
@@ -538,7 +544,7 @@ class Digests:
                 report.failed += 1
                 self.log(f"digest to {subscriber.email}: {error} (refusal {bounces})")
             else:
-                retry = min(MAX_RETRY, timedelta(minutes=2 ** (digest.attempts + 1)))
+                retry = retry_delay(digest.attempts + 1)
                 delivery.mark_failed(digest.id, str(error), retry)
                 report.retried += 1
                 self.log(f"digest to {subscriber.email}: {error}; trying again later")
@@ -547,11 +553,3 @@ class Digests:
         if subscriber.bounces:
             delivery.reset_bounces(subscriber.id)
         report.sent += 1
-
-
-def sections_of(selection: Selection) -> Iterator[tuple[str, list[Item]]]:
-    """The items grouped under their first section, in order (for pages)."""
-    groups: dict[str, list[Item]] = {}
-    for item in selection.items:
-        groups.setdefault(item.why[0], []).append(item)
-    yield from groups.items()

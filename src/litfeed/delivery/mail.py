@@ -30,6 +30,12 @@ MAX_RETRY = timedelta(hours=6)
 SMTP_TIMEOUT = 30.0
 
 
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait after the ``failures``-th temporary failure of a message: 2, 4, 8 …
+    minutes, at most MAX_RETRY."""
+    return min(MAX_RETRY, timedelta(minutes=2**failures))
+
+
 class MailError(LitfeedError):
     """A message could not be handed over; ``permanent`` when trying again cannot help."""
 
@@ -172,9 +178,7 @@ def deliver_due(store: Store, settings: Settings, log: Callable[[str], None] | N
             try:
                 postman.send(compose(mail, settings.mail_from))
             except MailError as error:
-                retry = (
-                    None if error.permanent else min(MAX_RETRY, timedelta(minutes=2**mail.attempts))
-                )
+                retry = None if error.permanent else retry_delay(mail.attempts + 1)
                 store.mail.mark_failed(mail.id, str(error), retry)
                 say(f"mail to {mail.recipient}: {error}" + ("" if retry else "; given up"))
                 continue

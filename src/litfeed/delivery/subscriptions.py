@@ -214,10 +214,6 @@ def _zones() -> set[str]:
     return _ZONES
 
 
-def time_zones() -> list[str]:
-    return sorted(_zones())
-
-
 class Subscriptions:
     """Subscribing (double opt-in), confirming, unsubscribing, and the signed links."""
 

@@ -24,6 +24,8 @@ from litfeed.store.schema import (
     votes,
 )
 
+UNNAMED = "a reader"  # how pages credit an account without a public name
+
 
 @dataclass(frozen=True)
 class Account:
@@ -40,7 +42,7 @@ class Account:
     @property
     def shown_name(self) -> str:
         """How pages credit the account: its public name, else "a reader"."""
-        return self.name or "a reader"
+        return self.name or UNNAMED
 
     @property
     def verified(self) -> bool:

@@ -46,7 +46,7 @@ class Digest:
     subscriber_id: int
     period: str
     message_id: str
-    papers: list[list[Any]]  # [paper pk, why] in the message's order
+    papers: list[list[Any]]  # [paper pk, [the sections that hold it]] in the message's order
     status: str
     created_at: datetime
     sent_at: datetime | None
@@ -62,7 +62,7 @@ class Planned:
     subscriber_id: int
     period: str
     message_id: str
-    papers: list[tuple[int, str]]
+    papers: list[tuple[int, list[str]]]  # (paper pk, the sections that hold it)
 
 
 class DeliveryStore:

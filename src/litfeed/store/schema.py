@@ -303,7 +303,8 @@ digests = Table(
     ),
     Column("period", String(16), nullable=False),  # 2026-12-01 (a day) or 2026-W49 (a week)
     Column("message_id", String(255), nullable=False),
-    Column("papers", JSON, nullable=False),  # [[paper pk, why], ...] in the message's order
+    # [[paper pk, [the sections that hold it]], ...] in the message's order
+    Column("papers", JSON, nullable=False),
     # pending (to send), sent, failed (given up).
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

@@ -15,6 +15,7 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
 from litfeed.search import Filters, Mode, SearchResults
 from litfeed.search.similar import NONE_YET, SimilarPaper
+from litfeed.store.community import UNNAMED
 
 
 class Pagination(BaseModel):
@@ -179,8 +180,8 @@ def paper_page(hub: Hub, paper_id: str, show_hidden: bool = False) -> PaperPage:
         raise PaperNotFound(f"no paper with id {paper_id!r}")
     submitter = None
     if paper.submitted_here:
-        names = hub.store.community.names([paper.submitter_id] if paper.submitter_id else [])
-        submitter = names.get(paper.submitter_id or 0, "a reader")
+        account = hub.store.community.account(paper.submitter_id or 0)
+        submitter = account.shown_name if account else UNNAMED
     try:
         similar = hub.similar(paper.id)
     except LitfeedError as error:

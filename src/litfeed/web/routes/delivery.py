@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException
 
 from litfeed.community.accounts import AccountError
 from litfeed.community.auth import Throttled
-from litfeed.delivery.digest import latest_period
 from litfeed.delivery.feeds import (
     MEDIA_TYPE,
     OPENSEARCH_TYPE,
@@ -446,13 +445,7 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
     def subscriber_feed(token: str) -> Response:
         """A subscriber's private feed: their digest's selection for the latest period."""
         subscriber = subscriber_of(token, "feed")
-        digests = hub.digests()
-        period = latest_period(hub.store, subscriber.cadence)
-        selection = (
-            digests.selector.select(subscriber, period, skip_sent=False)
-            if period is not None
-            else None
-        )
+        selection = hub.digests().preview(subscriber, skip_sent=False)
         items = selection.items if selection else []
         entries = [Entry(item.paper, " · ".join(item.why)) for item in items]
         return _feed(
