@@ -10,17 +10,20 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 # Nothing may be downloaded in tests (and nothing can be here). huggingface_hub reads this when
 # it is imported, so it is set before anything imports it.
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 import pytest
+from fastapi.testclient import TestClient
 
 from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub
 from litfeed.models import Paper
 from litfeed.store import Store
+from litfeed.web import create_app
 from tests import hostile
 from tests.postgres import PostgresServer, start_postgres
 from tests.replay import Replay, serving
@@ -103,6 +106,39 @@ def database_settings(
     """The test settings on each kind of database litfeed supports."""
     monkeypatch.setenv("LITFEED_DATABASE_URL", database_url)
     return load_settings()
+
+
+@pytest.fixture
+def site_url() -> str:
+    """LITFEED_BASE_URL of `site_settings`: the address in mailed links (a module may
+    override this fixture)."""
+    return "http://localhost"
+
+
+@pytest.fixture
+def site_settings(
+    database_settings: Settings, site_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """`database_settings` with the site's public address set."""
+    monkeypatch.setenv("LITFEED_BASE_URL", site_url)
+    return load_settings()
+
+
+@pytest.fixture
+def site_hub(site_settings: Settings) -> Iterator[Hub]:
+    """A hub on `site_settings` with the example corpus imported."""
+    with Hub(site_settings) as opened:
+        opened.import_paths([EXAMPLES])
+        yield opened
+
+
+@pytest.fixture
+def site_client(site_hub: Hub, site_settings: Settings) -> Iterator[TestClient]:
+    """The app serving `site_hub`'s database, by the scheme of its public address (cookies are
+    Secure on https)."""
+    scheme = urlsplit(site_settings.public_url).scheme
+    with TestClient(create_app(site_settings), base_url=f"{scheme}://localhost") as client:
+        yield client
 
 
 def fetch_environment(replay: Replay, data_dir: Path) -> dict[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import re
 import threading
-from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 
@@ -16,44 +15,24 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from litfeed.community.accounts import add_account, new_token
-from litfeed.config import Settings, load_settings
+from litfeed.config import Settings
 from litfeed.delivery.mail import deliver_due, queue_mail
 from litfeed.hub import Hub
 from litfeed.web import create_app
-from tests.conftest import EXAMPLES
 from tests.postgres import free_port
 
 PAPER = "t-8ec3a34c72e9"
 
 
-@pytest.fixture
-def web_settings(database_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("LITFEED_BASE_URL", "http://localhost")
-    return load_settings()
-
-
-@pytest.fixture
-def hub(web_settings: Settings) -> Iterator[Hub]:
-    with Hub(web_settings) as opened:
-        opened.import_paths([EXAMPLES])
-        yield opened
-
-
-@pytest.fixture
-def client(hub: Hub, web_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(web_settings), base_url="http://localhost") as client:
-        yield client
-
-
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
+def _csrf(site_client: TestClient, path: str = "/login") -> str:
+    page = site_client.get(path)
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found is not None, page.text[:500]
     return found.group(1)
 
 
-def _outbox(hub: Hub, settings: Settings) -> list[Message]:
-    deliver_due(hub.store, settings)
+def _outbox(site_hub: Hub, settings: Settings) -> list[Message]:
+    deliver_due(site_hub.store, settings)
     directory = settings.data_dir / "outbox"
     files = sorted(directory.glob("*.eml")) if directory.exists() else []
     return [email.message_from_bytes(path.read_bytes()) for path in files]
@@ -68,19 +47,19 @@ def _link(message: Message, path: str) -> str:
 
 
 def test_sign_up_verify_log_in_and_vote(
-    hub: Hub, client: TestClient, web_settings: Settings
+    site_hub: Hub, site_client: TestClient, site_settings: Settings
 ) -> None:
-    csrf = _csrf(client, "/signup")
-    answer = client.post(
+    csrf = _csrf(site_client, "/signup")
+    answer = site_client.post(
         "/signup", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
     assert answer.status_code == 200 and "Check your inbox" in answer.text
-    [verification] = _outbox(hub, web_settings)
+    [verification] = _outbox(site_hub, site_settings)
     assert verification["To"] == "ada@example.org"
     assert verification["Subject"] == "Confirm your litfeed account"
     link = _link(verification, "/verify")
     # log in before verifying: a vote is refused until the address is confirmed
-    client.post(
+    site_client.post(
         "/login",
         data={
             "email": "ADA@example.org",
@@ -89,43 +68,43 @@ def test_sign_up_verify_log_in_and_vote(
             "next": "/daily",
         },
     )
-    assert "Confirm your address" in client.get("/daily").text
-    refused = client.post(f"/papers/{PAPER}/vote", data={"csrf": csrf, "next": "/daily"})
+    assert "Confirm your address" in site_client.get("/daily").text
+    refused = site_client.post(f"/papers/{PAPER}/vote", data={"csrf": csrf, "next": "/daily"})
     assert refused.status_code == 403 and "verify your e-mail address" in refused.text
-    assert "is confirmed: you can vote" in client.get(link).text
-    voted = client.post(
+    assert "is confirmed: you can vote" in site_client.get(link).text
+    voted = site_client.post(
         f"/papers/{PAPER}/vote", data={"csrf": csrf, "next": "/daily"}, follow_redirects=False
     )
     assert voted.status_code == 303 and voted.headers["location"] == "/daily"
-    assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
-    page = client.get("/daily").text
+    assert site_hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
+    page = site_client.get("/daily").text
     assert 'class="vote voted" aria-pressed="true"' in page
-    client.post(f"/papers/{PAPER}/vote", data={"csrf": csrf, "next": "/daily"})  # toggles off
-    assert hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
+    site_client.post(f"/papers/{PAPER}/vote", data={"csrf": csrf, "next": "/daily"})  # toggles off
+    assert site_hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
     # log out: the session ends on the server, not only in the browser
-    session = client.cookies.get("litfeed_session")
-    client.post("/logout", data={"csrf": csrf})
-    assert "Log in" in client.get("/").text
-    client.cookies.set("litfeed_session", session or "")
-    assert "ada@example.org" not in client.get("/").text
+    session = site_client.cookies.get("litfeed_session")
+    site_client.post("/logout", data={"csrf": csrf})
+    assert "Log in" in site_client.get("/").text
+    site_client.cookies.set("litfeed_session", session or "")
+    assert "ada@example.org" not in site_client.get("/").text
 
 
-def test_a_form_without_its_csrf_token_is_refused(hub: Hub, client: TestClient) -> None:
-    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(client)
-    client.post(
+def test_a_form_without_its_csrf_token_is_refused(site_hub: Hub, site_client: TestClient) -> None:
+    add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(site_client)
+    site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
     for data in ({"next": "/"}, {"csrf": "forged-token-of-the-right-length", "next": "/"}):
-        refused = client.post(f"/papers/{PAPER}/vote", data=data)
+        refused = site_client.post(f"/papers/{PAPER}/vote", data=data)
         assert refused.status_code == 403
-    assert hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
+    assert site_hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
     # the session cookie alone does not let a script change anything through the API either
-    assert client.post(f"/api/papers/{PAPER}/vote").status_code == 403
+    assert site_client.post(f"/api/papers/{PAPER}/vote").status_code == 403
     headers = {"X-CSRF-Token": csrf}
-    assert client.post(f"/api/papers/{PAPER}/vote", headers=headers).json()["upvotes"] == 1
+    assert site_client.post(f"/api/papers/{PAPER}/vote", headers=headers).json()["upvotes"] == 1
     # an open redirect is not one
-    answer = client.post(
+    answer = site_client.post(
         f"/papers/{PAPER}/vote",
         data={"csrf": csrf, "next": "//evil.example/"},
         follow_redirects=False,
@@ -134,13 +113,13 @@ def test_a_form_without_its_csrf_token_is_refused(hub: Hub, client: TestClient) 
 
 
 def test_no_answer_tells_whether_an_address_has_an_account(
-    hub: Hub, client: TestClient, web_settings: Settings
+    site_hub: Hub, site_client: TestClient, site_settings: Settings
 ) -> None:
-    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(client, "/signup")
+    add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(site_client, "/signup")
 
     def text_of(path: str, **data: str) -> tuple[int, str]:
-        answer = client.post(path, data={**data, "csrf": csrf})
+        answer = site_client.post(path, data={**data, "csrf": csrf})
         return answer.status_code, answer.text.replace(data.get("email", ""), "EMAIL")
 
     assert text_of("/signup", email="ada@example.org", password="another one") == text_of(
@@ -152,7 +131,7 @@ def test_no_answer_tells_whether_an_address_has_an_account(
     assert text_of("/reset", email="ada@example.org") == text_of(
         "/reset", email="nobody@example.org"
     )
-    mails = _outbox(hub, web_settings)
+    mails = _outbox(site_hub, site_settings)
     # the address with an account got a note, the new one a link, the unknown one nothing
     assert sorted((m["To"], m["Subject"]) for m in mails) == [
         ("ada@example.org", "Set a new litfeed password"),
@@ -161,43 +140,47 @@ def test_no_answer_tells_whether_an_address_has_an_account(
     ]
 
 
-def test_log_in_is_throttled(hub: Hub, client: TestClient) -> None:
-    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(client)
+def test_log_in_is_throttled(site_hub: Hub, site_client: TestClient) -> None:
+    add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(site_client)
     codes = [
-        client.post(
+        site_client.post(
             "/login", data={"email": "ada@example.org", "password": f"guess {n}", "csrf": csrf}
         ).status_code
         for n in range(12)
     ]
     assert codes[:10] == [400] * 10 and codes[10:] == [429, 429]
     # even the right password waits now
-    right = client.post(
+    right = site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
     assert right.status_code == 429 and "too many attempts" in right.text
 
 
-def test_password_reset_works_once(hub: Hub, client: TestClient, web_settings: Settings) -> None:
-    add_account(hub.store, "ada@example.org", "old password", verified=True)
-    csrf = _csrf(client, "/reset")
-    client.post("/reset", data={"email": "ada@example.org", "csrf": csrf})
-    [message] = _outbox(hub, web_settings)
+def test_password_reset_works_once(
+    site_hub: Hub, site_client: TestClient, site_settings: Settings
+) -> None:
+    add_account(site_hub.store, "ada@example.org", "old password", verified=True)
+    csrf = _csrf(site_client, "/reset")
+    site_client.post("/reset", data={"email": "ada@example.org", "csrf": csrf})
+    [message] = _outbox(site_hub, site_settings)
     link = _link(message, "/reset")
-    assert "Set a new password" in client.get(link).text
-    done = client.post(
+    assert "Set a new password" in site_client.get(link).text
+    done = site_client.post(
         link, data={"password": "new password", "csrf": csrf}, follow_redirects=False
     )
     assert done.status_code == 303
-    assert client.post(link, data={"password": "third password", "csrf": csrf}).status_code == 400
-    assert hub.community.store.community.account_by_email("ada@example.org") is not None
-    client.cookies.clear()
-    csrf = _csrf(client)
-    old = client.post(
+    assert (
+        site_client.post(link, data={"password": "third password", "csrf": csrf}).status_code == 400
+    )
+    assert site_hub.community.store.community.account_by_email("ada@example.org") is not None
+    site_client.cookies.clear()
+    csrf = _csrf(site_client)
+    old = site_client.post(
         "/login", data={"email": "ada@example.org", "password": "old password", "csrf": csrf}
     )
     assert old.status_code == 400
-    new = client.post(
+    new = site_client.post(
         "/login",
         data={"email": "ada@example.org", "password": "new password", "csrf": csrf},
         follow_redirects=False,
@@ -206,28 +189,28 @@ def test_password_reset_works_once(hub: Hub, client: TestClient, web_settings: S
 
 
 def test_the_json_api_signs_up_and_logs_in(
-    hub: Hub, client: TestClient, web_settings: Settings
+    site_hub: Hub, site_client: TestClient, site_settings: Settings
 ) -> None:
-    answer = client.post(
+    answer = site_client.post(
         "/api/auth/signup", json={"email": "ada@example.org", "password": "correct horse"}
     )
     assert answer.status_code == 202 and "Check your inbox" in answer.json()["message"]
-    wrong = client.post(
+    wrong = site_client.post(
         "/api/auth/login", json={"email": "ada@example.org", "password": "nope nope"}
     )
     assert wrong.status_code == 401 and wrong.json() == {
         "error": "wrong e-mail address or password"
     }
-    right = client.post(
+    right = site_client.post(
         "/api/auth/login", json={"email": "ada@example.org", "password": "correct horse"}
     )
     assert right.status_code == 200 and right.json()["verified"] is False
-    assert client.get("/api/me").json()["email"] == "ada@example.org"
-    csrf = _csrf(client, "/")
-    made = client.post("/api/tokens", headers={"X-CSRF-Token": csrf})
+    assert site_client.get("/api/me").json()["email"] == "ada@example.org"
+    csrf = _csrf(site_client, "/")
+    made = site_client.post("/api/tokens", headers={"X-CSRF-Token": csrf})
     assert made.status_code == 201
-    assert client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
-    assert client.get("/api/me").status_code == 401
+    assert site_client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert site_client.get("/api/me").status_code == 401
 
 
 class _Recorder:
@@ -247,18 +230,20 @@ class _Recorder:
     [(None, 1, False), ("550 no such user", 0, True), ("451 try later", 0, False)],
 )
 def test_mail_through_a_real_smtp_server(
-    hub: Hub, web_settings: Settings, answer: str | None, sent: int, given_up: bool
+    site_hub: Hub, site_settings: Settings, answer: str | None, sent: int, given_up: bool
 ) -> None:
     recorder = _Recorder(answer)
     controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        settings = web_settings.model_copy(
+        settings = site_settings.model_copy(
             update={"smtp_url": f"smtp://127.0.0.1:{controller.port}"}
         )
-        queue_mail(hub.store, settings, "ada@example.org", "Hello", "Plain text.", "<p>HTML</p>")
+        queue_mail(
+            site_hub.store, settings, "ada@example.org", "Hello", "Plain text.", "<p>HTML</p>"
+        )
         lines: list[str] = []
-        assert deliver_due(hub.store, settings, lines.append) == sent
+        assert deliver_due(site_hub.store, settings, lines.append) == sent
     finally:
         controller.stop()
     if sent:
@@ -271,21 +256,23 @@ def test_mail_through_a_real_smtp_server(
     else:
         assert lines and ("given up" in lines[0]) == given_up
         # a temporary refusal is tried again later, a permanent one never
-        assert hub.store.mail.due() == []
+        assert site_hub.store.mail.due() == []
 
 
-def test_mail_without_a_server_goes_to_the_outbox(hub: Hub, web_settings: Settings) -> None:
-    queue_mail(hub.store, web_settings, "ada@example.org", "Hello", "Plain text.")
-    assert deliver_due(hub.store, web_settings) == 1
-    assert deliver_due(hub.store, web_settings) == 0  # sent once
-    files = list(Path(web_settings.data_dir / "outbox").glob("*.eml"))
+def test_mail_without_a_server_goes_to_the_outbox(site_hub: Hub, site_settings: Settings) -> None:
+    queue_mail(site_hub.store, site_settings, "ada@example.org", "Hello", "Plain text.")
+    assert deliver_due(site_hub.store, site_settings) == 1
+    assert deliver_due(site_hub.store, site_settings) == 0  # sent once
+    files = list(Path(site_settings.data_dir / "outbox").glob("*.eml"))
     assert len(files) == 1 and b"Subject: Hello" in files[0].read_bytes()
 
 
-def test_concurrent_form_votes_of_one_account_count_once(hub: Hub, client: TestClient) -> None:
-    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(client)
-    client.post(
+def test_concurrent_form_votes_of_one_account_count_once(
+    site_hub: Hub, site_client: TestClient
+) -> None:
+    add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(site_client)
+    site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
     headers = {"X-CSRF-Token": csrf}
@@ -294,7 +281,7 @@ def test_concurrent_form_votes_of_one_account_count_once(hub: Hub, client: TestC
 
     def click() -> None:
         start.wait()
-        codes.append(client.post(f"/api/papers/{PAPER}/vote", headers=headers).status_code)
+        codes.append(site_client.post(f"/api/papers/{PAPER}/vote", headers=headers).status_code)
 
     threads = [threading.Thread(target=click) for _ in range(20)]
     for thread in threads:
@@ -302,25 +289,25 @@ def test_concurrent_form_votes_of_one_account_count_once(hub: Hub, client: TestC
     for thread in threads:
         thread.join()
     assert codes == [200] * 20
-    assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
+    assert site_hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
 
 
-def _log_in(client: TestClient, email: str) -> str:
-    csrf = _csrf(client)
-    client.post("/login", data={"email": email, "password": "correct horse", "csrf": csrf})
+def _log_in(site_client: TestClient, email: str) -> str:
+    csrf = _csrf(site_client)
+    site_client.post("/login", data={"email": email, "password": "correct horse", "csrf": csrf})
     return csrf
 
 
 def test_administrators_hide_papers_and_votes_from_the_pages(
-    hub: Hub, web_settings: Settings
+    site_hub: Hub, site_settings: Settings
 ) -> None:
-    admin = add_account(hub.store, "admin@example.org", "correct horse", verified=True)
-    spammer = add_account(hub.store, "spam@example.org", "correct horse", verified=True)
+    admin = add_account(site_hub.store, "admin@example.org", "correct horse", verified=True)
+    spammer = add_account(site_hub.store, "spam@example.org", "correct horse", verified=True)
     assert admin.is_admin and not spammer.is_admin
-    paper = hub.get_paper(PAPER)
+    paper = site_hub.get_paper(PAPER)
     assert paper is not None
-    hub.community.vote(spammer, paper, True)
-    app = create_app(web_settings)
+    site_hub.community.vote(spammer, paper, True)
+    app = create_app(site_settings)
     with (
         TestClient(app, base_url="http://localhost") as reader,
         TestClient(app, base_url="http://localhost") as boss,
@@ -337,10 +324,10 @@ def test_administrators_hide_papers_and_votes_from_the_pages(
         assert PAPER not in reader.get("/api/daily", params={"limit": 100}).text
         boss.post(f"/papers/{PAPER}/hide", data={"csrf": boss_csrf, "restore": "1"})
         assert reader.get(f"/papers/{PAPER}").status_code == 200
-        assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
+        assert site_hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
         assert "spam@example.org" in boss.get("/admin/accounts").text
         boss.post(f"/admin/accounts/{spammer.id}/votes", data={"csrf": boss_csrf})
-        assert hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
+        assert site_hub.get_paper(PAPER).votes == 0  # type: ignore[union-attr]
         assert (
             reader.post(
                 f"/admin/accounts/{spammer.id}/votes", data={"csrf": csrf, "restore": "1"}
@@ -348,33 +335,33 @@ def test_administrators_hide_papers_and_votes_from_the_pages(
             == 403
         )
         boss.post(f"/admin/accounts/{spammer.id}/votes", data={"csrf": boss_csrf, "restore": "1"})
-        assert hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
+        assert site_hub.get_paper(PAPER).votes == 1  # type: ignore[union-attr]
 
 
 def test_a_public_name_is_chosen_at_sign_up_checked_and_unique_in_any_case(
-    hub: Hub, client: TestClient
+    site_hub: Hub, site_client: TestClient
 ) -> None:
-    csrf = _csrf(client, "/signup")
+    csrf = _csrf(site_client, "/signup")
     form = {"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
-    bad = client.post("/signup", data={**form, "name": "<b>ada</b>"})
+    bad = site_client.post("/signup", data={**form, "name": "<b>ada</b>"})
     assert bad.status_code == 400 and "cannot be a name" in bad.text and "<b>ada" not in bad.text
-    assert hub.store.community.account_by_email("ada@example.org") is None
-    assert client.post("/signup", data={**form, "name": "Ada_L"}).status_code == 200
-    taken = client.post(
+    assert site_hub.store.community.account_by_email("ada@example.org") is None
+    assert site_client.post("/signup", data={**form, "name": "Ada_L"}).status_code == 200
+    taken = site_client.post(
         "/api/auth/signup",
         json={"email": "bob@example.org", "password": "correct horse", "name": "ada_l"},
         headers={"X-CSRF-Token": csrf},
     )
     assert taken.status_code == 400 and "is taken" in taken.json()["error"]
-    assert hub.store.community.account_by_email("bob@example.org") is None
+    assert site_hub.store.community.account_by_email("bob@example.org") is None
     assert (
-        client.post(
+        site_client.post(
             "/api/auth/signup", json={"email": "bob@example.org", "password": "correct horse"}
         ).status_code
         == 202
     )
-    ada = hub.store.community.account_by_email("ada@example.org")
-    bob = hub.store.community.account_by_email("bob@example.org")
+    ada = site_hub.store.community.account_by_email("ada@example.org")
+    bob = site_hub.store.community.account_by_email("bob@example.org")
     assert ada is not None and bob is not None
     assert (ada.name, bob.name, ada.shown_name, bob.shown_name) == (
         "Ada_L",
@@ -382,48 +369,52 @@ def test_a_public_name_is_chosen_at_sign_up_checked_and_unique_in_any_case(
         "Ada_L",
         "a reader",
     )
-    assert hub.store.community.names([ada.id, bob.id]) == {ada.id: "Ada_L"}
+    assert site_hub.store.community.names([ada.id, bob.id]) == {ada.id: "Ada_L"}
 
 
 def test_the_account_page_sets_a_name_and_makes_and_revokes_tokens(
-    hub: Hub, client: TestClient
+    site_hub: Hub, site_client: TestClient
 ) -> None:
-    assert client.get("/account", follow_redirects=False).headers["location"] == (
+    assert site_client.get("/account", follow_redirects=False).headers["location"] == (
         "/login?next=/account"
     )
-    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
-    add_account(hub.store, "bob@example.org", "correct horse", verified=True, name="bob")
-    csrf = _csrf(client)
-    client.post(
+    add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
+    add_account(site_hub.store, "bob@example.org", "correct horse", verified=True, name="bob")
+    csrf = _csrf(site_client)
+    site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
-    page = client.get("/account")
+    page = site_client.get("/account")
     assert page.status_code == 200 and "No tokens yet." in page.text
-    assert client.post("/account", data={"action": "name", "name": "ada"}).status_code == 403
-    taken = client.post("/account", data={"action": "name", "name": "BOB", "csrf": csrf})
+    assert site_client.post("/account", data={"action": "name", "name": "ada"}).status_code == 403
+    taken = site_client.post("/account", data={"action": "name", "name": "BOB", "csrf": csrf})
     assert taken.status_code == 400 and "is taken" in taken.text
-    saved = client.post("/account", data={"action": "name", "name": "ada_l", "csrf": csrf})
+    saved = site_client.post("/account", data={"action": "name", "name": "ada_l", "csrf": csrf})
     assert "Saved your public name." in saved.text and 'value="ada_l"' in saved.text
-    made = client.post(
+    made = site_client.post(
         "/account", data={"action": "new-token", "token_name": "my script", "csrf": csrf}
     )
     token = re.search(r'<code class="token">(lf_[^<]+)</code>', made.text)
     assert token is not None and "my script" in made.text
-    me = client.get("/api/me", headers={"Authorization": f"Bearer {token.group(1)}"}).json()
+    me = site_client.get("/api/me", headers={"Authorization": f"Bearer {token.group(1)}"}).json()
     assert me["name"] == "ada_l" and [t["name"] for t in me["tokens"]] == ["my script"]
-    assert token.group(1) not in client.get("/account").text  # shown once
+    assert token.group(1) not in site_client.get("/account").text  # shown once
     # the JSON API renames too, with the same checks
     bearer = {"Authorization": f"Bearer {token.group(1)}"}
-    assert client.patch("/api/me", json={"name": "bob"}, headers=bearer).status_code == 400
-    assert client.patch("/api/me", json={"name": "Ada"}, headers=bearer).json()["name"] == "Ada"
-    other = new_token(hub.store, hub.store.community.account_by_email("bob@example.org"))[1]  # type: ignore[arg-type]
-    refused = client.post(
+    assert site_client.patch("/api/me", json={"name": "bob"}, headers=bearer).status_code == 400
+    assert (
+        site_client.patch("/api/me", json={"name": "Ada"}, headers=bearer).json()["name"] == "Ada"
+    )
+    other = new_token(site_hub.store, site_hub.store.community.account_by_email("bob@example.org"))[
+        1
+    ]  # type: ignore[arg-type]
+    refused = site_client.post(
         "/account", data={"action": "revoke-token", "token_id": str(other.id), "csrf": csrf}
     )
     assert refused.status_code == 404  # not one of ada's
-    revoked = client.post(
+    revoked = site_client.post(
         "/account",
         data={"action": "revoke-token", "token_id": str(me["tokens"][0]["id"]), "csrf": csrf},
     )
     assert "Revoked token" in revoked.text
-    assert client.get("/api/me", headers=bearer).status_code == 401
+    assert site_client.get("/api/me", headers=bearer).status_code == 401

@@ -4,7 +4,6 @@ hidden papers; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,36 +15,21 @@ from litfeed.cli import app as cli
 from litfeed.community.accounts import add_account, new_token
 from litfeed.community.periods import PeriodError, parse_period
 from litfeed.community.trending import TrendingParameters, trend
-from litfeed.config import Settings
 from litfeed.hub import Hub
 from litfeed.models import Paper
 from litfeed.store.schema import votes
-from litfeed.web import create_app
-from tests.conftest import EXAMPLES, make_paper, shared_path
+from tests.conftest import make_paper, shared_path
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def hub(database_settings: Settings) -> Iterator[Hub]:
-    with Hub(database_settings) as opened:
-        opened.import_paths([EXAMPLES])
-        yield opened
-
-
-@pytest.fixture
-def client(hub: Hub, database_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(database_settings), base_url="http://localhost") as client:
-        yield client
 
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _token(hub: Hub, email: str, verified: bool = True) -> str:
-    account = add_account(hub.store, email, "a long password", verified=verified)
-    return new_token(hub.store, account)[0]
+def _token(site_hub: Hub, email: str, verified: bool = True) -> str:
+    account = add_account(site_hub.store, email, "a long password", verified=verified)
+    return new_token(site_hub.store, account)[0]
 
 
 def test_periods_are_read_and_refused_with_the_right_way_to_write_them() -> None:
@@ -64,78 +48,83 @@ def test_periods_are_read_and_refused_with_the_right_way_to_write_them() -> None
             parse_period(kind, text)
 
 
-def test_the_example_corpus_is_on_the_newest_day(client: TestClient) -> None:
+def test_the_example_corpus_is_on_the_newest_day(site_client: TestClient) -> None:
     """The example pages carry no dates: their papers belong to the announcement day they
     arrived in, which the daily page without a date shows."""
-    data = client.get("/api/daily").json()
+    data = site_client.get("/api/daily").json()
     assert data["pagination"]["total"] == 471 and data["kind"] == "day"
     assert data["next"] is None and data["previous"]["url"].startswith("/daily/")
-    page = client.get("/daily")
+    page = site_client.get("/daily")
     assert page.status_code == 200 and page.text.count('class="paper-card"') == 25
-    assert client.get("/api/weekly").json()["pagination"]["total"] == 471
-    assert client.get("/api/monthly").json()["pagination"]["total"] >= 471 - 0
+    assert site_client.get("/api/weekly").json()["pagination"]["total"] == 471
+    assert site_client.get("/api/monthly").json()["pagination"]["total"] >= 471 - 0
 
 
 @pytest.mark.shared
 def test_hugging_face_papers_are_on_their_day_with_their_upvotes(
-    hub: Hub, client: TestClient
+    site_hub: Hub, site_client: TestClient
 ) -> None:
-    hub.import_paths([shared_path("fixtures/hf-daily-papers/daily_papers_2024-10-25.json")])
-    data = client.get("/api/daily", params={"date": "2024-10-25"}).json()
+    site_hub.import_paths([shared_path("fixtures/hf-daily-papers/daily_papers_2024-10-25.json")])
+    data = site_client.get("/api/daily", params={"date": "2024-10-25"}).json()
     assert data["pagination"]["total"] == 29 and data["label"] == "Friday 25 October 2024"
     upvotes = [paper["upvotes"] for paper in data["papers"]]
     assert upvotes == sorted(upvotes, reverse=True) and upvotes[0] >= 64
-    html = client.get("/daily/2024-10-25").text
+    html = site_client.get("/daily/2024-10-25").text
     assert ">▲ 0</button></form>" in html  # no votes here yet
     assert '<span class="hf-votes" title="upvotes on Hugging Face">· 64 on Hugging Face' in html
     assert (
-        client.get("/api/weekly", params={"week": "2024-W43"}).json()["pagination"]["total"] == 29
+        site_client.get("/api/weekly", params={"week": "2024-W43"}).json()["pagination"]["total"]
+        == 29
     )
     assert (
-        client.get("/api/monthly", params={"month": "2024-10"}).json()["pagination"]["total"] == 29
+        site_client.get("/api/monthly", params={"month": "2024-10"}).json()["pagination"]["total"]
+        == 29
     )
-    saturday = client.get("/api/daily", params={"date": "2024-10-26"}).json()
+    saturday = site_client.get("/api/daily", params={"date": "2024-10-26"}).json()
     assert saturday["papers"] == []
     assert saturday["quiet"].startswith("arXiv announces nothing on Saturdays")
-    assert "arXiv announces nothing on Saturdays" in client.get("/daily/2024-10-26").text
+    assert "arXiv announces nothing on Saturdays" in site_client.get("/daily/2024-10-26").text
 
 
-def test_a_bad_period_is_a_400_naming_the_right_way(client: TestClient) -> None:
-    answer = client.get("/api/weekly", params={"week": "2024-43"})
+def test_a_bad_period_is_a_400_naming_the_right_way(site_client: TestClient) -> None:
+    answer = site_client.get("/api/weekly", params={"week": "2024-43"})
     assert answer.status_code == 400
     assert answer.json() == {"error": "'2024-43' is not a week: write it like 2024-W43"}
-    assert client.get("/daily/2024-02-30").status_code == 400
-    assert client.get("/monthly/'%20OR%201=1--").status_code == 400
+    assert site_client.get("/daily/2024-02-30").status_code == 400
+    assert site_client.get("/monthly/'%20OR%201=1--").status_code == 400
 
 
 def test_votes_through_the_api_count_once_and_need_a_verified_account(
-    hub: Hub, client: TestClient
+    site_hub: Hub, site_client: TestClient
 ) -> None:
     paper = "t-8ec3a34c72e9"
-    token = _token(hub, "ada@example.org")
-    assert client.post(f"/api/papers/{paper}/vote").status_code == 401
+    token = _token(site_hub, "ada@example.org")
+    assert site_client.post(f"/api/papers/{paper}/vote").status_code == 401
     assert (
-        client.post(f"/api/papers/{paper}/vote", headers=_bearer("lf_nonsense")).status_code == 401
+        site_client.post(f"/api/papers/{paper}/vote", headers=_bearer("lf_nonsense")).status_code
+        == 401
     )
-    first = client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
+    first = site_client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
     assert first.status_code == 200 and first.json() == {"upvotes": 1, "voted": True}
-    again = client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
+    again = site_client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
     assert again.json() == {"upvotes": 1, "voted": True}
-    other = _token(hub, "bob@example.org")
-    assert client.post(f"/api/papers/{paper}/vote", headers=_bearer(other)).json()["upvotes"] == 2
-    withdrawn = client.delete(f"/api/papers/{paper}/vote", headers=_bearer(token))
+    other = _token(site_hub, "bob@example.org")
+    assert (
+        site_client.post(f"/api/papers/{paper}/vote", headers=_bearer(other)).json()["upvotes"] == 2
+    )
+    withdrawn = site_client.delete(f"/api/papers/{paper}/vote", headers=_bearer(token))
     assert withdrawn.json() == {"upvotes": 1, "voted": False}
-    unverified = _token(hub, "eve@example.org", verified=False)
-    refused = client.post(f"/api/papers/{paper}/vote", headers=_bearer(unverified))
+    unverified = _token(site_hub, "eve@example.org", verified=False)
+    refused = site_client.post(f"/api/papers/{paper}/vote", headers=_bearer(unverified))
     assert refused.status_code == 403 and "verify your e-mail" in refused.json()["error"]
-    missing = client.post("/api/papers/nothing-here/vote", headers=_bearer(token))
+    missing = site_client.post("/api/papers/nothing-here/vote", headers=_bearer(token))
     assert missing.status_code == 404
-    assert hub.get_paper(paper).votes == 1  # type: ignore[union-attr]
+    assert site_hub.get_paper(paper).votes == 1  # type: ignore[union-attr]
 
 
-def test_twenty_concurrent_votes_of_one_account_count_once(hub: Hub) -> None:
-    account = add_account(hub.store, "ada@example.org", "a long password", verified=True)
-    paper = hub.get_paper("t-8ec3a34c72e9")
+def test_twenty_concurrent_votes_of_one_account_count_once(site_hub: Hub) -> None:
+    account = add_account(site_hub.store, "ada@example.org", "a long password", verified=True)
+    paper = site_hub.get_paper("t-8ec3a34c72e9")
     assert paper is not None
     start = threading.Barrier(20)
     errors: list[BaseException] = []
@@ -143,7 +132,7 @@ def test_twenty_concurrent_votes_of_one_account_count_once(hub: Hub) -> None:
     def click() -> None:
         start.wait()
         try:
-            hub.community.vote(account, paper, True)
+            site_hub.community.vote(account, paper, True)
         except BaseException as error:
             errors.append(error)
 
@@ -153,64 +142,66 @@ def test_twenty_concurrent_votes_of_one_account_count_once(hub: Hub) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert hub.get_paper(paper.id).votes == 1  # type: ignore[union-attr]
-    with hub.store.engine.connect() as connection:
+    assert site_hub.get_paper(paper.id).votes == 1  # type: ignore[union-attr]
+    with site_hub.store.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(votes)).scalar() == 1
 
 
-def test_tokens_belong_to_their_account(hub: Hub, client: TestClient) -> None:
-    mine = _token(hub, "ada@example.org")
-    theirs = _token(hub, "bob@example.org")
-    me = client.get("/api/me", headers=_bearer(mine)).json()
+def test_tokens_belong_to_their_account(site_hub: Hub, site_client: TestClient) -> None:
+    mine = _token(site_hub, "ada@example.org")
+    theirs = _token(site_hub, "bob@example.org")
+    me = site_client.get("/api/me", headers=_bearer(mine)).json()
     assert me["email"] == "ada@example.org" and me["admin"] is True  # the first account
-    made = client.post("/api/tokens", params={"name": "script"}, headers=_bearer(mine))
+    made = site_client.post("/api/tokens", params={"name": "script"}, headers=_bearer(mine))
     assert made.status_code == 201 and made.json()["token"].startswith("lf_")
     token_id = made.json()["id"]
     # another account cannot delete it
-    assert client.delete(f"/api/tokens/{token_id}", headers=_bearer(theirs)).status_code == 404
-    assert client.get("/api/me", headers=_bearer(made.json()["token"])).status_code == 200
-    assert client.delete(f"/api/tokens/{token_id}", headers=_bearer(mine)).status_code == 204
-    assert client.get("/api/me", headers=_bearer(made.json()["token"])).status_code == 401
+    assert site_client.delete(f"/api/tokens/{token_id}", headers=_bearer(theirs)).status_code == 404
+    assert site_client.get("/api/me", headers=_bearer(made.json()["token"])).status_code == 200
+    assert site_client.delete(f"/api/tokens/{token_id}", headers=_bearer(mine)).status_code == 204
+    assert site_client.get("/api/me", headers=_bearer(made.json()["token"])).status_code == 401
     # a disabled account's tokens stop working
-    bob = hub.store.community.account_by_email("BOB@example.org")
+    bob = site_hub.store.community.account_by_email("BOB@example.org")
     assert bob is not None
-    hub.store.community.disable_account(bob.id)
-    assert client.get("/api/me", headers=_bearer(theirs)).status_code == 401
+    site_hub.store.community.disable_account(bob.id)
+    assert site_client.get("/api/me", headers=_bearer(theirs)).status_code == 401
 
 
 def test_hidden_papers_and_hidden_votes_leave_lists_and_counts(
-    hub: Hub, client: TestClient
+    site_hub: Hub, site_client: TestClient
 ) -> None:
     paper = "t-8ec3a34c72e9"
-    token = _token(hub, "ada@example.org")
-    spam = add_account(hub.store, "spam@example.org", "a long password", verified=True)
-    client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
-    hub.community.vote(spam, hub.get_paper(paper), True)  # type: ignore[arg-type]
-    assert hub.get_paper(paper).votes == 2  # type: ignore[union-attr]
-    hub.store.community.hide_votes(spam.id, True)
-    assert hub.get_paper(paper).votes == 1  # type: ignore[union-attr]
-    hub.store.set_hidden(paper, True)
-    ids = [p["id"] for p in client.get("/api/daily", params={"limit": 100}).json()["papers"]]
-    total = client.get("/api/daily").json()["pagination"]["total"]
+    token = _token(site_hub, "ada@example.org")
+    spam = add_account(site_hub.store, "spam@example.org", "a long password", verified=True)
+    site_client.post(f"/api/papers/{paper}/vote", headers=_bearer(token))
+    site_hub.community.vote(spam, site_hub.get_paper(paper), True)  # type: ignore[arg-type]
+    assert site_hub.get_paper(paper).votes == 2  # type: ignore[union-attr]
+    site_hub.store.community.hide_votes(spam.id, True)
+    assert site_hub.get_paper(paper).votes == 1  # type: ignore[union-attr]
+    site_hub.store.set_hidden(paper, True)
+    ids = [p["id"] for p in site_client.get("/api/daily", params={"limit": 100}).json()["papers"]]
+    total = site_client.get("/api/daily").json()["pagination"]["total"]
     assert paper not in ids and total == 470
-    assert client.get("/api/papers").json()["pagination"]["total"] == 470
-    assert client.post(f"/api/papers/{paper}/vote", headers=_bearer(token)).status_code == 404
-    hub.store.set_hidden(paper, False)
-    assert client.get("/api/daily").json()["pagination"]["total"] == 471
+    assert site_client.get("/api/papers").json()["pagination"]["total"] == 470
+    assert site_client.post(f"/api/papers/{paper}/vote", headers=_bearer(token)).status_code == 404
+    site_hub.store.set_hidden(paper, False)
+    assert site_client.get("/api/daily").json()["pagination"]["total"] == 471
 
 
-def test_trending_follows_the_formula_and_says_why(hub: Hub, client: TestClient) -> None:
-    assert client.get("/api/trending").json()["papers"] == []
-    assert "No paper of the last 7 days has a vote yet" in client.get("/trending").text
-    first, second = "t-8ec3a34c72e9", hub.list_papers(0, 2)[0][1].id
+def test_trending_follows_the_formula_and_says_why(site_hub: Hub, site_client: TestClient) -> None:
+    assert site_client.get("/api/trending").json()["papers"] == []
+    assert "No paper of the last 7 days has a vote yet" in site_client.get("/trending").text
+    first, second = "t-8ec3a34c72e9", site_hub.list_papers(0, 2)[0][1].id
     for email in ("a@example.org", "b@example.org"):
-        client.post(f"/api/papers/{first}/vote", headers=_bearer(_token(hub, email)))
-    client.post(f"/api/papers/{second}/vote", headers=_bearer(_token(hub, "c@example.org")))
-    data = client.get("/api/trending").json()
+        site_client.post(f"/api/papers/{first}/vote", headers=_bearer(_token(site_hub, email)))
+    site_client.post(
+        f"/api/papers/{second}/vote", headers=_bearer(_token(site_hub, "c@example.org"))
+    )
+    data = site_client.get("/api/trending").json()
     assert [item["paper"]["id"] for item in data["papers"]] == [first, second]
     assert data["papers"][0]["recent_votes"] == 2
     assert data["papers"][0]["why"].startswith("2 votes here in 48 h;")
-    assert "Why trending: 2 votes here in 48 h" in client.get("/trending").text
+    assert "Why trending: 2 votes here in 48 h" in site_client.get("/trending").text
 
 
 def test_the_trending_formula() -> None:
@@ -231,8 +222,8 @@ def test_the_trending_formula() -> None:
     assert older.score < fresh.score  # three times the points, but three days older
 
 
-def test_users_from_the_shell(database_settings: Settings, hub: Hub) -> None:
-    del hub  # the database exists, with the examples
+def test_users_from_the_shell(site_hub: Hub) -> None:
+    # the CLI opens the same database (its settings are in the environment)
     result = runner.invoke(
         cli, ["users", "add", "ada@example.org", "--password-stdin"], input="pw long enough\n"
     )
@@ -242,45 +233,47 @@ def test_users_from_the_shell(database_settings: Settings, hub: Hub) -> None:
     result = runner.invoke(cli, ["users", "token", "ada@example.org"])
     token = result.stdout.strip().splitlines()[-1]
     assert result.exit_code == 0 and token.startswith("lf_")
-    with Hub(database_settings) as hub:
-        assert hub.community.account_of_token(token) is not None
+    assert site_hub.community.account_of_token(token) is not None
     result = runner.invoke(cli, ["users", "list"])
     assert "ada@example.org  admin" in result.stdout
     assert runner.invoke(cli, ["users", "disable", "ada@example.org"]).exit_code == 0
-    with Hub(database_settings) as hub:
-        assert hub.community.account_of_token(token) is None
+    assert site_hub.community.account_of_token(token) is None
     result = runner.invoke(cli, ["hide", "t-8ec3a34c72e9"])
     assert result.exit_code == 0 and result.stdout.startswith("hid t-8ec3a34c72e9")
     assert runner.invoke(cli, ["unhide", "nothing"]).exit_code == 1
 
 
-def test_recent_votes_only_count_within_the_window(hub: Hub) -> None:
-    account = add_account(hub.store, "ada@example.org", "a long password", verified=True)
-    paper = hub.get_paper("t-8ec3a34c72e9")
+def test_recent_votes_only_count_within_the_window(site_hub: Hub) -> None:
+    account = add_account(site_hub.store, "ada@example.org", "a long password", verified=True)
+    paper = site_hub.get_paper("t-8ec3a34c72e9")
     assert paper is not None
-    hub.community.vote(account, paper, True)
+    site_hub.community.vote(account, paper, True)
     now = datetime.now(UTC)
-    assert hub.store.community.recent_votes(now - timedelta(hours=1), [paper.pk]) == {paper.pk: 1}
-    assert hub.store.community.recent_votes(now + timedelta(seconds=1), [paper.pk]) == {}
+    assert site_hub.store.community.recent_votes(now - timedelta(hours=1), [paper.pk]) == {
+        paper.pk: 1
+    }
+    assert site_hub.store.community.recent_votes(now + timedelta(seconds=1), [paper.pk]) == {}
 
 
-def test_hidden_papers_leave_search_and_similar_papers(hub: Hub, client: TestClient) -> None:
+def test_hidden_papers_leave_search_and_similar_papers(
+    site_hub: Hub, site_client: TestClient
+) -> None:
     title = "MINE: Mutual Information Neural Estimation"
-    found = client.get("/api/search", params={"q": "mutual information", "mode": "keyword"})
+    found = site_client.get("/api/search", params={"q": "mutual information", "mode": "keyword"})
     paper_id = next(
         hit["paper"]["id"] for hit in found.json()["hits"] if hit["paper"]["title"] == title
     )
-    hub.store.set_hidden(paper_id, True)
-    again = client.get("/api/search", params={"q": "mutual information", "mode": "keyword"})
+    site_hub.store.set_hidden(paper_id, True)
+    again = site_client.get("/api/search", params={"q": "mutual information", "mode": "keyword"})
     assert title not in [hit["paper"]["title"] for hit in again.json()["hits"]]
-    hub.store.set_hidden(paper_id, False)
+    site_hub.store.set_hidden(paper_id, False)
 
 
 @pytest.mark.parametrize(
     "value",
     ["'; DROP TABLE papers; --", 'title:"x', "a OR (b", "*", "\\", "%_", "\u202e", "<script>"],
 )
-def test_metacharacters_in_every_new_parameter(client: TestClient, value: str) -> None:
+def test_metacharacters_in_every_new_parameter(site_client: TestClient, value: str) -> None:
     for path, params in (
         ("/api/daily", {"date": value}),
         ("/api/weekly", {"week": value}),
@@ -289,16 +282,16 @@ def test_metacharacters_in_every_new_parameter(client: TestClient, value: str) -
         ("/hf/api/daily_papers", {"date": value}),
         ("/hf/api/papers/search", {"q": value}),
     ):
-        answer = client.get(path, params=params)
+        answer = site_client.get(path, params=params)
         assert answer.status_code in (200, 400), (path, value, answer.text)
         assert answer.headers["content-type"].startswith("application/json")
-    assert client.get(f"/hf/api/papers/{value}").status_code == 404
+    assert site_client.get(f"/hf/api/papers/{value}").status_code == 404
     headers = {"Authorization": b"Bearer " + value.encode("utf-8")}  # a header carries bytes
-    assert client.get("/api/me", headers=headers).status_code in (401, 403)
-    assert client.post(f"/api/papers/{value}/vote").status_code in (401, 404)
+    assert site_client.get("/api/me", headers=headers).status_code in (401, 403)
+    assert site_client.post(f"/api/papers/{value}/vote").status_code in (401, 404)
 
 
-def test_a_hostile_title_is_inert_on_the_new_pages(hub: Hub, client: TestClient) -> None:
+def test_a_hostile_title_is_inert_on_the_new_pages(site_hub: Hub, site_client: TestClient) -> None:
     from litfeed.models import PaperRecord, SourceRef
 
     record = PaperRecord(
@@ -307,10 +300,10 @@ def test_a_hostile_title_is_inert_on_the_new_pages(hub: Hub, client: TestClient)
         arxiv_id="2501.88888",
         source=SourceRef("t", "t:1"),
     )
-    hub.store.save_records([record], hub.store.start_import("t", "t", ""))
+    site_hub.store.save_records([record], site_hub.store.start_import("t", "t", ""))
     for path in ("/daily", "/weekly", "/monthly", "/"):
-        html = client.get(path).text
+        html = site_client.get(path).text
         assert "<script>alert(1)" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    paper = client.get("/hf/api/papers/2501.88888").json()
+    paper = site_client.get("/hf/api/papers/2501.88888").json()
     assert paper["title"].startswith("<script>")  # JSON keeps the text; it is never HTML

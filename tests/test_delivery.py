@@ -31,7 +31,7 @@ from typer.testing import CliRunner
 
 from litfeed.cli import app as cli
 from litfeed.community.accounts import add_account
-from litfeed.config import Settings, load_settings
+from litfeed.config import Settings
 from litfeed.delivery.digest import BOUNCE_LIMIT, due_period, period_for
 from litfeed.delivery.mail import deliver_due
 from litfeed.delivery.subscriptions import (
@@ -43,7 +43,7 @@ from litfeed.delivery.subscriptions import (
 from litfeed.hub import Hub
 from litfeed.store.schema import digests
 from litfeed.web import create_app
-from tests.conftest import EXAMPLES, ROOT, running_worker
+from tests.conftest import ROOT, running_worker
 from tests.postgres import free_port
 
 runner = CliRunner()
@@ -52,22 +52,8 @@ SITE = "https://litfeed.example"
 
 
 @pytest.fixture
-def delivery_settings(database_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("LITFEED_BASE_URL", SITE)
-    return load_settings()
-
-
-@pytest.fixture
-def hub(delivery_settings: Settings) -> Iterator[Hub]:
-    with Hub(delivery_settings) as opened:
-        opened.import_paths([EXAMPLES])
-        yield opened
-
-
-@pytest.fixture
-def client(hub: Hub, delivery_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(delivery_settings), base_url="https://localhost") as client:
-        yield client
+def site_url() -> str:
+    return SITE
 
 
 class Recorder:
@@ -124,13 +110,13 @@ def smtp() -> Iterator[tuple[Recorder, str]]:
         controller.stop()
 
 
-def _subscribe(hub: Hub, address: str, *sections: str, **choices: Any) -> Any:
+def _subscribe(site_hub: Hub, address: str, *sections: str, **choices: Any) -> Any:
     checked = check_choices([parse_section(s) for s in sections or ("daily",)], **choices)
-    return hub.subscriptions.subscribe(address, checked, confirmed=True)
+    return site_hub.subscriptions.subscribe(address, checked, confirmed=True)
 
 
-def _outbox(hub: Hub, settings: Settings) -> list[Message]:
-    deliver_due(hub.store, settings)
+def _outbox(site_hub: Hub, settings: Settings) -> list[Message]:
+    deliver_due(site_hub.store, settings)
     directory = settings.data_dir / "outbox"
     files = sorted(directory.glob("*.eml")) if directory.exists() else []
     return [email.message_from_bytes(path.read_bytes()) for path in files]
@@ -194,12 +180,12 @@ def test_sections_are_read_and_written_back_and_bad_ones_named() -> None:
     assert choices.mutes == ["survey", "benchmark"] and choices.sections == [{"kind": "trending"}]
 
 
-def test_the_send_hour_and_time_zone_decide_when_a_digest_is_due(hub: Hub) -> None:
-    day = hub.store.latest_day()
+def test_the_send_hour_and_time_zone_decide_when_a_digest_is_due(site_hub: Hub) -> None:
+    day = site_hub.store.latest_day()
     assert day is not None
-    tokyo = _subscribe(hub, "tokyo@example.org", send_hour=7, timezone="Asia/Tokyo")
-    weekly = _subscribe(hub, "weekly@example.org", cadence="weekly", send_hour=9)
-    latest = hub.store.latest_day
+    tokyo = _subscribe(site_hub, "tokyo@example.org", send_hour=7, timezone="Asia/Tokyo")
+    weekly = _subscribe(site_hub, "weekly@example.org", cadence="weekly", send_hour=9)
+    latest = site_hub.store.latest_day
     # 00:00 UTC is 09:00 in Tokyo: due, for the newest day with papers up to Tokyo's date.
     morning = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
     assert due_period(latest, tokyo, morning) == period_for("daily", day)
@@ -222,9 +208,9 @@ def test_the_send_hour_and_time_zone_decide_when_a_digest_is_due(hub: Hub) -> No
 # -- selection -----------------------------------------------------------------------------
 
 
-def test_selection_shares_the_room_mutes_words_and_says_why(hub: Hub) -> None:
+def test_selection_shares_the_room_mutes_words_and_says_why(site_hub: Hub) -> None:
     subscriber = _subscribe(
-        hub,
+        site_hub,
         "ada@example.org",
         "daily",
         "search:q=mutual information&mode=keyword",
@@ -232,7 +218,7 @@ def test_selection_shares_the_room_mutes_words_and_says_why(hub: Hub) -> None:
         max_papers=6,
         mutes=["distillation"],
     )
-    digests = hub.digests()
+    digests = site_hub.digests()
     selection = digests.preview(subscriber)
     assert selection is not None and len(selection.items) == 6
     labels = [item.why[0] for item in selection.items]
@@ -248,28 +234,30 @@ def test_selection_shares_the_room_mutes_words_and_says_why(hub: Hub) -> None:
 
 
 def test_a_paper_is_never_sent_twice_and_an_empty_digest_is_never_sent(
-    hub: Hub, delivery_settings: Settings
+    site_hub: Hub, site_settings: Settings
 ) -> None:
-    _subscribe(hub, "ada@example.org", "daily", max_papers=5)
-    _subscribe(hub, "bob@example.org", "search:q=zzzzunmatched&mode=keyword")
-    day = hub.store.latest_day()
+    _subscribe(site_hub, "ada@example.org", "daily", max_papers=5)
+    _subscribe(site_hub, "bob@example.org", "search:q=zzzzunmatched&mode=keyword")
+    day = site_hub.store.latest_day()
     assert day is not None
-    first = hub.digests().send(day)
+    first = site_hub.digests().send(day)
     assert (first.planned, first.sent, first.empty) == (2, 1, 1)
-    again = hub.digests().send(day)  # the same period: nothing more
+    again = site_hub.digests().send(day)  # the same period: nothing more
     assert (again.planned, again.sent) == (0, 0)
     # Another period (the next day) holding the same papers: the five sent are skipped.
-    hub.store.engine.dispose()
-    with hub.store.engine.begin() as connection:
+    site_hub.store.engine.dispose()
+    with site_hub.store.engine.begin() as connection:
         connection.execute(sa.text("UPDATE papers SET day = :day"), {"day": day + timedelta(1)})
-    later = hub.digests().send(day + timedelta(days=1))
+    later = site_hub.digests().send(day + timedelta(days=1))
     assert later.sent == 1
     sent = [
         {pk for pk, _why in digest.papers}
-        for digest in hub.store.delivery.digests_of(hub.store.delivery.subscribers()[0].id)
+        for digest in site_hub.store.delivery.digests_of(
+            site_hub.store.delivery.subscribers()[0].id
+        )
     ]
     assert len(sent) == 2 and len(sent[0]) == len(sent[1]) == 5 and not sent[0] & sent[1]
-    messages = _outbox(hub, delivery_settings)
+    messages = _outbox(site_hub, site_settings)
     assert sorted(m["To"] for m in messages) == ["ada@example.org", "ada@example.org"]
 
 
@@ -277,20 +265,24 @@ def test_a_paper_is_never_sent_twice_and_an_empty_digest_is_never_sent(
 
 
 def test_the_digest_message_its_parts_headers_and_one_click_unsubscribe(
-    hub: Hub, delivery_settings: Settings, smtp: tuple[Recorder, str], client: TestClient
+    site_hub: Hub, site_settings: Settings, smtp: tuple[Recorder, str], site_client: TestClient
 ) -> None:
     recorder, url = smtp
-    hub.settings = delivery_settings.model_copy(update={"smtp_url": url})
+    site_hub.settings = site_settings.model_copy(update={"smtp_url": url})
     subscriber = _subscribe(
-        hub, "ada@example.org", "daily", "search:q=mutual information&mode=keyword", max_papers=4
+        site_hub,
+        "ada@example.org",
+        "daily",
+        "search:q=mutual information&mode=keyword",
+        max_papers=4,
     )
-    report = hub.digests().send()
+    report = site_hub.digests().send()
     assert report.sent == 1 and report.planned == 1
     [message] = recorder.messages
-    assert message["To"] == "ada@example.org" and message["From"] == hub.settings.mail_from
+    assert message["To"] == "ada@example.org" and message["From"] == site_hub.settings.mail_from
     assert message.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in message.walk()][1:] == ["text/plain", "text/html"]
-    assert message["Message-ID"] == hub.store.delivery.digests_of(subscriber.id)[0].message_id
+    assert message["Message-ID"] == site_hub.store.delivery.digests_of(subscriber.id)[0].message_id
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert re.fullmatch(rf"<{re.escape(SITE)}/unsubscribe/\S+>", message["List-Unsubscribe"])
     parts = _parts(message)
@@ -304,46 +296,46 @@ def test_the_digest_message_its_parts_headers_and_one_click_unsubscribe(
     assert f"{SITE}/papers/" in text and "Your preferences" in html
     # One click: a POST with only List-Unsubscribe=One-Click, no cookie, no CSRF token.
     path = message["List-Unsubscribe"].strip("<>").removeprefix(SITE)
-    with TestClient(create_app(hub.settings), base_url="https://localhost") as fresh:
+    with TestClient(create_app(site_hub.settings), base_url="https://localhost") as fresh:
         answer = fresh.post(path, data={"List-Unsubscribe": "One-Click"})
     assert answer.status_code == 200 and "gets no more digests" in answer.text, answer.text[-800:]
-    assert hub.store.delivery.subscriber(subscriber.id).status == "unsubscribed"  # type: ignore[union-attr]
-    assert hub.digests().send(hub.store.latest_day() + timedelta(days=1)).sent == 0  # type: ignore[operator]
+    assert site_hub.store.delivery.subscriber(subscriber.id).status == "unsubscribed"  # type: ignore[union-attr]
+    assert site_hub.digests().send(site_hub.store.latest_day() + timedelta(days=1)).sent == 0  # type: ignore[operator]
     # A link that is not whole does nothing.
-    assert client.post(path[:-3] + "abc").status_code == 404
+    assert site_client.post(path[:-3] + "abc").status_code == 404
 
 
 def test_a_permanent_refusal_counts_a_bounce_and_a_temporary_one_is_tried_later(
-    hub: Hub, delivery_settings: Settings, smtp: tuple[Recorder, str]
+    site_hub: Hub, site_settings: Settings, smtp: tuple[Recorder, str]
 ) -> None:
     recorder, url = smtp
-    hub.settings = delivery_settings.model_copy(update={"smtp_url": url})
-    bouncing = _subscribe(hub, "gone@example.org", "daily", max_papers=1)
-    busy = _subscribe(hub, "busy@example.org", "daily", max_papers=1)
+    site_hub.settings = site_settings.model_copy(update={"smtp_url": url})
+    bouncing = _subscribe(site_hub, "gone@example.org", "daily", max_papers=1)
+    busy = _subscribe(site_hub, "busy@example.org", "daily", max_papers=1)
     recorder.refuse = {"gone@example.org": "550 no such user", "busy@example.org": "451 later"}
-    day = hub.store.latest_day()
+    day = site_hub.store.latest_day()
     assert day is not None
     for n in range(BOUNCE_LIMIT):
-        report = hub.digests().send(day + timedelta(days=n))
+        report = site_hub.digests().send(day + timedelta(days=n))
         if n == 0:
             assert (report.failed, report.retried, report.sent) == (1, 1, 0)
-        with hub.store.engine.begin() as connection:
+        with site_hub.store.engine.begin() as connection:
             connection.execute(
                 sa.text("UPDATE papers SET day = :day"), {"day": day + timedelta(n + 1)}
             )
-    assert hub.store.delivery.subscriber(bouncing.id).status == "bouncing"  # type: ignore[union-attr]
-    assert hub.store.delivery.subscriber(bouncing.id).bounces == BOUNCE_LIMIT  # type: ignore[union-attr]
+    assert site_hub.store.delivery.subscriber(bouncing.id).status == "bouncing"  # type: ignore[union-attr]
+    assert site_hub.store.delivery.subscriber(bouncing.id).bounces == BOUNCE_LIMIT  # type: ignore[union-attr]
     # The 451'd digest waits for its next attempt, then goes once the server takes it.
-    pending = [d for d in hub.store.delivery.digests_of(busy.id) if d.status == "pending"]
+    pending = [d for d in site_hub.store.delivery.digests_of(busy.id) if d.status == "pending"]
     assert pending and all(d.next_attempt_at > datetime.now(UTC) for d in pending)
     assert "451" in (pending[0].last_error or "")
     recorder.refuse = {}
-    assert hub.digests().deliver().sent == 0  # not due yet
-    with hub.store.engine.begin() as connection:
+    assert site_hub.digests().deliver().sent == 0  # not due yet
+    with site_hub.store.engine.begin() as connection:
         connection.execute(
             sa.update(digests).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
         )
-    assert hub.digests().deliver().sent == len(pending)
+    assert site_hub.digests().deliver().sent == len(pending)
     assert recorder.recipients() == ["busy@example.org"] * len(pending)
 
 
@@ -358,7 +350,7 @@ def _send_command(data_dir: Path, url: str, database_url: str | None) -> subproc
 
 @pytest.mark.parametrize("window", ["before", "after"])
 def test_a_send_killed_and_started_again(
-    hub: Hub, delivery_settings: Settings, smtp: tuple[Recorder, str], window: str
+    site_hub: Hub, site_settings: Settings, smtp: tuple[Recorder, str], window: str
 ) -> None:
     """SIGKILL while the third message is with the server, then the same command again. Killed
     before the server accepted it: every subscriber gets exactly one digest. Killed after it
@@ -367,10 +359,10 @@ def test_a_send_killed_and_started_again(
     recorder, url = smtp
     addresses = [f"reader{n}@example.org" for n in range(6)]
     for address in addresses:
-        _subscribe(hub, address, "daily", max_papers=2)
+        _subscribe(site_hub, address, "daily", max_papers=2)
     recorder.hold, recorder.hold_after_data = 3, window == "after"
-    database_url = delivery_settings.database_url
-    process = _send_command(delivery_settings.data_dir, url, database_url)
+    database_url = site_settings.database_url
+    process = _send_command(site_settings.data_dir, url, database_url)
     try:
         assert recorder.held.wait(60), process.stderr.read() if process.stderr else ""
         process.send_signal(signal.SIGKILL)
@@ -380,13 +372,13 @@ def test_a_send_killed_and_started_again(
             process.kill()
     recorder.release.set()
     time.sleep(0.2)
-    counts = hub.store.delivery.ledger_counts()
+    counts = site_hub.store.delivery.ledger_counts()
     assert counts == {"sent": 2, "pending": 4}  # recorded before sending, marked after
     recorder.hold = None
-    again = _send_command(delivery_settings.data_dir, url, database_url)
+    again = _send_command(site_settings.data_dir, url, database_url)
     _out, errors = again.communicate(timeout=120)
     assert again.returncode == 0, errors
-    assert hub.store.delivery.ledger_counts() == {"sent": 6}
+    assert site_hub.store.delivery.ledger_counts() == {"sent": 6}
     received = recorder.recipients()
     if window == "before":
         assert sorted(received) == sorted(addresses)
@@ -400,19 +392,19 @@ def test_a_send_killed_and_started_again(
 # -- subscribing on the pages --------------------------------------------------------------
 
 
-def _csrf(client: TestClient, path: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+def _csrf(site_client: TestClient, path: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', site_client.get(path).text)
     assert found is not None
     return found.group(1)
 
 
 def test_double_opt_in_preferences_preview_and_feedback(
-    hub: Hub, client: TestClient, delivery_settings: Settings
+    site_hub: Hub, site_client: TestClient, site_settings: Settings
 ) -> None:
-    assert "Get trending papers in your inbox once a day" in client.get("/").text
-    form = client.get("/subscribe", params={"email": "ada@example.org", "section": "trending"})
+    assert "Get trending papers in your inbox once a day" in site_client.get("/").text
+    form = site_client.get("/subscribe", params={"email": "ada@example.org", "section": "trending"})
     assert 'value="ada@example.org"' in form.text
-    csrf = _csrf(client, "/subscribe")
+    csrf = _csrf(site_client, "/subscribe")
     fields = {
         "email": "ada@example.org",
         "sections": "daily\nsearch:q=mutual information&mode=keyword",
@@ -422,35 +414,37 @@ def test_double_opt_in_preferences_preview_and_feedback(
         "send_hour": "8",
         "timezone": "Europe/Berlin",
     }
-    assert client.post("/subscribe", data=fields).status_code == 403  # no CSRF token
-    bad = client.post("/subscribe", data={**fields, "sections": "weather", "csrf": csrf})
+    assert site_client.post("/subscribe", data=fields).status_code == 403  # no CSRF token
+    bad = site_client.post("/subscribe", data={**fields, "sections": "weather", "csrf": csrf})
     assert bad.status_code == 400 and "is not a section" in bad.text, bad.text[-600:]
-    answer = client.post("/subscribe", data={**fields, "csrf": csrf})
+    answer = site_client.post("/subscribe", data={**fields, "csrf": csrf})
     assert answer.status_code == 200 and "Check your inbox" in answer.text
-    subscriber = hub.store.delivery.subscriber_by_email("ada@example.org")
+    subscriber = site_hub.store.delivery.subscriber_by_email("ada@example.org")
     assert subscriber is not None and subscriber.status == "pending"
-    assert hub.digests().send().planned == 0  # nothing before confirmation
-    [confirmation] = _outbox(hub, delivery_settings)
+    assert site_hub.digests().send().planned == 0  # nothing before confirmation
+    [confirmation] = _outbox(site_hub, site_settings)
     assert confirmation["Subject"] == "Confirm your litfeed digest"
-    confirmed = client.get(_link(confirmation, "/subscriptions/confirm/"), follow_redirects=True)
+    confirmed = site_client.get(
+        _link(confirmation, "/subscriptions/confirm/"), follow_redirects=True
+    )
     assert "Confirmed: ada@example.org will get the digest" in confirmed.text
     assert 'value="Europe/Berlin"' in confirmed.text and "survey" in confirmed.text
     preferences = str(confirmed.url).removeprefix("https://localhost").split("?")[0]
     # The same address again: the subscription is not changed; its owner is told.
-    client.post("/subscribe", data={**fields, "sections": "trending", "csrf": csrf})
-    note = _outbox(hub, delivery_settings)[-1]
+    site_client.post("/subscribe", data={**fields, "sections": "trending", "csrf": csrf})
+    note = _outbox(site_hub, site_settings)[-1]
     assert note["Subject"] == "Your litfeed digest"
-    assert hub.store.delivery.subscriber_by_email("ada@example.org").sections[0] == {
+    assert site_hub.store.delivery.subscriber_by_email("ada@example.org").sections[0] == {
         "kind": "daily"
     }  # type: ignore[union-attr]
     # Preferences: saved, refused with the reason, preview.
-    saved = client.post(preferences, data={**fields, "max_papers": "3", "csrf": csrf})
+    saved = site_client.post(preferences, data={**fields, "max_papers": "3", "csrf": csrf})
     assert "Saved." in saved.text
-    refused = client.post(preferences, data={**fields, "timezone": "Nowhere", "csrf": csrf})
+    refused = site_client.post(preferences, data={**fields, "timezone": "Nowhere", "csrf": csrf})
     assert refused.status_code == 400 and "unknown time zone" in refused.text
     preview_path = re.search(r'href="[^"]*(/subscriptions/[^"]+/preview)"', saved.text)
     assert preview_path is not None
-    preview = client.get(preview_path.group(1))
+    preview = site_client.get(preview_path.group(1))
     assert (
         preview.status_code == 200
         and "style-src 'unsafe-inline'" in preview.headers["content-security-policy"]
@@ -460,50 +454,52 @@ def test_double_opt_in_preferences_preview_and_feedback(
     found = re.search(r'href="[^"]*(/feedback/[^"]+)"[^>]*>Less like this', preview.text)
     assert found is not None
     less = html.unescape(found.group(1))
-    assert "Record" in client.get(less).text
-    assert client.get(less.replace("rating=less", "rating=best")).status_code == 404
-    assert client.get(less.replace("/feedback/", "/feedback/x")).status_code == 404
-    assert hub.store.delivery.feedback_of(subscriber.id) == {}
-    with TestClient(create_app(hub.settings), base_url="https://localhost") as fresh:
+    assert "Record" in site_client.get(less).text
+    assert site_client.get(less.replace("rating=less", "rating=best")).status_code == 404
+    assert site_client.get(less.replace("/feedback/", "/feedback/x")).status_code == 404
+    assert site_hub.store.delivery.feedback_of(subscriber.id) == {}
+    with TestClient(create_app(site_hub.settings), base_url="https://localhost") as fresh:
         assert fresh.post(less).status_code == 200
-    assert list(hub.store.delivery.feedback_of(subscriber.id).values()) == [-1]
+    assert list(site_hub.store.delivery.feedback_of(subscriber.id).values()) == [-1]
     # New links revoke the old ones.
-    renewed = client.post(preferences, data={"action": "new-links", "csrf": csrf})
-    assert renewed.status_code == 200 and client.get(preferences).status_code == 404
+    renewed = site_client.post(preferences, data={"action": "new-links", "csrf": csrf})
+    assert renewed.status_code == 200 and site_client.get(preferences).status_code == 404
 
 
 def test_a_verified_account_subscribes_its_own_address_at_once(
-    hub: Hub, client: TestClient
+    site_hub: Hub, site_client: TestClient
 ) -> None:
-    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(client, "/login")
-    client.post(
+    add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
+    csrf = _csrf(site_client, "/login")
+    site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
-    answer = client.post(
+    answer = site_client.post(
         "/subscribe",
         data={"email": "ada@example.org", "sections": "trending", "timezone": "UTC", "csrf": csrf},
     )
     assert answer.status_code == 200 and "Your digest" in answer.text
-    subscriber = hub.store.delivery.subscriber_by_email("ada@example.org")
+    subscriber = site_hub.store.delivery.subscriber_by_email("ada@example.org")
     assert subscriber is not None and subscriber.status == "confirmed" and subscriber.account_id
 
 
 def test_the_json_api_subscribes_with_the_same_answer_either_way(
-    hub: Hub, client: TestClient
+    site_hub: Hub, site_client: TestClient
 ) -> None:
-    _subscribe(hub, "ada@example.org")
+    _subscribe(site_hub, "ada@example.org")
     body = {"email": "ada@example.org", "sections": ["daily", "author:Ben Poole"]}
-    known = client.post("/api/subscriptions", json=body)
-    new = client.post("/api/subscriptions", json={**body, "email": "bob@example.org"})
+    known = site_client.post("/api/subscriptions", json=body)
+    new = site_client.post("/api/subscriptions", json={**body, "email": "bob@example.org"})
     assert known.status_code == new.status_code == 202
     assert known.json()["message"].replace("ada", "bob") == new.json()["message"]
-    bad = client.post("/api/subscriptions", json={**body, "sections": ["nonsense"]})
+    bad = site_client.post("/api/subscriptions", json={**body, "sections": ["nonsense"]})
     assert bad.status_code == 400 and "is not a section" in bad.json()["error"]
     for _ in range(5):
-        client.post("/api/subscriptions", json={**body, "email": "carol@example.org"})
+        site_client.post("/api/subscriptions", json={**body, "email": "carol@example.org"})
     assert (
-        client.post("/api/subscriptions", json={**body, "email": "carol@example.org"}).status_code
+        site_client.post(
+            "/api/subscriptions", json={**body, "email": "carol@example.org"}
+        ).status_code
         == 429
     )
 
@@ -528,13 +524,13 @@ def _check_atom(body: bytes) -> ET.Element:
     return root
 
 
-def test_feeds_are_valid_atom_for_a_feed_reader(hub: Hub, client: TestClient) -> None:
-    subscriber = _subscribe(hub, "ada@example.org", "daily", max_papers=4)
-    private = hub.subscriptions.link(subscriber, "feed").removeprefix(SITE)
-    paper = hub.list_papers(0, 1)[0][0]
+def test_feeds_are_valid_atom_for_a_feed_reader(site_hub: Hub, site_client: TestClient) -> None:
+    subscriber = _subscribe(site_hub, "ada@example.org", "daily", max_papers=4)
+    private = site_hub.subscriptions.link(subscriber, "feed").removeprefix(SITE)
+    paper = site_hub.list_papers(0, 1)[0][0]
     author = paper.authors[0] if paper.authors else "Nobody"
-    voter = add_account(hub.store, "voter@example.org", "correct horse", verified=True)
-    hub.community.vote(voter, paper, True)  # so that something trends
+    voter = add_account(site_hub.store, "voter@example.org", "correct horse", verified=True)
+    site_hub.community.vote(voter, paper, True)  # so that something trends
     for path, at_least in (
         ("/feeds/daily.atom", 20),
         ("/feeds/weekly.atom", 20),
@@ -545,7 +541,7 @@ def test_feeds_are_valid_atom_for_a_feed_reader(hub: Hub, client: TestClient) ->
         ("/feeds/categories/cs.LG.atom", 0),
         (private, 4),
     ):
-        answer = client.get(path)
+        answer = site_client.get(path)
         assert answer.status_code == 200, path
         assert answer.headers["content-type"] == "application/atom+xml; charset=utf-8"
         _check_atom(answer.content)
@@ -554,48 +550,54 @@ def test_feeds_are_valid_atom_for_a_feed_reader(hub: Hub, client: TestClient) ->
         assert len(feed.entries) >= at_least, path
         for entry in feed.entries:
             assert entry.link.startswith(f"{SITE}/papers/") and entry.title and entry.id
-    trending = feedparser.parse(client.get("/feeds/trending.atom").content).entries[0]
+    trending = feedparser.parse(site_client.get("/feeds/trending.atom").content).entries[0]
     assert trending.link.endswith(f"/papers/{paper.id}") and trending.summary.startswith("[")
     # Each page announces its feed; a search's feed keeps the search's filters.
-    page = client.get("/search", params={"q": "mutual information", "mode": "keyword"}).text
+    page = site_client.get("/search", params={"q": "mutual information", "mode": "keyword"}).text
     announced = re.findall(
         r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', page
     )
     assert "/feeds/search.atom?mode=keyword&amp;q=mutual+information" in announced
-    day = hub.store.latest_day()
-    assert f'href="/feeds/daily.atom?date={day}"' in client.get(f"/daily/{day}").text
-    assert 'href="/feeds/authors/Ben%20Poole.atom"' in client.get("/?author=Ben Poole").text
+    day = site_hub.store.latest_day()
+    assert f'href="/feeds/daily.atom?date={day}"' in site_client.get(f"/daily/{day}").text
+    assert 'href="/feeds/authors/Ben%20Poole.atom"' in site_client.get("/?author=Ben Poole").text
     for page_path in ("/", "/trending", "/weekly", f"/papers/{paper.id}"):
-        assert 'type="application/atom+xml"' in client.get(page_path).text, page_path
+        assert 'type="application/atom+xml"' in site_client.get(page_path).text, page_path
     # A hidden paper leaves the feeds.
-    hidden = feedparser.parse(client.get("/feeds/daily.atom").content).entries[0]
-    hub.store.set_hidden(hidden.link.rsplit("/", 1)[1], True)
-    again = feedparser.parse(client.get("/feeds/daily.atom").content)
+    hidden = feedparser.parse(site_client.get("/feeds/daily.atom").content).entries[0]
+    site_hub.store.set_hidden(hidden.link.rsplit("/", 1)[1], True)
+    again = feedparser.parse(site_client.get("/feeds/daily.atom").content)
     assert hidden.id not in [entry.id for entry in again.entries]
-    assert client.get("/feeds/subscriptions/forged.atom").status_code == 404
+    assert site_client.get("/feeds/subscriptions/forged.atom").status_code == 404
 
 
-def test_a_hostile_title_stays_inert_in_feeds_and_mail(hub: Hub, client: TestClient) -> None:
+def test_a_hostile_title_stays_inert_in_feeds_and_mail(
+    site_hub: Hub, site_client: TestClient
+) -> None:
     from litfeed.models import PaperRecord, SourceRef
 
     title = "<script>alert(1)</script> & ]]> \x0b \ud800 <b>bold</b>"
     record = PaperRecord(title="Safe title", abstract=title, source=SourceRef("t", "t:1"))
-    hub.store.save_records([record], hub.store.start_import("t", "t", ""))
-    hub.update_index(embed=False)
-    body = client.get("/feeds/search.atom", params={"q": "safe title", "mode": "keyword"}).content
+    site_hub.store.save_records([record], site_hub.store.start_import("t", "t", ""))
+    site_hub.update_index(embed=False)
+    body = site_client.get(
+        "/feeds/search.atom", params={"q": "safe title", "mode": "keyword"}
+    ).content
     _check_atom(body)
     assert b"<script>" not in body and not feedparser.parse(body).bozo
-    subscriber = _subscribe(hub, "ada@example.org", "search:q=safe title&mode=keyword")
-    digests = hub.digests()
+    subscriber = _subscribe(site_hub, "ada@example.org", "search:q=safe title&mode=keyword")
+    digests = site_hub.digests()
     selection = digests.preview(subscriber)
     assert selection is not None
     assert "<script>" not in digests.composer.html(selection)
 
 
-def test_opensearch_and_the_citation_tags_zotero_reads(hub: Hub, client: TestClient) -> None:
-    home = client.get("/").text
+def test_opensearch_and_the_citation_tags_zotero_reads(
+    site_hub: Hub, site_client: TestClient
+) -> None:
+    home = site_client.get("/").text
     assert '<link rel="search" type="application/opensearchdescription+xml"' in home
-    answer = client.get("/opensearch.xml")
+    answer = site_client.get("/opensearch.xml")
     assert answer.headers["content-type"].startswith("application/opensearchdescription+xml")
     root = ET.fromstring(answer.content)
     space = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -614,8 +616,8 @@ def test_opensearch_and_the_citation_tags_zotero_reads(hub: Hub, client: TestCli
         published=date(2017, 6, 12),
         source=SourceRef("t", "t:2"),
     )
-    hub.store.save_records([record], hub.store.start_import("t", "t", ""))
-    page = client.get("/papers/1706.03762").text
+    site_hub.store.save_records([record], site_hub.store.start_import("t", "t", ""))
+    page = site_client.get("/papers/1706.03762").text
     tags = re.findall(r'<meta name="(citation_[a-z_]+)" content="([^"]*)">', page)
     assert ("citation_title", "Attention Is All You Need") in tags
     assert [v for k, v in tags if k == "citation_author"] == ["Ashish Vaswani", "Noam Shazeer"]
@@ -628,7 +630,7 @@ def test_opensearch_and_the_citation_tags_zotero_reads(hub: Hub, client: TestCli
 # -- the command line ------------------------------------------------------------------------
 
 
-def test_subscribers_and_digests_from_the_shell(hub: Hub, delivery_settings: Settings) -> None:
+def test_subscribers_and_digests_from_the_shell(site_hub: Hub, site_settings: Settings) -> None:
     added = runner.invoke(
         cli,
         [
@@ -656,50 +658,52 @@ def test_subscribers_and_digests_from_the_shell(hub: Hub, delivery_settings: Set
     assert "ada@example.org  confirmed  daily at 07:00 UTC" in listed.output
     preview = runner.invoke(cli, ["digest", "preview", "ada@example.org"])
     assert preview.exit_code == 0 and preview.output.count("More like this: ") == 3
-    out = delivery_settings.data_dir / "dry"
+    out = site_settings.data_dir / "dry"
     dry = runner.invoke(cli, ["digest", "send", "--dry-run", "--out", str(out)])
     assert dry.exit_code == 0 and "rendered 1 digests" in dry.output
-    assert len(list(out.glob("*.eml"))) == 1 and hub.store.delivery.ledger_counts() == {}
+    assert len(list(out.glob("*.eml"))) == 1 and site_hub.store.delivery.ledger_counts() == {}
     wrong = runner.invoke(cli, ["digest", "send", "--to", "nobody@example.org"])
     assert wrong.exit_code == 1 and "not a confirmed subscriber" in wrong.output
     sent = runner.invoke(cli, ["digest", "send", "--to", "ada@example.org"])
     assert sent.exit_code == 0 and "1 sent" in sent.output, sent.output
     from litfeed.delivery.mail import queue_mail
 
-    queue_mail(hub.store, delivery_settings, "carol@example.org", "Reset", "A link.")
+    queue_mail(site_hub.store, site_settings, "carol@example.org", "Reset", "A link.")
     again = runner.invoke(cli, ["digest", "send"]).output
     assert "0 sent" in again and "1 other messages from the outbox" in again
     assert runner.invoke(cli, ["digest", "send", "--date", "soon"]).exit_code == 1
 
 
 def test_the_worker_sends_each_digest_once_when_its_hour_has_come(
-    hub: Hub, delivery_settings: Settings
+    site_hub: Hub, site_settings: Settings
 ) -> None:
     from zoneinfo import ZoneInfo
 
     now = datetime.now(UTC)
     local = now.astimezone(ZoneInfo("Europe/Berlin"))
     # The papers are of today in Berlin: due at the hour of each reader there, not before.
-    with hub.store.engine.begin() as connection:
+    with site_hub.store.engine.begin() as connection:
         connection.execute(sa.text("UPDATE papers SET day = :day"), {"day": local.date()})
-    _subscribe(hub, "early@example.org", "daily", send_hour=0, timezone="Europe/Berlin")
+    _subscribe(site_hub, "early@example.org", "daily", send_hour=0, timezone="Europe/Berlin")
     later = local.hour + (1 if local.minute < 58 else 2)
     if later <= 23:  # else no hour later today is left to test with
-        _subscribe(hub, "later@example.org", "daily", send_hour=later, timezone="Europe/Berlin")
+        _subscribe(
+            site_hub, "later@example.org", "daily", send_hour=later, timezone="Europe/Berlin"
+        )
     lines: list[str] = []
-    with running_worker(hub, lines):
+    with running_worker(site_hub, lines):
         deadline = time.monotonic() + 60
-        while hub.store.delivery.ledger_counts().get("sent", 0) < 1:
+        while site_hub.store.delivery.ledger_counts().get("sent", 0) < 1:
             assert time.monotonic() < deadline, lines
             time.sleep(0.1)
         time.sleep(1.0)  # ten more looks: nothing more is due
-    assert hub.store.delivery.ledger_counts() == {"sent": 1}
-    messages = _outbox(hub, delivery_settings)
+    assert site_hub.store.delivery.ledger_counts() == {"sent": 1}
+    messages = _outbox(site_hub, site_settings)
     assert [m["To"] for m in messages] == ["early@example.org"]
 
 
-def test_an_administrator_changes_a_confirmed_subscriber_from_the_shell(hub: Hub) -> None:
-    _subscribe(hub, "ada@example.org", "daily")
+def test_an_administrator_changes_a_confirmed_subscriber_from_the_shell(site_hub: Hub) -> None:
+    _subscribe(site_hub, "ada@example.org", "daily")
     changed = runner.invoke(
         cli, ["subscribers", "add", "ada@example.org", "--section", "category:cs.LG"]
     )
@@ -710,7 +714,7 @@ def test_an_administrator_changes_a_confirmed_subscriber_from_the_shell(hub: Hub
     "value",
     ["'; DROP TABLE papers; --", 'title:"x', "a OR (b", "*", "\\", "%_", "\u202e", "<script>"],
 )
-def test_metacharacters_in_every_delivery_parameter(client: TestClient, value: str) -> None:
+def test_metacharacters_in_every_delivery_parameter(site_client: TestClient, value: str) -> None:
     from urllib.parse import quote
 
     quoted = quote(value, safe="")
@@ -728,26 +732,26 @@ def test_metacharacters_in_every_delivery_parameter(client: TestClient, value: s
         (f"/subscriptions/{quoted}", {}),
         (f"/subscriptions/confirm/{quoted}", {}),
     ):
-        answer = client.get(path, params=params)
+        answer = site_client.get(path, params=params)
         assert answer.status_code in (200, 400, 404), (path, value, answer.status_code)
         assert "<script>" not in answer.text, (path, value)
-    refused = client.post(
+    refused = site_client.post(
         "/api/subscriptions", json={"email": "a@example.org", "sections": [f"search:{value}"]}
     )
     assert refused.status_code in (202, 400)
-    assert client.post(f"/unsubscribe/{quoted}").status_code == 404
+    assert site_client.post(f"/unsubscribe/{quoted}").status_code == 404
 
 
-def test_one_send_at_a_time(hub: Hub) -> None:
+def test_one_send_at_a_time(site_hub: Hub) -> None:
     from litfeed.delivery.digest import DigestBusy
 
-    _subscribe(hub, "ada@example.org")
-    other = hub.store.send_lock()  # another process's send, as far as this one can tell
+    _subscribe(site_hub, "ada@example.org")
+    other = site_hub.store.send_lock()  # another process's send, as far as this one can tell
     assert other.acquire()
     try:
         with pytest.raises(DigestBusy):
-            hub.digests().send(wait=False)
-        assert hub.store.delivery.ledger_counts() == {}
+            site_hub.digests().send(wait=False)
+        assert site_hub.store.delivery.ledger_counts() == {}
     finally:
         other.release()
-    assert hub.digests().send(wait=False).sent == 1
+    assert site_hub.digests().send(wait=False).sent == 1
