@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import email
+import email.message
 import itertools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from litfeed.config import Settings, load_settings
+from litfeed.delivery.mail import deliver_due
 from litfeed.hub import Hub
 from litfeed.models import Paper
 from litfeed.store import Store
@@ -139,6 +143,23 @@ def site_client(site_hub: Hub, site_settings: Settings) -> Iterator[TestClient]:
     scheme = urlsplit(site_settings.public_url).scheme
     with TestClient(create_app(site_settings), base_url=f"{scheme}://localhost") as client:
         yield client
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token a form of the page at ``path`` carries (and its cookie, now set)."""
+    page = client.get(path)
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None, page.text[:500]
+    return found.group(1)
+
+
+def mailed(store: Store, settings: Settings) -> list[email.message.Message]:
+    """Every message in the outbox directory, after sending what the database's outbox
+    holds (no LITFEED_SMTP_URL: mail is written there)."""
+    deliver_due(store, settings)
+    directory = settings.data_dir / "outbox"
+    files = sorted(directory.glob("*.eml")) if directory.exists() else []
+    return [email.message_from_bytes(path.read_bytes()) for path in files]
 
 
 def fetch_environment(replay: Replay, data_dir: Path) -> dict[str, str]:

@@ -19,23 +19,10 @@ from litfeed.config import Settings
 from litfeed.delivery.mail import deliver_due, queue_mail
 from litfeed.hub import Hub
 from litfeed.web import create_app
+from tests.conftest import csrf_of, mailed
 from tests.postgres import free_port
 
 PAPER = "t-8ec3a34c72e9"
-
-
-def _csrf(site_client: TestClient, path: str = "/login") -> str:
-    page = site_client.get(path)
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found is not None, page.text[:500]
-    return found.group(1)
-
-
-def _outbox(site_hub: Hub, settings: Settings) -> list[Message]:
-    deliver_due(site_hub.store, settings)
-    directory = settings.data_dir / "outbox"
-    files = sorted(directory.glob("*.eml")) if directory.exists() else []
-    return [email.message_from_bytes(path.read_bytes()) for path in files]
 
 
 def _link(message: Message, path: str) -> str:
@@ -49,12 +36,12 @@ def _link(message: Message, path: str) -> str:
 def test_sign_up_verify_log_in_and_vote(
     site_hub: Hub, site_client: TestClient, site_settings: Settings
 ) -> None:
-    csrf = _csrf(site_client, "/signup")
+    csrf = csrf_of(site_client, "/signup")
     answer = site_client.post(
         "/signup", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
     assert answer.status_code == 200 and "Check your inbox" in answer.text
-    [verification] = _outbox(site_hub, site_settings)
+    [verification] = mailed(site_hub.store, site_settings)
     assert verification["To"] == "ada@example.org"
     assert verification["Subject"] == "Confirm your litfeed account"
     link = _link(verification, "/verify")
@@ -91,7 +78,7 @@ def test_sign_up_verify_log_in_and_vote(
 
 def test_a_form_without_its_csrf_token_is_refused(site_hub: Hub, site_client: TestClient) -> None:
     add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(site_client)
+    csrf = csrf_of(site_client)
     site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
@@ -116,7 +103,7 @@ def test_no_answer_tells_whether_an_address_has_an_account(
     site_hub: Hub, site_client: TestClient, site_settings: Settings
 ) -> None:
     add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(site_client, "/signup")
+    csrf = csrf_of(site_client, "/signup")
 
     def text_of(path: str, **data: str) -> tuple[int, str]:
         answer = site_client.post(path, data={**data, "csrf": csrf})
@@ -131,7 +118,7 @@ def test_no_answer_tells_whether_an_address_has_an_account(
     assert text_of("/reset", email="ada@example.org") == text_of(
         "/reset", email="nobody@example.org"
     )
-    mails = _outbox(site_hub, site_settings)
+    mails = mailed(site_hub.store, site_settings)
     # the address with an account got a note, the new one a link, the unknown one nothing
     assert sorted((m["To"], m["Subject"]) for m in mails) == [
         ("ada@example.org", "Set a new litfeed password"),
@@ -142,7 +129,7 @@ def test_no_answer_tells_whether_an_address_has_an_account(
 
 def test_log_in_is_throttled(site_hub: Hub, site_client: TestClient) -> None:
     add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(site_client)
+    csrf = csrf_of(site_client)
     codes = [
         site_client.post(
             "/login", data={"email": "ada@example.org", "password": f"guess {n}", "csrf": csrf}
@@ -161,9 +148,9 @@ def test_password_reset_works_once(
     site_hub: Hub, site_client: TestClient, site_settings: Settings
 ) -> None:
     add_account(site_hub.store, "ada@example.org", "old password", verified=True)
-    csrf = _csrf(site_client, "/reset")
+    csrf = csrf_of(site_client, "/reset")
     site_client.post("/reset", data={"email": "ada@example.org", "csrf": csrf})
-    [message] = _outbox(site_hub, site_settings)
+    [message] = mailed(site_hub.store, site_settings)
     link = _link(message, "/reset")
     assert "Set a new password" in site_client.get(link).text
     done = site_client.post(
@@ -175,7 +162,7 @@ def test_password_reset_works_once(
     )
     assert site_hub.community.store.community.account_by_email("ada@example.org") is not None
     site_client.cookies.clear()
-    csrf = _csrf(site_client)
+    csrf = csrf_of(site_client)
     old = site_client.post(
         "/login", data={"email": "ada@example.org", "password": "old password", "csrf": csrf}
     )
@@ -206,7 +193,7 @@ def test_the_json_api_signs_up_and_logs_in(
     )
     assert right.status_code == 200 and right.json()["verified"] is False
     assert site_client.get("/api/me").json()["email"] == "ada@example.org"
-    csrf = _csrf(site_client, "/")
+    csrf = csrf_of(site_client, "/")
     made = site_client.post("/api/tokens", headers={"X-CSRF-Token": csrf})
     assert made.status_code == 201
     assert site_client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
@@ -271,7 +258,7 @@ def test_concurrent_form_votes_of_one_account_count_once(
     site_hub: Hub, site_client: TestClient
 ) -> None:
     add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(site_client)
+    csrf = csrf_of(site_client)
     site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
@@ -293,7 +280,7 @@ def test_concurrent_form_votes_of_one_account_count_once(
 
 
 def _log_in(site_client: TestClient, email: str) -> str:
-    csrf = _csrf(site_client)
+    csrf = csrf_of(site_client)
     site_client.post("/login", data={"email": email, "password": "correct horse", "csrf": csrf})
     return csrf
 
@@ -341,7 +328,7 @@ def test_administrators_hide_papers_and_votes_from_the_pages(
 def test_a_public_name_is_chosen_at_sign_up_checked_and_unique_in_any_case(
     site_hub: Hub, site_client: TestClient
 ) -> None:
-    csrf = _csrf(site_client, "/signup")
+    csrf = csrf_of(site_client, "/signup")
     form = {"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     bad = site_client.post("/signup", data={**form, "name": "<b>ada</b>"})
     assert bad.status_code == 400 and "cannot be a name" in bad.text and "<b>ada" not in bad.text
@@ -380,7 +367,7 @@ def test_the_account_page_sets_a_name_and_makes_and_revokes_tokens(
     )
     add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
     add_account(site_hub.store, "bob@example.org", "correct horse", verified=True, name="bob")
-    csrf = _csrf(site_client)
+    csrf = csrf_of(site_client)
     site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )

@@ -33,7 +33,6 @@ from litfeed.cli import app as cli
 from litfeed.community.accounts import add_account
 from litfeed.config import Settings
 from litfeed.delivery.digest import BOUNCE_LIMIT, due_period, period_for
-from litfeed.delivery.mail import deliver_due
 from litfeed.delivery.subscriptions import (
     SubscriptionError,
     check_choices,
@@ -43,7 +42,7 @@ from litfeed.delivery.subscriptions import (
 from litfeed.hub import Hub
 from litfeed.store.schema import digests
 from litfeed.web import create_app
-from tests.conftest import ROOT, running_worker
+from tests.conftest import ROOT, csrf_of, mailed, running_worker
 from tests.postgres import free_port
 
 runner = CliRunner()
@@ -113,13 +112,6 @@ def smtp() -> Iterator[tuple[Recorder, str]]:
 def _subscribe(site_hub: Hub, address: str, *sections: str, **choices: Any) -> Any:
     checked = check_choices([parse_section(s) for s in sections or ("daily",)], **choices)
     return site_hub.subscriptions.subscribe(address, checked, confirmed=True)
-
-
-def _outbox(site_hub: Hub, settings: Settings) -> list[Message]:
-    deliver_due(site_hub.store, settings)
-    directory = settings.data_dir / "outbox"
-    files = sorted(directory.glob("*.eml")) if directory.exists() else []
-    return [email.message_from_bytes(path.read_bytes()) for path in files]
 
 
 def _link(message: Message, path: str) -> str:
@@ -257,7 +249,7 @@ def test_a_paper_is_never_sent_twice_and_an_empty_digest_is_never_sent(
         )
     ]
     assert len(sent) == 2 and len(sent[0]) == len(sent[1]) == 5 and not sent[0] & sent[1]
-    messages = _outbox(site_hub, site_settings)
+    messages = mailed(site_hub.store, site_settings)
     assert sorted(m["To"] for m in messages) == ["ada@example.org", "ada@example.org"]
 
 
@@ -392,19 +384,13 @@ def test_a_send_killed_and_started_again(
 # -- subscribing on the pages --------------------------------------------------------------
 
 
-def _csrf(site_client: TestClient, path: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', site_client.get(path).text)
-    assert found is not None
-    return found.group(1)
-
-
 def test_double_opt_in_preferences_preview_and_feedback(
     site_hub: Hub, site_client: TestClient, site_settings: Settings
 ) -> None:
     assert "Get trending papers in your inbox once a day" in site_client.get("/").text
     form = site_client.get("/subscribe", params={"email": "ada@example.org", "section": "trending"})
     assert 'value="ada@example.org"' in form.text
-    csrf = _csrf(site_client, "/subscribe")
+    csrf = csrf_of(site_client, "/subscribe")
     fields = {
         "email": "ada@example.org",
         "sections": "daily\nsearch:q=mutual information&mode=keyword",
@@ -422,7 +408,7 @@ def test_double_opt_in_preferences_preview_and_feedback(
     subscriber = site_hub.store.delivery.subscriber_by_email("ada@example.org")
     assert subscriber is not None and subscriber.status == "pending"
     assert site_hub.digests().send().planned == 0  # nothing before confirmation
-    [confirmation] = _outbox(site_hub, site_settings)
+    [confirmation] = mailed(site_hub.store, site_settings)
     assert confirmation["Subject"] == "Confirm your litfeed digest"
     confirmed = site_client.get(
         _link(confirmation, "/subscriptions/confirm/"), follow_redirects=True
@@ -432,7 +418,7 @@ def test_double_opt_in_preferences_preview_and_feedback(
     preferences = str(confirmed.url).removeprefix("https://localhost").split("?")[0]
     # The same address again: the subscription is not changed; its owner is told.
     site_client.post("/subscribe", data={**fields, "sections": "trending", "csrf": csrf})
-    note = _outbox(site_hub, site_settings)[-1]
+    note = mailed(site_hub.store, site_settings)[-1]
     assert note["Subject"] == "Your litfeed digest"
     assert site_hub.store.delivery.subscriber_by_email("ada@example.org").sections[0] == {
         "kind": "daily"
@@ -470,7 +456,7 @@ def test_a_verified_account_subscribes_its_own_address_at_once(
     site_hub: Hub, site_client: TestClient
 ) -> None:
     add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = _csrf(site_client, "/login")
+    csrf = csrf_of(site_client, "/login")
     site_client.post(
         "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
     )
@@ -698,7 +684,7 @@ def test_the_worker_sends_each_digest_once_when_its_hour_has_come(
             time.sleep(0.1)
         time.sleep(1.0)  # ten more looks: nothing more is due
     assert site_hub.store.delivery.ledger_counts() == {"sent": 1}
-    messages = _outbox(site_hub, site_settings)
+    messages = mailed(site_hub.store, site_settings)
     assert [m["To"] for m in messages] == ["early@example.org"]
 
 

@@ -305,7 +305,7 @@ digests = Table(
     Column("message_id", String(255), nullable=False),
     # [[paper pk, [the sections that hold it]], ...] in the message's order
     Column("papers", JSON, nullable=False),
-    # pending (to send), sent, failed (given up).
+    # pending (to send), sent, failed (given up), empty (nothing new: never sent).
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
