@@ -19,9 +19,11 @@ from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemaini
 from rich.progress import Progress as ProgressBars
 
 from litfeed import __version__
+from litfeed.addresses import parse_address
 from litfeed.announcements import EASTERN
 from litfeed.community.accounts import add_account, new_token
 from litfeed.config import Settings, load_settings
+from litfeed.delivery.imports import import_subscribers
 from litfeed.delivery.mail import deliver_due
 from litfeed.delivery.subscriptions import check_choices, parse_section, section_text
 from litfeed.errors import LitfeedError
@@ -33,7 +35,7 @@ from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.reviewer_eval import DEFAULT_METHOD, METHODS
 from litfeed.search.similar import NONE_YET
 from litfeed.sources import FetchBusy, Fetcher, FetchError, source_statuses
-from litfeed.store import NoDatabase, Run
+from litfeed.store import Account, NoDatabase, Run
 
 
 def _plain_help() -> None:
@@ -313,6 +315,14 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     digests = ", ".join(f"{n} {status}" for status, n in numbers["digests"].items())
     typer.echo(f"accounts: {numbers['accounts']}; subscribers: {subscribers or 'none'}")
     typer.echo(f"digests: {digests or 'none sent yet'}")
+    for title, key in (("mail", "mail"), ("submissions", "submissions")):
+        counts = {k: v for k, v in numbers[key].items() if k != "latest_failures"}
+        typer.echo(
+            f"{title}: " + (", ".join(f"{n} {state}" for state, n in counts.items()) or "none")
+        )
+        for failure in numbers[key]["latest_failures"]:
+            what = failure.get("recipient", failure.get("paper"))
+            typer.echo(f"  failed: {failure['id']} {what!r}: {failure['reason']}")
 
 
 def _print_arrivals(arrivals: dict[str, Any]) -> None:
@@ -610,10 +620,7 @@ def users_token(
     """Make a new API token for an account; prints it on the last line (it is shown once:
     litfeed keeps only its hash). Use it as `Authorization: Bearer TOKEN`."""
     with _hub() as hub:
-        account = hub.store.community.account_by_email(email)
-        if account is None:
-            _fail(f"no account for {email}")
-            return
+        account = _account(hub, email)
         token, record = new_token(hub.store, account, name)
     typer.echo(f"token {record.id} ({record.name}) for {account.email}; it is shown once:")
     typer.echo(token)
@@ -659,6 +666,36 @@ def users_list(
         typer.echo('no accounts yet: "litfeed users add EMAIL --admin" adds one')
 
 
+@users_app.command("admin")
+def users_admin(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take the rights back.")] = False,
+) -> None:
+    """Make an account an administrator (or, with --revoke, no longer one). Its rights hold
+    once its address is confirmed."""
+    with _hub() as hub:
+        account = _account(hub, email)
+        hub.store.community.set_admin(account.id, not revoke)
+    if revoke:
+        typer.echo(f"{account.email} is no longer an administrator")
+    elif account.verified:
+        typer.echo(f"{account.email} is an administrator")
+    else:
+        typer.echo(
+            f"{account.email} is an administrator once it confirms its address (the link "
+            "mailed at sign-up; `litfeed users add` makes accounts confirmed)"
+        )
+
+
+def _account(hub: Hub, email: str) -> Account:
+    """The account of an address (as typed: it is normalised first); fails with one line."""
+    account = hub.store.community.account_by_email(parse_address(email))
+    if account is None:
+        _fail(f"no account for {email}")
+    assert account is not None
+    return account
+
+
 @users_app.command("disable")
 def users_disable(
     email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
@@ -668,10 +705,7 @@ def users_disable(
 ) -> None:
     """Disable an account: it can no longer log in, vote or use its tokens."""
     with _hub() as hub:
-        account = hub.store.community.account_by_email(email)
-        if account is None:
-            _fail(f"no account for {email}")
-            return
+        account = _account(hub, email)
         hub.store.community.disable_account(account.id)
         if hide_votes:
             hub.store.community.hide_votes(account.id, True)
@@ -746,6 +780,31 @@ def subscribers_add(
         deliver_due(hub.store, hub.settings)  # the confirmation link, when there is one
     sections = ", ".join(section_text(s) for s in subscriber.sections)
     typer.echo(f"{subscriber.email}: {subscriber.status}, {subscriber.cadence}: {sections}")
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    path: Annotated[Path, typer.Argument(help="One address a line, or CSV with an email column.")],
+    confirmed: Annotated[
+        bool,
+        typer.Option(
+            "--confirmed",
+            help="Subscribed at once (they opted in elsewhere); else each address gets a link "
+            "to confirm.",
+        ),
+    ] = False,
+) -> None:
+    """Subscribe a list of addresses: a line that is not a subscriber is reported (file, line,
+    field) and skipped, the rest are subscribed. CSV columns: email, sections (a;b), mutes,
+    cadence, max_papers, send_hour, timezone."""
+    with _hub() as hub:
+        report = import_subscribers(hub.subscriptions, path, confirmed=confirmed)
+        deliver_due(hub.store, hub.settings)  # the confirmation links
+    for line in report.rejected:
+        typer.echo(f"rejected {line}", err=True)
+    typer.echo(f"subscribed {report.subscribed}; rejected {len(report.rejected)}")
+    if report.rejected and not report.subscribed:
+        raise typer.Exit(1)
 
 
 @subscribers_app.command("list")

@@ -84,10 +84,11 @@ class Settings(BaseSettings):
         description="Connections and requests each web process serves at once; past it: 503.",
     )
     forwarded_allow_ips: str = Field(
-        default="127.0.0.1",
+        default="",
         max_length=1000,
         description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto "
-        "are believed (comma-separated addresses or networks; * for any).",
+        "are believed (comma-separated addresses or networks; * for any); empty: none (the "
+        "default, until a proxy is configured).",
     )
     page_size: int = Field(default=25, ge=1, le=200, description="Papers per page in lists.")
     embedding_model: str = Field(

@@ -284,6 +284,8 @@ class Hub:
         stats["accounts"] = self.store.community.count_accounts()
         stats["subscribers"] = self.store.delivery.subscriber_counts()
         stats["digests"] = self.store.delivery.ledger_counts()
+        stats["mail"] = self.store.mail.counts()
+        stats["submissions"] = self.store.community.submission_counts()
         return stats
 
     def update_index(

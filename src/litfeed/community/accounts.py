@@ -10,13 +10,13 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from litfeed.addresses import parse_address
 from litfeed.errors import LitfeedError
 from litfeed.store import Account, AccountExists, NameExists, Store, Token
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1000
 TOKEN_PREFIX = "lf_"
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,39}")
 _hasher = PasswordHasher()
 
@@ -29,15 +29,13 @@ class AccountTaken(AccountError):
     """The address has an account already."""
 
 
+class Unconfirmed(AccountError):
+    """The account has not confirmed its address (or is disabled), and what it asked for
+    needs that."""
+
+
 class NameTaken(AccountError):
     """Another account has this public name (names are public: saying so reveals nothing)."""
-
-
-def check_email(email: str) -> str:
-    email = email.strip()
-    if len(email) > 320 or not _EMAIL.fullmatch(email):
-        raise AccountError(f"{email!r} is not an e-mail address")
-    return email
 
 
 def check_name(name: str | None) -> str | None:
@@ -66,13 +64,27 @@ def hash_password(password: str) -> str:
     return _hasher.hash(check_password(password))
 
 
-def password_matches(account: Account, password: str) -> bool:
-    if not account.password_hash:
-        return False
+def password_matches(account: Account | None, password: str) -> bool:
+    """Whether ``password`` is the account's. The same work is done whether or not there is an
+    account (or it has a password): without one, the password is checked against a hash made
+    with the same parameters, so that the time a log-in takes does not tell which addresses
+    have accounts."""
+    own = account.password_hash if account is not None else None
     try:
-        return _hasher.verify(account.password_hash, password)
+        matches: bool = _hasher.verify(own or _stand_in_hash(), password)
     except (VerificationError, InvalidHashError):
-        return False
+        matches = False
+    return matches and own is not None
+
+
+_stand_in: list[str] = []
+
+
+def _stand_in_hash() -> str:
+    """A hash of a random password with the hasher's parameters, made once per process."""
+    if not _stand_in:
+        _stand_in.append(_hasher.hash(secrets.token_urlsafe(32)))
+    return _stand_in[0]
 
 
 def token_hash(token: str) -> str:
@@ -87,12 +99,14 @@ def add_account(
     verified: bool = False,
     name: str | None = None,
 ) -> Account:
-    """A new account, with an optional public name. The first account of a database is an
-    administrator."""
-    email = check_email(email)
+    """A new account, with an optional public name. The first account made ``verified`` (from
+    the shell: its address vouched for by whoever runs the command) is an administrator; an
+    account made by signing up never is (administrator rights need a confirmed address, and
+    the first stranger to reach a new instance must not get them)."""
+    email = parse_address(email)
     name = check_name(name)
     hashed = hash_password(password) if password is not None else None
-    first = store.community.count_accounts() == 0
+    first = verified and store.community.count_accounts() == 0
     try:
         return store.community.create_account(email, hashed, verified, admin or first, name)
     except NameExists:
@@ -113,8 +127,20 @@ def rename(store: Store, account: Account, name: str | None) -> Account:
     return renamed
 
 
+def proven_address(account: Account) -> str | None:
+    """The address an account has proven it owns (confirmed), else None. Whatever is tied to
+    an address (its digest subscription; libraries, ratings and comments to come) is reached
+    through an account by this address only: an account made with a stranger's address
+    reaches nothing of theirs."""
+    return account.email if account.verified and account.active else None
+
+
 def new_token(store: Store, account: Account, name: str = "api") -> tuple[str, Token]:
-    """A new API token for the account: the token (shown once) and its record."""
+    """A new API token for the account: the token (shown once) and its record. An account
+    makes tokens once its address is confirmed (a token made before would outlive the proof:
+    whoever signed up with a stranger's address could keep it)."""
+    if proven_address(account) is None:
+        raise Unconfirmed("confirm your e-mail address before making API tokens")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     return token, store.community.add_token(account.id, token_hash(token), name[:100])
 

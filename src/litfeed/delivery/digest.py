@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from litfeed.addresses import parse_address
 from litfeed.announcements import announcement_day
 from litfeed.community import Community
 from litfeed.community.periods import Period, parse_period, period_containing
@@ -325,7 +326,7 @@ class Composer:
         context = self.context(selection)
         message = MIMEMultipart("alternative", policy=HEADER_POLICY)
         message["From"] = self.settings.mail_from
-        message["To"] = selection.subscriber.email
+        message["To"] = parse_address(selection.subscriber.email, "recipient")
         subject = context["title"]
         message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
         message["Date"] = format_datetime(datetime.now(UTC))
@@ -435,7 +436,12 @@ class Digests:
                 recorded[period.key] = self.store.delivery.periods_recorded(period.key)
             if subscriber.id in recorded[period.key]:
                 continue
-            selection = self.selector.select(subscriber, period)
+            try:
+                selection = self.selector.select(subscriber, period)
+            except Exception as error:  # one subscriber, one fate: the others are planned
+                report.failed += 1
+                self.log(f"digest to {subscriber.email!r}: cannot be selected: {error!r}")
+                continue
             if not selection.items:
                 # Never sent empty; recorded so it is not worked out again and again.
                 report.empty += 1
@@ -536,7 +542,14 @@ class Digests:
         period = parse_period("week" if "W" in digest.period else "day", digest.period)
         selection = Selection(subscriber, period, [Item(p, why[p.pk]) for p in papers])
         try:
-            postman.send(self.composer.message(selection, digest.message_id))
+            message = self.composer.message(selection, digest.message_id)
+        except Exception as error:  # one digest, one fate: the others are sent
+            delivery.mark_failed(digest.id, f"cannot be built: {error!r}", None)
+            report.failed += 1
+            self.log(f"digest to {subscriber.email!r}: cannot be built: {error!r}")
+            return
+        try:
+            postman.send(message)
         except MailError as error:
             if error.permanent:
                 delivery.mark_failed(digest.id, str(error), None)

@@ -25,12 +25,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from litfeed.community.accounts import check_email
+from litfeed.addresses import address_key, parse_address
+from litfeed.community.accounts import proven_address
 from litfeed.config import Settings
 from litfeed.delivery.mail import queue_mail
 from litfeed.errors import LitfeedError
 from litfeed.search import MODES, check_query
-from litfeed.store import Store
+from litfeed.store import Account, Store
 from litfeed.store.delivery import CONFIRMED, PENDING, UNSUBSCRIBED, Subscriber
 
 CONFIRM_DAYS = 7
@@ -278,16 +279,19 @@ class Subscriptions:
         self,
         email: str,
         choices: Choices,
-        account_id: int | None = None,
+        account: Account | None = None,
         confirmed: bool = False,
         trusted: bool = False,
     ) -> Subscriber:
-        """Subscribe ``email`` with ``choices``. Unless ``confirmed`` (an administrator, or an
-        account whose address is verified and is this one), the address is mailed a link to
-        confirm (double opt-in), and a confirmed subscriber is not changed (its owner is mailed
-        a link to the preferences instead): the answer to the visitor is the same in every
-        case. ``trusted`` (an administrator) changes a confirmed subscriber's choices."""
-        email = check_email(email)
+        """Subscribe ``email`` with ``choices``. Unless ``confirmed`` (an administrator), or
+        ``account`` has proven this very address (then the subscription is its own), the
+        address is mailed a link to confirm (double opt-in), and a confirmed subscriber is not
+        changed (its owner is mailed a link to the preferences instead): the answer to the
+        visitor is the same in every case. ``trusted`` (an administrator) changes a confirmed
+        subscriber's choices. `AddressError` for what is not an address."""
+        email = parse_address(email)
+        owner = self.owner(account, email)
+        confirmed = confirmed or owner is not None
         found = self.store.delivery.subscriber_by_email(email)
         if found is not None and found.status == CONFIRMED and not (confirmed or trusted):
             # Someone may be trying another's address: do not change it, tell its owner.
@@ -300,8 +304,8 @@ class Subscriptions:
             )
             return found
         columns = choices.columns()
-        if account_id is not None:
-            columns["account_id"] = account_id
+        if owner is not None:
+            columns["account_id"] = owner.id
         subscriber = self.store.delivery.save_subscriber(email, confirmed, **columns)
         if subscriber.status == PENDING:
             self._mail(
@@ -313,6 +317,14 @@ class Subscriptions:
                 "message: nothing will be sent.\n",
             )
         return subscriber
+
+    @staticmethod
+    def owner(account: Account | None, email: str) -> Account | None:
+        """``account`` when it has proven the address ``email`` (normal form), else None."""
+        proven = proven_address(account) if account is not None else None
+        if proven is None or address_key(proven) != address_key(email):
+            return None
+        return account
 
     def confirm(self, token: str) -> Subscriber | None:
         found = self.read(token, "confirm")

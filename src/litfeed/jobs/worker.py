@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from litfeed.delivery.digest import DigestBusy
 from litfeed.delivery.mail import deliver_due
-from litfeed.errors import LitfeedError
+from litfeed.errors import described
 from litfeed.hub import Hub
 from litfeed.jobs.submissions import fetch_submissions
 from litfeed.search.embeddings import EmbeddingError, ModelNotReady
@@ -95,7 +95,7 @@ def _follow_words(hub: Hub, stop: threading.Event, log: Log, poll: float) -> Non
         try:
             indexed = hub.keyword_index.catch_up(hub.store, wait=False)
         except Exception as error:  # a background loop must outlive any one failure
-            log(f"keyword index: {_described(error)}")
+            log(f"keyword index: {described(error)}")
         else:
             if indexed:
                 log(f"indexed {indexed:,} papers by words")
@@ -115,7 +115,7 @@ def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> N
             hub.forget_embedding_error()
             continue
         except Exception as error:
-            log(f"vector index: {_described(error)}")
+            log(f"vector index: {described(error)}")
         else:
             if embedded:
                 log(f"embedded {embedded:,} papers for search by meaning")
@@ -137,7 +137,7 @@ def _follow_schedule(hub: Hub, stop: threading.Event, log: Log, poll: float) -> 
             except FetchBusy:
                 pass  # a fetch from cron or the shell runs now; its runs count for the schedule
             except Exception as error:
-                log(f"fetching: {_described(error)}")
+                log(f"fetching: {described(error)}")
             stop.wait(poll)
 
 
@@ -145,14 +145,19 @@ def _follow_mail(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None
     """Send the outbox (verification and reset links) and fetch what readers submitted."""
     with hub.fetcher(log, stop) as fetcher:
         while not stop.is_set():
+            # Each on its own: a failure of one never stops the other.
             try:
                 sent = deliver_due(hub.store, hub.settings, log)
-                done = fetch_submissions(hub, fetcher, log)
             except Exception as error:
-                log(f"mail and submissions: {_described(error)}")
+                log(f"mail: {described(error)}")
             else:
                 if sent:
                     log(f"sent {sent} message{'s' if sent != 1 else ''}")
+            try:
+                done = fetch_submissions(hub, fetcher, log)
+            except Exception as error:
+                log(f"submissions: {described(error)}")
+            else:
                 if done:
                     log(f"fetched {done} submitted paper{'s' if done != 1 else ''}")
             stop.wait(poll)
@@ -166,12 +171,8 @@ def _follow_digests(hub: Hub, stop: threading.Event, log: Log, poll: float) -> N
         except DigestBusy:
             pass  # `litfeed digest send` runs: what it leaves is sent next time
         except Exception as error:
-            log(f"digests: {_described(error)}")
+            log(f"digests: {described(error)}")
         else:
             if report.planned or report.sent or report.failed:
                 log(f"digests: {report}")
         stop.wait(poll)
-
-
-def _described(error: Exception) -> str:
-    return str(error) if isinstance(error, LitfeedError) else f"{type(error).__name__}: {error}"

@@ -52,6 +52,12 @@ class Account:
     def active(self) -> bool:
         return self.disabled_at is None
 
+    @property
+    def administrator(self) -> bool:
+        """Whether the account has administrator rights now: made an administrator, active, and
+        its address confirmed (an account that has not proven its address has no rights)."""
+        return self.is_admin and self.verified and self.active
+
 
 @dataclass(frozen=True)
 class Token:
@@ -226,6 +232,14 @@ class CommunityStore:
             ).mappings()
             return [record_from_row(Token, row) for row in rows]
 
+    def delete_tokens(self, account_id: int) -> int:
+        """End every API token of the account; how many there were."""
+        with write_transaction(self.engine) as (connection, _change):
+            deleted = connection.execute(
+                sa.delete(api_tokens).where(api_tokens.c.account_id == account_id)
+            )
+            return int(deleted.rowcount or 0)
+
     def delete_token(self, account_id: int, token_id: int) -> bool:
         """Delete one of the account's tokens; False when it has no such token (another
         account's token is not one of its own)."""
@@ -340,6 +354,26 @@ class CommunityStore:
             ).mappings()
             return [record_from_row(Submission, row) for row in rows]
 
+    def submission_counts(self, failures: int = 5) -> dict[str, Any]:
+        """Submissions by status, and the newest ``failures`` failed ones with their reasons."""
+        with read_transaction(self.engine) as connection:
+            counted = {
+                str(status): int(count)
+                for status, count in connection.execute(
+                    sa.select(submissions.c.status, sa.func.count()).group_by(submissions.c.status)
+                )
+            }
+            rows = connection.execute(
+                sa.select(submissions.c.id, submissions.c.arxiv_id, submissions.c.detail)
+                .where(submissions.c.status == "failed")
+                .order_by(submissions.c.id.desc())
+                .limit(failures)
+            ).mappings()
+            latest = [
+                {"id": row["id"], "paper": row["arxiv_id"], "reason": row["detail"]} for row in rows
+            ]
+        return {**counted, "latest_failures": latest}
+
     def finish_submission(self, submission_id: int, status: str, detail: str) -> None:
         with write_transaction(self.engine) as (connection, _change):
             connection.execute(
@@ -447,6 +481,23 @@ class CommunityStore:
                 .values(window_start=start, count=count + 1)
             )
             return count + 1 <= limit
+
+    def forgive(self, key: str) -> None:
+        """Take back one event counted under ``key`` (an attempt that turned out well: a
+        log-in counts its failures only, but takes its place before it is judged, so that
+        attempts made at once cannot all slip under the limit)."""
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(rate_limits)
+                .where(rate_limits.c.key == key, rate_limits.c.count > 0)
+                .values(count=rate_limits.c.count - 1)
+            )
+
+    def set_admin(self, account_id: int, admin: bool) -> None:
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(accounts).where(accounts.c.id == account_id).values(is_admin=admin)
+            )
 
     def signing_key(self) -> str:
         with read_transaction(self.engine) as connection:

@@ -238,6 +238,8 @@ mail_outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("last_error", Text),
+    # Built or refused for good (0012): never tried again; `last_error` says why.
+    Column("failed_at", UTCDateTime, index=True),
 )
 
 # Fixed-window counters shared by every web process (sign-up, log-in, reset, votes).

@@ -19,7 +19,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litfeed import __version__
+from litfeed.addresses import AddressError
 from litfeed.community import AccountError, PeriodError, SubmissionError, VoteRefused
+from litfeed.community.accounts import Unconfirmed
 from litfeed.community.auth import Auth, Throttled
 from litfeed.config import Settings, load_settings
 from litfeed.delivery.subscriptions import SubscriptionError
@@ -104,7 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.hub = hub
     hosts = hub.settings.allowed_hosts or default_allowed_hosts(hub.settings.host)
-    app.add_middleware(Guard, allowed_hosts=hosts)
+    secure = hub.settings.public_url.startswith("https://")
+    app.state.secure = secure
+    app.add_middleware(Guard, allowed_hosts=hosts, https=secure)
     package = resources.files("litfeed.web")
     templates = Jinja2Templates(directory=str(package / "templates"))
     templates.env.filters["maths"] = render_maths
@@ -116,7 +120,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app, templates)
 
     app.state.auth = Auth(hub.store, hub.settings)
-    secure = hub.settings.public_url.startswith("https://")
 
     def render(request: Request, name: str, data: Any, status_code: int = 200) -> Response:
         account = viewer(request)
@@ -129,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         }
         response = templates.TemplateResponse(request, name, context, status_code=status_code)
-        set_cookies(request, response, secure)
+        set_cookies(request, response)
         return response
 
     # Before the papers' routes: "/api/papers/{id}/vote" is the community's.
@@ -185,7 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def paper_html(request: Request, paper_id: str) -> Response:
         account = viewer(request)
-        data = paper_page(hub, paper_id, show_hidden=bool(account and account.is_admin))
+        data = paper_page(hub, paper_id, show_hidden=bool(account and account.administrator))
         if data.paper.id != paper_id:  # found by arXiv id with version, DOI, URL or former id
             return RedirectResponse(f"/papers/{data.paper.id}", status_code=301)
         return render(request, "paper.html", data)
@@ -312,6 +315,14 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(VoteRefused)
     async def refused(request: Request, error: VoteRefused) -> Response:
         return respond(request, 403, str(error))
+
+    @app.exception_handler(Unconfirmed)
+    async def unconfirmed(request: Request, error: Unconfirmed) -> Response:
+        return respond(request, 403, str(error))
+
+    @app.exception_handler(AddressError)
+    async def bad_address(request: Request, error: AddressError) -> Response:
+        return respond(request, 400, str(error))
 
     @app.exception_handler(AccountError)
     async def bad_account(request: Request, error: AccountError) -> Response:

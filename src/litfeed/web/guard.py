@@ -1,6 +1,8 @@
 """What every response gets, before any route sees the request: the Host header checked against
-the allowed hosts (a page elsewhere cannot read a local litfeed through DNS rebinding), and
-security headers (a Content-Security-Policy without inline scripts, no framing, no sniffing)."""
+the allowed hosts (a page elsewhere cannot read a local litfeed through DNS rebinding), security
+headers (a Content-Security-Policy without inline scripts, no framing, no sniffing; HSTS when
+the site is served over https), and an answer to `HEAD` wherever `GET` has one (the GET's
+status and headers, without its body)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
+# HSTS for a year, this host only: a sibling host of a self-hosted instance may not be https.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 WILDCARD_ADDRESSES = ("", "0.0.0.0", "::")
 
@@ -63,14 +67,15 @@ def host_name(header: str) -> str:
 
 
 class Guard:
-    """ASGI middleware: refuse a request for a host not allowed (400), and add the security
-    headers to every response."""
+    """ASGI middleware: refuse a request for a host not allowed (400), add the security headers
+    to every response, and answer HEAD as GET without the body."""
 
-    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str]) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str], https: bool = False) -> None:
         self.app = app
         hosts = {host.strip().strip("[]").lower() for host in allowed_hosts}
         self.any_host = "*" in hosts
         self.allowed_hosts = frozenset(hosts - {"*"})
+        self.headers = SECURITY_HEADERS + ((HSTS,) if https else ())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,23 +84,30 @@ class Guard:
         host = next((value for name, value in scope["headers"] if name == b"host"), b"")
         name = host_name(host.decode("latin-1"))
         if not self.any_host and name not in self.allowed_hosts:
-            await _refuse_host(scope, send, name)
+            await _refuse_host(scope, send, name, self.headers)
             return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {key.lower() for key, _ in headers}
-                headers += [(key, value) for key, value in SECURITY_HEADERS if key not in present]
+                headers += [(key, value) for key, value in self.headers if key not in present]
                 if b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 message["headers"] = headers
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-async def _refuse_host(scope: Scope, send: Send, name: str) -> None:
+async def _refuse_host(
+    scope: Scope, send: Send, name: str, extra: tuple[tuple[bytes, bytes], ...]
+) -> None:
     shown = name if name.isprintable() and len(name) <= 100 else "that host"
     message = (
         f"host {shown!r} is not served here; an administrator can allow it with "
@@ -104,8 +116,9 @@ async def _refuse_host(scope: Scope, send: Send, name: str) -> None:
         else "the request has no Host header"
     )
     headers, body = refusal(message, api=scope["path"].startswith("/api/"))
+    headers += [header for header in extra if header not in headers]
     await send({"type": "http.response.start", "status": 400, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
 def refusal(message: str, api: bool) -> tuple[list[tuple[bytes, bytes]], bytes]:

@@ -53,9 +53,11 @@ def serve(settings: Settings, workers: int, background_worker: bool = True) -> N
             limit_concurrency=settings.max_connections,
             timeout_keep_alive=max(1, round(settings.keep_alive_timeout)),
             h11_max_incomplete_event_size=MAX_HEAD,
-            # The client's address (rate limits) from a trusted proxy's X-Forwarded-For.
-            proxy_headers=True,
-            forwarded_allow_ips=settings.forwarded_allow_ips,
+            # The client's address (rate limits) from a trusted proxy's X-Forwarded-For; no
+            # proxy is trusted until one is named (else any local process, or a proxy that
+            # passes the header through, would choose the address the limits count).
+            proxy_headers=bool(settings.forwarded_allow_ips.strip()),
+            forwarded_allow_ips=settings.forwarded_allow_ips.strip() or None,
         )
     finally:
         if worker is not None:

@@ -11,18 +11,24 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from litfeed.addresses import AddressError, typed_key
 from litfeed.community import SubmissionError, VoteRefused
-from litfeed.community.accounts import AccountError, new_token, rename
-from litfeed.community.auth import Throttled
+from litfeed.community.accounts import AccountError, new_token, proven_address, rename
+from litfeed.community.auth import LoggedIn, Throttled
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.store import Account
 from litfeed.web.auth import (
     CSRF_FIELD,
     CSRF_HEADER,
-    SESSION_COOKIE,
     auth_of,
     check_csrf,
     client_address,
+    cookie,
+    csrf_token,
+    device_cookie,
+    end_session_cookie,
+    set_cookies,
+    set_device,
     set_session,
     viewer,
 )
@@ -58,11 +64,15 @@ class Message(BaseModel):
     message: str
 
 
-class LoggedIn(BaseModel):
+class LoggedInAnswer(BaseModel):
     id: int
     email: str
     name: str | None
     verified: bool
+
+
+class CsrfToken(BaseModel):
+    token: str
 
 
 def local_path(target: str | None) -> str:
@@ -74,7 +84,6 @@ def local_path(target: str | None) -> str:
 
 def accounts_router(hub: Hub, render: Render) -> APIRouter:
     router = APIRouter()
-    secure = hub.settings.public_url.startswith("https://")
     days = hub.settings.session_days
 
     def notice(request: Request, title: str, message: str, status_code: int = 200) -> Response:
@@ -95,11 +104,11 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     ) -> Response:
         check_csrf(request, csrf)
         try:
-            auth_of(request).limit("signup", client_address(request), email.strip().lower())
+            auth_of(request).limit("signup", client_address(request), typed_key(email))
             auth_of(request).sign_up(email, password, name)
         except Throttled as error:
             return form(request, "signup.html", 429, email=email, name=name, error=str(error))
-        except AccountError as error:
+        except (AccountError, AddressError) as error:
             return form(request, "signup.html", 400, email=email, name=name, error=str(error))
         return notice(request, "Almost there", SIGNED_UP.format(email=email.strip()))
 
@@ -108,20 +117,23 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         """Sign up, with an optional public name; the answer is the same whether or not the
         address has an account (the address gets a confirmation link, or a note)."""
         auth = auth_of(request)
-        auth.limit("signup", client_address(request), credentials.email.strip().lower())
+        auth.limit("signup", client_address(request), typed_key(credentials.email))
         auth.sign_up(credentials.email, credentials.password, credentials.name)
         return Message(message=SIGNED_UP.format(email=credentials.email.strip()))
 
     @router.get("/verify/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def verify(request: Request, token: str) -> Response:
+    def verify_page(request: Request, token: str) -> Response:
+        account = auth_of(request).account_of_verification(token)
+        if account is None:
+            return notice(request, "This link does not work", _DEAD_VERIFY, 400)
+        return form(request, "verify.html", account=account, done=False)
+
+    @router.post("/verify/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def verify(request: Request, token: str, csrf: Csrf = "") -> Response:
+        check_csrf(request, csrf)
         account = auth_of(request).verify(token)
         if account is None:
-            return notice(
-                request,
-                "This link does not work",
-                "It has expired or is not whole. Log in and ask for a new one.",
-                400,
-            )
+            return notice(request, "This link does not work", _DEAD_VERIFY, 400)
         return notice(request, "Address confirmed", f"{account.email} is confirmed: you can vote.")
 
     @router.post("/verify", response_class=HTMLResponse, include_in_schema=False)
@@ -131,7 +143,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         if account is None:
             return RedirectResponse("/login", status_code=303)
         if not account.verified:
-            auth_of(request).limit("signup", client_address(request), account.email.lower())
+            auth_of(request).limit("signup", client_address(request), typed_key(account.email))
             auth_of(request).send_verification(account)
         return notice(request, "Sent", f"A new confirmation link is on its way to {account.email}.")
 
@@ -141,57 +153,69 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     def login_form(request: Request, next: str = "/") -> Response:
         return form(request, "login.html", email="", error=None, next=local_path(next))
 
+    def log_in(request: Request, email: str, password: str) -> LoggedIn | None:
+        return auth_of(request).log_in(
+            email, password, client_address(request), device_cookie(request)
+        )
+
+    def logged_in(request: Request, response: Response, done: LoggedIn) -> Response:
+        set_session(response, request, auth_of(request).start_session(done.account), days)
+        set_device(response, request, done.device)
+        return response
+
     @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
     def login(
         request: Request, email: Text, password: Text, csrf: Csrf = "", next: Next = "/"
     ) -> Response:
         check_csrf(request, csrf)
-        auth = auth_of(request)
         target = local_path(next)
         try:
-            auth.limit("login", client_address(request), email.strip().lower())
+            done = log_in(request, email, password)
         except Throttled as error:
             return form(request, "login.html", 429, email=email, error=str(error), next=target)
-        account = auth.log_in(email, password)
-        if account is None:
+        if done is None:
             return form(request, "login.html", 400, email=email, error=WRONG, next=target)
-        response = RedirectResponse(target, status_code=303)
-        set_session(response, auth.start_session(account), days, secure)
-        return response
+        return logged_in(request, RedirectResponse(target, status_code=303), done)
 
-    @router.post("/api/auth/login", response_model=LoggedIn, tags=["accounts"])
+    @router.post("/api/auth/login", response_model=LoggedInAnswer, tags=["accounts"])
     def login_json(request: Request, credentials: Credentials) -> Response:
-        """Log in: the answer sets the session cookie (send the CSRF cookie's value as
-        X-CSRF-Token with requests that change something)."""
-        auth = auth_of(request)
-        auth.limit("login", client_address(request), credentials.email.strip().lower())
-        account = auth.log_in(credentials.email, credentials.password)
-        if account is None:
+        """Log in: the answer sets the session cookie (send the CSRF token, from `GET
+        /api/auth/csrf`, as X-CSRF-Token with requests that change something) and the device
+        cookie that lets this client log in while others are locked out."""
+        done = log_in(request, credentials.email, credentials.password)
+        if done is None:
             raise HTTPException(401, WRONG)
-        response = JSONResponse(
-            LoggedIn(
-                id=account.id, email=account.email, name=account.name, verified=account.verified
-            ).model_dump()
+        account = done.account
+        answer = LoggedInAnswer(
+            id=account.id, email=account.email, name=account.name, verified=account.verified
         )
-        set_session(response, auth.start_session(account), days, secure)
+        return logged_in(request, JSONResponse(answer.model_dump()), done)
+
+    @router.get("/api/auth/csrf", response_model=CsrfToken, tags=["accounts"])
+    def csrf_json(request: Request) -> Response:
+        """The CSRF token of this client's session (or, logged out, of its pre-session
+        cookie, which the answer sets): send it as X-CSRF-Token with requests that change
+        something and carry the session cookie."""
+        response = JSONResponse(CsrfToken(token=csrf_token(request)).model_dump())
+        set_cookies(request, response)
         return response
 
     @router.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
-        auth_of(request).end_session(request.cookies.get(SESSION_COOKIE))
+        auth_of(request).end_session(cookie(request, "session"))
         response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        end_session_cookie(response, request)
         return response
 
     @router.post("/api/auth/logout", status_code=204, tags=["accounts"])
     def logout_json(request: Request) -> Response:
         """End the session of the request's cookie (with X-CSRF-Token)."""
-        if request.cookies.get(SESSION_COOKIE):
+        if cookie(request, "session"):
             check_csrf(request, request.headers.get(CSRF_HEADER))
-            auth_of(request).end_session(request.cookies.get(SESSION_COOKIE))
+            auth_of(request).end_session(cookie(request, "session"))
         response = Response(status_code=204)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        end_session_cookie(response, request)
         return response
 
     # -- password reset ------------------------------------------------------------------------
@@ -204,10 +228,12 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     def reset_request(request: Request, email: Text, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         try:
-            auth_of(request).limit("reset", client_address(request), email.strip().lower())
+            auth_of(request).limit("reset", client_address(request), typed_key(email))
+            auth_of(request).request_reset(email)
         except Throttled as error:
             return form(request, "reset.html", 429, email=email, error=str(error))
-        auth_of(request).request_reset(email)
+        except AddressError as error:
+            return form(request, "reset.html", 400, email=email, error=str(error))
         return notice(request, "Check your inbox", RESET_SENT.format(email=email.strip()))
 
     @router.get("/reset/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -217,18 +243,24 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         return form(request, "new_password.html", token=token, error=None)
 
     @router.post("/reset/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def new_password(request: Request, token: str, password: Text, csrf: Csrf = "") -> Response:
+    def new_password(
+        request: Request,
+        token: str,
+        password: Text,
+        csrf: Csrf = "",
+        keep_tokens: Annotated[str, Form(max_length=10)] = "",
+    ) -> Response:
         check_csrf(request, csrf)
         auth = auth_of(request)
         try:
-            account = auth.reset(token, password)
+            account = auth.reset(token, password, keep_tokens=bool(keep_tokens))
         except AccountError as error:
             return form(request, "new_password.html", 400, token=token, error=str(error))
         if account is None:
             return notice(request, "This link does not work", _DEAD_LINK, 400)
-        response = RedirectResponse("/", status_code=303)
-        set_session(response, auth.start_session(account), days, secure)
-        return response
+        # The link proved the address: this browser is the owner's device from now on.
+        done = LoggedIn(account, auth.device_cookie(account, device_cookie(request)))
+        return logged_in(request, RedirectResponse("/", status_code=303), done)
 
     # -- the account page ----------------------------------------------------------------------
 
@@ -240,7 +272,9 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         created: str | None = None,
         saved: str | None = None,
     ) -> Response:
-        subscriber = hub.store.delivery.subscriber_by_email(account.email)
+        # Only an address the account has proven leads to what is tied to it.
+        address = proven_address(account)
+        subscriber = hub.store.delivery.subscriber_by_email(address) if address else None
         data = {
             "account": account,
             "tokens": hub.store.community.tokens(account.id),
@@ -281,7 +315,10 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
                 return account_page(request, account, 400, str(error))
             return account_page(request, account, saved="Saved your public name.")
         if action == "new-token":
-            token, _record = new_token(hub.store, account, token_name.strip() or "api")
+            try:
+                token, _record = new_token(hub.store, account, token_name.strip() or "api")
+            except AccountError as error:
+                return account_page(request, account, 403, str(error))
             return account_page(request, account, created=token)
         if action == "revoke-token":
             if not hub.store.community.delete_token(account.id, token_id):
@@ -316,7 +353,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
 
     def administrator(request: Request) -> Account:
         account = viewer(request)
-        if account is None or not account.is_admin:
+        if account is None or not account.administrator:
             raise HTTPException(403, "only an administrator can do this")
         return account
 
@@ -373,4 +410,5 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     return router
 
 
+_DEAD_VERIFY = "It has expired or is not whole. Log in and ask for a new one."
 _DEAD_LINK = "It has expired, was used already, or is not whole: ask for a new one at /reset."

@@ -145,7 +145,7 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
             email=caller.email,
             name=caller.name,
             verified=caller.verified,
-            admin=caller.is_admin,
+            admin=caller.administrator,
             tokens=[_token_info(t) for t in hub.store.community.tokens(caller.id)],
         )
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from litfeed.addresses import AddressError, typed_key
 from litfeed.community.accounts import AccountError
 from litfeed.community.auth import Throttled
 from litfeed.delivery.feeds import (
@@ -174,23 +175,16 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
     def subscribe(request: Request, form: Annotated[SubscribeForm, Form()]) -> Response:
         check_csrf(request, form.csrf)
         email = form.email
+        account = viewer(request)
         try:
-            auth_of(request).limit("subscribe", client_address(request), email.strip().lower())
+            auth_of(request).limit("subscribe", client_address(request), typed_key(email))
             choices = choices_from_form(form)
-            account = viewer(request)
-            own = (
-                account is not None
-                and account.verified
-                and account.email.lower() == (email.strip().lower())
-            )
-            subscriber = hub.subscriptions.subscribe(
-                email, choices, account.id if own and account else None, confirmed=own
-            )
-        except (SubscriptionError, AccountError) as error:
+            subscriber = hub.subscriptions.subscribe(email, choices, account)
+        except (SubscriptionError, AccountError, AddressError) as error:
             status = 429 if isinstance(error, Throttled) else 400
             values = _form_values(None, **form.typed())
             return render(request, "subscribe.html", {**values, "error": str(error)}, status)
-        if own:
+        if hub.subscriptions.owner(account, subscriber.email) is not None:
             return RedirectResponse(hub.subscriptions.path(subscriber, "preferences"), 303)
         return notice(request, "Almost there", SUBSCRIBED.format(email=email.strip()))
 
@@ -198,7 +192,7 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
     def subscribe_json(request: Request, asked: SubscriptionRequest) -> Accepted:
         """Subscribe an address to the digest; it gets a link to confirm (double opt-in). The
         answer is the same whether or not the address is subscribed already."""
-        auth_of(request).limit("subscribe", client_address(request), asked.email.strip().lower())
+        auth_of(request).limit("subscribe", client_address(request), typed_key(asked.email))
         choices = check_choices(
             [parse_section(text) for text in asked.sections],
             asked.mutes,
