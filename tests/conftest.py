@@ -153,6 +153,18 @@ def csrf_of(client: TestClient, path: str = "/login") -> str:
     return found.group(1)
 
 
+def log_in(client: TestClient, email: str, password: str = "correct horse") -> str:
+    """Log ``client`` in through the form; the CSRF token of its new session (forms carry a
+    token bound to the session, so the one from before logging in no longer serves)."""
+    answer = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf": csrf_of(client)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    return csrf_of(client, "/")
+
+
 def mailed(store: Store, settings: Settings) -> list[email.message.Message]:
     """Every message in the outbox directory, after sending what the database's outbox
     holds (no LITFEED_SMTP_URL: mail is written there)."""

@@ -114,8 +114,13 @@ def test_votes_through_the_api_count_once_and_need_a_verified_account(
     )
     withdrawn = site_client.delete(f"/api/papers/{paper}/vote", headers=_bearer(token))
     assert withdrawn.json() == {"upvotes": 1, "voted": False}
-    unverified = _token(site_hub, "eve@example.org", verified=False)
-    refused = site_client.post(f"/api/papers/{paper}/vote", headers=_bearer(unverified))
+    # an unconfirmed account makes no tokens; through its session, its vote is refused
+    add_account(site_hub.store, "eve@example.org", "a long password")
+    login = {"email": "eve@example.org", "password": "a long password"}
+    assert site_client.post("/api/auth/login", json=login).status_code == 200
+    csrf = {"X-CSRF-Token": site_client.get("/api/auth/csrf").json()["token"]}
+    assert site_client.post("/api/tokens", headers=csrf).status_code == 403
+    refused = site_client.post(f"/api/papers/{paper}/vote", headers=csrf)
     assert refused.status_code == 403 and "verify your e-mail" in refused.json()["error"]
     missing = site_client.post("/api/papers/nothing-here/vote", headers=_bearer(token))
     assert missing.status_code == 404

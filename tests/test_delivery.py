@@ -42,7 +42,7 @@ from litfeed.delivery.subscriptions import (
 from litfeed.hub import Hub
 from litfeed.store.schema import digests
 from litfeed.web import create_app
-from tests.conftest import ROOT, csrf_of, mailed, running_worker
+from tests.conftest import ROOT, csrf_of, log_in, mailed, running_worker
 from tests.postgres import free_port
 
 runner = CliRunner()
@@ -456,10 +456,7 @@ def test_a_verified_account_subscribes_its_own_address_at_once(
     site_hub: Hub, site_client: TestClient
 ) -> None:
     add_account(site_hub.store, "ada@example.org", "correct horse", verified=True)
-    csrf = csrf_of(site_client, "/login")
-    site_client.post(
-        "/login", data={"email": "ada@example.org", "password": "correct horse", "csrf": csrf}
-    )
+    csrf = log_in(site_client, "ada@example.org")
     answer = site_client.post(
         "/subscribe",
         data={"email": "ada@example.org", "sections": "trending", "timezone": "UTC", "csrf": csrf},

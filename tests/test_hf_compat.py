@@ -17,6 +17,7 @@ import httpx2 as httpx
 import huggingface_hub.constants
 import pytest
 from huggingface_hub import HfApi
+from huggingface_hub.utils import reset_sessions
 
 from litfeed.config import Settings
 from litfeed.hub import Hub
@@ -62,10 +63,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterat
 
 
 @pytest.fixture
-def online(monkeypatch: pytest.MonkeyPatch) -> None:
+def online(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The tests run with HF_HUB_OFFLINE=1 (nothing may be downloaded); these clients talk to
     the local server only."""
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    # A session made earlier in this process (offline) keeps refusing every request.
+    reset_sessions()
+    yield
+    reset_sessions()
 
 
 def _without_offline() -> dict[str, str]:
