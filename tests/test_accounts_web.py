@@ -98,7 +98,7 @@ def test_no_answer_tells_whether_an_address_has_an_account(
     csrf = csrf_of(site_client, "/signup")
 
     def text_of(path: str, **data: str) -> tuple[int, str]:
-        answer = site_client.post(path, data={**data, "csrf": csrf_of(site_client, "/signup")})
+        answer = site_client.post(path, data={**data, "csrf": csrf})
         return answer.status_code, answer.text.replace(data.get("email", ""), "EMAIL")
 
     assert text_of("/signup", email="ada@example.org", password="another one") == text_of(

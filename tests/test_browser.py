@@ -217,6 +217,8 @@ def test_sign_up_verify_vote_and_submit(writable_server: tuple[str, Path], page:
     page.click("button:has-text('Sign up')")
     assert page.locator("h1").inner_text() == "Almost there"
     page.goto(_mailed_link(outbox, "/verify"))
+    assert page.locator("h1").inner_text() == "Confirm your address"  # opening it is not enough
+    page.click("button:has-text('Confirm ada@example.org')")
     assert page.locator("h1").inner_text() == "Address confirmed"
     page.goto(server + "/login?next=/daily")
     page.fill("input[name=email]", "ada@example.org")

@@ -5,15 +5,12 @@ read by feedparser, OpenSearch and citation meta tags; mail through a real SMTP 
 
 from __future__ import annotations
 
-import asyncio
-import email
 import html
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -25,7 +22,6 @@ from typing import Any
 import feedparser
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -43,7 +39,7 @@ from litfeed.hub import Hub
 from litfeed.store.schema import digests
 from litfeed.web import create_app
 from tests.conftest import ROOT, csrf_of, log_in, mailed, running_worker
-from tests.postgres import free_port
+from tests.smtp import Recorder, smtp_server
 
 runner = CliRunner()
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -55,58 +51,10 @@ def site_url() -> str:
     return SITE
 
 
-class Recorder:
-    """An SMTP server's handler: keeps what it accepts; answers ``refuse`` (an address →
-    an SMTP reply) instead for some recipients; holds the ``hold``-th message's RCPT (or,
-    with ``hold_after_data``, its reply to DATA, after keeping it) until ``release`` is set."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.refuse: dict[str, str] = {}
-        self.hold: int | None = None
-        self.hold_after_data = False
-        self.held = threading.Event()
-        self.release = threading.Event()
-        self._count = 0
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        self._count += 1
-        if self.hold == self._count and not self.hold_after_data:
-            await self._wait()
-            return "451 try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        for address in envelope.rcpt_tos:
-            if address in self.refuse:
-                return self.refuse[address]
-        self.messages.append(email.message_from_bytes(envelope.content))
-        if self.hold == self._count and self.hold_after_data:
-            await self._wait()
-        return "250 OK"
-
-    async def _wait(self) -> None:
-        self.held.set()
-        while not self.release.is_set():
-            await asyncio.sleep(0.05)
-
-    def recipients(self) -> list[str]:
-        return [str(message["To"]) for message in self.messages]
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Recorder, str]]:
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield recorder, f"smtp://127.0.0.1:{controller.port}"
-    finally:
-        recorder.release.set()
-        controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 def _subscribe(site_hub: Hub, address: str, *sections: str, **choices: Any) -> Any:

@@ -106,14 +106,11 @@ def _domain(domain: str, field: str, text: str) -> str:
 
 def address_key(address: str) -> str:
     """What two spellings of one address share (the database keeps one account and one
-    subscriber per key): the normal form in lower case."""
+    subscriber per key; limits count attempts per key): the normal form in lower case."""
     return address.lower()
 
 
-def typed_key(text: str) -> str:
-    """What limits count an address under as it was typed (it need not be an address): the
-    normal form's key when it is one, else the text, its spaces collapsed, in lower case."""
-    try:
-        return address_key(parse_address(text))
-    except AddressError:
-        return " ".join(text.split()).lower()[:200]
+def key_of(text: str, field: str = "email") -> str:
+    """`address_key` of what was typed; `AddressError` naming ``field`` when it is not an
+    address (then no limit counts it: nothing is done for it)."""
+    return address_key(parse_address(text, field))

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from litfeed.addresses import parse_address, typed_key
+from litfeed.addresses import AddressError, key_of, parse_address
 from litfeed.community.accounts import (
     AccountError,
     AccountTaken,
@@ -151,8 +151,12 @@ class Auth:
         account; None otherwise. `Throttled` past the limits: a device whose cookie names the
         account counts its own failures; any other shares the account's and its network
         address's. The same work is done for an address without an account."""
-        key = typed_key(email)
-        account = self.store.community.account_by_email(key)
+        try:
+            key = key_of(email)
+            account = self.store.community.account_by_email(key)
+        except AddressError:
+            # Nobody's address: counted as typed, then the same work as for an unknown one.
+            key, account = " ".join(email.split()).lower()[:200], None
         remembered = self._remembered(device)
         nonce = remembered.get(account.id) if account is not None else None
         rule = LIMITS["login-device" if nonce else "login"]

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from litfeed.addresses import AddressError, typed_key
+from litfeed.addresses import AddressError, key_of
 from litfeed.community import SubmissionError, VoteRefused
 from litfeed.community.accounts import AccountError, new_token, proven_address, rename
 from litfeed.community.auth import LoggedIn, Throttled
@@ -104,7 +104,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     ) -> Response:
         check_csrf(request, csrf)
         try:
-            auth_of(request).limit("signup", client_address(request), typed_key(email))
+            auth_of(request).limit("signup", client_address(request), key_of(email))
             auth_of(request).sign_up(email, password, name)
         except Throttled as error:
             return form(request, "signup.html", 429, email=email, name=name, error=str(error))
@@ -117,7 +117,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         """Sign up, with an optional public name; the answer is the same whether or not the
         address has an account (the address gets a confirmation link, or a note)."""
         auth = auth_of(request)
-        auth.limit("signup", client_address(request), typed_key(credentials.email))
+        auth.limit("signup", client_address(request), key_of(credentials.email))
         auth.sign_up(credentials.email, credentials.password, credentials.name)
         return Message(message=SIGNED_UP.format(email=credentials.email.strip()))
 
@@ -143,7 +143,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         if account is None:
             return RedirectResponse("/login", status_code=303)
         if not account.verified:
-            auth_of(request).limit("signup", client_address(request), typed_key(account.email))
+            auth_of(request).limit("signup", client_address(request), key_of(account.email))
             auth_of(request).send_verification(account)
         return notice(request, "Sent", f"A new confirmation link is on its way to {account.email}.")
 
@@ -228,7 +228,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     def reset_request(request: Request, email: Text, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         try:
-            auth_of(request).limit("reset", client_address(request), typed_key(email))
+            auth_of(request).limit("reset", client_address(request), key_of(email))
             auth_of(request).request_reset(email)
         except Throttled as error:
             return form(request, "reset.html", 429, email=email, error=str(error))
@@ -345,6 +345,8 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
                 "submit", f"account {account.id}", f"address {client_address(request)}"
             )
             done = hub.community.submit(account, paper)
+        except VoteRefused as error:
+            return form(request, "submit.html", 403, paper=paper, error=str(error))
         except (AccountError, SubmissionError) as error:
             return form(request, "submit.html", 400, paper=paper, error=str(error))
         return notice(request, "Submitted", done.message)

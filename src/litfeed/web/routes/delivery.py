@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from litfeed.addresses import AddressError, typed_key
+from litfeed.addresses import AddressError, key_of
 from litfeed.community.accounts import AccountError
 from litfeed.community.auth import Throttled
 from litfeed.delivery.feeds import (
@@ -177,7 +177,7 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         email = form.email
         account = viewer(request)
         try:
-            auth_of(request).limit("subscribe", client_address(request), typed_key(email))
+            auth_of(request).limit("subscribe", client_address(request), key_of(email))
             choices = choices_from_form(form)
             subscriber = hub.subscriptions.subscribe(email, choices, account)
         except (SubscriptionError, AccountError, AddressError) as error:
@@ -192,7 +192,7 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
     def subscribe_json(request: Request, asked: SubscriptionRequest) -> Accepted:
         """Subscribe an address to the digest; it gets a link to confirm (double opt-in). The
         answer is the same whether or not the address is subscribed already."""
-        auth_of(request).limit("subscribe", client_address(request), typed_key(asked.email))
+        auth_of(request).limit("subscribe", client_address(request), key_of(asked.email))
         choices = check_choices(
             [parse_section(text) for text in asked.sections],
             asked.mutes,
