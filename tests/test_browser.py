@@ -15,6 +15,7 @@ from playwright.sync_api import Page, Route
 
 from litfeed.config import Settings
 from tests.postgres import free_port
+from tests.serving import wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
@@ -39,7 +40,7 @@ def server(seeded_settings: Settings) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_up(url, process, 30)
         yield url
     finally:
         process.terminate()
@@ -57,20 +58,6 @@ def page() -> Iterator[Page]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser.new_page()
         browser.close()
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise RuntimeError(f"litfeed serve exited with {process.returncode}:\n{output}")
-        try:
-            if httpx.get(url + "/api/papers", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError(f"litfeed serve did not answer at {url} within 30 s")
 
 
 def test_search_then_open_a_paper(server: str, page: Page, tmp_path: Path) -> None:
@@ -183,7 +170,7 @@ def writable_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Pat
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until_up(url, process)
+        wait_until_up(url, process, 30)
         yield url, data_dir / "outbox"
     finally:
         process.terminate()

@@ -9,7 +9,7 @@ import itertools
 import os
 import subprocess
 import sys
-import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
@@ -23,6 +23,7 @@ from litfeed.hub import Hub
 from tests.conftest import EXAMPLES, ROOT
 from tests.postgres import free_port
 from tests.replay import serving
+from tests.serving import wait_until_up
 from tests.smtp import Recorder, smtp_server
 
 _addresses = itertools.count(1)
@@ -62,6 +63,13 @@ class Site:
 
     def mail(self, address: str, subject: str) -> Message:
         return self.smtp.wait_for(address, subject)
+
+    def add_account(self, who: str = "reader", password: str = "correct horse") -> str:
+        """A new confirmed account, made from the shell (`litfeed users add`); its address."""
+        address = f"{who}-{uuid.uuid4().hex[:8]}@example.org"
+        done = self.litfeed("users", "add", address, "--password-stdin", stdin=password + "\n")
+        assert done.returncode == 0, done.stderr
+        return address
 
     def litfeed(self, *arguments: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """A `litfeed` command on the site's data directory."""
@@ -129,7 +137,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_up(site.url, server)
+            wait_until_up(site.url, server)
             yield site
         finally:
             for process in (server, worker):
@@ -141,14 +149,19 @@ def site(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator
                     process.kill()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"litfeed serve exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/api/papers", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError(f"litfeed serve did not answer at {url} within 60 s")
+def sign_up(client: httpx.Client, address: str, password: str = "correct horse") -> int:
+    """Sign up through the JSON API; the answer's status."""
+    body = {"email": address, "password": password}
+    return int(client.post("/api/auth/signup", json=body).status_code)
+
+
+def log_in(client: httpx.Client, address: str, password: str = "correct horse") -> int:
+    """Log in through the JSON API (the client keeps the cookies); the answer's status."""
+    body = {"email": address, "password": password}
+    return int(client.post("/api/auth/login", json=body).status_code)
+
+
+def log_in_by_form(client: httpx.Client, address: str, password: str = "correct horse") -> int:
+    """Log in through the page's form, as a browser does; the answer's status."""
+    form = {"email": address, "password": password, "csrf": csrf_in(client.get("/login"))}
+    return int(client.post("/login", data=form).status_code)

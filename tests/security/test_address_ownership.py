@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.security.conftest import Site, csrf_in, link_in
+from tests.security.conftest import Site, csrf_in, link_in, log_in, sign_up
 
 PASSWORD = "attacker's own password"
 
@@ -31,12 +31,7 @@ def test_an_account_with_a_strangers_address_reaches_none_of_it(site: Site) -> N
         assert reader.get(preferences).status_code == 200
 
     with site.browser() as attacker:
-        assert (
-            attacker.post(
-                "/api/auth/signup", json={"email": victim, "password": PASSWORD}
-            ).status_code
-            == 202
-        )
+        assert sign_up(attacker, victim, PASSWORD) == 202
         verification = site.mail(victim, "Confirm your litfeed account")
         # A mail scanner (or the attacker, had they the link) opening it confirms nothing.
         assert attacker.get(link_in(verification, "/verify/")).status_code == 200
@@ -102,12 +97,7 @@ def test_an_account_with_a_strangers_address_reaches_none_of_it(site: Site) -> N
         assert done.status_code == 303
         assert "its preferences" in owner.get("/account").text  # the address is proven now
     with site.browser() as attacker_again:
-        assert (
-            attacker_again.post(
-                "/api/auth/login", json={"email": victim, "password": PASSWORD}
-            ).status_code
-            == 401
-        )
+        assert log_in(attacker_again, victim, PASSWORD) == 401
     assert attacker.cookies  # the old session cookie, kept by the attacker ...
     with site.browser() as replay:
         replay.cookies.update(attacker.cookies)
@@ -117,12 +107,7 @@ def test_an_account_with_a_strangers_address_reaches_none_of_it(site: Site) -> N
 def test_a_verification_link_confirms_only_by_its_button(site: Site) -> None:
     address = _address("ada")
     with site.browser() as browser:
-        assert (
-            browser.post(
-                "/api/auth/signup", json={"email": address, "password": "correct horse"}
-            ).status_code
-            == 202
-        )
+        assert sign_up(browser, address) == 202
         link = link_in(site.mail(address, "Confirm your litfeed account"), "/verify/")
         for _ in range(3):
             assert browser.get(link).status_code == 200

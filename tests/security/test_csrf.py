@@ -8,34 +8,25 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import uuid
 from collections.abc import Iterator
 
 import httpx2 as httpx
 
 from litfeed.community.accounts import new_token
-from tests.security.conftest import Site, csrf_in
+from tests.security.conftest import Site, csrf_in, log_in
 
 PAPER = "t-8ec3a34c72e9"
-
-
-def _account(site: Site) -> str:
-    address = f"reader-{uuid.uuid4().hex[:8]}@example.org"
-    done = site.litfeed("users", "add", address, "--password-stdin", stdin="correct horse\n")
-    assert done.returncode == 0, done.stderr
-    return address
 
 
 @contextlib.contextmanager
 def _logged_in(site: Site, address: str) -> Iterator[httpx.Client]:
     with site.browser() as client:
-        login = {"email": address, "password": "correct horse"}
-        assert client.post("/api/auth/login", json=login).status_code == 200
+        assert log_in(client, address) == 200
         yield client
 
 
 def test_a_planted_cookie_and_its_token_do_not_pass_for_the_victims_session(site: Site) -> None:
-    victim = _account(site)
+    victim = site.add_account()
     with site.browser() as attacker:
         # The attacker's own pre-session cookie and the token bound to it: a matching pair.
         page = attacker.get("/login")
@@ -61,7 +52,7 @@ def test_a_planted_cookie_and_its_token_do_not_pass_for_the_victims_session(site
 
 
 def test_another_sites_request_is_refused_even_with_the_right_token(site: Site) -> None:
-    reader = _account(site)
+    reader = site.add_account()
     with _logged_in(site, reader) as browser:
         token = csrf_in(browser.get("/daily"))
         for headers in (

@@ -4,7 +4,7 @@ rights need a confirmed address; the first administrator is made from the shell.
 
 from __future__ import annotations
 
-from tests.security.conftest import Site, csrf_in, link_in
+from tests.security.conftest import Site, csrf_in, link_in, log_in, log_in_by_form
 
 
 def test_the_first_sign_up_of_a_new_instance_is_no_administrator(site: Site) -> None:
@@ -17,10 +17,7 @@ def test_the_first_sign_up_of_a_new_instance_is_no_administrator(site: Site) -> 
             data={"email": "first@example.org", "password": "correct horse", "csrf": csrf_in(page)},
         )
         assert signed.status_code == 200
-        login = stranger.post(
-            "/api/auth/login", json={"email": "first@example.org", "password": "correct horse"}
-        )
-        assert login.status_code == 200
+        assert log_in(stranger, "first@example.org") == 200
         assert stranger.get("/admin/accounts").status_code == 403
         assert stranger.get("/api/me").json()["admin"] is False
         # confirming the address does not make it one either
@@ -47,17 +44,9 @@ def test_the_first_sign_up_of_a_new_instance_is_no_administrator(site: Site) -> 
     )
     assert added.returncode == 0 and "added administrator root@example.org" in added.stdout
     with site.browser() as root:
-        page = root.get("/login")
-        root.post(
-            "/login",
-            data={"email": "root@example.org", "password": "correct horse", "csrf": csrf_in(page)},
-        )
+        assert log_in_by_form(root, "root@example.org") == 303
         accounts = root.get("/admin/accounts")
         assert accounts.status_code == 200 and "first@example.org" in accounts.text
     with site.browser() as stranger:
-        page = stranger.get("/login")
-        stranger.post(
-            "/login",
-            data={"email": "first@example.org", "password": "correct horse", "csrf": csrf_in(page)},
-        )
+        assert log_in_by_form(stranger, "first@example.org") == 303
         assert stranger.get("/admin/accounts").status_code == 200  # confirmed and made one

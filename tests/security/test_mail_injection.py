@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from litfeed.community.accounts import add_account, new_token
 from litfeed.store.schema import mail_outbox
-from tests.security.conftest import Site, csrf_in
+from tests.security.conftest import Site, csrf_in, sign_up
 
 # What an attacker types where an address goes, and what a reviewer tries next.
 HOSTILE = [
@@ -50,9 +50,7 @@ def _refused_naming_the_field(status: int, text: str) -> None:
 @pytest.fixture(scope="module")
 def mallory(site: Site) -> str:
     """An address that has an account (the attack's target)."""
-    done = site.litfeed(
-        "users", "add", "mallory@example.net", "--password-stdin", stdin="pw pw pw pw\n"
-    )
+    done = site.litfeed("users", "add", "mallory@example.net")
     assert done.returncode == 0, done.stderr
     return "mallory@example.net"
 
@@ -67,12 +65,7 @@ def test_the_reported_request_is_refused_and_mail_goes_on(site: Site, mallory: s
     assert answer.json()["error"].startswith("email: ")
     good = f"ada-{uuid.uuid4().hex[:8]}@example.org"
     with site.browser() as reader:
-        assert (
-            reader.post(
-                "/api/auth/signup", json={"email": good, "password": "correct horse"}
-            ).status_code
-            == 202
-        )
+        assert sign_up(reader, good) == 202
     site.mail(good, "Confirm your litfeed account")
     with site.hub() as hub, hub.store.engine.connect() as connection:
         recipients = connection.execute(sa.select(mail_outbox.c.recipient)).scalars().all()
@@ -156,7 +149,7 @@ def test_a_message_that_cannot_be_built_fails_alone(site: Site, mallory: str) ->
         submitted = reader.post("/api/submissions", json={"paper": "2501.99998"}, headers=bearer)
         assert submitted.status_code == 201 and submitted.json()["status"] == "pending"
         good = f"after-{uuid.uuid4().hex[:8]}@example.org"
-        reader.post("/api/auth/signup", json={"email": good, "password": "correct horse"})
+        assert sign_up(reader, good) == 202
         site.mail(good, "Confirm your litfeed account")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
