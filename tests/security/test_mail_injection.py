@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from litfeed.community.accounts import add_account, new_token
 from litfeed.store.schema import mail_outbox
-from tests.security.conftest import Site, csrf_in, sign_up
+from tests.security.conftest import Site, csrf_in, log_in, sign_up
 
 # What an attacker types where an address goes, and what a reviewer tries next.
 HOSTILE = [
@@ -172,3 +172,27 @@ def test_a_message_that_cannot_be_built_fails_alone(site: Site, mallory: str) ->
     assert {f["id"] for f in stats["mail"]["latest_failures"]} >= set(poisoned)
     shown = site.litfeed("stats").stdout
     assert re.search(r"mail: .*\d+ failed", shown) and "cannot be built: recipient: " in shown
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ada\r\nBcc: eve", "ada\u2028x", "ada\x00", "ad\u202ea", "<b>ada</b>", "a" * 41, "ädä", "a b"],
+)
+def test_a_hostile_public_name_is_refused_everywhere_it_is_typed(site: Site, name: str) -> None:
+    address = site.add_account("named")
+    with site.browser() as attacker:
+        body = {
+            "email": f"n-{uuid.uuid4().hex[:8]}@example.org",
+            "password": "pw" * 5,
+            "name": name,
+        }
+        answer = attacker.post("/api/auth/signup", json=body)
+        assert answer.status_code == 400 and "cannot be a name" in answer.json()["error"]
+        assert log_in(attacker, address) == 200
+        csrf = {"X-CSRF-Token": attacker.get("/api/auth/csrf").json()["token"]}
+        renamed = attacker.patch("/api/me", json={"name": name}, headers=csrf)
+        assert renamed.status_code == 400 and "cannot be a name" in renamed.json()["error"]
+    if name in ("ada\r\nBcc: eve", "ad\u202ea"):  # from the shell too (a NUL cannot be an argument)
+        address = f"n-{uuid.uuid4().hex[:8]}@example.org"
+        done = site.litfeed("users", "add", address, "--name", name)
+        assert done.returncode == 1 and "cannot be a name" in done.stderr
