@@ -23,8 +23,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from litfeed.config import Settings, load_settings
-from litfeed.delivery.mail import deliver_due
 from litfeed.hub import Hub
+from litfeed.mail import deliver_due
 from litfeed.models import Paper
 from litfeed.store import Store
 from litfeed.web import create_app

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from litfeed.community.accounts import add_account, new_token
 from litfeed.config import Settings
-from litfeed.delivery.mail import deliver_due, queue_mail
 from litfeed.hub import Hub
+from litfeed.mail import deliver_due, queue_mail
 from litfeed.web import create_app
 from tests.conftest import csrf_of, log_in, mailed
 from tests.postgres import free_port

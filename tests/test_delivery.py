@@ -597,7 +597,7 @@ def test_subscribers_and_digests_from_the_shell(site_hub: Hub, site_settings: Se
     assert wrong.exit_code == 1 and "not a confirmed subscriber" in wrong.output
     sent = runner.invoke(cli, ["digest", "send", "--to", "ada@example.org"])
     assert sent.exit_code == 0 and "1 sent" in sent.output, sent.output
-    from litfeed.delivery.mail import queue_mail
+    from litfeed.mail import queue_mail
 
     queue_mail(site_hub.store, site_settings, "carol@example.org", "Reset", "A link.")
     again = runner.invoke(cli, ["digest", "send"]).output

@@ -24,11 +24,11 @@ from litfeed.announcements import EASTERN
 from litfeed.community.accounts import add_account, new_token
 from litfeed.config import Settings, load_settings
 from litfeed.delivery.imports import import_subscribers
-from litfeed.delivery.mail import deliver_due
 from litfeed.delivery.subscriptions import check_choices, parse_section, section_text
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, ImportOutcome, PapersNotEmbedded
 from litfeed.ingest import FORMATS
+from litfeed.mail import deliver_due
 from litfeed.models import Paper, Progress, Rejection
 from litfeed.search import Filters, SearchResults, TextPart
 from litfeed.search.embeddings import EmbeddingError

@@ -35,7 +35,7 @@ from litfeed.community.accounts import (
     password_matches,
 )
 from litfeed.config import Settings
-from litfeed.delivery.mail import queue_mail
+from litfeed.mail import queue_mail
 from litfeed.store import Account, Store
 
 VERIFY_DAYS = 3

@@ -43,9 +43,9 @@ from litfeed.community import Community
 from litfeed.community.periods import Period, parse_period, period_containing
 from litfeed.community.trending import day_began
 from litfeed.config import Settings
-from litfeed.delivery.mail import MailError, Postman, retry_delay
 from litfeed.delivery.subscriptions import Subscriptions, section_label
 from litfeed.errors import LitfeedError
+from litfeed.mail import MailError, Postman, retry_delay
 from litfeed.models import Paper
 from litfeed.search import Filters, SearchResults
 from litfeed.store import Store

@@ -28,8 +28,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from litfeed.addresses import address_key, parse_address
 from litfeed.community.accounts import proven_address
 from litfeed.config import Settings
-from litfeed.delivery.mail import queue_mail
 from litfeed.errors import LitfeedError
+from litfeed.mail import queue_mail
 from litfeed.search import MODES, check_query
 from litfeed.store import Account, Store
 from litfeed.store.delivery import CONFIRMED, PENDING, UNSUBSCRIBED, Subscriber

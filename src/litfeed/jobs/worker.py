@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from litfeed.delivery.digest import DigestBusy
-from litfeed.delivery.mail import deliver_due
 from litfeed.errors import described
 from litfeed.hub import Hub
 from litfeed.jobs.submissions import fetch_submissions
+from litfeed.mail import deliver_due
 from litfeed.search.embeddings import EmbeddingError, ModelNotReady
 from litfeed.sources import FetchBusy
 
