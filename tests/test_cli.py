@@ -316,3 +316,52 @@ def test_fetch_all_and_sources(
     assert code == 2 and "--all" in out
     code, _, err = _run("fetch", "hf-daily", "--week", "2024-43")
     assert code == 2 and "--week '2024-43': write an ISO week, e.g. 2024-W43" in err
+
+
+# -- starting fast -------------------------------------------------------------------------------
+
+HEAVY = (
+    "sqlalchemy",
+    "fastapi",
+    "onnxruntime",
+    "tokenizers",
+    "torch",
+    "sentence_transformers",
+    "hnswlib",
+    "tantivy",
+    "numpy",
+    "litfeed.hub",
+    "litfeed.config",
+)
+
+
+def test_help_imports_nothing_heavy_and_answers_at_once() -> None:
+    """`litfeed --help` imports none of the heavy modules (commands import what they use when
+    they run); and it answers well within a generous bound, so that a regression shows."""
+    import subprocess
+    import sys
+    import time
+
+    probe = (
+        "import sys; from litfeed.cli import app; "
+        "sys.argv = ['litfeed', '--help']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "search" in done.stdout and "subscribers" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    assert took < 3.0, took  # about 0.25 s on the development machine
+
+
+def test_the_names_help_lists_are_the_librarys() -> None:
+    from litfeed.cli.maintenance import DEFAULT_METHOD, METHODS
+    from litfeed.cli.sources import FORMAT_NAMES
+    from litfeed.ingest import FORMATS
+    from litfeed.search import reviewer_eval
+
+    assert list(FORMAT_NAMES) == list(FORMATS)
+    assert (METHODS, DEFAULT_METHOD) == (reviewer_eval.METHODS, reviewer_eval.DEFAULT_METHOD)

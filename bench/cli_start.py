@@ -1,0 +1,60 @@
+"""How long each `litfeed` command takes to start and answer, median of 10 runs each, on a
+data directory with the example corpus (471 papers) loaded.
+
+    .venv/bin/python bench/cli_start.py [--runs 10]
+
+Each command runs as a new process, as from a shell (Python's own start included). Run nothing
+else meanwhile (2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COMMANDS = [
+    ["--help"],
+    ["--version"],
+    ["users", "--help"],
+    ["search", "--help"],
+    ["users", "list"],
+    ["subscribers", "list"],
+    ["stats"],
+    ["show", "t-8ec3a34c72e9"],
+    ["search", "diffusion", "--mode", "keyword"],
+    ["search", "diffusion"],
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as folder:
+        environment = {**os.environ, "LITFEED_DATA_DIR": str(Path(folder) / "data")}
+        litfeed = [sys.executable, "-m", "litfeed"]
+        subprocess.run(
+            [*litfeed, "load-examples"], env=environment, check=True, capture_output=True
+        )
+        for command in COMMANDS:
+            seconds = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                done = subprocess.run([*litfeed, *command], env=environment, capture_output=True)
+                seconds.append(time.perf_counter() - started)
+                if done.returncode != 0:
+                    raise SystemExit(f"litfeed {' '.join(command)}: {done.stderr.decode()}")
+            print(
+                f"litfeed {' '.join(command):<40} median {statistics.median(seconds):5.2f} s "
+                f"(min {min(seconds):.2f}, max {max(seconds):.2f})"
+            )
+
+
+if __name__ == "__main__":
+    main()
