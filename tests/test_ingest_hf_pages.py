@@ -144,3 +144,15 @@ def test_round_trip_of_title_abstract_pairs(
     assert [(r.title, r.abstract) for r in records if isinstance(r, PaperRecord)] == [
         (title, abstract.strip()) for title, abstract in entries
     ]
+
+
+def test_code_links_in_the_abstracts_are_found() -> None:
+    records = [
+        record
+        for path in sorted(EXAMPLES.glob("*.txt"))
+        for record in _parse(path)
+        if isinstance(record, PaperRecord)
+    ]
+    with_code = [r for r in records if any(link.kind == "code" for link in r.links)]
+    assert len(with_code) >= 20
+    assert all(link.url.startswith("https://") for r in with_code for link in r.links)

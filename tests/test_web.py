@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,11 +44,17 @@ def test_home_lists_papers_with_pages(seeded_client: TestClient) -> None:
     today, latest = page.text.split('<section class="latest">')
     # It leads with the newest day's papers (the examples' arrival day), then lists them all.
     assert today.count('class="paper-card"') == 5 and "all 471 papers of the day" in today
-    assert latest.count('class="paper-card"') == 25
+    # ... whose papers the list below does not show again
+    leading = set(re.findall(r'href="/papers/([^"/#]+)"', today))
+    assert len(leading) == 5 and not leading & set(re.findall(r'href="/papers/([^"/#]+)"', latest))
+    assert latest.count('class="paper-card"') == 20
     assert "471 in all" in latest and "page 1 of 19" in latest
     # The example pages carry no dates: a card says when the paper was imported, as such.
-    assert latest.count("imported on ") == 25 and " added " not in page.text
+    assert latest.count("imported on ") == 20 and " added " not in page.text
     assert '<section class="today"' not in seeded_client.get("/?page=2").text
+    # the JSON list is a list: as many papers as asked, no day leading it
+    first = seeded_client.get("/api/papers", params={"limit": 3}).json()
+    assert len(first["papers"]) == 3 and first["today"] is None
     data = seeded_client.get("/api/papers", params={"page": 2}).json()
     assert data["pagination"] == {"page": 2, "per_page": 25, "total": 471, "pages": 19}
     assert len(data["papers"]) == 25

@@ -31,13 +31,15 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         typer.echo(json.dumps(numbers, indent=2))
         return
     typer.echo(f"papers: {numbers['papers']}  (imports: {numbers['imports']})")
-    for title, key in (("by source", "by_source"), ("by month", "by_month")):
-        typer.echo(f"{title}:")
-        for name, count in numbers[key].items():
+    for title, key, shown in (
+        ("by source", "by_source", None),
+        ("by month", "by_month", None),
+        ("by category (top 20)", "by_category", 20),
+    ):
+        counted = list(numbers[key].items())[:shown]
+        typer.echo(f"{title}:" if counted else f"{title}: none")  # the examples have no categories
+        for name, count in counted:
             typer.echo(f"  {name:<24} {count:>8}")
-    typer.echo("by category (top 20):")
-    for name, count in list(numbers["by_category"].items())[:20]:
-        typer.echo(f"  {name:<24} {count:>8}")
     index = numbers["keyword_index"]
     typer.echo(f"keyword index: {index['documents']} documents, at change {index['change']}")
     vectors = numbers["vector_index"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from litfeed.identifiers import find_links
 from litfeed.ingest.source import SourceFile
 from litfeed.models import PaperRecord, Rejection, SourceRef
 
@@ -70,7 +71,12 @@ def parse(source: SourceFile) -> Iterator[PaperRecord | Rejection]:
             yield Rejection(location, f"title {text[:60]!r} has no abstract line after it")
             index += 1
             continue
-        yield PaperRecord(title=text, abstract=abstract, source=SourceRef(NAME, location))
+        yield PaperRecord(
+            title=text,
+            abstract=abstract,
+            links=find_links(abstract),
+            source=SourceRef(NAME, location),
+        )
         index += 2
 
 

@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def home_html(
         request: Request, page: PageNumber = 1, author: Author = None, category: Category = None
     ) -> Response:
-        return render(request, "home.html", home_page(hub, page, None, author, category))
+        return render(request, "home.html", home_page(hub, page, None, author, category, lead=True))
 
     @app.get("/api/papers", response_model=HomePage, tags=["papers"], responses=BAD_REQUEST)
     def home_json(

@@ -90,6 +90,26 @@ _ATTRIBUTES = frozenset(
 )
 # A formula longer than this stays text (a page cannot be made slow by one abstract).
 MAX_FORMULA = 2_000
+# LaTeX commands whose name, with its backslash lost ("$AcdotS$" for "$A\cdot S$"), would be
+# drawn as a run of italic letters: a formula without any backslash that holds one stays text.
+_LOST_COMMANDS = re.compile(
+    r"cdot|cdots|ldots|times|alpha|beta|gamma|delta|epsilon|theta|lambda|sigma|omega|"
+    r"mathcal|mathbb|mathbf|mathrm|frac|sqrt|infty|leq|geq|approx|partial|nabla|rightarrow|"
+    r"leftarrow|mapsto|sum|prod|log|exp|sim|propto|forall|exists|subset|mid|odot|oplus|otimes"
+)
+# Text macros of abstracts, outside formulas: what they stand for (applied to escaped text).
+_EMPHASIS = re.compile(r"\\(emph|textit|textbf|texttt)\{([^{}]*)\}|\{\\(em|it|bf|tt)\s+([^{}]*)\}")
+_TAGS = {
+    "emph": "em",
+    "textit": "em",
+    "em": "em",
+    "it": "em",
+    "textbf": "strong",
+    "bf": "strong",
+    "texttt": "code",
+    "tt": "code",
+}
+_ESCAPED = re.compile(r"\\([%&_#])")
 
 
 def render_maths(text: str) -> Markup:
@@ -102,16 +122,31 @@ def render_maths(text: str) -> Markup:
         mathml = _mathml(source, display)
         if mathml is None:
             continue
-        parts.append(str(escape(text[position : match.start()])))
+        parts.append(_text(text[position : match.start()]))
         parts.append(mathml)
         position = match.end()
-    parts.append(str(escape(text[position:])))
+    parts.append(_text(text[position:]))
     return Markup("".join(parts))
+
+
+def _text(text: str) -> str:
+    """Text between formulas, escaped, with LaTeX's text macros as what they stand for:
+    ``{\\em …}`` and ``\\emph{…}`` emphasised, ``\\textbf{…}`` strong, ``\\%`` a percent sign."""
+    escaped = str(escape(text))
+
+    def tagged(match: re.Match[str]) -> str:
+        command = match.group(1) or match.group(3)
+        tag = _TAGS[command]
+        return f"<{tag}>{match.group(2) if match.group(1) else match.group(4)}</{tag}>"
+
+    return _ESCAPED.sub(r"\1", _EMPHASIS.sub(tagged, escaped))
 
 
 def _mathml(source: str, display: bool) -> str | None:
     if len(source) > MAX_FORMULA:
         return None
+    if "\\" not in source and _LOST_COMMANDS.search(source):
+        return None  # its backslashes were lost: as text it reads better than as italics
     try:
         mathml = convert(source, display="block" if display else "inline")
         root = ElementTree.fromstring(mathml)

@@ -46,6 +46,8 @@ class Today(BaseModel):
 class HomePage(BaseModel):
     papers: list[Paper]
     pagination: Pagination
+    # The page leads with the newest day (the HTML page's first page only; the JSON list is a
+    # list, and `/api/daily` has the day). Its papers are not shown again below it.
     today: Today | None = None
     # The list's filters: one author's papers, or one category's.
     author: str | None = None
@@ -112,19 +114,23 @@ def home_page(
     limit: int | None = None,
     author: str | None = None,
     category: str | None = None,
+    lead: bool = False,
 ) -> HomePage:
     """Papers newest first (all, one author's, or one category's), ``limit`` a page (default:
-    the page-size setting)."""
+    the page-size setting); with ``lead``, the first page of all papers leads with the newest
+    day's most voted, which the list below then leaves out."""
     author = author.strip() if author and author.strip() else None
     category = category.strip() if category and category.strip() else None
     per_page = limit or hub.settings.page_size
     offset = (page - 1) * per_page
     papers, total = hub.list_papers(offset, per_page, author=author, category=category)
     today = None
-    latest = hub.store.latest_day() if page == 1 and not (author or category) else None
+    latest = hub.store.latest_day() if lead and page == 1 and not (author or category) else None
     if latest is not None:
         leading, count = hub.store.papers_of_days(latest, latest, 0, TODAY_SHOWN)
         today = Today(day=latest, papers=leading, total=count)
+        shown = {paper.pk for paper in leading}
+        papers = [paper for paper in papers if paper.pk not in shown]
     return HomePage(
         papers=papers,
         pagination=Pagination.of(page, per_page, total),
