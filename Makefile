@@ -8,7 +8,7 @@ PORT ?=
 # list_daily_papers needs huggingface_hub >= 1.2, and transformers (litfeed's) pins it below 1.0.
 HF_CLIENT ?= .venv-hfclient
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ typecheck: $(VENV)/.installed-test
 
 unit: $(VENV)/.installed-test
 	$(BIN)/pytest
+
+## screenshot: take docs/daily.png (the README's) in Chromium from the example data
+screenshot: $(VENV)/.installed-test
+	LITFEED_SCREENSHOTS=docs $(BIN)/pytest tests/test_browser.py -k screenshot
 
 ## bench: import the 74,728-paper corpus from ../shared and time keyword search
 bench: $(VENV)/.installed-test

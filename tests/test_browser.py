@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, Route
 
 from litfeed.config import Settings
+from tests.conftest import ROOT
 from tests.postgres import free_port
 from tests.serving import wait_until_up
 
@@ -58,6 +59,23 @@ def page() -> Iterator[Page]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser.new_page()
         browser.close()
+
+
+def test_the_daily_page_of_the_example_data_is_full_and_its_screenshot_is_taken(
+    server: str, page: Page, tmp_path: Path
+) -> None:
+    """The daily page a newcomer opens first shows papers; its screenshot is the README's
+    (written to docs/daily.png with LITFEED_SCREENSHOTS=docs: `make screenshot`)."""
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(server + "/daily")
+    cards = page.locator("article.paper-card")
+    assert cards.count() >= 10
+    assert all(cards.nth(n).locator("h2").inner_text().strip() for n in range(10))
+    target = tmp_path / "daily.png"
+    if os.environ.get("LITFEED_SCREENSHOTS") == "docs":
+        target = ROOT / "docs" / "daily.png"
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 20_000  # a page of papers, not a blank one
 
 
 def test_search_then_open_a_paper(server: str, page: Page, tmp_path: Path) -> None:
