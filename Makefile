@@ -28,9 +28,10 @@ $(HF_CLIENT)/.installed:
 	touch $@
 
 ## run: create .venv, install, load the example corpus into an empty database, serve on :8000
+## (the background worker embeds the examples while the pages are served)
 ## (the data directory is litfeed's default, as for the bare command: $XDG_DATA_HOME/litfeed)
 run: $(VENV)/.installed-run
-	$(BIN)/litfeed load-examples --if-empty
+	$(BIN)/litfeed load-examples --if-empty --no-embed
 	$(BIN)/litfeed serve $(if $(PORT),--port $(PORT))
 
 ## test: install test tools (and Chromium, PostgreSQL when missing), lint, type-check, run tests
@@ -50,7 +51,7 @@ unit: $(VENV)/.installed-test
 
 ## screenshot: take docs/daily.png (the README's) in Chromium from the example data
 screenshot: $(VENV)/.installed-test
-	LITFEED_SCREENSHOTS=docs $(BIN)/pytest tests/test_browser.py -k screenshot
+	LITFEED_SCREENSHOTS=docs $(BIN)/pytest tests/test_browser.py -k screenshot -p no:cacheprovider
 
 ## bench: import the 74,728-paper corpus from ../shared and time keyword search
 bench: $(VENV)/.installed-test

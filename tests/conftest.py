@@ -232,7 +232,7 @@ def seeded_settings(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) 
     data_dir = tmp_path_factory.mktemp("seeded") / "data"
     settings = Settings(data_dir=data_dir, models_dir=models_dir, embed_on_import=True)
     with Hub(settings) as hub:
-        hub.load_examples()
+        hub.import_paths([EXAMPLES])
     return settings
 
 

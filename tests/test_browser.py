@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, Route
 
 from litfeed.config import Settings
-from tests.conftest import ROOT
+from tests.conftest import EXAMPLES, ROOT
 from tests.postgres import free_port
 from tests.serving import wait_until_up
 
@@ -59,23 +59,6 @@ def page() -> Iterator[Page]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser.new_page()
         browser.close()
-
-
-def test_the_daily_page_of_the_example_data_is_full_and_its_screenshot_is_taken(
-    server: str, page: Page, tmp_path: Path
-) -> None:
-    """The daily page a newcomer opens first shows papers; its screenshot is the README's
-    (written to docs/daily.png with LITFEED_SCREENSHOTS=docs: `make screenshot`)."""
-    page.set_viewport_size({"width": 1100, "height": 900})
-    page.goto(server + "/daily")
-    cards = page.locator("article.paper-card")
-    assert cards.count() >= 10
-    assert all(cards.nth(n).locator("h2").inner_text().strip() for n in range(10))
-    target = tmp_path / "daily.png"
-    if os.environ.get("LITFEED_SCREENSHOTS") == "docs":
-        target = ROOT / "docs" / "daily.png"
-    page.screenshot(path=str(target))
-    assert target.stat().st_size > 20_000  # a page of papers, not a blank one
 
 
 def test_search_then_open_a_paper(server: str, page: Page, tmp_path: Path) -> None:
@@ -167,7 +150,7 @@ def writable_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Pat
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir, models_dir=models_dir, embed_on_import=False)
     with Hub(settings) as hub:
-        hub.load_examples()
+        hub.import_paths([EXAMPLES])
         record = PaperRecord(
             title="Arrived without dates", arxiv_id="2501.99999", source=SourceRef("t", "t:1")
         )
@@ -193,6 +176,53 @@ def writable_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Pat
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture
+def examples_server(tmp_path: Path, models_dir: Path) -> Iterator[str]:
+    """litfeed serving what `make run` loads (`litfeed load-examples`), without a worker."""
+    from litfeed.hub import Hub
+
+    data_dir = tmp_path / "data"
+    with Hub(Settings(data_dir=data_dir, models_dir=models_dir, embed_on_import=False)) as hub:
+        hub.load_examples()
+    port = free_port()
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(data_dir)}
+    environment["LITFEED_MODELS_DIR"] = str(models_dir)
+    environment.pop("LITFEED_DATABASE_URL", None)
+    command = [sys.executable, "-m", "litfeed", "serve", "--port", str(port), "--no-worker"]
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process, 30)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_the_examples_daily_page_is_full_and_its_screenshot_is_taken(
+    examples_server: str, page: Page, tmp_path: Path
+) -> None:
+    """A daily page of the example data shows real papers, with authors and categories; its
+    screenshot is the README's (written to docs/daily.png with LITFEED_SCREENSHOTS=docs: `make
+    screenshot`)."""
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(examples_server + "/daily")
+    page.click("a[rel=prev]")  # from the saved pages' day to the arXiv slice's newest
+    assert page.locator("h1").first.inner_text().startswith("Wednesday 01 July 2026")
+    cards = page.locator("article.paper-card")
+    assert cards.count() == 25
+    for n in range(5):
+        card = cards.nth(n)
+        assert card.locator("h2").inner_text().strip()
+        assert card.locator("a[href^='/?author=']").count() >= 1
+        assert card.locator("a[href^='/?category=']").count() >= 1
+    target = tmp_path / "daily.png"
+    if os.environ.get("LITFEED_SCREENSHOTS") == "docs":
+        target = ROOT / "docs" / "daily.png"
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 20_000  # a page of papers, not a blank one
 
 
 def _mailed_link(outbox: Path, path: str) -> str:

@@ -111,7 +111,7 @@ def test_an_import_whose_papers_cannot_be_embedded_still_reports_them(
     assert err.startswith("error: the papers are stored, but not embedded: cannot load")
     monkeypatch.setenv("LITFEED_EMBED_ON_IMPORT", "true")
     code, out, err = _run("load-examples")
-    assert code == 1 and "total: 251 new" in out
+    assert code == 1 and "total: 2769 new" in out  # the other pages' 251 and two weeks of arXiv
     assert err.startswith("error: the papers are stored, but not embedded: cannot load")
 
 
@@ -132,7 +132,7 @@ def test_forced_format_that_does_not_fit_is_one_error_line(data_dir: Path) -> No
 
 
 def test_search_text_and_json(data_dir: Path) -> None:
-    _run("load-examples")
+    _run("import", str(EXAMPLES))
     code, out, _ = _run("search", "mutual information", "--limit", "5")
     assert code == 0
     assert "MINE: Mutual Information Neural Estimation" in out
@@ -153,7 +153,7 @@ def test_search_errors_are_one_line(settings: Settings) -> None:
 
 
 def test_search_past_the_last_result_says_how_many_there_are(data_dir: Path) -> None:
-    _run("load-examples")
+    _run("import", str(EXAMPLES))
     _, out, _ = _run("search", "gaussian", "--mode", "keyword", "--json")
     total = json.loads(out)["total"]
     code, out, _ = _run("search", "gaussian", "--mode", "keyword", "--offset", "1000")
@@ -167,7 +167,7 @@ def test_serve_refuses_a_port_out_of_range(data_dir: Path) -> None:
 
 
 def test_show_by_id_and_unknown_id(data_dir: Path) -> None:
-    _run("load-examples")
+    _run("import", str(EXAMPLES))
     _, out, _ = _run(
         "search", "MINE mutual information neural estimation", "--json", "--limit", "1"
     )
@@ -182,7 +182,7 @@ def test_show_by_id_and_unknown_id(data_dir: Path) -> None:
 
 
 def test_stats_counts_distinct_papers(data_dir: Path) -> None:
-    _run("load-examples")
+    _run("import", str(EXAMPLES))
     code, out, _ = _run("stats", "--json")
     numbers = json.loads(out)
     assert code == 0
@@ -198,7 +198,7 @@ def test_stats_counts_distinct_papers(data_dir: Path) -> None:
 
 
 def test_index_embeds_what_is_new_and_rebuilds(data_dir: Path) -> None:
-    _run("load-examples")  # imports do not embed in these tests: indexing does
+    _run("import", str(EXAMPLES))  # imports do not embed in these tests: indexing does
     code, out, _ = _run("index")
     assert (code, out.strip()) == (0, "keyword index: 0 papers, vector index: 471 papers")
     code, out, _ = _run("index")
@@ -211,7 +211,7 @@ def test_index_embeds_what_is_new_and_rebuilds(data_dir: Path) -> None:
 
 def test_load_examples_if_empty_only_once(data_dir: Path) -> None:
     code, out, _ = _run("load-examples", "--if-empty")
-    assert code == 0 and "471 new" in out
+    assert code == 0 and "total: 2989 new" in out  # 471 from the saved pages, 2,518 from arXiv
     code, out, _ = _run("load-examples", "--if-empty")
     assert "already has papers" in out
 
@@ -250,7 +250,7 @@ def test_a_command_that_only_reads_creates_nothing(
     assert len(err.strip().splitlines()) == 1
     assert not nowhere.exists()
     if command == ["stats"]:  # a command that writes creates it, and then it reads
-        assert _run("load-examples")[0] == 0 and (nowhere / "litfeed.db").exists()
+        assert _run("import", str(EXAMPLES))[0] == 0 and (nowhere / "litfeed.db").exists()
         code, out, _err = _run("stats")
         assert code == 0 and out.startswith("papers: 471")
 

@@ -16,8 +16,8 @@ from litfeed.community.accounts import add_account, new_token
 from litfeed.community.periods import PeriodError, parse_period
 from litfeed.community.trending import TrendingParameters, trend
 from litfeed.hub import Hub
-from litfeed.models import Paper
-from litfeed.store.schema import votes
+from litfeed.models import CommunityStats, Paper, PaperRecord, SourceRef
+from litfeed.store.schema import papers, votes
 from tests.conftest import make_paper, shared_path
 
 runner = CliRunner()
@@ -312,3 +312,58 @@ def test_a_hostile_title_is_inert_on_the_new_pages(site_hub: Hub, site_client: T
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     paper = site_client.get("/hf/api/papers/2501.88888").json()
     assert paper["title"].startswith("<script>")  # JSON keeps the text; it is never HTML
+
+
+def test_the_bundled_examples_make_a_living_hub(settings: object) -> None:
+    """`litfeed load-examples` (and `make run`): the saved pages and two announcement weeks
+    of real arXiv metadata, so that the lists, authors, categories, dates and code links a
+    newcomer opens first show something; the day links skip the quiet days."""
+    from litfeed.config import Settings
+    from litfeed.web import create_app
+
+    assert isinstance(settings, Settings)
+    with Hub(settings) as hub:
+        outcomes = hub.load_examples()
+        assert sum(o.report.new for o in outcomes if o.report) == 471 + 2_518
+        days = hub.store.days_with_papers(date(2026, 6, 1), date(2026, 7, 31))
+        assert len(days) == 9 and min(days) == date(2026, 6, 18) and max(days) == date(2026, 7, 1)
+        assert hub.load_examples() == []  # only into an empty database
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
+        newest = client.get("/api/daily", params={"date": "2026-07-01"}).json()
+        assert newest["pagination"]["total"] == 300
+        papers = newest["papers"]
+        assert all(p["authors"] and p["categories"] and p["arxiv_id"] for p in papers)
+        assert any(link["kind"] == "code" for p in papers for link in p["links"])
+        # the saved pages arrived today; the day before them with papers is the arXiv slice's
+        today = client.get("/api/daily").json()
+        assert today["pagination"]["total"] == 471
+        assert today["previous"]["key"] == "2026-07-01" and today["next"] is None
+        quiet = client.get("/api/daily", params={"date": "2026-06-20"}).json()  # a Saturday
+        assert (quiet["previous"]["key"], quiet["next"]["key"]) == ("2026-06-19", "2026-06-23")
+        week = client.get("/api/weekly", params={"week": "2026-W26"}).json()
+        assert week["pagination"]["total"] > 1_000 and week["previous"]["key"] == "2026-W25"
+        author = papers[0]["authors"][0]
+        listed = client.get("/api/papers", params={"author": author}).json()
+        assert listed["pagination"]["total"] >= 1
+        category = client.get("/", params={"category": "cs.CV"})
+        assert category.status_code == 200 and "Latest in cs.CV" in category.text
+
+
+def test_trending_on_an_instance_that_fetched_nothing_for_a_while(site_hub: Hub) -> None:
+    """The trend as of the newest papers, said so, rather than an empty page."""
+    from litfeed.web.community_pages import trending_page
+
+    record = PaperRecord(
+        title="An old favourite",
+        abstract="Much upvoted, long ago.",
+        arxiv_id="2501.00042",
+        announced=date(2025, 1, 20),
+        community=CommunityStats(upvotes=40),
+        source=SourceRef("t", "t"),
+    )
+    site_hub.store.save_records([record], site_hub.store.start_import("test", "t", "0" * 64))
+    with site_hub.store.engine.begin() as connection:  # nothing fetched since that day
+        connection.execute(sa.update(papers).values(day=date(2025, 1, 20)))
+    page = trending_page(site_hub)
+    assert page.as_of is not None and page.as_of.date() == date(2025, 1, 21)
+    assert [t.paper.arxiv_id for t in page.papers] == ["2501.00042"]

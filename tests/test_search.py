@@ -13,6 +13,7 @@ from litfeed.hub import Hub
 from litfeed.models import PaperRecord, SourceRef
 from litfeed.search import Filters, KeywordIndex, QueryError
 from litfeed.search.keyword import WORD, analysed_word
+from tests.conftest import EXAMPLES
 
 
 def _titles(hub: Hub, query: str, limit: int = 10, **filters: object) -> list[str]:
@@ -251,13 +252,13 @@ def test_examples_import_and_search_on_each_database(
         embed_on_import=False,
     )
     with Hub(settings) as hub:
-        outcomes = hub.load_examples()
+        outcomes = hub.import_paths([EXAMPLES])
         assert sum(o.report.new for o in outcomes if o.report) == 471
         assert sum(o.report.unchanged for o in outcomes if o.report) == 73
         assert hub.stats()["papers"] == 471
         titles = _titles(hub, "mutual information")
         assert "MINE: Mutual Information Neural Estimation" in titles
-        assert hub.load_examples(only_if_empty=False)[0].report.new == 0  # type: ignore[union-attr]
+        assert hub.import_paths([EXAMPLES])[0].report.new == 0  # type: ignore[union-attr]
         # Search by meaning end to end: vectors stored in this database, then found.
         assert hub.update_index()["vector"] == 471
         assert hub.store.count_embeddings(hub.embedder.key) == 471

@@ -34,7 +34,7 @@ from litfeed.search.onnx_query import QueryEncoder
 from litfeed.search.similar import _terms as similar_terms
 from litfeed.search.similar import common_terms, generic_terms
 from litfeed.search.vectors import SAVE_EVERY, VectorIndex
-from tests.conftest import make_paper
+from tests.conftest import EXAMPLES, make_paper
 
 MINE = "MINE: Mutual Information Neural Estimation"
 
@@ -236,7 +236,7 @@ def test_filtered_search_by_meaning_ranks_exactly_the_papers_that_pass(
 ) -> None:
     """Both ways of filtering (exact among few papers; HNSW neighbours kept when most pass)
     give the nearest papers that pass, as a brute-force ranking of the stored vectors does."""
-    hub.load_examples()
+    hub.import_paths([EXAMPLES])
     records = [
         PaperRecord(
             title=f"Zebrafish swimming study {n}",
@@ -282,7 +282,7 @@ def test_a_filter_the_graph_neighbourhood_misses_is_ranked_exactly(
 ) -> None:
     """When few of the graph's nearest pass the filter (the query is about something else),
     every paper that passes is still ranked, not only those few."""
-    hub.load_examples()
+    hub.import_paths([EXAMPLES])
     records = [
         PaperRecord(
             title=f"Zebrafish swimming study {n}",
@@ -390,7 +390,7 @@ def _counting_embeddings(embedder: Embedder) -> Iterator[list[int]]:
 
 
 def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Settings) -> None:
-    hub.load_examples()
+    hub.import_paths([EXAMPLES])
     embedder = hub.embedder
     with _counting_embeddings(embedder) as calls:
         assert hub.update_index() == {"keyword": 0, "vector": 471}
@@ -426,7 +426,7 @@ def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Se
 def test_a_killed_index_run_resumes_where_it_stopped(hub: Hub) -> None:
     """`litfeed index` killed (SIGKILL) after it saved some vectors: the next run embeds only
     the rest, and the vector index holds every paper."""
-    hub.load_examples()
+    hub.import_paths([EXAMPLES])
     key = hub.embedder.key
     command = [sys.executable, "-m", "litfeed", "index", "--no-progress"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -450,7 +450,7 @@ def test_a_killed_index_run_resumes_where_it_stopped(hub: Hub) -> None:
 
 
 def test_another_model_setting_reembeds_cleanly(hub: Hub, models_dir: Path) -> None:
-    hub.load_examples()
+    hub.import_paths([EXAMPLES])
     hub.update_index()
     key = hub.embedder.key
     settings = hub.settings.model_copy(update={"embedding_max_tokens": 128})
@@ -501,7 +501,7 @@ def test_index_files_built_from_another_database_are_rebuilt(
 
 
 def test_a_hidden_paper_leaves_both_indexes_and_returns_when_restored(hub: Hub) -> None:
-    hub.load_examples()
+    hub.import_paths([EXAMPLES])
     hub.update_index()
     mine = hub.search(MINE, mode="keyword", limit=1).hits[0].paper
     matching = hub.search("mutual information", mode="keyword").total

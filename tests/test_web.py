@@ -17,6 +17,7 @@ from litfeed.hub import Hub
 from litfeed.models import PaperRecord, SourceRef
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.web import create_app
+from tests.conftest import EXAMPLES
 
 
 @pytest.fixture
@@ -290,7 +291,7 @@ def test_a_model_that_cannot_load_is_a_json_error(settings: Settings, tmp_path: 
         assert response.json()["error"].startswith("cannot load embedding model 'no-such/model'")
         assert client.get("/api/search", params={"q": "x", "mode": "keyword"}).status_code == 200
         # The default, hybrid, falls back to words and says so.
-        client.app.state.hub.load_examples()  # type: ignore[attr-defined]
+        client.app.state.hub.import_paths([EXAMPLES])  # type: ignore[attr-defined]
         hybrid = client.get("/api/search", params={"q": "mutual information"})
         assert hybrid.status_code == 200
         results = hybrid.json()
@@ -303,7 +304,7 @@ def test_a_model_that_cannot_load_is_a_json_error(settings: Settings, tmp_path: 
 def test_search_says_when_not_every_paper_is_embedded(settings: Settings) -> None:
     with TestClient(create_app(settings), base_url="http://localhost") as client:
         hub = client.app.state.hub  # type: ignore[attr-defined]
-        hub.load_examples()  # imports do not embed in these tests
+        hub.import_paths([EXAMPLES])  # imports do not embed in these tests
         results = client.get("/api/search", params={"q": "mutual information"}).json()
         # Nothing embedded: ranked by words alone, every match (not only the best 100) paged.
         assert results["mode"] == "keyword" and results["hits"]

@@ -3,6 +3,7 @@ call. Each method is the whole of one user action; callers only parse input and 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,9 @@ from litfeed.sources import Fetcher
 from litfeed.sources.calendar import arrivals_by_day
 from litfeed.store import Store
 
-EXAMPLES_PACKAGE_DIR = "examples/hf-papers-pages"
+# The example corpus: five saved Hugging Face Papers pages (titles and abstracts), and the last
+# two announcement weeks of arXiv cs metadata (CC0; scripts/example_slice.py writes them).
+EXAMPLES_PACKAGE_DIRS = ("examples/hf-papers-pages", "examples/arxiv")
 ARRIVAL_DAYS = 7  # days of arrivals `litfeed stats` shows
 
 
@@ -237,13 +240,22 @@ class Hub:
         return Fetcher(self.settings, self.store, log, stop)
 
     def load_examples(
-        self, only_if_empty: bool = True, progress_for: ProgressFor | None = None
+        self,
+        only_if_empty: bool = True,
+        progress_for: ProgressFor | None = None,
+        embed: bool | None = None,
     ) -> list[ImportOutcome]:
-        """Import the bundled example corpus (five saved Hugging Face Papers pages)."""
+        """Import the bundled example corpus: five saved Hugging Face Papers pages and two
+        weeks of arXiv cs metadata."""
         if only_if_empty and self.store.count_papers() > 0:
             return []
-        with resources.as_file(resources.files("litfeed") / EXAMPLES_PACKAGE_DIR) as directory:
-            return self.import_paths([directory], progress_for=progress_for)
+        with contextlib.ExitStack() as stack:
+            package = resources.files("litfeed")
+            directories = [
+                stack.enter_context(resources.as_file(package / name))
+                for name in EXAMPLES_PACKAGE_DIRS
+            ]
+            return self.import_paths(directories, progress_for=progress_for, embed=embed)
 
     def search(
         self,

@@ -68,11 +68,21 @@ def load_examples_command(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Only when the database has no papers.")
     ] = False,
+    embed: Annotated[
+        bool | None,
+        typer.Option(
+            help="Embed the papers now (default: $LITFEED_EMBED_ON_IMPORT); --no-embed leaves "
+            "them to the background worker."
+        ),
+    ] = None,
 ) -> None:
-    """Import the bundled example corpus (five saved Hugging Face Papers pages)."""
+    """Import the bundled example corpus: five saved Hugging Face Papers pages and two weeks of
+    arXiv cs metadata."""
     with opened_hub() as hub, progress_bars(True) as progress_for:
         outcomes, not_embedded = _imported(
-            lambda: hub.load_examples(only_if_empty=if_empty, progress_for=progress_for)
+            lambda: hub.load_examples(
+                only_if_empty=if_empty, progress_for=progress_for, embed=embed
+            )
         )
         worker = hub.worker_running()
     if not outcomes:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from litfeed.announcements import announcement_day, why_quiet
 from litfeed.community.accounts import AccountError, account_of_token
 from litfeed.community.periods import Period, PeriodError, parse_period, period_containing
-from litfeed.community.trending import Trend, TrendingParameters, rank
+from litfeed.community.trending import Trend, TrendingParameters, day_began, rank
 from litfeed.errors import LitfeedError
 from litfeed.identifiers import arxiv_id_of, parse_arxiv_id
 from litfeed.models import Paper
@@ -84,8 +84,19 @@ class Community:
 
     # -- trending ------------------------------------------------------------------------------
 
-    def trending(self, limit: int, now: datetime | None = None) -> list[Trend]:
+    def trending_moment(self, now: datetime | None = None) -> datetime:
+        """When trending is worked out: now; or, on an instance that has fetched nothing for
+        longer than trending looks back, at the end of its newest day with papers (the trend as
+        of its newest papers, which the pages say)."""
         now = now or datetime.now(UTC)
+        latest = self.store.latest_day()
+        window = announcement_day(now) - timedelta(days=self.trending_parameters.days)
+        if latest is not None and latest < window:
+            return day_began(latest) + timedelta(days=1)
+        return now
+
+    def trending(self, limit: int, now: datetime | None = None) -> list[Trend]:
+        now = self.trending_moment(now)
         parameters = self.trending_parameters
         first = announcement_day(now) - timedelta(days=parameters.days)
         candidates = self.store.papers_since_day(first)

@@ -436,6 +436,15 @@ class Store:
             ).scalar_one()
             return latest
 
+    def first_day(self, since: date) -> date | None:
+        """The oldest day with a paper on it from ``since`` on."""
+        condition = sa.and_(papers.c.hidden.is_(False), papers.c.day >= since)
+        with read_transaction(self.engine) as connection:
+            first: date | None = connection.execute(
+                sa.select(sa.func.min(papers.c.day)).where(condition)
+            ).scalar_one()
+            return first
+
     def days_with_papers(self, first: date, last: date) -> dict[date, int]:
         with read_transaction(self.engine) as connection:
             rows = connection.execute(

@@ -3,11 +3,11 @@ rendered by a template for HTML and returned as it is for JSON."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
 
-from litfeed.community.periods import Period
+from litfeed.community.periods import Period, period_containing
 from litfeed.hub import Hub
 from litfeed.models import Paper
 from litfeed.web.pages import Pagination
@@ -56,6 +56,9 @@ class TrendingPage(BaseModel):
     hours: int
     days: int
     gravity: float
+    # Set when litfeed has fetched nothing for longer than trending looks back: the trend as of
+    # the end of its newest day with papers.
+    as_of: datetime | None = None
 
 
 def period_page(
@@ -65,8 +68,10 @@ def period_page(
     period = community.period(kind, key)
     per_page = limit or hub.settings.page_size
     listing = community.listing(period, (page - 1) * per_page, per_page)
-    following = period.next()
-    latest = listing.latest_day
+    # The links lead to the nearest periods that have papers (a quiet stretch is skipped);
+    # without any before, to the period before; none after the newest papers.
+    before = hub.store.latest_day(until=period.first - timedelta(days=1))
+    after = hub.store.first_day(since=period.last + timedelta(days=1))
     return PeriodPage(
         kind=kind,
         key=period.key,
@@ -76,17 +81,18 @@ def period_page(
         papers=listing.papers,
         pagination=Pagination.of(page, per_page, listing.total),
         quiet=listing.quiet,
-        previous=_link(period.previous()),
-        # No "next" past the newest papers: nothing is there yet.
-        next=_link(following) if latest is not None and following.first <= latest else None,
-        latest_day=latest,
+        previous=_link(period_containing(kind, before) if before else period.previous()),
+        next=_link(period_containing(kind, after)) if after else None,
+        latest_day=listing.latest_day,
     )
 
 
 def trending_page(hub: Hub, limit: int = 30) -> TrendingPage:
     community = hub.community
     parameters = community.trending_parameters
-    trends = community.trending(limit)
+    now = datetime.now(UTC)
+    moment = community.trending_moment(now)
+    trends = community.trending(limit, now)
     return TrendingPage(
         papers=[
             TrendingPaper(
@@ -101,6 +107,7 @@ def trending_page(hub: Hub, limit: int = 30) -> TrendingPage:
         hours=parameters.hours,
         days=parameters.days,
         gravity=parameters.gravity,
+        as_of=moment if moment != now else None,
     )
 
 
