@@ -194,8 +194,10 @@ def digest_preview(
     html: Annotated[bool, typer.Option("--html", help="Print the HTML part.")] = False,
 ) -> None:
     """Print a subscriber's next digest (its plain-text part): what a send would hold now."""
+    from litfeed.addresses import parse_address
+
     with opened_hub(create=False) as hub:
-        subscriber = hub.store.delivery.subscriber_by_email(email)
+        subscriber = hub.store.delivery.subscriber_by_email(parse_address(email))
         if subscriber is None:
             fail(f"{email} is not a subscriber")
             return

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from litfeed.addresses import parse_address
+from litfeed.addresses import address_key, key_of, parse_address
 from litfeed.announcements import announcement_day
 from litfeed.community import Community
 from litfeed.community.periods import Period, parse_period, period_containing
@@ -512,11 +512,13 @@ class Digests:
         return report
 
     def _confirmed(self, only: str | None) -> list[Subscriber]:
-        """The confirmed subscribers (only the one of address ``only``, when given)."""
+        """The confirmed subscribers (only the one of address ``only``, when given;
+        `AddressError` when it is not an address)."""
+        key = key_of(only, "--to") if only is not None else None
         found = [
             s
             for s in self.store.delivery.subscribers(CONFIRMED)
-            if only is None or s.email.lower() == only.strip().lower()
+            if key is None or address_key(s.email) == key
         ]
         if only is not None and not found:
             raise DigestError(f"{only} is not a confirmed subscriber")
