@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
 
 import httpx2 as httpx
 
@@ -24,3 +27,28 @@ def wait_until_up(
         except httpx.TransportError:
             time.sleep(0.2)
     raise RuntimeError(f"litfeed serve did not answer at {url} within {seconds:.0f} s")
+
+
+@contextlib.contextmanager
+def litfeed_serving(
+    port: int, environment: dict[str, str], *options: str, output: int | None = subprocess.PIPE
+) -> Iterator[str]:
+    """`litfeed serve --port PORT OPTIONS…` in ``environment`` until the block ends; its
+    address, once it answers."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "litfeed", "serve", "--port", str(port), *options],
+        env=environment,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process, 30)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
