@@ -40,10 +40,15 @@ def test_every_command_and_its_options_are_in_the_cli_page() -> None:
                     assert option in CLI, f"{name} {option}"
 
 
-def test_every_setting_is_in_the_settings_page() -> None:
-    for name in Settings.model_fields:
-        assert f"{ENV_PREFIX}{name.upper()}" in SETTINGS, name
-    assert "LITFEED_CONFIG" in SETTINGS
+def test_every_setting_is_in_the_settings_page_under_its_group() -> None:
+    sections = re.split(r"(?m)^## ", SETTINGS)[1:]
+    groups = list(Settings.groups().values())
+    assert len(sections) == len(groups) + 1  # and the settings file's
+    for section, group in zip(sections, groups, strict=False):
+        named = re.findall(rf"^\| `{ENV_PREFIX}([A-Z_]+)`", section, re.MULTILINE)
+        assert [name.lower() for name in named] == list(group.model_fields), section[:40]
+    assert sum(len(group.model_fields) for group in groups) == len(Settings.model_fields)
+    assert "LITFEED_CONFIG" in sections[-1]
 
 
 def test_every_import_format_is_in_the_cli_page() -> None:
