@@ -7,7 +7,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from litfeed.delivery.subscriptions import Subscriptions
 from litfeed.errors import LitfeedError
 from litfeed.ingest import ImportFormatError, expand_paths, import_file
 from litfeed.models import ImportReport, Paper, Progress
+from litfeed.recommend import ForYou, for_you
 from litfeed.search import Filters, KeywordIndex, Searcher, SearchResults
 from litfeed.search.embeddings import (
     Embedder,
@@ -266,6 +267,10 @@ class Hub:
         filters: Filters | None = None,
     ) -> SearchResults:
         return self.searcher.search(query, mode, limit, offset, filters)
+
+    def for_you(self, account_id: int, day: date | None = None, limit: int = 10) -> ForYou:
+        """A day's papers ranked for one reader (their library and ratings)."""
+        return for_you(self.store, self._vectors_for_reading(), account_id, day, limit)
 
     def get_paper(self, key: str) -> Paper | None:
         return self.store.get_paper(key)

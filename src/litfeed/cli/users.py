@@ -56,7 +56,7 @@ def users_token(
     from litfeed.community.accounts import new_token
 
     with opened_hub() as hub:
-        account = _account(hub, email)
+        account = account_named(hub, email)
         token, record = new_token(hub.store, account, name)
     typer.echo(f"token {record.id} ({record.name}) for {account.email}; it is shown once:")
     typer.echo(token)
@@ -110,7 +110,7 @@ def users_admin(
     """Make an account an administrator (or, with --revoke, no longer one). Its rights hold
     once its address is confirmed."""
     with opened_hub() as hub:
-        account = _account(hub, email)
+        account = account_named(hub, email)
         hub.store.community.set_admin(account.id, not revoke)
     if revoke:
         typer.echo(f"{account.email} is no longer an administrator")
@@ -123,7 +123,7 @@ def users_admin(
         )
 
 
-def _account(hub: Hub, email: str) -> Account:
+def account_named(hub: Hub, email: str) -> Account:
     """The account of an address (as typed: it is normalised first); fails with one line."""
     from litfeed.addresses import parse_address
 
@@ -143,7 +143,7 @@ def users_disable(
 ) -> None:
     """Disable an account: it can no longer log in, vote or use its tokens."""
     with opened_hub() as hub:
-        account = _account(hub, email)
+        account = account_named(hub, email)
         hub.store.community.disable_account(account.id)
         if hide_votes:
             hub.store.community.hide_votes(account.id, True)

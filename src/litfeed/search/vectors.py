@@ -291,6 +291,16 @@ class VectorIndex:
                 return np.array(snapshot.matrix[pk])
             return None
 
+    def vectors_of(self, pks: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """The unit vectors of those of ``pks`` the index holds: (their pks, a matrix with one
+        row each, in that order)."""
+        self._refresh()
+        with self._lock:
+            matrix, present = self._snapshot.matrix, self._snapshot.present
+        held = [pk for pk in pks if 0 <= pk < len(present) and present[pk]]
+        rows = np.asarray(matrix[np.asarray(held, dtype=np.int64)], dtype=np.float32)
+        return held, rows.reshape(len(held), matrix.shape[1])
+
     def count(self) -> int:
         """How many papers the index finds (hidden ones are not counted)."""
         self._refresh()

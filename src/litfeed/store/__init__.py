@@ -31,6 +31,7 @@ from litfeed.store.database import (
     write_transaction,
 )
 from litfeed.store.delivery import DeliveryStore
+from litfeed.store.library import LibraryStore
 from litfeed.store.locks import WorkerLock
 from litfeed.store.mail import Mail, MailStore
 from litfeed.store.papers import (
@@ -132,6 +133,11 @@ class Store:
     def delivery(self) -> DeliveryStore:
         """Digest subscribers, the send ledger and feedback."""
         return DeliveryStore(self.engine)
+
+    @property
+    def library(self) -> LibraryStore:
+        """Readers' libraries and ratings (private to each account)."""
+        return LibraryStore(self.engine)
 
     @property
     def community(self) -> CommunityStore:

@@ -357,3 +357,24 @@ UNDATED = date.min  # the sort_date of a paper whose publication date is unknown
 CHANGE_COUNTER = "changes"
 # A random number set when the database is created: derived index files record it.
 IDENTITY_COUNTER = "database"
+
+
+# A reader's library (migration 0013): the papers an account saved, private to it.
+library_items = Table(
+    "library_items",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("note", Text, nullable=False, default="", server_default=""),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
+# A reader's ratings (migration 0013): +1 "more like this", -1 "less like this", private to it.
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("rating", Integer, nullable=False),
+    Column("rated_at", UTCDateTime, nullable=False),
+)

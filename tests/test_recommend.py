@@ -1,0 +1,123 @@
+"""A reader's library, ratings and personal ranking (`litfeed.recommend`), on a copy of the
+embedded example corpus: what a library import keeps and refuses, rankings that follow the
+library and a - rating at once, reasons that name the reader's own papers, the commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from litfeed.cli import app
+from litfeed.community.accounts import add_account
+from litfeed.config import Settings
+from litfeed.hub import Hub
+from litfeed.recommend import profile_of
+from litfeed.recommend.library import import_library
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def hub(seeded_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
+    """A hub on a copy of the session's embedded examples (this one may be written to)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(seeded_settings.data_dir, data_dir)
+    settings = seeded_settings.model_copy(update={"data_dir": data_dir})
+    with Hub(settings) as opened:
+        yield opened
+
+
+def _ids(hub: Hub, query: str, count: int) -> list[str]:
+    return [hit.paper.id for hit in hub.search(query, mode="keyword", limit=count).hits]
+
+
+def test_a_library_file_keeps_what_it_names_and_reports_the_rest(hub: Hub, tmp_path: Path) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    wanted = _ids(hub, "mutual information", 3)
+    listing = tmp_path / "mine.txt"
+    listing.write_text(
+        f"# my papers\n{wanted[0]}\n{wanted[1]}  # with a comment\nnot-a-paper\n\n"
+        f"{wanted[2]}\n{wanted[0]}\n2501.99999\n",
+        encoding="utf-8",
+    )
+    report = import_library(hub.store, reader.id, listing)
+    assert (report.matched, report.new) == (4, 3)
+    assert [line.split(": ", 1)[0] for line in report.rejected] == [
+        f"{listing}:4",
+        f"{listing}:8",
+    ]
+    again = import_library(hub.store, reader.id, listing)
+    assert (again.matched, again.new) == (4, 0)
+    saved = hub.store.get_papers_by_pk(hub.store.library.saved(reader.id))
+    assert sorted(paper.id for paper in saved) == sorted(wanted)
+
+
+def test_the_ranking_follows_the_library_and_names_its_papers(hub: Hub) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    other = add_account(hub.store, "bob@example.org", None, verified=True)
+    mine = [hub.get_paper(i) for i in _ids(hub, "mutual information", 4)]
+    theirs = [hub.get_paper(i) for i in _ids(hub, "robot manipulation", 4)]
+    hub.store.library.save(reader.id, [p.pk for p in mine if p])
+    hub.store.library.save(other.id, [p.pk for p in theirs if p])
+    picks = hub.for_you(reader.id, limit=10).picks
+    assert len(picks) == 10
+    assert not {p.paper.pk for p in picks} & {p.pk for p in mine if p}  # known: left out
+    about = sum("information" in (p.paper.title + p.paper.abstract).lower() for p in picks)
+    assert about >= 6, [p.paper.title for p in picks]
+    titles = {p.title for p in mine if p}
+    assert all(p.closest and {c.title for c in p.closest} <= titles for p in picks)
+    assert picks[0].reasons[0].startswith("close to your paper “")
+    # another reader's library makes another ranking, and theirs alone
+    their_picks = hub.for_you(other.id, limit=10).picks
+    assert {p.paper.pk for p in their_picks} != {p.paper.pk for p in picks}
+    assert all({c.title for c in p.closest} <= {t.title for t in theirs if t} for p in their_picks)
+    assert profile_of(hub.store, other.id).liked == hub.store.library.saved(other.id)
+
+
+def test_a_minus_rating_moves_that_paper_and_its_neighbours_down_at_once(hub: Hub) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    mine = [hub.get_paper(i) for i in _ids(hub, "mutual information", 4)]
+    hub.store.library.save(reader.id, [p.pk for p in mine if p])
+    before = hub.for_you(reader.id, limit=1000).picks
+    disliked = before[0].paper
+    neighbours = [
+        pk for pk, _ in hub.vector_index.search(hub.vector_index.vector_of(disliked.pk), 6)
+    ]
+    hub.store.library.rate(reader.id, disliked.pk, -1)
+    after = hub.for_you(reader.id, limit=1000).picks
+    assert disliked.pk not in {p.paper.pk for p in after}
+    score_before = {p.paper.pk: p.score for p in before}
+    score_after = {p.paper.pk: p.score for p in after}
+    moved = [pk for pk in neighbours[1:] if pk in score_before and pk in score_after]
+    assert moved and all(score_after[pk] < score_before[pk] for pk in moved)
+    # a + rating counts as a library paper
+    hub.store.library.rate(reader.id, disliked.pk, 1)
+    assert disliked.pk in profile_of(hub.store, reader.id).liked
+
+
+def test_the_commands(hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LITFEED_DATA_DIR", str(hub.settings.data_dir))
+    monkeypatch.setenv("LITFEED_MODELS_DIR", str(hub.settings.resolved_models_dir))
+    add_account(hub.store, "ada@example.org", None, verified=True)
+    listing = tmp_path / "mine.txt"
+    listing.write_text("\n".join(_ids(hub, "mutual information", 3)) + "\n")
+    done = runner.invoke(app, ["library", "import", "--user", "ada@example.org", str(listing)])
+    assert done.exit_code == 0 and "3 matched (3 new), 0 rejected" in done.output
+    listed = runner.invoke(app, ["library", "list", "--user", "ADA@example.org", "--json"])
+    assert len(json.loads(listed.output)) == 3
+    ranked = runner.invoke(app, ["for-you", "--user", "ada@example.org", "--json", "--limit", "3"])
+    hits = json.loads(ranked.output)["hits"]
+    assert [sorted(hit) for hit in hits] == [["id", "reasons", "score", "title"]] * 3
+    rated = runner.invoke(app, ["rate", "--user", "ada@example.org", hits[0]["id"], "-"])
+    assert rated.exit_code == 0
+    again = runner.invoke(app, ["for-you", "--user", "ada@example.org", "--json", "--limit", "3"])
+    assert hits[0]["id"] not in [hit["id"] for hit in json.loads(again.output)["hits"]]
+    wrong = runner.invoke(app, ["rate", "--user", "ada@example.org", hits[1]["id"], "maybe"])
+    assert wrong.exit_code == 2 and "a rating is + or -" in wrong.output
+    nobody = runner.invoke(app, ["for-you", "--user", "nobody@example.org"])
+    assert nobody.exit_code == 1 and "no account for nobody@example.org" in nobody.output
