@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from litfeed.cli import app
@@ -18,6 +22,7 @@ from litfeed.config import Settings
 from litfeed.hub import Hub
 from litfeed.recommend import profile_of
 from litfeed.recommend.library import import_library
+from litfeed.store.schema import accounts
 
 runner = CliRunner()
 
@@ -121,3 +126,86 @@ def test_the_commands(hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert wrong.exit_code == 2 and "a rating is + or -" in wrong.output
     nobody = runner.invoke(app, ["for-you", "--user", "nobody@example.org"])
     assert nobody.exit_code == 1 and "no account for nobody@example.org" in nobody.output
+
+
+# -- the JSON API: each reader's own, and only once their address is confirmed -----------------
+
+
+def _bearer(hub: Hub, email: str, verified: bool = True) -> dict[str, str]:
+    from litfeed.community.accounts import new_token
+
+    account = add_account(hub.store, email, "correct horse", verified=True)
+    token = new_token(hub.store, account)[0]
+    if not verified:  # as an account that has not (yet) confirmed its address
+        with hub.store.engine.begin() as connection:
+            connection.execute(
+                sa.update(accounts).where(accounts.c.id == account.id).values(verified_at=None)
+            )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _answered(client: TestClient, path: str, headers: dict[str, str]) -> httpx.Response:
+    """The first answer that is not "the model is still loading" (the server loads it on a
+    thread of its own), waiting up to a minute."""
+    for _ in range(600):
+        answer = client.get(path, headers=headers)
+        if answer.status_code != 503:
+            return answer
+        time.sleep(0.1)
+    return answer
+
+
+def _keys(data: object) -> set[str]:
+    """Every key anywhere in a JSON value."""
+    if isinstance(data, dict):
+        return set(data) | {key for value in data.values() for key in _keys(value)}
+    if isinstance(data, list):
+        return {key for value in data for key in _keys(value)}
+    return set()
+
+
+def test_the_api_serves_each_reader_their_own(hub: Hub) -> None:
+    from litfeed.web import create_app
+
+    ada, bob = _bearer(hub, "ada@example.org"), _bearer(hub, "bob@example.org")
+    eve = _bearer(hub, "eve@example.org", verified=False)
+    wanted = _ids(hub, "mutual information", 3)
+    with TestClient(create_app(hub.settings), base_url="http://localhost") as client:
+        for method, path in (
+            ("GET", "/api/library"),
+            ("POST", "/api/library"),
+            ("PUT", f"/api/ratings/{wanted[0]}"),
+            ("GET", "/api/for-you"),
+        ):
+            body = {"ids": wanted} if method == "POST" else {"rating": 1}
+            assert client.request(method, path, json=body).status_code == 401, path
+            refused = client.request(method, path, json=body, headers=eve)
+            assert refused.status_code == 403 and "confirm your e-mail" in refused.text, path
+        saved = client.post(
+            "/api/library", json={"ids": [*wanted, "2501.99999", "\r\n<script>"]}, headers=ada
+        ).json()
+        assert (saved["matched"], saved["new"], len(saved["rejected"])) == (3, 3, 2)
+        assert saved["rejected"][0].startswith("ids[3]: '2501.99999' names no paper here")
+        assert (
+            client.put(f"/api/ratings/{wanted[0]}", json={"rating": -1}, headers=ada).status_code
+            == 204
+        )
+        assert (
+            client.put(f"/api/ratings/{wanted[1]}", json={"rating": 5}, headers=ada).status_code
+            == 400
+        )
+        mine = client.get("/api/library", headers=ada).json()["papers"]
+        assert {p["id"] for p in mine} == set(wanted)
+        assert {p["id"]: p["rating"] for p in mine}[wanted[0]] == -1
+        # bob sees nothing of ada's: not her library, not her ratings, not her ranking
+        assert client.get("/api/library", headers=bob).json() == {"papers": []}
+        assert client.delete(f"/api/library/{wanted[1]}", headers=bob).status_code == 404
+        assert _answered(client, "/api/for-you", bob).json()["hits"] == []
+        ranked = _answered(client, "/api/for-you?limit=5", ada).json()
+        assert len(ranked["hits"]) == 5 and ranked["library"] == 2  # the - rated one is out
+        assert all(hit["reasons"] for hit in ranked["hits"])
+        # and no public answer carries any of it
+        for path in (f"/api/papers/{wanted[1]}", "/api/papers", "/api/daily"):
+            assert not _keys(client.get(path).json()) & {"rating", "ratings", "library"}, path
+        assert client.delete(f"/api/library/{wanted[1]}", headers=ada).status_code == 204
+        assert len(client.get("/api/library", headers=ada).json()["papers"]) == 2

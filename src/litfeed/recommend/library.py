@@ -5,6 +5,7 @@ reported with its file and line, the others are saved; saving a paper twice chan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,18 +30,27 @@ def import_library(store: Store, account_id: int, path: Path) -> LibraryImport:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise LibraryFileError(f"{path}: cannot be read as UTF-8 text ({error})") from None
+    entries = [
+        (f"{path}:{number}", line.split("#", 1)[0].strip())
+        for number, line in enumerate(text.split("\n"), 1)
+    ]
+    return save_entries(store, account_id, [(where, e) for where, e in entries if e])
+
+
+def save_entries(
+    store: Store, account_id: int, entries: Sequence[tuple[str, str]]
+) -> LibraryImport:
+    """Save the papers ``entries`` name, each ``(where it came from, arXiv id, arXiv address
+    or DOI)``; an entry that names no paper here is reported with where it came from."""
     report = LibraryImport()
     found: list[int] = []
-    for number, line in enumerate(text.split("\n"), 1):
-        entry = line.split("#", 1)[0].strip()
-        if not entry:
-            continue
-        paper = store.get_paper(entry) if len(entry) <= 300 else None
+    for where, entry in entries:
+        paper = store.get_paper(entry) if 0 < len(entry) <= 300 else None
         if paper is None or paper.hidden:
             shown = entry if len(entry) <= 80 else entry[:77] + "..."
             report.rejected.append(
-                f"{path}:{number}: {shown!r} names no paper here (an arXiv id, arXiv address or "
-                "DOI of a stored paper; `litfeed fetch arxiv-ids ID` fetches one)"
+                f"{where}: {shown!r} names no paper here (an arXiv id, arXiv address or DOI of "
+                "a stored paper; `litfeed fetch arxiv-ids ID` fetches one)"
             )
             continue
         report.matched += 1

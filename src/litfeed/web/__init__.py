@@ -56,6 +56,7 @@ from litfeed.web.routes.accounts import accounts_router
 from litfeed.web.routes.community import community_router
 from litfeed.web.routes.delivery import delivery_router
 from litfeed.web.routes.hf import hf_router
+from litfeed.web.routes.library import library_router
 
 
 class Error(BaseModel):
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hf_router(hub))
     app.include_router(accounts_router(hub, render))
     app.include_router(delivery_router(hub, render))
+    app.include_router(library_router(hub))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(
