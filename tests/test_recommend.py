@@ -209,3 +209,50 @@ def test_the_api_serves_each_reader_their_own(hub: Hub) -> None:
             assert not _keys(client.get(path).json()) & {"rating", "ratings", "library"}, path
         assert client.delete(f"/api/library/{wanted[1]}", headers=ada).status_code == 204
         assert len(client.get("/api/library", headers=ada).json()["papers"]) == 2
+
+
+def test_the_pages_save_rate_and_rank_for_their_reader_only(hub: Hub) -> None:
+    from litfeed.web import create_app
+    from tests.conftest import log_in
+
+    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    add_account(hub.store, "eve@example.org", "correct horse")  # not confirmed
+    wanted = _ids(hub, "mutual information", 3)
+    app = create_app(hub.settings)
+    with (
+        TestClient(app, base_url="http://localhost") as ada,
+        TestClient(app, base_url="http://localhost") as eve,
+        TestClient(app, base_url="http://localhost") as visitor,
+    ):
+        assert visitor.get("/for-you", follow_redirects=False).headers["location"] == (
+            "/login?next=/for-you"
+        )
+        assert "☆ Save" not in visitor.get("/daily").text
+        csrf = log_in(ada, "ada@example.org")
+        page = ada.get(f"/papers/{wanted[0]}")
+        assert "☆ Save" in page.text and 'href="/for-you"' in page.text
+        for paper in wanted:
+            saved = ada.post(f"/papers/{paper}/save", data={"csrf": csrf, "next": "/daily"})
+            assert saved.status_code == 200 and saved.url.path == "/daily"
+        assert "★ Saved" in ada.get(f"/papers/{wanted[0]}").text
+        ada.post(f"/papers/{wanted[0]}/save", data={"csrf": csrf})  # a second click: unsaved
+        assert (
+            len(hub.store.library.saved(hub.store.community.account_by_email("ada@example.org").id))
+            == 2
+        )  # type: ignore[union-attr]
+        forged = ada.post(f"/papers/{wanted[1]}/rate", data={"rating": "-1", "csrf": "forged"})
+        assert forged.status_code == 403
+        for _ in range(600):  # the server loads the model on a thread of its own
+            page = ada.get("/for-you")
+            if "still being embedded" not in page.text and page.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert page.text.count('class="paper-card"') == 25
+        assert page.text.count("close to your paper") >= 25
+        # eve, whose address is not confirmed, has no library yet; no stranger sees ada's
+        eve_csrf = log_in(eve, "eve@example.org")
+        refused = eve.post(f"/papers/{wanted[2]}/save", data={"csrf": eve_csrf})
+        assert refused.status_code == 403 and "Confirm your address first" in refused.text
+        assert eve.get("/for-you").status_code == 403
+        assert "★ Saved" not in eve.get(f"/papers/{wanted[1]}").text
+        assert "★ Saved" not in visitor.get(f"/papers/{wanted[1]}").text

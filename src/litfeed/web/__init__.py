@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from litfeed import __version__
 from litfeed.addresses import AddressError
 from litfeed.community import AccountError, PeriodError, SubmissionError, VoteRefused
-from litfeed.community.accounts import Unconfirmed
+from litfeed.community.accounts import Unconfirmed, proven_address
 from litfeed.community.auth import Auth, Throttled
 from litfeed.config import Settings, load_settings
 from litfeed.delivery.subscriptions import SubscriptionError
@@ -124,11 +124,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def render(request: Request, name: str, data: Any, status_code: int = 200) -> Response:
         account = viewer(request)
+        reader = account if account is not None and proven_address(account) else None
         context = {
             "page": data,
             "version": __version__,
             "viewer": account,
             "voted": hub.store.community.voted_any(account.id) if account else set(),
+            # the viewer's own library and ratings (their buttons), when their address is proven
+            "saved": set(hub.store.library.saved(reader.id)) if reader else set(),
+            "ratings": hub.store.library.ratings(reader.id) if reader else {},
+            "reader": reader,
             "csrf": csrf_token(request),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         }
@@ -141,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hf_router(hub))
     app.include_router(accounts_router(hub, render))
     app.include_router(delivery_router(hub, render))
-    app.include_router(library_router(hub))
+    app.include_router(library_router(hub, render))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(

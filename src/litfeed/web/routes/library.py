@@ -4,11 +4,12 @@ once their address is confirmed: no other account, and no public list, sees any 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
@@ -17,7 +18,12 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
 from litfeed.recommend.library import save_entries
 from litfeed.store import Account
-from litfeed.web.auth import Caller
+from litfeed.web.auth import Caller, check_csrf, viewer
+from litfeed.web.routes.accounts import local_path
+
+Render = Callable[..., Response]
+Csrf = Annotated[str, Form(alias="csrf", max_length=200)]
+Next = Annotated[str, Form(alias="next", max_length=2000)]
 
 
 class LibraryPaper(BaseModel):
@@ -67,7 +73,7 @@ def _reader(account: Account) -> Account:
     return account
 
 
-def library_router(hub: Hub) -> APIRouter:
+def library_router(hub: Hub, render: Render) -> APIRouter:
     router = APIRouter(tags=["library"])
 
     def paper_of(paper_id: str) -> Paper:
@@ -75,6 +81,66 @@ def library_router(hub: Hub) -> APIRouter:
         if paper is None or paper.hidden:
             raise PaperNotFound(f"no paper with id {paper_id[:100]!r}")
         return paper
+
+    # -- the pages -----------------------------------------------------------------------------
+
+    def page_reader(request: Request, target: str) -> Account | Response:
+        """The logged-in reader whose address is confirmed; else where to send the visitor."""
+        account = viewer(request)
+        if account is None:
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        if proven_address(account) is None:
+            data = {
+                "title": "Confirm your address first",
+                "message": "Your library, ratings and papers for you start once your address "
+                "is confirmed: open the link mailed to it, or send a new one from the banner.",
+            }
+            return render(request, "notice.html", data, 403)
+        return account
+
+    @router.get("/for-you", response_class=HTMLResponse, include_in_schema=False)
+    def for_you_page(
+        request: Request,
+        day: Annotated[date | None, Query(alias="date")] = None,
+    ) -> Response:
+        reader = page_reader(request, "/for-you")
+        if isinstance(reader, Response):
+            return reader
+        ranked = hub.for_you(reader.id, day, 25)
+        data: dict[str, Any] = {"ranked": ranked}
+        return render(request, "for_you.html", data)
+
+    @router.post("/papers/{paper_id:path}/save", include_in_schema=False)
+    def save_form(request: Request, paper_id: str, csrf: Csrf = "", next: Next = "/") -> Response:
+        check_csrf(request, csrf)
+        target = local_path(next)
+        reader = page_reader(request, target)
+        if isinstance(reader, Response):
+            return reader
+        paper = paper_of(paper_id)
+        if paper.pk in hub.store.library.saved(reader.id):
+            hub.store.library.remove(reader.id, paper.pk)
+        else:
+            hub.store.library.save(reader.id, [paper.pk])
+        return RedirectResponse(target, status_code=303)
+
+    @router.post("/papers/{paper_id:path}/rate", include_in_schema=False)
+    def rate_form(
+        request: Request,
+        paper_id: str,
+        rating: Annotated[int, Form(ge=-1, le=1)],
+        csrf: Csrf = "",
+        next: Next = "/",
+    ) -> Response:
+        check_csrf(request, csrf)
+        target = local_path(next)
+        reader = page_reader(request, target)
+        if isinstance(reader, Response):
+            return reader
+        hub.store.library.rate(reader.id, paper_of(paper_id).pk, rating or None)
+        return RedirectResponse(target, status_code=303)
+
+    # -- the API -------------------------------------------------------------------------------
 
     @router.get("/api/library", response_model=Library)
     def library(caller: Caller) -> Library:
