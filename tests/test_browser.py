@@ -11,7 +11,9 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, Route
 
-from litfeed.config import Settings
+from litfeed.community.accounts import add_account
+from litfeed.config import Settings, load_settings
+from litfeed.hub import Hub
 from tests.conftest import EXAMPLES, ROOT
 from tests.postgres import free_port
 from tests.serving import litfeed_serving
@@ -130,7 +132,6 @@ def test_a_formula_that_lost_its_backslashes_is_shown_as_text(server: str, page:
 def writable_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Path]]:
     """litfeed serving (with its background worker) a fresh data directory: the examples and
     one arXiv paper that arrived without a date; the address and the outbox directory."""
-    from litfeed.hub import Hub
     from litfeed.models import PaperRecord, SourceRef
 
     data_dir = tmp_path / "data"
@@ -158,7 +159,6 @@ def writable_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Pat
 @pytest.fixture
 def examples_server(tmp_path: Path, models_dir: Path) -> Iterator[str]:
     """litfeed serving what `make run` loads (`litfeed load-examples`), without a worker."""
-    from litfeed.hub import Hub
 
     data_dir = tmp_path / "data"
     with Hub(Settings(data_dir=data_dir, models_dir=models_dir, embed_on_import=False)) as hub:
@@ -252,6 +252,34 @@ def test_sign_up_verify_vote_and_submit(writable_server: tuple[str, Path], page:
     # a form posted from elsewhere (no CSRF token) changes nothing
     response = page.request.post(f"{server}/papers/2501.99999/vote", form={"next": "/"})
     assert response.status == 403
+
+
+def test_save_rate_and_see_what_is_for_you(writable_server: tuple[str, Path], page: Page) -> None:
+    server, outbox = writable_server
+    with Hub(load_settings(data_dir=outbox.parent)) as hub:
+        add_account(hub.store, "ada@example.org", "correct horse battery", verified=True)
+    page.goto(server + "/login?next=/search%3Fq%3Dmutual%2Binformation%26mode%3Dkeyword")
+    page.fill("input[name=email]", "ada@example.org")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("form.account-form button")
+    page.wait_for_url("**/search?**")
+    cards = page.locator("article.paper-card")
+    for n in range(3):
+        cards.nth(n).locator("button.save").click()
+        page.wait_for_url("**/search?**")
+    assert page.locator("button.save.saved").count() == 3
+    cards.nth(3).locator("button.rate[title='less like this']").click()
+    page.wait_for_url("**/search?**")
+    assert page.locator("button.rate.rated").count() == 1
+    page.click("nav.site-nav >> text=For you")
+    deadline = time.monotonic() + 120  # the worker embeds the papers; the server loads the model
+    while page.locator("p.why").count() == 0 and time.monotonic() < deadline:
+        time.sleep(1)
+        page.reload()
+    assert page.locator("h1").inner_text().startswith("For you")
+    why = page.locator("p.why").first
+    assert why.inner_text().startswith("Why: close to your paper")
+    assert why.locator("a").count() >= 1
 
 
 def test_subscribe_confirm_and_change_preferences(
