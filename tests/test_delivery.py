@@ -412,6 +412,16 @@ def test_a_verified_account_subscribes_its_own_address_at_once(
     assert answer.status_code == 200 and "Your digest" in answer.text
     subscriber = site_hub.store.delivery.subscriber_by_email("ada@example.org")
     assert subscriber is not None and subscriber.status == "confirmed" and subscriber.account_id
+    # Her digest's "less like this" is her rating too, which her ranking follows at once; a
+    # subscriber without an account keeps the feedback alone.
+    stranger = _subscribe(site_hub, "bob@example.org")
+    paper = site_hub.list_papers(0, 1)[0][0]
+    for who in (subscriber, stranger):
+        link = site_hub.subscriptions.path(who, "feedback")
+        done = site_client.post(link, params={"paper": paper.id, "rating": "less"})
+        assert done.status_code == 200 and "Recorded" in done.text
+    assert site_hub.store.library.ratings(subscriber.account_id) == {paper.pk: -1}
+    assert site_hub.store.delivery.feedback_of(stranger.id) == {paper.id: -1}
 
 
 def test_the_json_api_subscribes_with_the_same_answer_either_way(

@@ -335,6 +335,19 @@ class Subscriptions:
             self.store.delivery.set_status(subscriber.id, CONFIRMED)
         return self.store.delivery.subscriber(subscriber.id)
 
+    def record_feedback(self, subscriber: Subscriber, paper_pk: int, value: int) -> None:
+        """A digest's "more / less like this" (``value`` +1 or -1): kept with the subscriber
+        and, when the subscription is an account's own (the account proved this address), as
+        that reader's rating, which their next personal ranking follows."""
+        self.store.delivery.record_feedback(subscriber.id, paper_pk, value)
+        account = (
+            self.store.community.account(subscriber.account_id)
+            if subscriber.account_id is not None
+            else None
+        )
+        if self.owner(account, subscriber.email) is not None and account is not None:
+            self.store.library.rate(account.id, paper_pk, value)
+
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber.status != UNSUBSCRIBED:
             self.store.delivery.set_status(subscriber.id, UNSUBSCRIBED)

@@ -329,7 +329,7 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         """Records "more / less like this" from a digest's link, without logging in (a button
         on the page the link opens: mail scanners that open every link record nothing)."""
         subscriber, rated, value = feedback_of(token, paper, rating)
-        hub.store.delivery.record_feedback(subscriber.id, rated.pk, value)
+        hub.subscriptions.record_feedback(subscriber, rated.pk, value)
         return render(request, "feedback.html", {"paper": rated, "value": value, "done": True})
 
     # -- feeds ---------------------------------------------------------------------------------
