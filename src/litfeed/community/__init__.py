@@ -96,7 +96,10 @@ class Community:
         return now
 
     def trending(self, limit: int, now: datetime | None = None) -> list[Trend]:
-        now = self.trending_moment(now)
+        return self.trending_at(self.trending_moment(now), limit)
+
+    def trending_at(self, now: datetime, limit: int) -> list[Trend]:
+        """Trending as of the moment ``now`` (see `trending_moment`)."""
         parameters = self.trending_parameters
         first = announcement_day(now) - timedelta(days=parameters.days)
         candidates = self.store.papers_since_day(first)

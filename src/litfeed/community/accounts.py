@@ -135,12 +135,19 @@ def proven_address(account: Account) -> str | None:
     return account.email if account.verified and account.active else None
 
 
+def require_proven(account: Account, doing: str) -> Account:
+    """``account``, when it has proven its address; `Unconfirmed` (saying what it was
+    ``doing``) otherwise."""
+    if proven_address(account) is None:
+        raise Unconfirmed(f"confirm your e-mail address before {doing}")
+    return account
+
+
 def new_token(store: Store, account: Account, name: str = "api") -> tuple[str, Token]:
     """A new API token for the account: the token (shown once) and its record. An account
     makes tokens once its address is confirmed (a token made before would outlive the proof:
     whoever signed up with a stranger's address could keep it)."""
-    if proven_address(account) is None:
-        raise Unconfirmed("confirm your e-mail address before making API tokens")
+    require_proven(account, "making API tokens")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     return token, store.community.add_token(account.id, token_hash(token), name[:100])
 

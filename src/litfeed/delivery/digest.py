@@ -44,7 +44,7 @@ from litfeed.community.periods import Period, parse_period, period_containing
 from litfeed.community.trending import day_began
 from litfeed.config import Settings
 from litfeed.delivery.subscriptions import Subscriptions, section_label
-from litfeed.errors import LitfeedError
+from litfeed.errors import LitfeedError, described
 from litfeed.mail import MailError, Postman, retry_delay
 from litfeed.models import Paper
 from litfeed.search import Filters, SearchResults
@@ -440,7 +440,7 @@ class Digests:
                 selection = self.selector.select(subscriber, period)
             except Exception as error:  # one subscriber, one fate: the others are planned
                 report.failed += 1
-                self.log(f"digest to {subscriber.email!r}: cannot be selected: {error!r}")
+                self.log(f"digest to {subscriber.email!r}: cannot be selected: {described(error)}")
                 continue
             if not selection.items:
                 # Never sent empty; recorded so it is not worked out again and again.
@@ -546,9 +546,10 @@ class Digests:
         try:
             message = self.composer.message(selection, digest.message_id)
         except Exception as error:  # one digest, one fate: the others are sent
-            delivery.mark_failed(digest.id, f"cannot be built: {error!r}", None)
+            reason = f"cannot be built: {described(error)}"
+            delivery.mark_failed(digest.id, reason, None)
             report.failed += 1
-            self.log(f"digest to {subscriber.email!r}: cannot be built: {error!r}")
+            self.log(f"digest to {subscriber.email!r}: {reason}")
             return
         try:
             postman.send(message)

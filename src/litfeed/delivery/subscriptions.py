@@ -345,8 +345,9 @@ class Subscriptions:
             if subscriber.account_id is not None
             else None
         )
-        if self.owner(account, subscriber.email) is not None and account is not None:
-            self.store.library.rate(account.id, paper_pk, value)
+        owner = self.owner(account, subscriber.email)
+        if owner is not None:
+            self.store.library.rate(owner.id, paper_pk, value)
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber.status != UNSUBSCRIBED:

@@ -433,23 +433,24 @@ class Store:
 
     def latest_day(self, until: date | None = None) -> date | None:
         """The newest day with a paper on it (``until`` that day, when given)."""
-        condition: sa.ColumnElement[bool] = papers.c.hidden.is_(False)
-        if until is not None:
-            condition = sa.and_(condition, papers.c.day <= until)
-        with read_transaction(self.engine) as connection:
-            latest: date | None = connection.execute(
-                sa.select(sa.func.max(papers.c.day)).where(condition)
-            ).scalar_one()
-            return latest
+        return self._day_bound(
+            sa.func.max(papers.c.day), papers.c.day <= until if until is not None else None
+        )
 
     def first_day(self, since: date) -> date | None:
         """The oldest day with a paper on it from ``since`` on."""
-        condition = sa.and_(papers.c.hidden.is_(False), papers.c.day >= since)
+        return self._day_bound(sa.func.min(papers.c.day), papers.c.day >= since)
+
+    def _day_bound(
+        self, bound: sa.ColumnElement[Any], condition: sa.ColumnElement[bool] | None
+    ) -> date | None:
+        """``bound`` (the max or min day) over the papers not hidden that meet ``condition``."""
+        where: sa.ColumnElement[bool] = papers.c.hidden.is_(False)
+        if condition is not None:
+            where = sa.and_(where, condition)
         with read_transaction(self.engine) as connection:
-            first: date | None = connection.execute(
-                sa.select(sa.func.min(papers.c.day)).where(condition)
-            ).scalar_one()
-            return first
+            found: date | None = connection.execute(sa.select(bound).where(where)).scalar_one()
+            return found
 
     def days_with_papers(self, first: date, last: date) -> dict[date, int]:
         with read_transaction(self.engine) as connection:

@@ -24,13 +24,12 @@ from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
-from litfeed.community.auth import Auth
+from litfeed.community.auth import DEVICE_DAYS, Auth
 from litfeed.hub import Hub
 from litfeed.store import Account
 
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
-DEVICE_DAYS = 365
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _bearer = HTTPBearer(auto_error=False, description="An API token: `litfeed users token EMAIL`.")
 _FOREIGN = "this request came from another site: litfeed's forms are sent from its own pages"

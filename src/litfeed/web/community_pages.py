@@ -92,7 +92,7 @@ def trending_page(hub: Hub, limit: int = 30) -> TrendingPage:
     parameters = community.trending_parameters
     now = datetime.now(UTC)
     moment = community.trending_moment(now)
-    trends = community.trending(limit, now)
+    trends = community.trending_at(moment, limit)
     return TrendingPage(
         papers=[
             TrendingPaper(

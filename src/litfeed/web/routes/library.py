@@ -4,7 +4,6 @@ once their address is confirmed: no other account, and no public list, sees any 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -13,17 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from litfeed.community.accounts import Unconfirmed, proven_address
+from litfeed.community.accounts import proven_address, require_proven
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
 from litfeed.recommend.library import save_entries
 from litfeed.store import Account
 from litfeed.web.auth import Caller, check_csrf, viewer
-from litfeed.web.routes.accounts import local_path
-
-Render = Callable[..., Response]
-Csrf = Annotated[str, Form(alias="csrf", max_length=200)]
-Next = Annotated[str, Form(alias="next", max_length=2000)]
+from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
 
 
 class LibraryPaper(BaseModel):
@@ -68,9 +63,7 @@ class ForYouPage(BaseModel):
 
 def _reader(account: Account) -> Account:
     """The caller, when their address is confirmed: a library is tied to the address."""
-    if proven_address(account) is None:
-        raise Unconfirmed("confirm your e-mail address before using a library")
-    return account
+    return require_proven(account, "using a library")
 
 
 def library_router(hub: Hub, render: Render) -> APIRouter:
@@ -118,9 +111,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         if isinstance(reader, Response):
             return reader
         paper = paper_of(paper_id)
-        if paper.pk in hub.store.library.saved(reader.id):
-            hub.store.library.remove(reader.id, paper.pk)
-        else:
+        if not hub.store.library.remove(reader.id, paper.pk):  # a second click takes it out
             hub.store.library.save(reader.id, [paper.pk])
         return RedirectResponse(target, status_code=303)
 
