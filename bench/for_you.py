@@ -1,5 +1,6 @@
 """How long ranking a day's papers for one reader takes (`litfeed.recommend.rank`): 1,000
-candidate papers, a library of 50, median and p90 of 30 rankings.
+candidate papers, a library of 50, median and p90 of 30 rankings; without ratings (similarity
+alone), and with 10 ratings (5 +, 5 -: the reader's model fitted for every ranking).
 
     .venv/bin/python bench/for_you.py [--data DIR]
 
@@ -41,20 +42,26 @@ def main() -> None:
             embedded = set(hub.vector_index.vectors_of([p.pk for p in papers])[0])
             papers = [p for p in papers if p.pk in embedded]
             candidates, rest = papers[:1_000], papers[1_000:]
-            library = random.Random(7).sample([p.pk for p in rest], 50)
-            profile = Profile(library, [])
-            seconds = []
-            for _ in range(arguments.runs):
-                started = time.perf_counter()
-                picks = rank(hub.store, hub.vector_index, profile, candidates, 10)
-                seconds.append(time.perf_counter() - started)
-    assert len(picks) == 10
-    ordered = sorted(seconds)
-    print(
-        f"rank {len(candidates):,} papers against a library of {len(library)}: "
-        f"median {statistics.median(seconds) * 1000:.1f} ms, "
-        f"p90 {ordered[int(len(ordered) * 0.9) - 1] * 1000:.1f} ms ({arguments.runs} runs)"
-    )
+            drawn = random.Random(7).sample([p.pk for p in rest], 60)
+            library, liked, disliked = drawn[:50], drawn[50:55], drawn[55:]
+            profiles = {
+                "no ratings": Profile(library, []),
+                "10 ratings": Profile([*library, *liked], disliked, rated=True),
+            }
+            for name, profile in profiles.items():
+                seconds = []
+                for _ in range(arguments.runs):
+                    started = time.perf_counter()
+                    picks = rank(hub.store, hub.vector_index, profile, candidates, 10, seed=1)
+                    seconds.append(time.perf_counter() - started)
+                assert len(picks) == 10
+                ordered = sorted(seconds)
+                print(
+                    f"rank {len(candidates):,} papers, library of {len(library)}, {name}: "
+                    f"median {statistics.median(seconds) * 1000:.1f} ms, "
+                    f"p90 {ordered[int(len(ordered) * 0.9) - 1] * 1000:.1f} ms "
+                    f"({arguments.runs} runs)"
+                )
 
 
 if __name__ == "__main__":

@@ -364,4 +364,8 @@ def test_the_names_help_lists_are_the_librarys() -> None:
     from litfeed.search import reviewer_eval
 
     assert list(FORMAT_NAMES) == list(FORMATS)
+    from litfeed.cli.library import CITATION_FORMATS
+    from litfeed.recommend import citations
+
+    assert CITATION_FORMATS == citations.FORMATS
     assert (METHODS, DEFAULT_METHOD) == (reviewer_eval.METHODS, reviewer_eval.DEFAULT_METHOD)

@@ -88,3 +88,31 @@ def test_upgrading_drops_acm_and_msc_classes_stored_as_categories(database_url: 
         [],
     ]
     store.close()
+
+
+def test_the_head_is_known_without_loading_migrations() -> None:
+    """`head_revision` reads the newest file name; alembic's own idea of the head (every
+    migration loaded and chained) must be the same, and each file named by its revision."""
+    import ast
+    from importlib import resources
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from litfeed.store.database import head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("litfeed.store") / "migrations"))
+    assert ScriptDirectory.from_config(config).get_current_head() == head_revision()
+    versions = resources.files("litfeed.store") / "migrations" / "versions"
+    for entry in versions.iterdir():
+        if entry.name[:4].isdigit():
+            tree = ast.parse(entry.read_text())
+            revisions = [
+                ast.literal_eval(node.value)
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "revision"
+            ]
+            assert revisions == [entry.name[:4]], entry.name

@@ -13,13 +13,14 @@ from litfeed.announcements import (
     announcement_day,
     announcement_on_or_after,
     announces_on,
+    arrivals_by_day,
     last_announcement,
     next_announcement,
     why_quiet,
 )
 from litfeed.config import Settings
 from litfeed.hub import Hub
-from litfeed.sources.calendar import arrivals_by_day, due
+from litfeed.sources.calendar import due
 from litfeed.store import Run
 from tests.conftest import running_worker
 from tests.replay import Replay

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litfeed import hub as hub_module
 from litfeed import search
 from litfeed.config import Settings
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper, PaperRecord, SourceRef
 from litfeed.search import Filters, QueryError
+from litfeed.search import embeddings as embeddings_module
 from litfeed.search.embeddings import (
     Embedder,
     EmbeddingConfig,
@@ -169,7 +169,7 @@ def test_a_hub_tries_to_load_a_failing_model_once(
         attempts.append(config.model)
         raise EmbeddingError(f"cannot load embedding model {config.model!r}: gone")
 
-    monkeypatch.setattr(hub_module, "load_embedder", failing)
+    monkeypatch.setattr(embeddings_module, "load_embedder", failing)
     with Hub(settings) as hub:
         for _ in range(3):
             with pytest.raises(EmbeddingError, match="gone"):

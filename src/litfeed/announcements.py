@@ -9,6 +9,7 @@ the pages (why a day is empty) share them.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 EASTERN = ZoneInfo("America/New_York")
@@ -62,3 +63,26 @@ def announcement_day(moment: datetime) -> date:
     """The announcement day a moment belongs to: that of the latest announcement at or before
     it (what arrived on a Saturday belongs to Thursday's announcement)."""
     return last_announcement(moment).astimezone(EASTERN).date()
+
+
+def arrivals_by_day(arrived: list[datetime], now: datetime, days: int = 7) -> dict[str, Any]:
+    """The papers that arrived (first seen) on each of the last ``days`` calendar days, each
+    day with why it brings no arXiv papers when the calendar says so, and the latest and next
+    announcements: what `litfeed stats` shows so that a quiet Saturday does not look broken."""
+    local_today = now.astimezone(EASTERN).date()
+    counts: dict[date, int] = {}
+    for moment in arrived:
+        day = announcement_day(moment)
+        counts[day] = counts.get(day, 0) + 1
+    listed = []
+    for back in range(days):
+        day = local_today - timedelta(days=back)
+        listed.append(
+            {"day": day.isoformat(), "papers": counts.get(day, 0), "quiet": why_quiet(day)}
+        )
+    return {
+        "days": listed,
+        "latest_announcement": last_announcement(now).isoformat(),
+        "next_announcement": next_announcement(now).isoformat(),
+        "today": why_quiet(local_today),
+    }

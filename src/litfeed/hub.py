@@ -10,30 +10,33 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litfeed.community import Community, TrendingParameters
 from litfeed.config import Settings
-from litfeed.delivery.digest import Digests
-from litfeed.delivery.subscriptions import Subscriptions
 from litfeed.errors import LitfeedError
-from litfeed.ingest import ImportFormatError, expand_paths, import_file
 from litfeed.models import ImportReport, Paper, Progress
-from litfeed.recommend import ForYou, for_you
-from litfeed.search import Filters, KeywordIndex, Searcher, SearchResults
-from litfeed.search.embeddings import (
-    Embedder,
-    EmbeddingConfig,
-    EmbeddingError,
-    ModelNotReady,
-    load_embedder,
-)
-from litfeed.search.reviewer_eval import Loss, evaluate, load_researchers
-from litfeed.search.similar import SimilarPaper, find_similar
-from litfeed.search.vectors import VectorIndex, read_state
-from litfeed.sources import Fetcher
-from litfeed.sources.calendar import arrivals_by_day
 from litfeed.store import Store
+
+# The rest is imported where it is used, so that a command that only reads the database (a
+# list of accounts, a paper, statistics) starts without the search, mail and fetching layers.
+if TYPE_CHECKING:
+    from litfeed.community import Community
+    from litfeed.delivery.digest import Digests
+    from litfeed.delivery.subscriptions import Subscriptions
+    from litfeed.recommend import ForYou
+    from litfeed.recommend.citations import Citations
+    from litfeed.recommend.library import LibraryImport
+    from litfeed.search import Filters, KeywordIndex, Searcher, SearchResults
+    from litfeed.search.embeddings import (
+        Embedder,
+        EmbeddingConfig,
+        EmbeddingError,
+        ModelNotReady,
+    )
+    from litfeed.search.reviewer_eval import Loss
+    from litfeed.search.similar import SimilarPaper
+    from litfeed.search.vectors import VectorIndex
+    from litfeed.sources import Fetcher
 
 # The example corpus: five saved Hugging Face Papers pages (titles and abstracts), and the last
 # two announcement weeks of arXiv cs metadata (CC0; scripts/example_slice.py writes them).
@@ -81,16 +84,17 @@ class Hub:
         self.settings = settings
         self.serving = serving
         self.store = Store.open(settings.resolved_database_url, create=create)
-        self.keyword_index = KeywordIndex(settings.index_dir / "keyword")
-        self.searcher = Searcher(self.store, self.keyword_index, self._vectors_for_reading)
         self._loading = threading.Lock()
+        self._opening = threading.Lock()  # not the model's: searching by words never waits for it
+        self._searcher: Searcher | None = None
         self._embedder: Embedder | None = None
         self._embedder_error: EmbeddingError | None = None
         self._not_ready: ModelNotReady | None = None
         self._vector_index: VectorIndex | None = None
 
     def close(self) -> None:
-        self.searcher.close()
+        if self._searcher is not None:
+            self._searcher.close()
         self.store.close()
 
     def __enter__(self) -> Hub:
@@ -100,7 +104,24 @@ class Hub:
         self.close()
 
     @property
+    def searcher(self) -> Searcher:
+        """Search by words and by meaning (opened on first use)."""
+        from litfeed.search import KeywordIndex, Searcher
+
+        with self._opening:
+            if self._searcher is None:
+                keywords = KeywordIndex(self.settings.index_dir / "keyword")
+                self._searcher = Searcher(self.store, keywords, self._vectors_for_reading)
+            return self._searcher
+
+    @property
+    def keyword_index(self) -> KeywordIndex:
+        return self.searcher.keyword_index
+
+    @property
     def embedding_config(self) -> EmbeddingConfig:
+        from litfeed.search.embeddings import EmbeddingConfig
+
         return EmbeddingConfig(
             model=self.settings.embedding_model,
             backend=self.settings.embedding_backend,
@@ -111,6 +132,9 @@ class Hub:
 
     @property
     def embedder(self) -> Embedder:
+        from litfeed.search.embeddings import EmbeddingError, ModelNotReady, load_embedder
+
+        config = self.embedding_config
         with self._loading:
             if self._embedder_error is not None:
                 # Loading can take a minute to fail (a hub name retried over the network):
@@ -119,9 +143,7 @@ class Hub:
             if self._embedder is None:
                 models = self.settings.resolved_models_dir
                 try:
-                    self._embedder = load_embedder(
-                        self.embedding_config, models, export=not self.serving
-                    )
+                    self._embedder = load_embedder(config, models, export=not self.serving)
                 except ModelNotReady:
                     raise  # the worker is exporting it: ask again next time
                 except EmbeddingError as error:
@@ -135,11 +157,15 @@ class Hub:
         if self.serving and self._vector_index is None:
             if self._embedder_error is not None:
                 raise self._embedder_error
+            from litfeed.search.embeddings import ModelNotReady
+
             raise self._not_ready or ModelNotReady("the embedding model is still loading")
         return self.vector_index
 
     def preload(self, stop: threading.Event, poll: float = 2.0) -> None:
         """Load the model and the vector index, waiting while the worker exports the model."""
+        from litfeed.search.embeddings import EmbeddingError, ModelNotReady
+
         while not stop.is_set():
             try:
                 _ = self.vector_index
@@ -157,6 +183,8 @@ class Hub:
 
     @property
     def vector_index(self) -> VectorIndex:
+        from litfeed.search.vectors import VectorIndex
+
         embedder = self.embedder
         with self._loading:
             if self._vector_index is None:
@@ -165,11 +193,24 @@ class Hub:
             return self._vector_index
 
     def evaluate_reviewer_expertise(
-        self, path: Path, methods: Sequence[str], researchers: int | None = None
+        self,
+        path: Path,
+        methods: Sequence[str],
+        researchers: int | None = None,
+        rated_half: bool = False,
     ) -> dict[str, Loss]:
-        """Loss per method on a reviewer-expertise file (vectors cached in the store)."""
+        """Loss per method on a reviewer-expertise file (vectors cached in the store); the
+        method `for-you` is the personal ranker (`litfeed.recommend.evaluation`), with
+        ``rated_half`` its ratings protocol (and `library-only` beside it)."""
+        from litfeed.recommend.evaluation import METHOD, evaluate_for_you
+        from litfeed.search.reviewer_eval import evaluate, load_researchers
+
         loaded = load_researchers(path)[:researchers]
-        return evaluate(loaded, lambda: self.embedder, self.store, methods)
+        searching = [method for method in methods if method != METHOD]
+        losses = evaluate(loaded, lambda: self.embedder, self.store, searching) if searching else {}
+        if METHOD in methods:
+            losses.update(evaluate_for_you(loaded, lambda: self.embedder, self.store, rated_half))
+        return losses
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -186,6 +227,9 @@ class Hub:
         background worker runs, it does that instead.
         ``progress_for(name)`` may return a callback for each file and for each index. Raises
         `PapersNotEmbedded`, with the outcomes, when the model cannot embed them."""
+        from litfeed.ingest import ImportFormatError, expand_paths, import_file
+        from litfeed.search.embeddings import EmbeddingError
+
         outcomes = []
         for path in expand_paths(paths):
             progress = progress_for(path.name) if progress_for else None
@@ -214,6 +258,8 @@ class Hub:
     @property
     def community(self) -> Community:
         """Accounts, votes, the period pages and trending (`litfeed.community`)."""
+        from litfeed.community import Community, TrendingParameters
+
         parameters = TrendingParameters(
             hours=self.settings.trending_hours,
             days=self.settings.trending_days,
@@ -224,10 +270,13 @@ class Hub:
     @property
     def subscriptions(self) -> Subscriptions:
         """Digest subscriptions and their signed links (`litfeed.delivery.subscriptions`)."""
+        from litfeed.delivery.subscriptions import Subscriptions
+
         return Subscriptions(self.store, self.settings)
 
     def digests(self, log: Callable[[str], None] | None = None) -> Digests:
         """Planning, sending and previewing digests (`litfeed.delivery.digest`)."""
+        from litfeed.delivery.digest import Digests
 
         def search(query: str, mode: str, limit: int, filters: Filters) -> SearchResults:
             return self.search(query, mode, limit, 0, filters)
@@ -238,6 +287,8 @@ class Hub:
         self, log: Callable[[str], None] | None = None, stop: threading.Event | None = None
     ) -> Fetcher:
         """Fetching from arXiv and Hugging Face into this store (`litfeed.sources`)."""
+        from litfeed.sources import Fetcher
+
         return Fetcher(self.settings, self.store, log, stop)
 
     def load_examples(
@@ -270,12 +321,29 @@ class Hub:
 
     def for_you(self, account_id: int, day: date | None = None, limit: int = 10) -> ForYou:
         """A day's papers ranked for one reader (their library and ratings)."""
+        from litfeed.recommend import for_you
+
         return for_you(self.store, self._vectors_for_reading(), account_id, day, limit)
+
+    def save_to_library(self, account_id: int, citations: Citations) -> LibraryImport:
+        """Save entries into a reader's library (`litfeed.recommend.library`); the outside items
+        among them are embedded now when the model loads (else by the first ranking)."""
+        from litfeed.recommend.library import save_citations
+        from litfeed.search.embeddings import EmbeddingError
+        from litfeed.search.vectors import embed_with_store
+
+        def embed(texts: list[str]) -> None:
+            with contextlib.suppress(EmbeddingError):
+                embed_with_store(self.store, self.embedder, texts)
+
+        return save_citations(self.store, account_id, citations, embed)
 
     def get_paper(self, key: str) -> Paper | None:
         return self.store.get_paper(key)
 
     def similar(self, key: str, limit: int = 10, offset: int = 0) -> list[SimilarPaper]:
+        from litfeed.search.similar import find_similar
+
         paper = self.store.get_paper(key)
         if paper is None:
             raise PaperNotFound(f"no paper with id {key!r}")
@@ -288,6 +356,9 @@ class Hub:
         return self.store.list_papers(offset, limit, author=author, category=category)
 
     def stats(self) -> dict[str, Any]:
+        from litfeed.announcements import arrivals_by_day
+        from litfeed.search.vectors import read_state
+
         stats = self.store.stats()
         stats["keyword_index"] = {
             "documents": self.keyword_index.document_count(),

@@ -17,6 +17,16 @@ _OLD_ARXIV_ID = re.compile(
     r"^(?:arxiv:)?([a-z][a-z\-]{0,30}(?:\.[A-Z]{2})?/\d{7})(?:v(\d{1,9}))?$", re.I
 )
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIXES = (
+    "doi:",
+    "https://doi.org/",
+    "http://doi.org/",
+    "https://dx.doi.org/",
+    "http://dx.doi.org/",
+)
+# arXiv's own DOIs (DataCite, since 2022): 10.48550/arXiv.2503.11731
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
 # An arXiv category: an archive (cs, math, hep-th, cond-mat, q-bio, astro-ph, ...) and, for most,
 # a subject class (cs.LG, math.OC, stat.ML, cond-mat.mes-hall, physics.comp-ph). ACM classes
 # (I.2.7) and MSC classes (68T50) that arXiv's listings put beside them are not.
@@ -83,6 +93,26 @@ def arxiv_id_of(text: str) -> tuple[str, int | None] | None:
     for prefix in ("http://arxiv.org/abs/", "https://arxiv.org/abs/"):
         text = text.removeprefix(prefix)
     return parse_arxiv_id(text)
+
+
+def normalise_doi(text: str) -> str | None:
+    """A DOI as litfeed stores it (lower case, no resolver prefix), from ``10.1000/x``,
+    ``doi:10.1000/x`` or ``https://doi.org/10.1000/x``; None when it is not one."""
+    doi = text.strip()
+    for prefix in _DOI_PREFIXES:
+        if doi.lower().startswith(prefix):
+            doi = doi[len(prefix) :]
+            break
+    doi = doi.lower()
+    return doi if _DOI.match(doi) else None
+
+
+def arxiv_id_of_doi(doi: str) -> str | None:
+    """The arXiv id an arXiv DOI (``10.48550/arxiv.2503.11731``) names, else None."""
+    if not doi.startswith(ARXIV_DOI_PREFIX):
+        return None
+    found = parse_arxiv_id(doi[len(ARXIV_DOI_PREFIX) :])
+    return found[0] if found else None
 
 
 def arxiv_links(arxiv_id: str) -> list[Link]:

@@ -13,31 +13,54 @@ import typer
 from litfeed.cli.common import app, fail, opened_hub
 from litfeed.cli.users import account_named
 
-library_app = typer.Typer(help="A reader's library: import, list.", no_args_is_help=True)
+library_app = typer.Typer(help="A reader's library: import, list, export.", no_args_is_help=True)
 app.add_typer(library_app, name="library")
 User = Annotated[str, typer.Option("--user", help="The reader's account (e-mail address).")]
+# The library file formats, for --help without importing the parsers (a test checks them).
+CITATION_FORMATS = ("bibtex", "csl-json", "ris", "ids")
 
 
 @library_app.command("import")
 def library_import(
     user: User,
     paths: Annotated[
-        list[Path], typer.Argument(help="Files of arXiv ids, arXiv addresses or DOIs, one a line.")
+        list[Path],
+        typer.Argument(
+            help="BibTeX (.bib), CSL-JSON (.json), RIS (.ris) files, or lists of arXiv ids, "
+            "arXiv addresses or DOIs (one a line)."
+        ),
     ],
+    format_name: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help=f"The files' format: {', '.join(CITATION_FORMATS)} "
+            "(default: from each file's name and first lines).",
+        ),
+    ] = None,
 ) -> None:
-    """Save the papers the files name into the reader's library; a line that names no paper
-    here is reported (file:line) and skipped. Importing twice changes nothing."""
-    from litfeed.recommend.library import import_library
+    """Save the entries of the files into the reader's library. Each is matched to a stored
+    paper by arXiv id, DOI, then title; one that matches nothing is kept as an outside item
+    (its title and abstract count in the reader's ranking all the same). An entry that cannot
+    be read, or an id that names no paper here, is reported (file:line) and skipped. Importing
+    twice changes nothing. Exit status 3 when something was rejected."""
+    from litfeed.errors import LitfeedError
+    from litfeed.recommend.citations import read_citations
 
+    if format_name is not None and format_name not in CITATION_FORMATS:
+        fail(f"unknown format {format_name!r} (known: {', '.join(CITATION_FORMATS)})", code=2)
     rejected = 0
     with opened_hub() as hub:
         account = account_named(hub, user)
         for path in paths:
-            report = import_library(hub.store, account.id, path)
-            typer.echo(
-                f"{path}: {report.matched} matched ({report.new} new), "
-                f"{len(report.rejected)} rejected"
-            )
+            try:
+                citations = read_citations(path, format_name)
+            except LitfeedError as error:
+                typer.echo(f"error: {error}", err=True)
+                rejected += 1
+                continue
+            report = hub.save_to_library(account.id, citations)
+            typer.echo(f"{path}: {report.summary()}")
             for line in report.rejected:
                 typer.echo(f"  rejected {line}", err=True)
             rejected += len(report.rejected)
@@ -48,22 +71,49 @@ def library_import(
 @library_app.command("list")
 def library_list(
     user: User,
+    tag: Annotated[str | None, typer.Option(help="Only the entries with this tag.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The reader's library, the newest first, and their ratings."""
+    """The reader's library, the newest first: stored papers (with their ratings), then
+    outside items; with notes and tags."""
+    from litfeed.recommend.library import library_of
+
     with opened_hub(create=False) as hub:
         account = account_named(hub, user)
-        papers = hub.store.get_papers_by_pk(hub.store.library.saved(account.id))
-        ratings = hub.store.library.ratings(account.id)
-    rows = [{"id": p.id, "title": p.title, "rating": ratings.get(p.pk)} for p in papers]
+        entries = library_of(hub.store, account.id, tag)
+    rows = [entry.as_json() for entry in entries]
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    for paper in papers:
-        mark = {1: " (+)", -1: " (−)"}.get(ratings.get(paper.pk, 0), "")
-        typer.echo(f"{paper.id}  {paper.title}{mark}")
+    for entry in entries:
+        mark = {1: " (+)", -1: " (−)"}.get(entry.rating or 0, "")
+        tags = f"  [{', '.join(entry.tags)}]" if entry.tags else ""
+        typer.echo(f"{entry.id}  {entry.title}{mark}{tags}")
+        if entry.note:
+            typer.echo(f"    note: {entry.note}")
     if not rows:
         typer.echo(f"{account.email} has saved nothing yet: `litfeed library import` saves papers")
+
+
+@library_app.command("export")
+def library_export(
+    user: User,
+    tag: Annotated[str | None, typer.Option(help="Only the entries with this tag.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here (default: standard output).")
+    ] = None,
+) -> None:
+    """The reader's library (or one tag of it) as BibTeX, which `library import` reads back."""
+    from litfeed.recommend.library import library_of, to_bibtex
+
+    with opened_hub(create=False) as hub:
+        account = account_named(hub, user)
+        text = to_bibtex(library_of(hub.store, account.id, tag))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {text.count('@')} entries to {out}", err=True)
 
 
 @app.command()

@@ -6,19 +6,17 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from litfeed.cli.common import app, fail, opened_hub, settings
 
 # The evaluation's methods, for --help without importing search (a test checks that they are
-# `litfeed.search.reviewer_eval`'s).
+# `litfeed.search.reviewer_eval`'s, and the personal ranker's).
 METHODS = ("keyword", "semantic", "hybrid-rrf", "hybrid-score")
 DEFAULT_METHOD = "semantic"
-
-if TYPE_CHECKING:
-    pass
+FOR_YOU = "for-you"
 
 
 @app.command()
@@ -92,27 +90,44 @@ app.add_typer(eval_app, name="eval")
 def eval_reviewer_expertise(
     path: Annotated[Path, typer.Argument(help="reviewer-expertise.jsonl (Stelmakh et al.)")],
     method: Annotated[
-        list[str] | None, typer.Option(help=f"Only this method: {', '.join(METHODS)}.")
+        list[str] | None,
+        typer.Option(help=f"Only this method: {', '.join((*METHODS, FOR_YOU))}."),
     ] = None,
     researchers: Annotated[
         int | None, typer.Option(min=1, help="Only the first N researchers.")
     ] = None,
+    rated_half: Annotated[
+        bool,
+        typer.Option(
+            "--rated-half",
+            help=f"With --method {FOR_YOU}: the reader rated a random half of the candidates "
+            "(expertise ≥ 4 +, ≤ 2 -); rank the other half; 5 halvings per profile draw.",
+        ),
+    ] = False,
 ) -> None:
     """Rank researchers' rated papers against their profiles; print the loss per method.
 
     The loss is the weighted Kendall-tau loss (lower is better): its mean over the profile
-    draws ± their standard deviation; the last line is `loss <value>` for the default method."""
+    draws ± their standard deviation; the last line is `loss <value>` for the default method
+    (`semantic`), or for the personal ranker with `--method for-you`; with `--rated-half`, a
+    last line `library-only <value>` gives the same ranker without the ratings, on the same
+    halves."""
     methods = method or list(METHODS)
-    unknown = sorted(set(methods) - set(METHODS))
+    unknown = sorted(set(methods) - {*METHODS, FOR_YOU})
     if unknown:
-        fail(f"unknown method {unknown[0]!r} (known: {', '.join(METHODS)})", code=2)
+        fail(f"unknown method {unknown[0]!r} (known: {', '.join((*METHODS, FOR_YOU))})", code=2)
+    if rated_half and methods != [FOR_YOU]:
+        fail(f"--rated-half goes with --method {FOR_YOU} alone", code=2)
     with opened_hub() as hub:
-        losses = hub.evaluate_reviewer_expertise(path, methods, researchers)
+        losses = hub.evaluate_reviewer_expertise(path, methods, researchers, rated_half)
     for name, loss in losses.items():
         marker = "  (default)" if name == DEFAULT_METHOD else ""
         typer.echo(f"{name:<14} {loss.mean:.4f} ± {loss.spread:.4f}{marker}")
-    shown = losses[DEFAULT_METHOD if DEFAULT_METHOD in losses else methods[0]]
+    chosen = FOR_YOU if FOR_YOU in losses else DEFAULT_METHOD
+    shown = losses[chosen if chosen in losses else methods[0]]
     typer.echo(f"loss {shown.mean:.4f}")
+    if rated_half:
+        typer.echo(f"library-only {losses['library-only'].mean:.4f}")
     typer.echo(
         f"± is the standard deviation over the {shown.draws} profile draws: a difference "
         "between settings smaller than it is noise",

@@ -26,11 +26,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from litfeed.addresses import address_key, parse_address
-from litfeed.community.accounts import proven_address
 from litfeed.config import Settings
 from litfeed.errors import LitfeedError
 from litfeed.mail import queue_mail
-from litfeed.search import MODES, check_query
 from litfeed.store import Account, Store
 from litfeed.store.delivery import CONFIRMED, PENDING, UNSUBSCRIBED, Subscriber
 
@@ -95,6 +93,8 @@ def parse_section(text: str) -> dict[str, Any]:
 
 def check_section(section: dict[str, Any]) -> dict[str, Any]:
     """A section with only its known fields, each checked."""
+    from litfeed.search import MODES, check_query  # not at the top: `subscribers list` is quick
+
     kind = section.get("kind")
     if kind in ("trending", "daily"):
         return {"kind": kind}
@@ -321,6 +321,8 @@ class Subscriptions:
     @staticmethod
     def owner(account: Account | None, email: str) -> Account | None:
         """``account`` when it has proven the address ``email`` (normal form), else None."""
+        from litfeed.community.accounts import proven_address
+
         proven = proven_address(account) if account is not None else None
         if proven is None or address_key(proven) != address_key(email):
             return None

@@ -1,11 +1,6 @@
 """Recommendations for one reader: their profile (the library they saved, their + and -
-ratings) and the personal ranking of a list of papers, each pick with the reasons a reader
-can check: the library papers it is closest to, by title.
-
-The score of a paper is its mean cosine similarity to the TOP_K most similar papers of the
-reader's profile (the library and the papers rated +), the scoring `litfeed eval
-reviewer-expertise` measures as `semantic`; when the reader has rated papers -, the same mean
-over those is taken off, so that a - rating moves that paper's near neighbours down at once.
+ratings) and the personal ranking of a list of papers (`ranker.score`), each pick with the
+reasons a reader can check: the library papers it is closest to, by title.
 No web or mail code here: the routes, commands and digests call `rank`.
 """
 
@@ -18,37 +13,57 @@ from datetime import date
 import numpy as np
 
 from litfeed.models import Paper
-from litfeed.search.reviewer_eval import TOP_K
-from litfeed.search.vectors import VectorIndex
+from litfeed.recommend.ranker import Evidence, score
+from litfeed.search.vectors import VectorIndex, embed_with_store
 from litfeed.store import Store
+from litfeed.store.library import OutsideItem
 
 # A library paper is named as a reason when it is this close to the best one's similarity.
 REASON_MARGIN = 0.05
 MAX_REASONS = 3
+# The other papers a reader's model learns their library apart from: about a day's worth,
+# drawn from the whole index (the same ones for the same reader, so a ranking is stable).
+BACKGROUND = 1_000
 
 
 @dataclass(frozen=True)
 class Profile:
-    """What a reader told litfeed: the papers they like (saved or rated +) and dislike."""
+    """What a reader told litfeed: the papers they like (saved or rated +) and dislike, and
+    the outside items of their library (entries no stored paper matched)."""
 
     liked: list[int]
     disliked: list[int]
+    rated: bool = False  # whether they rated any paper
+    outside: list[OutsideItem] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.liked
+        return not self.liked and not self.outside
+
+    @property
+    def size(self) -> int:
+        """The library entries the ranking learns from."""
+        return len(self.liked) + len(self.outside)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A library entry a pick is close to: a stored paper (``paper_id``) or an outside item."""
+
+    title: str
+    paper_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Pick:
     paper: Paper
     score: float
-    # The library papers it is closest to (at most MAX_REASONS), closest first.
-    closest: list[Paper] = field(default_factory=list)
+    # The library entries it is closest to (at most MAX_REASONS), closest first.
+    closest: list[Known] = field(default_factory=list)
 
     @property
     def reasons(self) -> list[str]:
-        return [f"close to your paper “{paper.title}”" for paper in self.closest]
+        return [f"close to your paper “{known.title}”" for known in self.closest]
 
 
 def profile_of(store: Store, account_id: int) -> Profile:
@@ -56,7 +71,8 @@ def profile_of(store: Store, account_id: int) -> Profile:
     disliked = [pk for pk, rating in ratings.items() if rating < 0]
     liked = [pk for pk in store.library.saved(account_id) if pk not in disliked]
     liked += [pk for pk, rating in ratings.items() if rating > 0 and pk not in liked]
-    return Profile(liked, disliked)
+    outside = store.library.outside(account_id)
+    return Profile(liked, disliked, rated=bool(ratings), outside=outside)
 
 
 def rank(
@@ -65,48 +81,53 @@ def rank(
     profile: Profile,
     candidates: Sequence[Paper],
     limit: int,
+    seed: int = 0,
 ) -> list[Pick]:
     """The ``limit`` best of ``candidates`` for a reader with ``profile`` (papers they saved
     or rated are left out: they know them), each with its reasons. Candidates without a vector
-    yet (not embedded) are left out; an empty profile ranks nothing."""
+    yet (not embedded) are left out; an empty profile ranks nothing. ``seed`` (the reader's
+    account) chooses the background papers of their model."""
     known = set(profile.liked) | set(profile.disliked)
     pool = [paper for paper in candidates if paper.pk not in known]
-    liked_pks, liked = vectors.vectors_of(profile.liked)
-    if not pool or not liked_pks:
+    liked_pks, stored = vectors.vectors_of(profile.liked)
+    library = {paper.pk: paper for paper in store.get_papers_by_pk(liked_pks)}
+    entries = [
+        Known(library[pk].title, library[pk].id) if pk in library else None for pk in liked_pks
+    ]
+    liked = stored
+    if profile.outside:
+        texts = [item.text for item in profile.outside]
+        liked = np.vstack([stored, embed_with_store(store, vectors.embedder, texts)])
+        entries += [Known(item.title) for item in profile.outside]
+    if not pool or not len(liked):
         return []
     pool_pks, pool_vectors = vectors.vectors_of([paper.pk for paper in pool])
-    by_pk = {paper.pk: paper for paper in pool}
-    similarity = pool_vectors @ liked.T  # unit vectors: cosines
-    scores = _top_mean(similarity)
+    if not pool_pks:
+        return []
     _disliked_pks, disliked = vectors.vectors_of(profile.disliked)
-    if len(disliked):
-        scores = scores - _top_mean(pool_vectors @ disliked.T)
+    background = None
+    if profile.rated:
+        sampled_pks, sampled = vectors.sample(BACKGROUND, seed)
+        background = sampled[[pk not in known for pk in sampled_pks]]
+    evidence = Evidence.of(liked, disliked, background, rated=profile.rated)
+    scores = score(pool_vectors, evidence)
+    similarity = pool_vectors @ liked.T  # unit vectors: cosines
+    by_pk = {paper.pk: paper for paper in pool}
     order = np.argsort(-scores, kind="stable")[:limit]
-    library = {paper.pk: paper for paper in store.get_papers_by_pk(liked_pks)}
     picks = []
     for row in order:
-        closest = _closest(similarity[row], liked_pks)
+        closest = [entries[i] for i in _closest(similarity[row])]
         picks.append(
-            Pick(
-                by_pk[pool_pks[row]],
-                float(scores[row]),
-                [library[pk] for pk in closest if pk in library],
-            )
+            Pick(by_pk[pool_pks[row]], float(scores[row]), [e for e in closest if e is not None])
         )
     return picks
 
 
-def _top_mean(similarity: np.ndarray) -> np.ndarray:
-    """Each row's mean of its TOP_K largest values (all of them when there are fewer)."""
-    k = min(TOP_K, similarity.shape[1])
-    top = -np.partition(-similarity, k - 1, axis=1)[:, :k]
-    return np.asarray(top.mean(axis=1))
-
-
-def _closest(row: np.ndarray, pks: list[int]) -> list[int]:
+def _closest(row: np.ndarray) -> list[int]:
+    """The columns of the library entries a pick is closest to."""
     order = np.argsort(-row, kind="stable")[:MAX_REASONS]
     best = row[order[0]]
-    return [pks[i] for i in order if row[i] >= best - REASON_MARGIN]
+    return [int(i) for i in order if row[i] >= best - REASON_MARGIN]
 
 
 @dataclass(frozen=True)
@@ -130,7 +151,7 @@ def for_you(
     day = day or store.latest_day()
     profile = profile_of(store, account_id)
     if day is None:
-        return ForYou(None, [], 0, len(profile.liked))
+        return ForYou(None, [], 0, profile.size)
     candidates, total = store.papers_of_days(day, day, 0, MAX_CANDIDATES)
-    picks = rank(store, vectors, profile, candidates, limit)
-    return ForYou(day, picks, total, len(profile.liked))
+    picks = rank(store, vectors, profile, candidates, limit, seed=account_id)
+    return ForYou(day, picks, total, profile.size)

@@ -133,10 +133,10 @@ def evaluate(
 ) -> dict[str, Loss]:
     """Loss per method over the profile draws. Vectors are cached in ``store``; the model is
     loaded only for methods that rank by meaning."""
-    items = {item.id: item for r in researchers for item in _all_items(r)}
+    items = {item.id: item for r in researchers for item in all_items(r)}
     similarities: dict[str, Similarity] = {"keyword": _LexicalSimilarity(items)}
     if any(method != "keyword" for method in methods):
-        vectors = _vectors(list(items.values()), embedder(), store)
+        vectors = item_vectors(list(items.values()), embedder(), store)
         similarities["semantic"] = lambda a, b: float(vectors[a.id] @ vectors[b.id])
     draws = min(len(r.profiles) for r in researchers)
     losses: dict[str, list[float]] = {method: [] for method in methods}
@@ -158,7 +158,7 @@ def evaluate(
     }
 
 
-def _all_items(researcher: Researcher) -> list[Item]:
+def all_items(researcher: Researcher) -> list[Item]:
     return [*researcher.candidates, *(paper for draw in researcher.profiles for paper in draw)]
 
 
@@ -207,6 +207,6 @@ class _LexicalSimilarity:
         return scores.get(other.id, 0.0) / own
 
 
-def _vectors(items: list[Item], embedder: Embedder, store: Store) -> dict[str, Vectors]:
+def item_vectors(items: list[Item], embedder: Embedder, store: Store) -> dict[str, Vectors]:
     vectors = embed_with_store(store, embedder, [item.text for item in items])
     return {item.id: vector for item, vector in zip(items, vectors, strict=True)}

@@ -301,6 +301,16 @@ class VectorIndex:
         rows = np.asarray(matrix[np.asarray(held, dtype=np.int64)], dtype=np.float32)
         return held, rows.reshape(len(held), matrix.shape[1])
 
+    def sample(self, count: int, seed: int) -> tuple[list[int], np.ndarray]:
+        """Up to ``count`` papers drawn at random (the same ones for the same ``seed`` and
+        index): (their pks, their unit vectors)."""
+        self._refresh()
+        with self._lock:
+            present = self._snapshot.present
+        held = np.flatnonzero(present)
+        chosen = np.random.default_rng(seed).choice(held, min(count, len(held)), replace=False)
+        return self.vectors_of(sorted(int(pk) for pk in chosen))
+
     def count(self) -> int:
         """How many papers the index finds (hidden ones are not counted)."""
         self._refresh()

@@ -8,15 +8,11 @@ missed slot; a failed run is tried again `RETRY` later.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from datetime import datetime, time, timedelta, tzinfo
 
 from litfeed.announcements import (
-    EASTERN,
-    announcement_day,
     last_announcement,
     next_announcement,
-    why_quiet,
 )
 from litfeed.store import Run
 from litfeed.store.runs import OK
@@ -55,26 +51,3 @@ def due(kind: str, last: Run | None, now: datetime, zone: tzinfo, hf_time: time)
     if last.status != OK:  # failed, or killed while running: again a little later
         return (last.finished_at or last.started_at) + RETRY
     return next_slot(kind, now, zone, hf_time)
-
-
-def arrivals_by_day(arrived: list[datetime], now: datetime, days: int = 7) -> dict[str, Any]:
-    """The papers that arrived (first seen) on each of the last ``days`` calendar days, each
-    day with why it brings no arXiv papers when the calendar says so, and the latest and next
-    announcements: what `litfeed stats` shows so that a quiet Saturday does not look broken."""
-    local_today = now.astimezone(EASTERN).date()
-    counts: dict[date, int] = {}
-    for moment in arrived:
-        day = announcement_day(moment)
-        counts[day] = counts.get(day, 0) + 1
-    listed = []
-    for back in range(days):
-        day = local_today - timedelta(days=back)
-        listed.append(
-            {"day": day.isoformat(), "papers": counts.get(day, 0), "quiet": why_quiet(day)}
-        )
-    return {
-        "days": listed,
-        "latest_announcement": last_announcement(now).isoformat(),
-        "next_announcement": next_announcement(now).isoformat(),
-        "today": why_quiet(local_today),
-    }

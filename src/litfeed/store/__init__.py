@@ -37,6 +37,7 @@ from litfeed.store.mail import Mail, MailStore
 from litfeed.store.papers import (
     SaveCounts,
     find_paper_row,
+    find_paper_row_by_title,
     load_sources,
     paper_from_row,
     save_records,
@@ -328,6 +329,13 @@ class Store:
             if row is None:
                 return None
             return paper_from_row(row, load_sources(connection, row["pk"]))
+
+    def get_paper_by_title(self, title: str) -> Paper | None:
+        """The shown paper with this title (case, accents' forms, punctuation and spacing
+        aside), the newest when several have it."""
+        with read_transaction(self.engine) as connection:
+            row = find_paper_row_by_title(connection, title)
+            return None if row is None else paper_from_row(row)
 
     def get_papers(self, ids: Sequence[str]) -> list[Paper]:
         """Papers by litfeed id, in the order given; ids not stored are left out."""

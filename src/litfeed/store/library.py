@@ -1,15 +1,54 @@
 """A reader's library and ratings: rows private to one account (no public list, feed or API
-reads them; `recommend/` ranks with them for their reader only)."""
+reads them; `recommend/` ranks with them for their reader only). A library holds stored papers
+(`library_items`) and outside items (`outside_items`: entries that match no stored paper, kept
+with their own metadata); each has a private note and tags."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from litfeed.store.database import plain_write_transaction, read_transaction
-from litfeed.store.schema import library_items, ratings
+from litfeed.store.schema import library_items, outside_items, ratings
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A stored paper in a reader's library."""
+
+    paper_pk: int
+    note: str
+    tags: list[str]
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class OutsideItem:
+    """A library entry that matches no stored paper. ``key`` is what makes two imports of it
+    the same ("doi:…", "arxiv:…" or "title:…")."""
+
+    key: str
+    title: str
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    id: int | None = None  # None until stored
+    added_at: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        """What is embedded: as a paper's title and abstract are (`paper_text`)."""
+        return f"{self.title}. {self.abstract}".strip()
 
 
 class LibraryStore:
@@ -48,6 +87,89 @@ class LibraryStore:
                 )
             )
             return bool(removed.rowcount)
+
+    def saved_items(self, account_id: int) -> list[Saved]:
+        """The account's saved papers with their notes and tags, the newest first."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(library_items)
+                .where(library_items.c.account_id == account_id)
+                .order_by(library_items.c.added_at.desc(), library_items.c.paper_pk)
+            ).mappings()
+            return [
+                Saved(row["paper_pk"], row["note"], json.loads(row["tags"]), row["added_at"])
+                for row in rows
+            ]
+
+    def add_outside(self, account_id: int, items: Sequence[OutsideItem]) -> int:
+        """Keep entries that match no stored paper; how many were not kept before (an entry
+        whose key is there already changes nothing)."""
+        wanted = list({item.key: item for item in items}.values())
+        if not wanted:
+            return 0
+        now = datetime.now(UTC)
+        with plain_write_transaction(self.engine) as connection:
+            present = set(
+                connection.execute(
+                    sa.select(outside_items.c.key).where(
+                        outside_items.c.account_id == account_id,
+                        outside_items.c.key.in_([item.key for item in wanted]),
+                    )
+                ).scalars()
+            )
+            new = [item for item in wanted if item.key not in present]
+            if new:
+                connection.execute(
+                    sa.insert(outside_items),
+                    [_outside_row(account_id, item, now) for item in new],
+                )
+            return len(new)
+
+    def outside(self, account_id: int) -> list[OutsideItem]:
+        """The account's outside items, the newest first."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(outside_items)
+                .where(outside_items.c.account_id == account_id)
+                .order_by(outside_items.c.added_at.desc(), outside_items.c.id.desc())
+            ).mappings()
+            return [_outside_item(row) for row in rows]
+
+    def remove_outside(self, account_id: int, item_id: int) -> bool:
+        with plain_write_transaction(self.engine) as connection:
+            removed = connection.execute(
+                sa.delete(outside_items).where(
+                    outside_items.c.account_id == account_id, outside_items.c.id == item_id
+                )
+            )
+            return bool(removed.rowcount)
+
+    def annotate(
+        self,
+        account_id: int,
+        *,
+        paper_pk: int | None = None,
+        outside_id: int | None = None,
+        note: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> bool:
+        """Set the note and/or the tags of one library entry (a saved paper or an outside
+        item); False when the account's library does not hold it."""
+        table, column, key = (
+            (library_items, library_items.c.paper_pk, paper_pk)
+            if paper_pk is not None
+            else (outside_items, outside_items.c.id, outside_id)
+        )
+        values: dict[str, Any] = {}
+        if note is not None:
+            values["note"] = note
+        if tags is not None:
+            values["tags"] = json.dumps(list(dict.fromkeys(tags)))
+        owned = sa.and_(table.c.account_id == account_id, column == key)
+        with plain_write_transaction(self.engine) as connection:
+            if not values:
+                return connection.execute(sa.select(column).where(owned)).first() is not None
+            return bool(connection.execute(sa.update(table).where(owned).values(**values)).rowcount)
 
     def saved(self, account_id: int) -> list[int]:
         """The account's saved papers (row numbers), the newest first."""
@@ -88,3 +210,37 @@ class LibraryStore:
                 )
             )
             return {int(pk): int(rating) for pk, rating in rows}
+
+
+def _outside_row(account_id: int, item: OutsideItem, now: datetime) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "key": item.key,
+        "title": item.title,
+        "abstract": item.abstract,
+        "authors": json.dumps(item.authors),
+        "year": item.year,
+        "doi": item.doi,
+        "arxiv_id": item.arxiv_id,
+        "url": item.url,
+        "note": item.note,
+        "tags": json.dumps(item.tags),
+        "added_at": now,
+    }
+
+
+def _outside_item(row: Any) -> OutsideItem:
+    return OutsideItem(
+        key=row["key"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=json.loads(row["authors"]),
+        year=row["year"],
+        doi=row["doi"],
+        arxiv_id=row["arxiv_id"],
+        url=row["url"],
+        note=row["note"],
+        tags=json.loads(row["tags"]),
+        id=row["id"],
+        added_at=row["added_at"],
+    )

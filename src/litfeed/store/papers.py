@@ -11,7 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from litfeed.identifiers import is_storable_text, parse_arxiv_id, safe_url
+from litfeed.identifiers import (
+    arxiv_id_of_doi,
+    is_storable_text,
+    normalise_doi,
+    normalise_title,
+    parse_arxiv_id,
+    safe_url,
+)
 from litfeed.models import Link, Paper, PaperRecord, Provenance, Rejection, Version
 from litfeed.store.merge import (
     Row,
@@ -268,11 +275,32 @@ def find_paper_row(connection: Connection, key: str) -> Any | None:
         if row is not None:
             return row
     arxiv = parse_arxiv_id(key.rsplit("/abs/", 1)[-1])
-    if arxiv is not None:
-        condition = papers.c.arxiv_id == arxiv[0]
+    doi = normalise_doi(key) if arxiv is None else None
+    arxiv_id = arxiv[0] if arxiv else (arxiv_id_of_doi(doi) if doi else None)
+    if arxiv_id is not None:
+        condition = papers.c.arxiv_id == arxiv_id
+    elif doi is not None:
+        condition = papers.c.doi == doi
     else:
-        condition = papers.c.doi == key.lower().removeprefix("https://doi.org/")
+        return None
     return connection.execute(sa.select(papers).where(condition)).mappings().first()
+
+
+def find_paper_row_by_title(connection: Connection, title: str) -> Any | None:
+    """The shown paper with this title (compared as `normalise_title` does), the newest when
+    several have it."""
+    key = normalise_title(title)
+    if not key:
+        return None
+    return (
+        connection.execute(
+            sa.select(papers)
+            .where(papers.c.title_key == key, papers.c.hidden == sa.false())
+            .order_by(papers.c.pk.desc())
+        )
+        .mappings()
+        .first()
+    )
 
 
 def load_sources(connection: Connection, paper_pk: int) -> list[Provenance]:

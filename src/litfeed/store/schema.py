@@ -367,6 +367,29 @@ library_items = Table(
     Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
     Column("note", Text, nullable=False, default="", server_default=""),
     Column("added_at", UTCDateTime, nullable=False),
+    # The reader's lists this paper is on: a JSON list of names (migration 0014).
+    Column("tags", Text, nullable=False, default="[]", server_default="[]"),
+)
+
+# Library entries that match no stored paper (migration 0014): kept with their own metadata,
+# embedded by their text like a paper, private to their reader.
+outside_items = Table(
+    "outside_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("key", Text, nullable=False),  # "doi:…", "arxiv:…" or "title:…": one entry, one row
+    Column("title", Text, nullable=False),
+    Column("abstract", Text, nullable=False, default="", server_default=""),
+    Column("authors", Text, nullable=False, default="[]", server_default="[]"),
+    Column("year", Integer),
+    Column("doi", Text),
+    Column("arxiv_id", Text),
+    Column("url", Text),
+    Column("note", Text, nullable=False, default="", server_default=""),
+    Column("tags", Text, nullable=False, default="[]", server_default="[]"),
+    Column("added_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "key", name="uq_outside_items_account_key"),
 )
 
 # A reader's ratings (migration 0013): +1 "more like this", -1 "less like this", private to it.

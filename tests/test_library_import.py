@@ -1,0 +1,213 @@
+"""A reader's library from what reference managers export (BibTeX, CSL-JSON and RIS as Zotero
+writes them, in tests/data/library), matched to stored papers by arXiv id, DOI and title; what
+matches nothing kept as an outside item that counts in the ranking; re-import idempotent; the
+BibTeX export read back; the commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from litfeed.cli import app
+from litfeed.community.accounts import add_account
+from litfeed.config import Settings
+from litfeed.hub import Hub
+from litfeed.recommend import profile_of
+from litfeed.recommend.citations import CitationFileError, parse_citations, read_citations
+from litfeed.recommend.library import library_of, to_bibtex
+
+DATA = Path(__file__).parent / "data" / "library"
+STORED = [
+    {
+        "id": "1706.03762",
+        "title": "Attention Is All You Need",
+        "abstract": "The dominant sequence transduction models are based on complex recurrent "
+        "or convolutional neural networks. We propose the Transformer, based solely on "
+        "attention mechanisms.",
+        "authors": "Ashish Vaswani, Noam Shazeer, Niki Parmar",
+        "categories": "cs.CL cs.LG",
+        "first_listing_date": "2017-06-13",
+    },
+    {
+        "id": "2606.90001",
+        "title": "A Stored Preprint by its arXiv Number",
+        "abstract": "Contrastive objectives and mutual information bounds for representations.",
+        "authors": "Andrea Ng",
+        "categories": "cs.LG",
+        "first_listing_date": "2026-06-30",
+    },
+    {
+        "id": "2606.90002",
+        "title": "Graph Sparsification for Streaming Robots",
+        "abstract": "Robots that stream sensor graphs keep a sparse spectral sketch.",
+        "authors": "Sara Lind",
+        "categories": "cs.RO",
+        "doi": "10.1145/3700000.3700001",
+        "first_listing_date": "2026-06-30",
+    },
+]
+TITLE_MATCH = "On Mutual Information Maximization for Representation Learning"  # an example
+GODEL = "Gödel's Incompleteness and Neural Theorem Provers: A Study of Nested Braces"
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def hub(seeded_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
+    """A copy of the embedded examples, with three arXiv papers (one with a DOI) added."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(seeded_settings.data_dir, data_dir)
+    settings = seeded_settings.model_copy(update={"data_dir": data_dir})
+    listing = tmp_path / "stored.jsonl"
+    listing.write_text("".join(json.dumps(record) + "\n" for record in STORED))
+    with Hub(settings) as opened:
+        opened.import_paths([listing], embed=True)
+        yield opened
+
+
+def _ids(entries: list) -> list[str]:
+    return sorted(entry.id for entry in entries if entry.outside_id is None)
+
+
+def test_a_zotero_bibtex_file_matches_keeps_and_reports(hub: Hub) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    path = DATA / "zotero.bib"
+    report = hub.save_to_library(reader.id, read_citations(path))
+    assert (report.matched, report.new, report.outside, report.outside_new) == (4, 4, 2, 2)
+    assert sorted(line.split(": ", 1)[0] for line in report.rejected) == [
+        f"{path}:58",
+        f"{path}:62",
+    ], report.rejected
+    assert "no title, DOI or arXiv id" in " ".join(report.rejected)
+    entries = library_of(hub.store, reader.id)
+    title_match = hub.store.get_paper_by_title(TITLE_MATCH)
+    assert title_match is not None
+    assert _ids(entries) == sorted(["1706.03762", "2606.90001", "2606.90002", title_match.id])
+    outside = {entry.title: entry for entry in entries if entry.outside_id is not None}
+    assert set(outside) == {GODEL, "An Old-Style Preprint About Strings"}
+    godel = outside[GODEL]
+    assert godel.authors == ["Jörg Müller", "Café Renée", "Google Research"]
+    assert godel.abstract == "We prove that 50% of provers fail on $\\Pi_1$ sentences."
+    assert godel.year == 2019
+    assert outside["An Old-Style Preprint About Strings"].arxiv_id == "hep-th/9901001"
+    # the same file again changes nothing
+    again = hub.save_to_library(reader.id, read_citations(path))
+    assert (again.matched, again.new, again.outside, again.outside_new) == (4, 0, 2, 0)
+    assert len(library_of(hub.store, reader.id)) == 6
+
+
+def test_csl_json_and_ris_from_zotero_name_the_same_papers(hub: Hub) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    json_path, ris_path = DATA / "zotero.json", DATA / "zotero.ris"
+    from_json = hub.save_to_library(reader.id, read_citations(json_path))
+    assert (from_json.matched, from_json.outside) == (2, 1)
+    assert [line.split(": ", 2)[:2] for line in from_json.rejected] == [
+        [str(json_path), "item 4"],
+        [str(json_path), "item 5"],
+    ]
+    from_ris = hub.save_to_library(reader.id, read_citations(ris_path))
+    assert (from_ris.matched, from_ris.new, from_ris.outside, from_ris.outside_new) == (2, 1, 1, 0)
+    assert [line.split(": ", 1)[0] for line in from_ris.rejected] == [f"{ris_path}:23"]
+    assert "no end" in from_ris.rejected[0]
+    titles = sorted(entry.title for entry in library_of(hub.store, reader.id))
+    assert titles == sorted(
+        [
+            "Attention Is All You Need",
+            "Graph Sparsification for Streaming Robots",
+            TITLE_MATCH,
+            GODEL,
+        ]
+    )
+
+
+def test_outside_items_count_in_the_ranking_and_are_named_as_reasons(hub: Hub) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    text = (
+        "@article{mine, title = {Estimating Mutual Information Between Representations}, "
+        "abstract = {Bounds on mutual information for contrastive representation learning, "
+        "with variational estimators.}, year = {2024}}\n"
+    )
+    report = hub.save_to_library(reader.id, parse_citations(text, "mine.bib"))
+    assert (report.matched, report.outside) == (0, 1)
+    assert profile_of(hub.store, reader.id).size == 1
+    ranked = hub.for_you(reader.id, limit=10)
+    assert ranked.library == 1 and len(ranked.picks) == 10
+    about = sum("information" in (p.paper.title + p.paper.abstract).lower() for p in ranked.picks)
+    assert about >= 6, [p.paper.title for p in ranked.picks]
+    assert ranked.picks[0].reasons == [
+        "close to your paper “Estimating Mutual Information Between Representations”"
+    ]
+    assert ranked.picks[0].closest[0].paper_id is None
+
+
+def test_the_bibtex_export_reads_back_as_the_same_library(hub: Hub) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    other = add_account(hub.store, "bob@example.org", None, verified=True)
+    hub.save_to_library(reader.id, read_citations(DATA / "zotero.bib"))
+    exported = to_bibtex(library_of(hub.store, reader.id))
+    assert exported.count("@misc{") == 6 and "archivePrefix = {arXiv}" in exported
+    report = hub.save_to_library(other.id, parse_citations(exported, "export.bib"))
+    assert (report.matched, report.outside, report.rejected) == (4, 2, [])
+    mine, theirs = library_of(hub.store, reader.id), library_of(hub.store, other.id)
+    assert _ids(theirs) == _ids(mine)
+
+    def outside(entries: list) -> list[tuple]:
+        return sorted(
+            (e.title, e.abstract, e.authors, e.year, e.arxiv_id)
+            for e in entries
+            if e.outside_id is not None
+        )
+
+    assert outside(theirs) == outside(mine)
+
+
+def test_a_file_that_is_not_what_it_says_is_one_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "library.json"
+    broken.write_text('[{"title": "A"},\n{"title": ]\n')
+    with pytest.raises(CitationFileError, match=r"library.json:2: not CSL-JSON"):
+        read_citations(broken)
+    binary = tmp_path / "library.bib"
+    binary.write_bytes(b"\xff\xfe\x00@misc{")
+    with pytest.raises(CitationFileError, match="cannot be read as UTF-8"):
+        read_citations(binary)
+
+
+def test_hostile_entries_are_kept_as_text_or_reported(hub: Hub) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    text = (
+        '@misc{a, title = {<script>alert(1)</script> \x00\x1b {\\"o}}, author = {A, B}}\n'
+        "@misc{b, title = {" + "x" * 5000 + "}}\n"
+        "@misc{c, doi = {javascript:alert(1)}}\n"
+        "@misc{d, title = {Same}, url = {javascript:alert(1)}}\n"
+    )
+    report = hub.save_to_library(reader.id, parse_citations(text, "hostile.bib"))
+    assert report.outside == 3 and report.rejected == ["hostile.bib:3: no title, DOI or arXiv id"]
+    titles = [entry.title for entry in library_of(hub.store, reader.id)]
+    assert "<script>alert(1)</script> ö" in titles
+    assert max(len(title) for title in titles) == 1000
+    assert all(entry.url is None for entry in library_of(hub.store, reader.id))
+
+
+def test_the_commands_import_list_and_export(hub: Hub, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LITFEED_DATA_DIR", str(hub.settings.data_dir))
+    monkeypatch.setenv("LITFEED_MODELS_DIR", str(hub.settings.resolved_models_dir))
+    add_account(hub.store, "ada@example.org", None, verified=True)
+    user = ["--user", "ada@example.org"]
+    done = runner.invoke(
+        app, ["library", "import", *user, str(DATA / "zotero.bib"), str(tmp_path / "none.ris")]
+    )
+    assert done.exit_code == 3
+    assert "4 matched (4 new), 2 kept as outside items (2 new), 2 rejected" in done.stdout
+    assert "zotero.bib:58" in done.stderr and "none.ris: cannot be read" in done.stderr
+    listed = json.loads(runner.invoke(app, ["library", "list", *user, "--json"]).stdout)
+    assert len(listed) == 6 and sum(row["outside"] for row in listed) == 2
+    out = tmp_path / "mine.bib"
+    exported = runner.invoke(app, ["library", "export", *user, "--out", str(out)])
+    assert exported.exit_code == 0 and out.read_text().count("@misc{") == 6
+    wrong = runner.invoke(app, ["library", "import", *user, "--format", "endnote", str(out)])
+    assert wrong.exit_code == 2 and "unknown format 'endnote'" in wrong.stderr
