@@ -211,3 +211,70 @@ def test_the_commands_import_list_and_export(hub: Hub, tmp_path: Path, monkeypat
     assert exported.exit_code == 0 and out.read_text().count("@misc{") == 6
     wrong = runner.invoke(app, ["library", "import", *user, "--format", "endnote", str(out)])
     assert wrong.exit_code == 2 and "unknown format 'endnote'" in wrong.stderr
+
+
+def test_the_api_uploads_notes_tags_searches_and_exports_for_its_reader_only(hub: Hub) -> None:
+    from fastapi.testclient import TestClient
+
+    from litfeed.community.accounts import new_token
+    from litfeed.web import create_app
+
+    def bearer(email: str) -> dict[str, str]:
+        account = add_account(hub.store, email, None, verified=True)
+        return {"Authorization": f"Bearer {new_token(hub.store, account)[0]}"}
+
+    ada, bob = bearer("ada@example.org"), bearer("bob@example.org")
+    with TestClient(create_app(hub.settings), base_url="http://localhost") as client:
+        with (DATA / "zotero.bib").open("rb") as file:
+            uploaded = client.post("/api/library", files={"file": ("mine.bib", file)}, headers=ada)
+        assert uploaded.status_code == 200, uploaded.text
+        body = uploaded.json()
+        assert (body["matched"], body["outside"], len(body["rejected"])) == (4, 2, 2)
+        assert body["rejected"][0].startswith("mine.bib:58: ")
+        papers = client.get("/api/library", headers=ada).json()["papers"]
+        outside = next(p for p in papers if p["title"] == GODEL)
+        assert outside["outside"] and outside["id"].startswith("outside:")
+        number = outside["id"].split(":")[1]
+        change = {"note": "read §3 again", "tags": ["logic", "to read"]}
+        assert (
+            client.patch(f"/api/library/outside/{number}", json=change, headers=ada).status_code
+            == 204
+        )
+        assert (
+            client.patch(
+                "/api/library/1706.03762", json={"tags": ["logic"]}, headers=ada
+            ).status_code
+            == 204
+        )
+        bad = client.patch("/api/library/1706.03762", json={"tags": ["a,b"]}, headers=ada)
+        assert bad.status_code == 400 and "tags" in bad.text
+        tagged = client.get("/api/library?tag=logic", headers=ada).json()["papers"]
+        assert sorted(p["title"] for p in tagged) == sorted([GODEL, "Attention Is All You Need"])
+        assert next(p for p in tagged if p["title"] == GODEL)["note"] == "read §3 again"
+        found = client.get("/api/library/search?q=theorem provers", headers=ada).json()["papers"]
+        assert found and found[0]["title"] == GODEL
+        by_note = client.get("/api/library/search?q=again", headers=ada).json()["papers"]
+        assert by_note[0]["title"] == GODEL
+        exported = client.get("/api/library/export.bib?tag=logic", headers=ada)
+        assert exported.headers["content-type"].startswith("application/x-bibtex")
+        assert exported.text.count("@misc{") == 2 and "keywords = {logic, to read}" in exported.text
+        # a bad upload says why, and saves nothing
+        refused = client.post("/api/library", files={"file": ("x.json", b"[{")}, headers=ada)
+        assert refused.status_code == 400 and "x.json:1: not CSL-JSON" in refused.text
+        assert (
+            client.post("/api/library", files={"other": ("x", b"")}, headers=ada).status_code == 400
+        )
+        # bob sees and changes nothing of ada's
+        assert client.get("/api/library", headers=bob).json() == {"papers": []}
+        assert client.get("/api/library/search?q=theorem", headers=bob).json() == {"papers": []}
+        assert "@misc" not in client.get("/api/library/export.bib", headers=bob).text
+        for method, path in (
+            ("PATCH", f"/api/library/outside/{number}"),
+            ("DELETE", f"/api/library/outside/{number}"),
+            ("PATCH", "/api/library/1706.03762"),
+            ("DELETE", "/api/library/1706.03762"),
+        ):
+            answer = client.request(method, path, json={"note": "mine now"}, headers=bob)
+            assert answer.status_code == 404, (method, path)
+        assert client.delete(f"/api/library/outside/{number}", headers=ada).status_code == 204
+        assert len(client.get("/api/library", headers=ada).json()["papers"]) == 5

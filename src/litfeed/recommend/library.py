@@ -49,15 +49,6 @@ def import_library(
     return save_citations(store, account_id, read_citations(path, format_name), embed)
 
 
-def save_entries(
-    store: Store, account_id: int, entries: Sequence[tuple[str, str]]
-) -> LibraryImport:
-    """Save the papers ``entries`` name, each ``(where it came from, arXiv id, arXiv address
-    or DOI)``; an entry that names no paper here is reported with where it came from."""
-    citations = Citations([Citation(where, reference=entry[:1000]) for where, entry in entries])
-    return save_citations(store, account_id, citations)
-
-
 def save_citations(
     store: Store, account_id: int, citations: Citations, embed: Embed | None = None
 ) -> LibraryImport:
@@ -144,6 +135,11 @@ class LibraryEntry:
     rating: int | None = None
     paper: Paper | None = None
     outside_id: int | None = None
+
+    @property
+    def text(self) -> str:
+        """What is embedded: as a paper's title and abstract are."""
+        return f"{self.title}. {self.abstract}".strip()
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -267,3 +263,35 @@ def _citation_key(entry: LibraryEntry, taken: set[str]) -> str:
         key = base + "abcdefghijklmnopqrstuvwxyz"[(suffix - 1) % 26] * ((suffix - 1) // 26 + 1)
     taken.add(key)
     return key
+
+
+# -- searching one's own library ---------------------------------------------------------------
+
+# By meaning, the closest this many entries join the ones that share words with the query.
+MEANING_CANDIDATES = 20
+
+
+def search_library(
+    entries: Sequence[LibraryEntry],
+    query: str,
+    meaning: Callable[[str, Sequence[LibraryEntry]], list[float]] | None,
+    limit: int = 20,
+) -> list[LibraryEntry]:
+    """The entries that answer ``query``, best first: by words (BM25 over title, abstract,
+    note and tags, as the keyword index analyses them) fused by reciprocal rank with the
+    ``meaning`` ranking (cosine of the query to each entry), when there is one."""
+    from litfeed.search.fusion import ranked, reciprocal_rank_fusion
+    from litfeed.search.lexical import TextIndex
+
+    if not entries or not query.strip():
+        return []
+    documents = {
+        str(number): (entry.title, " ".join([entry.abstract, entry.note, *entry.tags]))
+        for number, entry in enumerate(entries)
+    }
+    rankings = [ranked(TextIndex(documents).scores(query))]
+    if meaning is not None:
+        similarity = dict(zip(documents, meaning(query, entries), strict=True))
+        rankings.append(ranked(similarity)[:MEANING_CANDIDATES])
+    fused = ranked(reciprocal_rank_fusion(rankings))
+    return [entries[int(key)] for key in fused[:limit]]

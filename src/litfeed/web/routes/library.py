@@ -5,30 +5,50 @@ once their address is confirmed: no other account, and no public list, sees any 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from litfeed.community.accounts import proven_address, require_proven
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
-from litfeed.recommend.library import save_entries
+from litfeed.recommend.citations import (
+    FORMATS,
+    MAX_BYTES,
+    Citation,
+    CitationFileError,
+    Citations,
+    parse_citations,
+)
+from litfeed.recommend.library import library_of, to_bibtex
 from litfeed.store import Account
 from litfeed.web.auth import Caller, check_csrf, viewer
 from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
 
 
 class LibraryPaper(BaseModel):
-    id: str
+    id: str = Field(description='The paper\'s litfeed id, or "outside:N" for an outside item.')
     title: str
+    authors: list[str]
+    year: int | None
+    doi: str | None
+    arxiv_id: str | None
+    url: str | None
+    note: str
+    tags: list[str]
     rating: int | None
+    outside: bool = Field(description="An entry no stored paper matched, kept as imported.")
 
 
 class Library(BaseModel):
-    papers: list[LibraryPaper]
+    papers: list[LibraryPaper] = Field(description="Saved papers, then outside items.")
 
 
 class SaveRequest(BaseModel):
@@ -40,7 +60,17 @@ class SaveRequest(BaseModel):
 class Saved(BaseModel):
     matched: int
     new: int
+    outside: int = Field(description="Entries kept as outside items (a file upload).")
+    outside_new: int
     rejected: list[str]
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f,]+$")]
+
+
+class EntryChange(BaseModel):
+    note: str | None = Field(default=None, max_length=10_000, description="A private note.")
+    tags: list[Tag] | None = Field(default=None, max_length=50, description="The entry's tags.")
 
 
 class RatingRequest(BaseModel):
@@ -59,6 +89,51 @@ class ForYouPage(BaseModel):
     candidates: int
     library: int
     hits: list[Pick]
+
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": SaveRequest.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "format": {"type": "string", "enum": list(FORMATS)},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def _uploaded(request: Request) -> Citations:
+    """The citations of an uploaded library file; 400 (or 413) saying why when there are
+    none to read."""
+    form = await request.form(max_files=1, max_fields=4)
+    upload, format_name = form.get("file"), form.get("format")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(400, "file: a BibTeX, CSL-JSON, RIS or id-list file to upload")
+    if format_name is not None and format_name not in FORMATS:
+        raise HTTPException(400, f"format: one of {', '.join(FORMATS)}")
+    data = await upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise HTTPException(413, f"file: larger than {MAX_BYTES // 1_000_000} MB")
+    name = "".join(c for c in Path(upload.filename or "upload").name if c.isprintable())[:100]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HTTPException(400, f"{name or 'file'}: not UTF-8 text") from None
+    try:
+        return await run_in_threadpool(
+            parse_citations, text, name or "upload", str(format_name) if format_name else None
+        )
+    except CitationFileError as error:
+        raise HTTPException(400, str(error)) from None
 
 
 def _reader(account: Account) -> Account:
@@ -134,23 +209,89 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
     # -- the API -------------------------------------------------------------------------------
 
     @router.get("/api/library", response_model=Library)
-    def library(caller: Caller) -> Library:
-        """The caller's library, the newest first, with their ratings."""
-        reader = _reader(caller)
-        ratings = hub.store.library.ratings(reader.id)
-        papers = hub.store.get_papers_by_pk(hub.store.library.saved(reader.id))
-        return Library(
-            papers=[LibraryPaper(id=p.id, title=p.title, rating=ratings.get(p.pk)) for p in papers]
+    def library(caller: Caller, tag: Annotated[str | None, Query(max_length=64)] = None) -> Library:
+        """The caller's library, the newest first (saved papers, then outside items), with
+        their notes, tags and ratings; only the entries tagged ``tag`` when given."""
+        entries = library_of(hub.store, _reader(caller).id, tag)
+        return Library(papers=[LibraryPaper.model_validate(entry.as_json()) for entry in entries])
+
+    @router.get("/api/library/search", response_model=Library)
+    def search_library(
+        caller: Caller,
+        q: Annotated[str, Query(min_length=1, max_length=500, description="Words or a topic.")],
+        tag: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> Library:
+        """The caller's library entries that answer ``q``, by words and by meaning."""
+        entries = hub.search_library(_reader(caller).id, q, tag, limit)
+        return Library(papers=[LibraryPaper.model_validate(entry.as_json()) for entry in entries])
+
+    @router.get(
+        "/api/library/export.bib",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"application/x-bibtex": {}}}},
+    )
+    def export(caller: Caller, tag: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+        """The caller's library (or one tag of it) as BibTeX, which the import reads back."""
+        entries = library_of(hub.store, _reader(caller).id, tag)
+        return Response(
+            to_bibtex(entries),
+            media_type="application/x-bibtex; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="library.bib"'},
         )
 
-    @router.post("/api/library", response_model=Saved)
-    def save(request: SaveRequest, caller: Caller) -> Saved:
-        """Save papers into the caller's library; an id that names no paper here is reported;
-        saving twice changes nothing."""
+    @router.post("/api/library", response_model=Saved, openapi_extra=UPLOAD_BODY)
+    async def save(request: Request, caller: Caller) -> Saved:
+        """Save papers into the caller's library: ``{"ids": [...]}`` (an id that names no
+        paper here is reported), or a file upload (``file``: BibTeX, CSL-JSON, RIS or a list
+        of ids; ``format`` when its name does not say): each entry matched by arXiv id, DOI,
+        then title, the rest kept as outside items. Saving twice changes nothing."""
         reader = _reader(caller)
-        entries = [(f"ids[{n}]", text.strip()[:1000]) for n, text in enumerate(request.ids)]
-        report = save_entries(hub.store, reader.id, entries)
-        return Saved(matched=report.matched, new=report.new, rejected=report.rejected)
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            citations = await _uploaded(request)
+        else:
+            try:
+                asked = SaveRequest.model_validate_json(await request.body())
+            except ValidationError as error:
+                raise RequestValidationError(error.errors()) from None
+            citations = Citations(
+                [Citation(f"ids[{n}]", reference=t.strip()[:1000]) for n, t in enumerate(asked.ids)]
+            )
+        report = await run_in_threadpool(hub.save_to_library, reader.id, citations)
+        return Saved(
+            matched=report.matched,
+            new=report.new,
+            outside=report.outside,
+            outside_new=report.outside_new,
+            rejected=report.rejected,
+        )
+
+    @router.patch("/api/library/outside/{item_id}", status_code=204)
+    def change_outside(item_id: int, change: EntryChange, caller: Caller) -> Response:
+        """Set the note and/or tags of one of the caller's outside items."""
+        reader = _reader(caller)
+        if not hub.store.library.annotate(
+            reader.id, outside_id=item_id, note=change.note, tags=change.tags
+        ):
+            raise HTTPException(404, "no such entry in your library")
+        return Response(status_code=204)
+
+    @router.delete("/api/library/outside/{item_id}", status_code=204)
+    def remove_outside(item_id: int, caller: Caller) -> Response:
+        """Take an outside item out of the caller's library."""
+        if not hub.store.library.remove_outside(_reader(caller).id, item_id):
+            raise HTTPException(404, "no such entry in your library")
+        return Response(status_code=204)
+
+    @router.patch("/api/library/{paper_id:path}", status_code=204)
+    def change(paper_id: str, change: EntryChange, caller: Caller) -> Response:
+        """Set the note and/or tags of a paper in the caller's library."""
+        reader = _reader(caller)
+        if not hub.store.library.annotate(
+            reader.id, paper_pk=paper_of(paper_id).pk, note=change.note, tags=change.tags
+        ):
+            raise HTTPException(404, "that paper is not in your library")
+        return Response(status_code=204)
 
     @router.delete("/api/library/{paper_id:path}", status_code=204)
     def remove(paper_id: str, caller: Caller) -> Response:
