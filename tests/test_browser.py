@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Page, Route, expect
 
 from litfeed.community.accounts import add_account
 from litfeed.config import Settings, load_settings
@@ -264,13 +264,27 @@ def test_save_rate_and_see_what_is_for_you(writable_server: tuple[str, Path], pa
     page.click("form.account-form button")
     page.wait_for_url("**/search?**")
     cards = page.locator("article.paper-card")
+    page.evaluate("window.notReloaded = true")  # saving and rating keep the page
     for n in range(3):
         cards.nth(n).locator("button.save").click()
-        page.wait_for_url("**/search?**")
+        expect(cards.nth(n).locator("button.save")).to_have_text("★ Saved")
     assert page.locator("button.save.saved").count() == 3
-    cards.nth(3).locator("button.rate[title='less like this']").click()
-    page.wait_for_url("**/search?**")
+    less = cards.nth(3).locator("button.rate[title='less like this']")
+    less.click()
+    expect(less).to_have_attribute("aria-pressed", "true")
     assert page.locator("button.rate.rated").count() == 1
+    assert page.evaluate("window.notReloaded") is True
+    page.reload()  # and the server has them
+    assert page.locator("button.save.saved").count() == 3
+    assert page.locator("button.rate.rated").count() == 1
+    # the library page: the three, a tag on one, then only that tag
+    page.click("nav.site-nav >> text=Library")
+    assert page.locator("article.paper-card").count() == 3
+    first = page.locator("form.entry").first
+    first.locator("input[name=tags]").fill("to read")
+    first.locator("button[value=save]").click()
+    page.click("p.tags >> text=to read")
+    assert page.locator("article.paper-card").count() == 1
     page.click("nav.site-nav >> text=For you")
     deadline = time.monotonic() + 120  # the worker embeds the papers; the server loads the model
     while page.locator("p.why").count() == 0 and time.monotonic() < deadline:

@@ -278,3 +278,77 @@ def test_the_api_uploads_notes_tags_searches_and_exports_for_its_reader_only(hub
             assert answer.status_code == 404, (method, path)
         assert client.delete(f"/api/library/outside/{number}", headers=ada).status_code == 204
         assert len(client.get("/api/library", headers=ada).json()["papers"]) == 5
+
+
+def test_the_library_page_imports_notes_tags_searches_and_is_its_readers_alone(hub: Hub) -> None:
+    from fastapi.testclient import TestClient
+
+    from litfeed.web import create_app
+    from tests.conftest import log_in
+
+    reader = add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    add_account(hub.store, "bob@example.org", "correct horse", verified=True)
+    app = create_app(hub.settings)
+    with (
+        TestClient(app, base_url="http://localhost") as ada,
+        TestClient(app, base_url="http://localhost") as bob,
+        TestClient(app, base_url="http://localhost") as visitor,
+    ):
+        assert visitor.get("/library", follow_redirects=False).headers["location"] == (
+            "/login?next=/library"
+        )
+        csrf = log_in(ada, "ada@example.org")
+        empty = ada.get("/library")
+        assert "Nothing saved yet" in empty.text and 'href="/library"' in empty.text
+        forged = ada.post(
+            "/library/import",
+            data={"csrf": "forged"},
+            files={"file": ("mine.bib", (DATA / "zotero.bib").read_bytes())},
+        )
+        assert forged.status_code == 403
+        page = ada.post(
+            "/library/import",
+            data={"csrf": csrf},
+            files={"file": ("mine.bib", (DATA / "zotero.bib").read_bytes())},
+        )
+        assert page.status_code == 200
+        assert "4 matched papers here (4 new), 2 kept as outside items (2 new), 2 rejected" in (
+            page.text
+        )
+        assert "mine.bib:58:" in page.text and page.text.count('class="paper-card') == 6
+        godel = next(e for e in library_of(hub.store, reader.id) if e.title == GODEL)
+        changed = ada.post(
+            "/library/entry",
+            data={
+                "csrf": csrf,
+                "entry": godel.id,
+                "action": "save",
+                "note": "<b>read again</b>",
+                "tags": "logic, logic, , to read",
+            },
+        )
+        assert changed.status_code == 200 and changed.url.path == "/library"
+        assert (
+            "&lt;b&gt;read again&lt;/b&gt;" in changed.text and "<b>read again" not in changed.text
+        )
+        tagged = ada.get("/library?tag=logic")
+        assert tagged.text.count('class="paper-card') == 1 and "Gödel" in tagged.text
+        found = ada.get("/library?q=theorem+provers")
+        assert found.text.count('class="paper-card') >= 1
+        assert (
+            found.text.index("Gödel") < found.text.index("Attention Is All You Need")
+            if ("Attention Is All You Need" in found.text)
+            else "Gödel" in found.text
+        )
+        # bob sees none of it, and cannot change it
+        bob_csrf = log_in(bob, "bob@example.org")
+        assert "Nothing saved yet" in bob.get("/library").text
+        stolen = bob.post(
+            "/library/entry",
+            data={"csrf": bob_csrf, "entry": godel.id, "action": "remove"},
+        )
+        assert stolen.status_code == 404
+        removed = ada.post(
+            "/library/entry", data={"csrf": csrf, "entry": godel.id, "action": "remove"}
+        )
+        assert removed.status_code == 200 and "Gödel" not in removed.text

@@ -10,7 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -27,7 +33,7 @@ from litfeed.recommend.citations import (
     Citations,
     parse_citations,
 )
-from litfeed.recommend.library import library_of, to_bibtex
+from litfeed.recommend.library import LibraryImport, library_of, to_bibtex
 from litfeed.store import Account
 from litfeed.web.auth import Caller, check_csrf, viewer
 from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
@@ -136,6 +142,10 @@ async def _uploaded(request: Request) -> Citations:
         raise HTTPException(400, str(error)) from None
 
 
+def _wants_json(request: Request) -> bool:
+    return request.headers.get("accept", "").startswith("application/json")
+
+
 def _reader(account: Account) -> Account:
     """The caller, when their address is confirmed: a library is tied to the address."""
     return require_proven(account, "using a library")
@@ -178,6 +188,98 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         data: dict[str, Any] = {"ranked": ranked}
         return render(request, "for_you.html", data)
 
+    @router.get("/library", response_class=HTMLResponse, include_in_schema=False)
+    def library_page(
+        request: Request,
+        tag: Annotated[str | None, Query(max_length=64)] = None,
+        q: Annotated[str | None, Query(max_length=500)] = None,
+    ) -> Response:
+        reader = page_reader(request, "/library")
+        if isinstance(reader, Response):
+            return reader
+        return render(request, "library.html", _library_data(reader, tag, q))
+
+    def _library_data(
+        reader: Account, tag: str | None, q: str | None, report: LibraryImport | None = None
+    ) -> dict[str, Any]:
+        everything = library_of(hub.store, reader.id)
+        query = (q or "").strip()
+        shown = (
+            hub.search_library(reader.id, query, tag, 100)
+            if query
+            else [e for e in everything if tag is None or tag in e.tags]
+        )
+        tags = sorted({name for entry in everything for name in entry.tags}, key=str.casefold)
+        return {
+            "entries": shown,
+            "total": len(everything),
+            "outside": sum(entry.outside_id is not None for entry in everything),
+            "tags": tags,
+            "tag": tag,
+            "query": query,
+            "report": report,
+            "formats": FORMATS,
+        }
+
+    @router.post("/library/import", include_in_schema=False)
+    async def import_form(request: Request) -> Response:
+        form = await request.form(max_files=1, max_fields=4)
+        check_csrf(request, str(form.get("csrf") or ""))
+        reader = page_reader(request, "/library")
+        if isinstance(reader, Response):
+            return reader
+        try:
+            citations = await _uploaded(request)
+        except HTTPException as error:
+            data = {"title": "Nothing imported", "message": str(error.detail)}
+            return render(request, "notice.html", data, error.status_code)
+        report = await run_in_threadpool(hub.save_to_library, reader.id, citations)
+        data = await run_in_threadpool(_library_data, reader, None, None, report)
+        return render(request, "library.html", data)
+
+    @router.post("/library/entry", include_in_schema=False)
+    def entry_form(
+        request: Request,
+        entry: Annotated[str, Form(max_length=300)],
+        action: Annotated[str, Form(max_length=20)],
+        note: Annotated[str, Form(max_length=10_000)] = "",
+        tags: Annotated[str, Form(max_length=3_000)] = "",
+        csrf: Csrf = "",
+        next: Next = "/library",
+    ) -> Response:
+        """Change one entry of the reader's library: its note and tags, or take it out."""
+        check_csrf(request, csrf)
+        target = local_path(next)
+        reader = page_reader(request, target)
+        if isinstance(reader, Response):
+            return reader
+        outside = (
+            int(entry.split(":", 1)[1])
+            if entry.startswith("outside:") and entry[8:].isdigit()
+            else None
+        )
+        paper_pk = None if outside is not None else paper_of(entry).pk
+        library = hub.store.library
+        if action == "remove":
+            done = (
+                library.remove_outside(reader.id, outside)
+                if outside is not None
+                else library.remove(reader.id, paper_pk or 0)
+            )
+        else:
+            names = [name.strip() for name in tags.split(",")]
+            kept = [n for n in dict.fromkeys(names) if n and n.isprintable()][:50]
+            done = library.annotate(
+                reader.id,
+                paper_pk=paper_pk,
+                outside_id=outside,
+                note=note.strip(),
+                tags=[n[:64] for n in kept],
+            )
+        if not done:
+            raise HTTPException(404, "no such entry in your library")
+        return RedirectResponse(target, status_code=303)
+
     @router.post("/papers/{paper_id:path}/save", include_in_schema=False)
     def save_form(request: Request, paper_id: str, csrf: Csrf = "", next: Next = "/") -> Response:
         check_csrf(request, csrf)
@@ -186,8 +288,11 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         if isinstance(reader, Response):
             return reader
         paper = paper_of(paper_id)
-        if not hub.store.library.remove(reader.id, paper.pk):  # a second click takes it out
+        saved = not hub.store.library.remove(reader.id, paper.pk)  # a second click takes it out
+        if saved:
             hub.store.library.save(reader.id, [paper.pk])
+        if _wants_json(request):  # the page's script: no reload
+            return JSONResponse({"saved": saved})
         return RedirectResponse(target, status_code=303)
 
     @router.post("/papers/{paper_id:path}/rate", include_in_schema=False)
@@ -204,6 +309,8 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         if isinstance(reader, Response):
             return reader
         hub.store.library.rate(reader.id, paper_of(paper_id).pk, rating or None)
+        if _wants_json(request):
+            return JSONResponse({"rating": rating or None})
         return RedirectResponse(target, status_code=303)
 
     # -- the API -------------------------------------------------------------------------------
