@@ -258,3 +258,55 @@ def test_the_pages_save_rate_and_rank_for_their_reader_only(hub: Hub) -> None:
         assert eve.get("/for-you").status_code == 403
         assert "★ Saved" not in eve.get(f"/papers/{wanted[1]}").text
         assert "★ Saved" not in visitor.get(f"/papers/{wanted[1]}").text
+
+
+def test_the_private_feed_is_its_readers_and_can_be_replaced_or_stopped(hub: Hub) -> None:
+    import feedparser
+
+    from litfeed.web import create_app
+    from tests.conftest import log_in
+
+    ada, bob = _bearer(hub, "ada@example.org"), _bearer(hub, "bob@example.org")
+    eve = _bearer(hub, "eve@example.org", verified=False)
+    wanted = _ids(hub, "mutual information", 3)
+    with TestClient(create_app(hub.settings), base_url="http://localhost") as client:
+        client.post("/api/library", json={"ids": wanted}, headers=ada)
+        client.post("/api/library", json={"ids": _ids(hub, "robot", 3)}, headers=bob)
+        assert client.post("/api/for-you/feed", headers=eve).status_code == 403
+        first = client.post("/api/for-you/feed", headers=ada).json()["url"]
+        assert first.startswith(hub.settings.public_url + "/feeds/for-you/lff_")
+        path = first.removeprefix(hub.settings.public_url)
+        for _ in range(600):  # the server loads the model on a thread of its own
+            answer = client.get(path)
+            if answer.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert answer.headers["cache-control"] == "private, no-store"
+        feed = feedparser.parse(answer.content)
+        assert not feed.bozo and feed.feed.title.startswith("litfeed: for you")
+        assert len(feed.entries) == 30
+        assert all(entry.summary.startswith("[close to your paper “") for entry in feed.entries)
+        bob_feed = client.post("/api/for-you/feed", headers=bob).json()["url"]
+        bob_titles = {
+            e.title
+            for e in feedparser.parse(
+                client.get(bob_feed.removeprefix(hub.settings.public_url)).content
+            ).entries
+        }
+        assert bob_titles != {e.title for e in feed.entries}
+        # a new address replaces the old; stopping ends it; guesses find nothing
+        second = client.post("/api/for-you/feed", headers=ada).json()["url"]
+        assert client.get(path).status_code == 404
+        assert client.get(second.removeprefix(hub.settings.public_url)).status_code == 200
+        assert client.delete("/api/for-you/feed", headers=ada).status_code == 204
+        assert client.get(second.removeprefix(hub.settings.public_url)).status_code == 404
+        for guess in ("lff_", "lff_x", "x" * 300, "../../api/library"):
+            assert client.get(f"/feeds/for-you/{guess}.atom").status_code == 404
+    # and the page makes one, shown once
+    add_account(hub.store, "cy@example.org", "correct horse", verified=True)
+    with TestClient(create_app(hub.settings), base_url="http://localhost") as cy:
+        csrf = log_in(cy, "cy@example.org")
+        made = cy.post("/for-you/feed", data={"csrf": csrf, "action": "new"})
+        assert made.status_code == 200 and "/feeds/for-you/lff_" in made.text
+        assert "/feeds/for-you/lff_" not in cy.get("/for-you").text
+        assert "stop the feed" in cy.get("/for-you").text

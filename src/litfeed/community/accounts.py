@@ -152,6 +152,29 @@ def new_token(store: Store, account: Account, name: str = "api") -> tuple[str, T
     return token, store.community.add_token(account.id, token_hash(token), name[:100])
 
 
+FEED_KEY_PREFIX = "lff_"
+
+
+def new_feed_key(store: Store, account: Account) -> str:
+    """A new secret key for the account's private feed (shown once: litfeed keeps its hash);
+    the key it had before stops working."""
+    require_proven(account, "making a private feed")
+    key = FEED_KEY_PREFIX + secrets.token_urlsafe(32)
+    store.library.set_feed_key(account.id, token_hash(key))
+    return key
+
+
+def account_of_feed_key(store: Store, key: str) -> Account | None:
+    """The active, confirmed account whose private feed has this key."""
+    if not key.startswith(FEED_KEY_PREFIX) or len(key) > 200:
+        return None
+    owner = store.library.feed_key_owner(token_hash(key))
+    account = store.community.account(owner) if owner is not None else None
+    if account is None or not account.active or proven_address(account) is None:
+        return None
+    return account
+
+
 def account_of_token(store: Store, token: str) -> Account | None:
     """The active account a token belongs to; None for an unknown token or a disabled account."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from litfeed.store.database import plain_write_transaction, read_transaction
-from litfeed.store.schema import library_items, outside_items, ratings
+from litfeed.store.schema import feed_keys, library_items, outside_items, ratings
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,34 @@ class LibraryStore:
             if not values:
                 return connection.execute(sa.select(column).where(owned)).first() is not None
             return bool(connection.execute(sa.update(table).where(owned).values(**values)).rowcount)
+
+    def set_feed_key(self, account_id: int, key_hash: str | None) -> None:
+        """Give the account's private feed a new key (its hash), or none (the feed stops)."""
+        with plain_write_transaction(self.engine) as connection:
+            connection.execute(sa.delete(feed_keys).where(feed_keys.c.account_id == account_id))
+            if key_hash is not None:
+                connection.execute(
+                    sa.insert(feed_keys).values(
+                        account_id=account_id, key_hash=key_hash, created_at=datetime.now(UTC)
+                    )
+                )
+
+    def feed_key_owner(self, key_hash: str) -> int | None:
+        """The account whose private feed has this key."""
+        with read_transaction(self.engine) as connection:
+            found = connection.execute(
+                sa.select(feed_keys.c.account_id).where(feed_keys.c.key_hash == key_hash)
+            ).scalar()
+            return None if found is None else int(found)
+
+    def has_feed(self, account_id: int) -> bool:
+        with read_transaction(self.engine) as connection:
+            return (
+                connection.execute(
+                    sa.select(feed_keys.c.account_id).where(feed_keys.c.account_id == account_id)
+                ).first()
+                is not None
+            )
 
     def saved(self, account_id: int) -> list[int]:
         """The account's saved papers (row numbers), the newest first."""

@@ -392,6 +392,15 @@ outside_items = Table(
     UniqueConstraint("account_id", "key", name="uq_outside_items_account_key"),
 )
 
+# A reader's private feed address (migration 0015): the hash of its secret key.
+feed_keys = Table(
+    "feed_keys",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("key_hash", Text, nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # A reader's ratings (migration 0013): +1 "more like this", -1 "less like this", private to it.
 ratings = Table(
     "ratings",

@@ -22,7 +22,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from litfeed.community.accounts import proven_address, require_proven
+from litfeed.community.accounts import (
+    account_of_feed_key,
+    new_feed_key,
+    proven_address,
+    require_proven,
+)
+from litfeed.delivery.feeds import MEDIA_TYPE, Entry, atom_feed
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
 from litfeed.recommend.citations import (
@@ -90,12 +96,18 @@ class Pick(BaseModel):
     reasons: list[str]
 
 
+class FeedAddress(BaseModel):
+    url: str = Field(description="The private feed's address: a secret, shown once.")
+
+
 class ForYouPage(BaseModel):
     date: date | None
     candidates: int
     library: int
     hits: list[Pick]
 
+
+FEED_SIZE = 30  # papers in a private feed
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -184,9 +196,58 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         reader = page_reader(request, "/for-you")
         if isinstance(reader, Response):
             return reader
+        return for_you_view(request, reader, day)
+
+    def for_you_view(
+        request: Request, reader: Account, day: date | None = None, **extra: Any
+    ) -> Response:
         ranked = hub.for_you(reader.id, day, 25)
-        data: dict[str, Any] = {"ranked": ranked}
+        data: dict[str, Any] = {
+            "ranked": ranked,
+            "has_feed": hub.store.library.has_feed(reader.id),
+            **extra,
+        }
         return render(request, "for_you.html", data)
+
+    @router.post("/for-you/feed", include_in_schema=False)
+    def feed_form(
+        request: Request,
+        action: Annotated[str, Form(max_length=10)],
+        csrf: Csrf = "",
+    ) -> Response:
+        """Make the reader's private feed a new secret address (shown once), or stop it."""
+        check_csrf(request, csrf)
+        reader = page_reader(request, "/for-you")
+        if isinstance(reader, Response):
+            return reader
+        if action == "stop":
+            hub.store.library.set_feed_key(reader.id, None)
+            return for_you_view(request, reader, feed_stopped=True)
+        return for_you_view(request, reader, feed_url=_feed_url(new_feed_key(hub.store, reader)))
+
+    def _feed_url(key: str) -> str:
+        return f"{hub.settings.public_url}/feeds/for-you/{key}.atom"
+
+    @router.get("/feeds/for-you/{key}.atom", include_in_schema=False)
+    def for_you_feed(key: str) -> Response:
+        """A reader's private feed: the newest day's papers ranked for them, each with why.
+        Its address is its secret; an unknown or replaced one is 404."""
+        reader = account_of_feed_key(hub.store, key)
+        if reader is None:
+            raise HTTPException(404, "no such feed (its address may have been replaced)")
+        ranked = hub.for_you(reader.id, None, FEED_SIZE)
+        entries = [Entry(pick.paper, "; ".join(pick.reasons)) for pick in ranked.picks]
+        site = hub.settings.public_url
+        body = atom_feed(
+            "litfeed: for you" + (f" — {ranked.day:%d %B %Y}" if ranked.day else ""),
+            _feed_url(key),
+            f"{site}/for-you",
+            site,
+            entries,
+            subtitle="The newest day's papers ranked by your library and ratings (private).",
+        )
+        headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+        return Response(body, media_type=f"{MEDIA_TYPE}; charset=utf-8", headers=headers)
 
     @router.get("/library", response_class=HTMLResponse, include_in_schema=False)
     def library_page(
@@ -420,6 +481,18 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
     def unrate(paper_id: str, caller: Caller) -> Response:
         """Take back the caller's rating of a paper."""
         hub.store.library.rate(_reader(caller).id, paper_of(paper_id).pk, None)
+        return Response(status_code=204)
+
+    @router.post("/api/for-you/feed", response_model=FeedAddress)
+    def new_feed(caller: Caller) -> FeedAddress:
+        """A new secret address for the caller's private Atom feed of papers for them (shown
+        once; the address it had before stops working)."""
+        return FeedAddress(url=_feed_url(new_feed_key(hub.store, _reader(caller))))
+
+    @router.delete("/api/for-you/feed", status_code=204)
+    def stop_feed(caller: Caller) -> Response:
+        """Stop the caller's private feed: its address answers 404 from now on."""
+        hub.store.library.set_feed_key(_reader(caller).id, None)
         return Response(status_code=204)
 
     @router.get("/api/for-you", response_model=ForYouPage)
