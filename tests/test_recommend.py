@@ -310,3 +310,40 @@ def test_the_private_feed_is_its_readers_and_can_be_replaced_or_stopped(hub: Hub
         assert made.status_code == 200 and "/feeds/for-you/lff_" in made.text
         assert "/feeds/for-you/lff_" not in cy.get("/for-you").text
         assert "stop the feed" in cy.get("/for-you").text
+
+
+def test_the_digest_of_a_reader_with_a_library_starts_with_what_is_for_them(hub: Hub) -> None:
+    from litfeed.delivery.subscriptions import check_choices, parse_section
+
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    stranger = add_account(hub.store, "eve@example.org", None, verified=True)
+    mine = [hub.get_paper(i) for i in _ids(hub, "mutual information", 4)]
+    hub.store.library.save(reader.id, [p.pk for p in mine if p])
+    hub.store.library.save(stranger.id, [p.pk for p in mine if p])
+    choices = check_choices([parse_section("daily")], [], 6, "daily")
+    own = hub.subscriptions.subscribe("ada@example.org", choices, account=reader)
+    plain = hub.subscriptions.subscribe("bob@example.org", choices, confirmed=True)
+    # eve, logged in, subscribes an address she has not proven: it is not her own
+    theirs = hub.subscriptions.subscribe("cy@example.org", choices, account=stranger)
+    hub.store.delivery.set_status(theirs.id, "confirmed")
+    theirs = hub.store.delivery.subscriber(theirs.id)
+    digests = hub.digests()
+    day = hub.store.latest_day()
+    selection = digests.preview(own, day)
+    assert selection is not None and len(selection.items) == 6
+    first = selection.items[0]
+    assert first.why[0].startswith("For you: close to your paper “")
+    titles = {p.title for p in mine if p}
+    assert any(title in first.why[0] for title in titles)
+    personal = [item for item in selection.items if item.why[0].startswith("For you")]
+    assert len(personal) >= 3  # its share of the room, at least
+    assert any(item.why == ["The day's papers"] for item in selection.items)
+    # the others' digests are today's digest, unchanged
+    for subscriber in (plain, theirs):
+        assert subscriber is not None
+        other = digests.preview(subscriber, day)
+        assert other is not None and len(other.items) == 6
+        assert not any("For you" in " ".join(item.why) for item in other.items)
+    # and the message says it
+    text = digests.composer.text(selection)
+    assert "Why: For you: close to your paper" in text

@@ -5,7 +5,10 @@ A period is an announcement day (daily digests) or an ISO week (weekly). Selecti
 section through the code the pages use (the period's papers, trending, `/search` with the
 saved search's filters, limited to the period's papers), drops papers with a muted word and
 papers the subscriber was sent before, and shares the room (``max_papers``) between the
-sections: each gets its share in turn, then the rest is filled in section order.
+sections: each gets its share in turn, then the rest is filled in section order. A subscriber
+whose subscription is their account's own (the account proved the address) and who has a
+library gets a first section, "For you": the period's papers ranked for them by `personal`
+(the hub's `litfeed.recommend`), each saying which of their papers it is close to.
 
 Sending (`Digests.send`): first the ledger rows of every subscriber due are written, with the
 papers they hold, in one transaction per batch; then each is rendered and handed to SMTP and
@@ -53,6 +56,10 @@ from litfeed.store.delivery import CONFIRMED, Digest, Planned, Subscriber
 
 BOUNCE_LIMIT = 3  # permanent refusals (SMTP 5xx) before an address is sent nothing more
 SEARCH_CANDIDATES = 100
+FOR_YOU = "For you"
+# Ranks the period's papers for an account: (paper, reasons) best first, at most the limit;
+# nothing for a reader without a library.
+Personal = Callable[[int, Period, list[Paper], int], list[tuple[Paper, list[str]]]]
 PLAN_BATCH = 500
 EXCERPT_CHARACTERS = 220  # about two lines of a mail client
 
@@ -137,10 +144,19 @@ class Selector:
     """Selection for many subscribers: each period's papers, trending and each saved search
     are computed once per run and shared."""
 
-    def __init__(self, store: Store, community: Community, search: Search) -> None:
+    def __init__(
+        self,
+        store: Store,
+        community: Community,
+        search: Search,
+        personal: Personal | None = None,
+        reader_of: Callable[[Subscriber], int | None] | None = None,
+    ) -> None:
         self.store = store
         self.community = community
         self.search = search
+        self.personal = personal
+        self.reader_of = reader_of
         self._periods: dict[str, list[Paper]] = {}
         self._sections: dict[tuple[str, str], tuple[list[Paper], set[int]]] = {}
         self._indexes: dict[tuple[str, str], dict[str, list[Paper]]] = {}
@@ -207,9 +223,17 @@ class Selector:
             (section_label(section, subscriber.cadence), *self.section_papers(section, period))
             for section in subscriber.sections
         ]
+        room = subscriber.max_papers
+        reasons: dict[int, list[str]] = {}
+        reader = self.reader_of(subscriber) if self.reader_of and self.personal else None
+        if reader is not None and self.personal is not None:
+            ranked = self.personal(reader, period, self.papers_of(period), 3 * room)
+            if ranked:
+                reasons = {paper.pk: why for paper, why in ranked}
+                found = [paper for paper, _why in ranked]
+                sections.insert(0, (FOR_YOU, found, set(reasons)))
         lists = [(label, found) for label, found, _pks in sections]
         sent = self.store.delivery.sent_papers(subscriber.id) if skip_sent else set()
-        room = subscriber.max_papers
         share = max(1, math.ceil(room / max(1, len(lists))))
         chosen: dict[int, Item] = {}
         left_out: set[int] = set(sent)  # sent before, or muted
@@ -237,6 +261,11 @@ class Selector:
                     item.why.append(label)
         order = {label: n for n, (label, _found) in enumerate(lists)}
         items = sorted(chosen.values(), key=lambda item: order[item.why[0]])
+        for item in items:  # "For you" says why: the reader's own papers it is close to
+            if item.paper.pk in reasons and FOR_YOU in item.why:
+                place = item.why.index(FOR_YOU)
+                shown = "; ".join(reasons[item.paper.pk])
+                item.why[place] = f"{FOR_YOU}: {shown}" if shown else FOR_YOU
         return Selection(subscriber, period, items)
 
 
@@ -363,12 +392,13 @@ class Digests:
         community: Community,
         search: Search,
         log: Callable[[str], None] | None = None,
+        personal: Personal | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.subscriptions = Subscriptions(store, settings)
         self.composer = Composer(settings, self.subscriptions)
-        self.selector = Selector(store, community, search)
+        self.selector = Selector(store, community, search, personal, self.subscriptions.reader_of)
         self.log = log or (lambda _message: None)
 
     def period(self, cadence: str, day: date | None) -> Period | None:

@@ -342,14 +342,18 @@ class Subscriptions:
         and, when the subscription is an account's own (the account proved this address), as
         that reader's rating, which their next personal ranking follows."""
         self.store.delivery.record_feedback(subscriber.id, paper_pk, value)
-        account = (
-            self.store.community.account(subscriber.account_id)
-            if subscriber.account_id is not None
-            else None
-        )
+        reader = self.reader_of(subscriber)
+        if reader is not None:
+            self.store.library.rate(reader, paper_pk, value)
+
+    def reader_of(self, subscriber: Subscriber) -> int | None:
+        """The account whose own the subscription is (it proved the subscriber's address):
+        their library shapes the digest, and the digest's feedback is their rating."""
+        if subscriber.account_id is None:
+            return None
+        account = self.store.community.account(subscriber.account_id)
         owner = self.owner(account, subscriber.email)
-        if owner is not None:
-            self.store.library.rate(owner.id, paper_pk, value)
+        return owner.id if owner is not None else None
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber.status != UNSUBSCRIBED:

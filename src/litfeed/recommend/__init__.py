@@ -75,6 +75,59 @@ def profile_of(store: Store, account_id: int) -> Profile:
     return Profile(liked, disliked, rated=bool(ratings), outside=outside)
 
 
+class Pool:
+    """Candidate papers and their vectors, read once and ranked for any number of readers (a
+    digest run ranks the day's papers for every subscriber with a library)."""
+
+    def __init__(self, store: Store, vectors: VectorIndex, candidates: Sequence[Paper]) -> None:
+        self.store = store
+        self.vectors = vectors
+        by_pk = {paper.pk: paper for paper in candidates}
+        pks, self.matrix = vectors.vectors_of(list(by_pk))  # not embedded yet: left out
+        self.papers = [by_pk[pk] for pk in pks]
+        self.pks = np.asarray(pks, dtype=np.int64)
+
+    def rank(self, profile: Profile, limit: int, seed: int = 0) -> list[Pick]:
+        """The ``limit`` best candidates for a reader with ``profile`` (papers they saved or
+        rated are left out: they know them), each with its reasons; an empty profile ranks
+        nothing. ``seed`` (the reader's account) chooses the background papers of their
+        model."""
+        known = set(profile.liked) | set(profile.disliked)
+        liked_pks, liked = self.vectors.vectors_of(profile.liked)
+        if profile.outside:
+            texts = [item.text for item in profile.outside]
+            outside = embed_with_store(self.store, self.vectors.embedder, texts)
+            liked = np.vstack([liked, outside])
+        open_rows = np.flatnonzero(~np.isin(self.pks, list(known)))
+        if not len(open_rows) or not len(liked):
+            return []
+        candidates = self.matrix[open_rows]
+        _disliked_pks, disliked = self.vectors.vectors_of(profile.disliked)
+        background = None
+        if profile.rated:
+            sampled_pks, sampled = self.vectors.sample(BACKGROUND, seed)
+            background = sampled[[pk not in known for pk in sampled_pks]]
+        evidence = Evidence.of(liked, disliked, background, rated=profile.rated)
+        scores = score(candidates, evidence)
+        order = np.argsort(-scores, kind="stable")[:limit]
+        similarity = candidates[order] @ liked.T  # unit vectors: cosines
+        closest = [_closest(row) for row in similarity]
+        named = {int(liked_pks[i]) for columns in closest for i in columns if i < len(liked_pks)}
+        library = {paper.pk: paper for paper in self.store.get_papers_by_pk(sorted(named))}
+
+        def known_as(column: int) -> Known | None:
+            if column >= len(liked_pks):
+                return Known(profile.outside[column - len(liked_pks)].title)
+            paper = library.get(liked_pks[column])
+            return Known(paper.title, paper.id) if paper is not None else None
+
+        picks = []
+        for place, row in enumerate(order):
+            reasons = [known for known in map(known_as, closest[place]) if known is not None]
+            picks.append(Pick(self.papers[open_rows[row]], float(scores[row]), reasons))
+        return picks
+
+
 def rank(
     store: Store,
     vectors: VectorIndex,
@@ -83,44 +136,8 @@ def rank(
     limit: int,
     seed: int = 0,
 ) -> list[Pick]:
-    """The ``limit`` best of ``candidates`` for a reader with ``profile`` (papers they saved
-    or rated are left out: they know them), each with its reasons. Candidates without a vector
-    yet (not embedded) are left out; an empty profile ranks nothing. ``seed`` (the reader's
-    account) chooses the background papers of their model."""
-    known = set(profile.liked) | set(profile.disliked)
-    pool = [paper for paper in candidates if paper.pk not in known]
-    liked_pks, stored = vectors.vectors_of(profile.liked)
-    library = {paper.pk: paper for paper in store.get_papers_by_pk(liked_pks)}
-    entries = [
-        Known(library[pk].title, library[pk].id) if pk in library else None for pk in liked_pks
-    ]
-    liked = stored
-    if profile.outside:
-        texts = [item.text for item in profile.outside]
-        liked = np.vstack([stored, embed_with_store(store, vectors.embedder, texts)])
-        entries += [Known(item.title) for item in profile.outside]
-    if not pool or not len(liked):
-        return []
-    pool_pks, pool_vectors = vectors.vectors_of([paper.pk for paper in pool])
-    if not pool_pks:
-        return []
-    _disliked_pks, disliked = vectors.vectors_of(profile.disliked)
-    background = None
-    if profile.rated:
-        sampled_pks, sampled = vectors.sample(BACKGROUND, seed)
-        background = sampled[[pk not in known for pk in sampled_pks]]
-    evidence = Evidence.of(liked, disliked, background, rated=profile.rated)
-    scores = score(pool_vectors, evidence)
-    similarity = pool_vectors @ liked.T  # unit vectors: cosines
-    by_pk = {paper.pk: paper for paper in pool}
-    order = np.argsort(-scores, kind="stable")[:limit]
-    picks = []
-    for row in order:
-        closest = [entries[i] for i in _closest(similarity[row])]
-        picks.append(
-            Pick(by_pk[pool_pks[row]], float(scores[row]), [e for e in closest if e is not None])
-        )
-    return picks
+    """`Pool.rank` of one reader."""
+    return Pool(store, vectors, candidates).rank(profile, limit, seed)
 
 
 def _closest(row: np.ndarray) -> list[int]:
