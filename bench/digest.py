@@ -11,6 +11,10 @@ the outbox directory (no SMTP server: one .eml each), the way `litfeed digest se
 ledger rows first, then each message rendered, written and marked. It prints the time, the
 peak memory (ru_maxrss) and the messages written. Target (issue 16): <= 60 s.
 
+With --for-you, every subscriber is an account of its own (its address proven) with a library
+of 50 papers drawn from the vector index, so that every digest starts with a For you section:
+the period's papers ranked for that reader (issue 26; the same target).
+
 Part 2 sends 1,000 of those digests again to a local aiosmtpd server (a process of its own,
 discarding what it accepts; it shares the 2 cores) over one SMTP connection, and prints
 messages a second.
@@ -36,6 +40,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from litfeed.community.accounts import add_account
 from litfeed.config import Settings
 from litfeed.delivery.subscriptions import check_choices, parse_section
 from litfeed.hub import Hub
@@ -47,6 +52,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared/data/corpora/arxiv-cs-2025-03_2026-07.jso
 SMTP_MESSAGES = 1000
 SINK = "aiosmtpd.handlers.Sink"  # accepts every message and keeps none
 SEED = 16
+LIBRARY = 50
 QUERIES = [
     "large language models",
     "diffusion",
@@ -106,7 +112,9 @@ def prepare(args: argparse.Namespace) -> Path:
     return data_dir
 
 
-def subscribe_all(hub: Hub, count: int, semantic: bool, cadence: str, day: date | None) -> None:
+def subscribe_all(
+    hub: Hub, count: int, semantic: bool, cadence: str, day: date | None, for_you: bool
+) -> None:
     period = hub.digests().period(cadence, day)
     assert period is not None, "the corpus has no day with papers"
     papers = hub.digests().selector.papers_of(period)
@@ -114,6 +122,10 @@ def subscribe_all(hub: Hub, count: int, semantic: bool, cadence: str, day: date 
     categories = sorted({c for paper in papers for c in paper.categories})
     rng = random.Random(SEED)
     modes = ["keyword", "hybrid", "semantic"] if semantic else ["keyword"]
+    embedded = []
+    if for_you:
+        assert semantic, "--for-you needs a data directory with a vector index"
+        embedded = hub.vector_index.sample(10**9, SEED)[0]
     start = time.perf_counter()
     for n in range(count):
         sections = []
@@ -134,12 +146,19 @@ def subscribe_all(hub: Hub, count: int, semantic: bool, cadence: str, day: date 
         choices = check_choices(
             [parse_section(text) for text in sections], mutes, rng.choice([5, 10, 20]), cadence
         )
-        hub.store.delivery.save_subscriber(f"reader{n}@example.org", True, **choices.columns())
+        address = f"reader{n}@example.org"
+        columns = choices.columns()
+        if for_you:
+            account = add_account(hub.store, address, None, verified=True)
+            hub.store.library.save(account.id, rng.sample(embedded, LIBRARY))
+            columns["account_id"] = account.id
+        hub.store.delivery.save_subscriber(address, True, **columns)
     print(
         f"{count:,} subscribers ({len(authors):,} authors, {len(categories)} categories and "
         f"{len(QUERIES)} queries to draw from; saved searches by {', '.join(modes)}) added in "
         f"{time.perf_counter() - start:.1f} s (not timed below); the period: {period.key}, "
         f"{len(papers):,} papers"
+        + (f"; each an account with a library of {LIBRARY} papers" if for_you else "")
     )
 
 
@@ -153,6 +172,11 @@ def main() -> int:
         type=int,
         help="first move the newest N papers (by arrival) onto the newest day, to measure a "
         "day of that size (the copy is changed, never --data)",
+    )
+    parser.add_argument(
+        "--for-you",
+        action="store_true",
+        help="every subscriber an account with a library of 50 papers (a For you section)",
     )
     parser.add_argument(
         "--weekly",
@@ -174,7 +198,7 @@ def main() -> int:
                     sa.update(papers).where(papers.c.pk.in_(newest_pks)).values(day=newest)
                 )
         day = newest - timedelta(days=7) if args.weekly and newest else None
-        subscribe_all(hub, args.subscribers, semantic, cadence, day)
+        subscribe_all(hub, args.subscribers, semantic, cadence, day, args.for_you)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         cpu = time.process_time()
         start = time.perf_counter()
