@@ -6,6 +6,7 @@ BibTeX export read back; the commands."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -352,3 +353,94 @@ def test_the_library_page_imports_notes_tags_searches_and_is_its_readers_alone(h
             "/library/entry", data={"csrf": csrf, "entry": godel.id, "action": "remove"}
         )
         assert removed.status_code == 200 and "Gödel" not in removed.text
+
+
+def test_follows_raise_and_mutes_leave_out(hub: Hub) -> None:
+    from litfeed.recommend import InterestError, rank, set_interest
+
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    papers, _total = hub.list_papers(0, 1000)
+    hub.store.library.save(
+        reader.id, [hit.paper.pk for hit in hub.search("mutual information", "keyword", 4).hits]
+    )
+
+    def ranked() -> list:
+        profile = profile_of(hub.store, reader.id)
+        return rank(hub.store, hub.vector_index, profile, papers, len(papers), seed=reader.id)
+
+    def place(paper_id: str) -> int:
+        return [pick.paper.id for pick in ranked()].index(paper_id)
+
+    before = place("2606.90002")  # graph sparsification for robots: far from the library
+    assert set_interest(hub.store, reader.id, "follow-author", "sara LIND")
+    assert not set_interest(hub.store, reader.id, "follow-author", "Sara Lind")  # as before
+    after = place("2606.90002")
+    assert after == 0, (before, after)
+    pick = next(p for p in ranked() if p.paper.id == "2606.90002")
+    assert pick.reasons[0] == "by Sara Lind, whom you follow"
+    set_interest(hub.store, reader.id, "follow-category", "cs.CL")
+    transformer = next(p for p in ranked() if p.paper.id == "1706.03762")
+    assert "in cs.CL, which you follow" in transformer.reasons
+    # mutes leave papers out: a word (whole word, any case), an author, a category
+    set_interest(hub.store, reader.id, "mute-word", "CONTRASTIVE")
+    ids = {pick.paper.id for pick in ranked()}
+    assert "2606.90001" not in ids
+    whole = re.compile(r"(?<!\w)contrastive(?!\w)", re.IGNORECASE)
+    assert not any(whole.search(p.paper.title + " " + p.paper.abstract) for p in ranked())
+    set_interest(hub.store, reader.id, "mute-author", "Ashish Vaswani")
+    set_interest(hub.store, reader.id, "mute-category", "cs.ro")
+    ids = {pick.paper.id for pick in ranked()}
+    assert not ids & {"1706.03762", "2606.90002"}
+    set_interest(hub.store, reader.id, "mute-category", "cs.ro", on=False)
+    assert "2606.90002" in {pick.paper.id for pick in ranked()}
+    # follows alone, no library: their papers first
+    other = add_account(hub.store, "bob@example.org", None, verified=True)
+    set_interest(hub.store, other.id, "follow-author", "Andrea Ng")
+    profile = profile_of(hub.store, other.id)
+    first = rank(hub.store, hub.vector_index, profile, papers, 3, seed=other.id)[0]
+    assert first.paper.id == "2606.90001" and first.reasons == ["by Andrea Ng, whom you follow"]
+    for kind, value in (("follow-word", "x"), ("mute-word", ""), ("mute-word", "x" * 201)):
+        with pytest.raises(InterestError):
+            set_interest(hub.store, reader.id, kind, value)
+
+
+def test_follows_and_mutes_through_the_api_and_the_commands(hub: Hub, monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from litfeed.community.accounts import new_token
+    from litfeed.web import create_app
+
+    ada = add_account(hub.store, "ada@example.org", None, verified=True)
+    bob = add_account(hub.store, "bob@example.org", None, verified=True)
+    headers = {"Authorization": f"Bearer {new_token(hub.store, ada)[0]}"}
+    bob_headers = {"Authorization": f"Bearer {new_token(hub.store, bob)[0]}"}
+    with TestClient(create_app(hub.settings), base_url="http://localhost") as client:
+        assert (
+            client.put("/api/interests/follow-author/Sara Lind", headers=headers).status_code == 204
+        )
+        assert (
+            client.put("/api/interests/mute-word/large language", headers=headers).status_code
+            == 204
+        )
+        assert client.put("/api/interests/follow-word/x", headers=headers).status_code == 400
+        mine = client.get("/api/interests", headers=headers).json()
+        assert mine["follow-author"] == ["Sara Lind"] and mine["mute-word"] == ["large language"]
+        assert client.get("/api/interests", headers=bob_headers).json()["follow-author"] == []
+        gone = client.delete("/api/interests/follow-author/Sara Lind", headers=bob_headers)
+        assert gone.status_code == 404
+        assert (
+            client.delete("/api/interests/follow-author/sara lind", headers=headers).status_code
+            == 204
+        )
+        assert client.get("/api/interests", headers=headers).json()["follow-author"] == []
+    monkeypatch.setenv("LITFEED_DATA_DIR", str(hub.settings.data_dir))
+    monkeypatch.setenv("LITFEED_MODELS_DIR", str(hub.settings.resolved_models_dir))
+    done = runner.invoke(app, ["follow", "--user", "bob@example.org", "author", "Andrea Ng"])
+    assert done.exit_code == 0 and "follows the author 'Andrea Ng'" in done.stdout
+    done = runner.invoke(app, ["mute", "--user", "bob@example.org", "category", "cs.RO"])
+    assert done.exit_code == 0 and "mutes the category 'cs.RO'" in done.stdout
+    done = runner.invoke(app, ["mute", "--user", "bob@example.org", "category", "cs.RO", "--stop"])
+    assert done.exit_code == 0 and "no longer mutes" in done.stdout
+    wrong = runner.invoke(app, ["follow", "--user", "bob@example.org", "word", "x"])
+    assert wrong.exit_code == 2 and "follow an author or a category" in wrong.stderr
+    assert hub.store.library.interests(bob.id) == {"follow-author": ["Andrea Ng"]}

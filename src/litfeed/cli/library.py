@@ -137,6 +137,49 @@ def rate(
     typer.echo(f"rated {paper.id} {rating.strip()} for {account.email}")
 
 
+def _interest(user: str, kind: str, value: str, stop: bool) -> None:
+    from litfeed.recommend import InterestError, set_interest
+
+    with opened_hub() as hub:
+        account = account_named(hub, user)
+        try:
+            changed = set_interest(hub.store, account.id, kind, value, on=not stop)
+        except InterestError as error:
+            fail(str(error), code=2)
+    verb, what = kind.split("-")
+    done = f"no longer {verb}s" if stop else f"{verb}s"
+    unchanged = "" if changed else " (as before)"
+    typer.echo(f"{account.email} {done} the {what} {value!r}{unchanged}")
+
+
+@app.command()
+def follow(
+    user: User,
+    kind: Annotated[str, typer.Argument(help="author or category.")],
+    value: Annotated[str, typer.Argument(help="The author's name, or the category (cs.LG).")],
+    stop: Annotated[bool, typer.Option("--stop", help="Stop following it.")] = False,
+) -> None:
+    """Follow an author or a category for a reader: their papers rank higher in the reader's
+    for-you (and say so)."""
+    if kind not in ("author", "category"):
+        fail(f"follow an author or a category, not {kind[:40]!r}", code=2)
+    _interest(user, f"follow-{kind}", value, stop)
+
+
+@app.command()
+def mute(
+    user: User,
+    kind: Annotated[str, typer.Argument(help="word, author or category.")],
+    value: Annotated[str, typer.Argument(help="The word (or phrase), name or category.")],
+    stop: Annotated[bool, typer.Option("--stop", help="Stop muting it.")] = False,
+) -> None:
+    """Mute a word (whole word, any case, in the title or abstract), an author or a category
+    for a reader: such papers are left out of their for-you."""
+    if kind not in ("word", "author", "category"):
+        fail(f"mute a word, an author or a category, not {kind[:40]!r}", code=2)
+    _interest(user, f"mute-{kind}", value, stop)
+
+
 @app.command("for-you")
 def for_you(
     user: User,
@@ -158,7 +201,7 @@ def for_you(
     if as_json:
         typer.echo(json.dumps({"date": str(ranked.day), "hits": hits}, indent=2))
         return
-    if not ranked.library:
+    if ranked.empty:
         typer.echo("nothing to learn from yet: save papers (`litfeed library import`) or rate some")
         return
     typer.echo(

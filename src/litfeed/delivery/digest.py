@@ -23,7 +23,6 @@ import contextlib
 import email.policy
 import json
 import math
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ from litfeed.errors import LitfeedError, described
 from litfeed.mail import MailError, Postman, retry_delay
 from litfeed.models import Paper
 from litfeed.search import Filters, SearchResults
+from litfeed.search.mutes import muted_by
 from litfeed.store import Store
 from litfeed.store.delivery import CONFIRMED, Digest, Planned, Subscriber
 
@@ -218,7 +218,7 @@ class Selector:
     def select(self, subscriber: Subscriber, period: Period, skip_sent: bool = True) -> Selection:
         """The papers of a subscriber's digest for ``period``: at most max_papers, none muted,
         none sent to them before (unless not ``skip_sent``), each with the sections it is in."""
-        muted = _muted(subscriber.mutes)
+        muted = muted_by(subscriber.mutes)
         sections = [
             (section_label(section, subscriber.cadence), *self.section_papers(section, period))
             for section in subscriber.sections
@@ -267,15 +267,6 @@ class Selector:
                 shown = "; ".join(reasons[item.paper.pk])
                 item.why[place] = f"{FOR_YOU}: {shown}" if shown else FOR_YOU
         return Selection(subscriber, period, items)
-
-
-def _muted(words: Sequence[str]) -> Callable[[Paper], bool]:
-    if not words:
-        return lambda _paper: False
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)", re.IGNORECASE
-    )
-    return lambda paper: bool(pattern.search(paper.title) or pattern.search(paper.abstract))
 
 
 # -- the message -----------------------------------------------------------------------------

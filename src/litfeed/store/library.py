@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from litfeed.store.database import plain_write_transaction, read_transaction
-from litfeed.store.schema import feed_keys, library_items, outside_items, ratings
+from litfeed.store.schema import feed_keys, interests, library_items, outside_items, ratings
 
 
 @dataclass(frozen=True)
@@ -198,6 +198,45 @@ class LibraryStore:
                 ).first()
                 is not None
             )
+
+    def set_interest(self, account_id: int, kind: str, value: str, on: bool = True) -> bool:
+        """Follow or mute (``kind``) ``value``, or stop (``on`` False); whether it changed."""
+        key = value.casefold()
+        owned = sa.and_(
+            interests.c.account_id == account_id,
+            interests.c.kind == kind,
+            interests.c.value_key == key,
+        )
+        with plain_write_transaction(self.engine) as connection:
+            present = connection.execute(sa.select(interests.c.kind).where(owned)).first()
+            if on and present is None:
+                connection.execute(
+                    sa.insert(interests).values(
+                        account_id=account_id,
+                        kind=kind,
+                        value_key=key,
+                        value=value,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+                return True
+            if not on and present is not None:
+                connection.execute(sa.delete(interests).where(owned))
+                return True
+            return False
+
+    def interests(self, account_id: int) -> dict[str, list[str]]:
+        """The account's follows and mutes: kind → values, in the order they were added."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(interests.c.kind, interests.c.value)
+                .where(interests.c.account_id == account_id)
+                .order_by(interests.c.created_at, interests.c.value_key)
+            )
+            found: dict[str, list[str]] = {}
+            for kind, value in rows:
+                found.setdefault(kind, []).append(value)
+            return found
 
     def saved(self, account_id: int) -> list[int]:
         """The account's saved papers (row numbers), the newest first."""

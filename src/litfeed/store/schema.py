@@ -401,6 +401,18 @@ feed_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# What a reader follows and mutes (migration 0016): kind is follow-author, follow-category,
+# mute-word, mute-author or mute-category; value_key the value case-folded.
+interests = Table(
+    "interests",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("value_key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # A reader's ratings (migration 0013): +1 "more like this", -1 "less like this", private to it.
 ratings = Table(
     "ratings",

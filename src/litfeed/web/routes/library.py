@@ -31,6 +31,7 @@ from litfeed.community.accounts import (
 from litfeed.delivery.feeds import MEDIA_TYPE, Entry, atom_feed
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
+from litfeed.recommend import INTEREST_KINDS, InterestError, set_interest
 from litfeed.recommend.citations import (
     FORMATS,
     MAX_BYTES,
@@ -204,10 +205,31 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         ranked = hub.for_you(reader.id, day, 25)
         data: dict[str, Any] = {
             "ranked": ranked,
+            "interests": hub.store.library.interests(reader.id),
+            "kinds": INTEREST_KINDS,
             "has_feed": hub.store.library.has_feed(reader.id),
             **extra,
         }
         return render(request, "for_you.html", data)
+
+    @router.post("/for-you/interests", include_in_schema=False)
+    def interest_form(
+        request: Request,
+        kind: Annotated[str, Form(max_length=40)],
+        value: Annotated[str, Form(max_length=400)],
+        action: Annotated[str, Form(max_length=10)] = "add",
+        csrf: Csrf = "",
+    ) -> Response:
+        """Follow or mute something, or stop."""
+        check_csrf(request, csrf)
+        reader = page_reader(request, "/for-you")
+        if isinstance(reader, Response):
+            return reader
+        try:
+            set_interest(hub.store, reader.id, kind, value, on=action != "remove")
+        except InterestError as error:
+            return render(request, "notice.html", {"title": "Not kept", "message": str(error)}, 400)
+        return RedirectResponse("/for-you", status_code=303)
 
     @router.post("/for-you/feed", include_in_schema=False)
     def feed_form(
@@ -481,6 +503,33 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
     def unrate(paper_id: str, caller: Caller) -> Response:
         """Take back the caller's rating of a paper."""
         hub.store.library.rate(_reader(caller).id, paper_of(paper_id).pk, None)
+        return Response(status_code=204)
+
+    @router.get("/api/interests", response_model=dict[str, list[str]])
+    def interests(caller: Caller) -> dict[str, list[str]]:
+        """What the caller follows (follow-author, follow-category: their papers rank higher)
+        and mutes (mute-word, mute-author, mute-category: left out of their ranking)."""
+        found = hub.store.library.interests(_reader(caller).id)
+        return {kind: found.get(kind, []) for kind in INTEREST_KINDS}
+
+    @router.put("/api/interests/{kind}/{value:path}", status_code=204)
+    def add_interest(kind: str, value: str, caller: Caller) -> Response:
+        """Follow or mute: ``kind`` is one of follow-author, follow-category, mute-word,
+        mute-author, mute-category."""
+        try:
+            set_interest(hub.store, _reader(caller).id, kind, value)
+        except InterestError as error:
+            raise HTTPException(400, str(error)) from None
+        return Response(status_code=204)
+
+    @router.delete("/api/interests/{kind}/{value:path}", status_code=204)
+    def remove_interest(kind: str, value: str, caller: Caller) -> Response:
+        """Stop following or muting."""
+        try:
+            if not set_interest(hub.store, _reader(caller).id, kind, value, on=False):
+                raise HTTPException(404, f"you do not {kind.replace('-', ' ')} that")
+        except InterestError as error:
+            raise HTTPException(400, str(error)) from None
         return Response(status_code=204)
 
     @router.post("/api/for-you/feed", response_model=FeedAddress)
