@@ -444,3 +444,82 @@ def test_follows_and_mutes_through_the_api_and_the_commands(hub: Hub, monkeypatc
     wrong = runner.invoke(app, ["follow", "--user", "bob@example.org", "word", "x"])
     assert wrong.exit_code == 2 and "follow an author or a category" in wrong.stderr
     assert hub.store.library.interests(bob.id) == {"follow-author": ["Andrea Ng"]}
+
+
+def test_a_new_reader_is_offered_papers_to_rate_and_can_say_these_are_mine(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from litfeed.recommend import Pool, papers_to_rate
+    from litfeed.recommend.library import save_author_papers
+
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    voter = add_account(hub.store, "bob@example.org", None, verified=True)
+    day = hub.store.latest_day()
+    assert day is not None
+    papers, _total = hub.store.papers_of_days(day, day, 0, 5000)
+    favourite = papers[7]
+    hub.community.vote(voter, favourite, True)
+    offered = papers_to_rate(hub.store, hub.vector_index, reader.id, day)
+    assert len(offered) == 10 and offered[0].pk == favourite.pk  # the most voted first
+    # once the reader has rated, half are the papers their model is least sure of
+    hub.store.library.save(
+        reader.id, [hit.paper.pk for hit in hub.search("mutual information", "keyword", 5).hits]
+    )
+    hub.store.library.rate(reader.id, offered[1].pk, -1)
+    hub.store.library.rate(reader.id, offered[2].pk, 1)
+    profile = profile_of(hub.store, reader.id)
+    unsure = Pool(hub.store, hub.vector_index, papers).least_sure(profile, 5, seed=reader.id)
+    assert len(unsure) == 5
+    again = papers_to_rate(hub.store, hub.vector_index, reader.id, day)
+    assert len(again) == 10 and {p.pk for p in unsure} <= {p.pk for p in again}
+    assert not {offered[1].pk, offered[2].pk} & {p.pk for p in again}  # rated: not again
+    # "these are my papers"
+    assert save_author_papers(hub.store, reader.id, "  Sara   Lind ") == (1, 1)
+    assert save_author_papers(hub.store, reader.id, "Sara Lind") == (1, 0)
+    assert save_author_papers(hub.store, reader.id, "Nobody Atall") == (0, 0)
+    monkeypatch.setenv("LITFEED_DATA_DIR", str(hub.settings.data_dir))
+    monkeypatch.setenv("LITFEED_MODELS_DIR", str(hub.settings.resolved_models_dir))
+    done = runner.invoke(app, ["library", "author", "--user", "ada@example.org", "Andrea Ng"])
+    assert done.exit_code == 0 and "saved 1 papers by Andrea Ng" in done.stdout
+
+
+def test_the_for_you_page_starts_a_new_reader(hub: Hub) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from litfeed.community.accounts import new_token
+    from litfeed.web import create_app
+    from tests.conftest import log_in
+
+    ada = add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    token = {"Authorization": f"Bearer {new_token(hub.store, ada)[0]}"}
+    with TestClient(create_app(hub.settings), base_url="http://localhost") as client:
+        csrf = log_in(client, "ada@example.org")
+        for _ in range(600):  # the server loads the model on a thread of its own
+            page = client.get("/for-you")
+            if page.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert "Teach it what you read" in page.text and "Nothing to learn from yet" in page.text
+        assert page.text.count('class="paper-card"') == 10
+        assert client.post("/for-you/mine", data={"csrf": "forged", "name": "x"}).status_code == 403
+        mine = client.post("/for-you/mine", data={"csrf": csrf, "name": "Sara Lind"})
+        assert "Saved 1 papers by Sara Lind (1 new to your library)" in mine.text
+        none = client.post("/for-you/mine", data={"csrf": csrf, "name": "Nobody Atall"})
+        assert "No paper here lists “Nobody Atall” as an author" in none.text
+        followed = client.post(
+            "/for-you/interests",
+            data={"csrf": csrf, "kind": "follow-author", "value": "Andrea Ng"},
+        )
+        assert followed.status_code == 200 and "Following the author <strong>Andrea Ng" in (
+            followed.text
+        )
+        bad = client.post(
+            "/for-you/interests", data={"csrf": csrf, "kind": "follow-x", "value": "y"}
+        )
+        assert bad.status_code == 400 and "unknown kind" in bad.text
+        offered = client.get("/api/for-you/to-rate", headers=token).json()
+        assert len(offered) == 10 and {"id", "title"} == set(offered[0])
+        saved = client.post("/api/library/author", json={"name": "Andrea Ng"}, headers=token)
+        assert saved.json() == {"found": 1, "new": 1}

@@ -21,7 +21,6 @@ from litfeed.store import Store
 # list of accounts, a paper, statistics) starts without the search, mail and fetching layers.
 if TYPE_CHECKING:
     from litfeed.community import Community
-    from litfeed.community.periods import Period
     from litfeed.delivery.digest import Digests
     from litfeed.delivery.subscriptions import Subscriptions
     from litfeed.recommend import ForYou
@@ -278,28 +277,12 @@ class Hub:
     def digests(self, log: Callable[[str], None] | None = None) -> Digests:
         """Planning, sending and previewing digests (`litfeed.delivery.digest`)."""
         from litfeed.delivery.digest import Digests
-        from litfeed.recommend import Pool, profile_of
-        from litfeed.search.embeddings import EmbeddingError
+        from litfeed.recommend import DigestRanking
 
         def search(query: str, mode: str, limit: int, filters: Filters) -> SearchResults:
             return self.search(query, mode, limit, 0, filters)
 
-        pools: dict[str, Pool] = {}  # a period's papers, read once for every reader
-
-        def personal(
-            account_id: int, period: Period, papers: list[Paper], limit: int
-        ) -> list[tuple[Paper, list[str]]]:
-            profile = profile_of(self.store, account_id)
-            if profile.empty:
-                return []
-            try:
-                if period.key not in pools:
-                    pools[period.key] = Pool(self.store, self._vectors_for_reading(), papers)
-                picks = pools[period.key].rank(profile, limit, seed=account_id)
-            except EmbeddingError:
-                return []  # the digest goes without it, as for a reader with no library
-            return [(pick.paper, pick.reasons) for pick in picks]
-
+        personal = DigestRanking(self.store, self._vectors_for_reading)
         return Digests(self.store, self.settings, self.community, search, log, personal)
 
     def fetcher(
@@ -389,6 +372,12 @@ class Hub:
             return search_library(entries, query, meaning, limit)
         except EmbeddingError:
             return search_library(entries, query, None, limit)
+
+    def papers_to_rate(self, account_id: int, day: date | None = None) -> list[Paper]:
+        """Papers for a new reader to rate (`litfeed.recommend.papers_to_rate`)."""
+        from litfeed.recommend import papers_to_rate
+
+        return papers_to_rate(self.store, self._vectors_for_reading(), account_id, day)
 
     def get_paper(self, key: str) -> Paper | None:
         return self.store.get_paper(key)

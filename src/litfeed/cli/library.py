@@ -68,6 +68,22 @@ def library_import(
         raise typer.Exit(3)
 
 
+@library_app.command("author")
+def library_author(
+    user: User,
+    name: Annotated[str, typer.Argument(help="The name as the papers spell it.")],
+) -> None:
+    """ "These are my papers": save every stored paper that lists NAME as an author."""
+    from litfeed.recommend.library import save_author_papers
+
+    with opened_hub() as hub:
+        account = account_named(hub, user)
+        found, new = save_author_papers(hub.store, account.id, name)
+    if not found:
+        fail(f"no stored paper lists {name[:100]!r} as an author (write it as papers spell it)")
+    typer.echo(f"saved {found} papers by {name} for {account.email} ({new} new)")
+
+
 @library_app.command("list")
 def library_list(
     user: User,

@@ -33,7 +33,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -57,9 +57,21 @@ from litfeed.store.delivery import CONFIRMED, Digest, Planned, Subscriber
 BOUNCE_LIMIT = 3  # permanent refusals (SMTP 5xx) before an address is sent nothing more
 SEARCH_CANDIDATES = 100
 FOR_YOU = "For you"
-# Ranks the period's papers for an account: (paper, reasons) best first, at most the limit;
-# nothing for a reader without a library.
-Personal = Callable[[int, Period, list[Paper], int], list[tuple[Paper, list[str]]]]
+
+
+class Personal(Protocol):
+    """Ranks a period's papers for readers (the hub gives `litfeed.recommend`'s)."""
+
+    def prepare(self, account_ids: Sequence[int]) -> None:
+        """Read what these readers told, at once, before a run ranks for each of them."""
+
+    def __call__(
+        self, account_id: int, period: str, papers: list[Paper], limit: int
+    ) -> list[tuple[Paper, list[str]]]:
+        """Among ``papers`` (those of the period keyed ``period``): (paper, reasons) best
+        first, at most ``limit``; nothing for a reader without a library or follows."""
+
+
 PLAN_BATCH = 500
 EXCERPT_CHARACTERS = 220  # about two lines of a mail client
 
@@ -150,16 +162,32 @@ class Selector:
         community: Community,
         search: Search,
         personal: Personal | None = None,
-        reader_of: Callable[[Subscriber], int | None] | None = None,
+        readers_of: Callable[[Sequence[Subscriber]], dict[int, int]] | None = None,
     ) -> None:
         self.store = store
         self.community = community
         self.search = search
         self.personal = personal
-        self.reader_of = reader_of
+        self.readers_of = readers_of
+        self._readers: dict[int, int] = {}  # subscriber id → their account (prepared)
         self._periods: dict[str, list[Paper]] = {}
         self._sections: dict[tuple[str, str], tuple[list[Paper], set[int]]] = {}
         self._indexes: dict[tuple[str, str], dict[str, list[Paper]]] = {}
+
+    def prepare(self, subscribers: Sequence[Subscriber]) -> None:
+        """Before selecting for many subscribers: find whose subscription is their account's
+        own, and read those readers' libraries at once."""
+        if self.personal is None or self.readers_of is None:
+            return
+        self._readers = self.readers_of(subscribers)
+        self.personal.prepare(sorted(set(self._readers.values())))
+
+    def _reader(self, subscriber: Subscriber) -> int | None:
+        if self.personal is None or self.readers_of is None:
+            return None
+        if subscriber.id in self._readers:
+            return self._readers[subscriber.id]
+        return self.readers_of([subscriber]).get(subscriber.id)
 
     def papers_of(self, period: Period) -> list[Paper]:
         key = period.key
@@ -225,9 +253,9 @@ class Selector:
         ]
         room = subscriber.max_papers
         reasons: dict[int, list[str]] = {}
-        reader = self.reader_of(subscriber) if self.reader_of and self.personal else None
+        reader = self._reader(subscriber)
         if reader is not None and self.personal is not None:
-            ranked = self.personal(reader, period, self.papers_of(period), 3 * room)
+            ranked = self.personal(reader, period.key, self.papers_of(period), 3 * room)
             if ranked:
                 reasons = {paper.pk: why for paper, why in ranked}
                 found = [paper for paper, _why in ranked]
@@ -389,7 +417,7 @@ class Digests:
         self.settings = settings
         self.subscriptions = Subscriptions(store, settings)
         self.composer = Composer(settings, self.subscriptions)
-        self.selector = Selector(store, community, search, personal, self.subscriptions.reader_of)
+        self.selector = Selector(store, community, search, personal, self.subscriptions.readers_of)
         self.log = log or (lambda _message: None)
 
     def period(self, cadence: str, day: date | None) -> Period | None:
@@ -436,6 +464,7 @@ class Digests:
         self, day: date | None, only: str | None, now: datetime | None, report: SendReport
     ) -> SendReport:
         subscribers = self._confirmed(only)
+        self.selector.prepare(subscribers)
         recorded: dict[str, set[int]] = {}
         planned: list[Planned] = []
         latest: dict[date, date | None] = {}

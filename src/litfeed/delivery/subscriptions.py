@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -349,11 +350,20 @@ class Subscriptions:
     def reader_of(self, subscriber: Subscriber) -> int | None:
         """The account whose own the subscription is (it proved the subscriber's address):
         their library shapes the digest, and the digest's feedback is their rating."""
-        if subscriber.account_id is None:
-            return None
-        account = self.store.community.account(subscriber.account_id)
-        owner = self.owner(account, subscriber.email)
-        return owner.id if owner is not None else None
+        return self.readers_of([subscriber]).get(subscriber.id)
+
+    def readers_of(self, subscribers: Sequence[Subscriber]) -> dict[int, int]:
+        """`reader_of` of many subscribers at once: subscriber id → account id, for those
+        whose subscription is their account's own."""
+        ids = [s.account_id for s in subscribers if s.account_id is not None]
+        found = self.store.community.accounts_by_id(ids)
+        readers = {}
+        for subscriber in subscribers:
+            account = found.get(subscriber.account_id) if subscriber.account_id else None
+            owner = self.owner(account, subscriber.email)
+            if owner is not None:
+                readers[subscriber.id] = owner.id
+        return readers
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber.status != UNSUBSCRIBED:

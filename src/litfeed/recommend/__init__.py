@@ -9,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import zip_longest
 
 import numpy as np
 
 from litfeed.errors import LitfeedError
 from litfeed.models import Paper
-from litfeed.recommend.ranker import Evidence, score
+from litfeed.recommend.ranker import Evidence, learned, score
+from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.mutes import muted_by
 from litfeed.search.vectors import VectorIndex, embed_with_store
 from litfeed.store import Store
-from litfeed.store.library import OutsideItem
+from litfeed.store.library import OutsideItem, Reader
 
 # A library paper is named as a reason when it is this close to the best one's similarity.
 REASON_MARGIN = 0.05
@@ -69,6 +71,10 @@ class Interests:
     @property
     def follows(self) -> bool:
         return bool(self.values.get(FOLLOW_AUTHOR) or self.values.get(FOLLOW_CATEGORY))
+
+    @property
+    def mutes(self) -> bool:
+        return any(self.values.get(kind) for kind in (MUTE_WORD, MUTE_AUTHOR, MUTE_CATEGORY))
 
     def muted(self) -> Callable[[Paper], bool]:
         words = muted_by(self.values.get(MUTE_WORD, []))
@@ -138,13 +144,23 @@ class Pick:
 
 
 def profile_of(store: Store, account_id: int) -> Profile:
-    ratings = store.library.ratings(account_id)
+    return profiles_of(store, [account_id])[account_id]
+
+
+def profiles_of(store: Store, account_ids: Sequence[int]) -> dict[int, Profile]:
+    """The profiles of many readers, read at once (a digest run's)."""
+    return {
+        account_id: _profile(reader)
+        for account_id, reader in store.library.readers(account_ids).items()
+    }
+
+
+def _profile(reader: Reader) -> Profile:
+    ratings = reader.ratings
     disliked = [pk for pk, rating in ratings.items() if rating < 0]
-    liked = [pk for pk in store.library.saved(account_id) if pk not in disliked]
+    liked = [pk for pk in reader.saved if pk not in disliked]
     liked += [pk for pk, rating in ratings.items() if rating > 0 and pk not in liked]
-    outside = store.library.outside(account_id)
-    interests = Interests(store.library.interests(account_id))
-    return Profile(liked, disliked, bool(ratings), outside, interests)
+    return Profile(liked, disliked, bool(ratings), reader.outside, Interests(reader.interests))
 
 
 class Pool:
@@ -158,6 +174,14 @@ class Pool:
         pks, self.matrix = vectors.vectors_of(list(by_pk))  # not embedded yet: left out
         self.papers = [by_pk[pk] for pk in pks]
         self.pks = np.asarray(pks, dtype=np.int64)
+        self._titles: dict[int, tuple[str, str]] = {}  # library papers named as reasons
+
+    def titles_of(self, pks: set[int]) -> dict[int, tuple[str, str]]:
+        """Id and title of library papers, read once for every reader of the pool."""
+        missing = sorted(pk for pk in pks if pk not in self._titles)
+        if missing:
+            self._titles.update(self.store.titles_of(missing))
+        return self._titles
 
     def rank(self, profile: Profile, limit: int, seed: int = 0) -> list[Pick]:
         """The ``limit`` best candidates for a reader with ``profile`` (papers they saved or
@@ -165,31 +189,15 @@ class Pool:
         nothing. ``seed`` (the reader's account) chooses the background papers of their
         model."""
         known = set(profile.liked) | set(profile.disliked)
-        liked_pks, liked = self.vectors.vectors_of(profile.liked)
-        if profile.outside:
-            texts = [item.text for item in profile.outside]
-            outside = embed_with_store(self.store, self.vectors.embedder, texts)
-            liked = np.vstack([liked, outside])
-        muted = profile.interests.muted()
-        open_rows = np.asarray(
-            [
-                row
-                for row, paper in enumerate(self.papers)
-                if paper.pk not in known and not muted(paper)
-            ],
-            dtype=np.int64,
-        )
+        liked_pks, liked = self._liked(profile)
+        open_rows = self.open_rows(profile, known)
         if not len(open_rows) or profile.empty:
             return []
-        candidates = self.matrix[open_rows]
-        if len(liked):
-            _disliked_pks, disliked = self.vectors.vectors_of(profile.disliked)
-            background = None
-            if profile.rated:
-                sampled_pks, sampled = self.vectors.sample(BACKGROUND, seed)
-                background = sampled[[pk not in known for pk in sampled_pks]]
-            evidence = Evidence.of(liked, disliked, background, rated=profile.rated)
-            scores = score(candidates, evidence)
+        if len(liked) and profile.rated:
+            candidates = self.matrix[open_rows]
+            scores = score(candidates, self._evidence(profile, liked, known, seed))
+        elif len(liked):  # the similarity alone, row by row: no copy of the matrix needed
+            scores = score(self.matrix, Evidence.of(liked))[open_rows]
         else:  # follows alone: their papers first
             scores = np.zeros(len(open_rows), dtype=np.float32)
         follows: dict[int, list[str]] = {}
@@ -205,18 +213,18 @@ class Pool:
             scores = scores + boosts
         order = np.argsort(-scores, kind="stable")[:limit]
         closest = (
-            [_closest(row) for row in candidates[order] @ liked.T]  # unit vectors: cosines
+            [_closest(row) for row in self.matrix[open_rows[order]] @ liked.T]  # cosines
             if len(liked)
             else [[] for _ in order]
         )
         named = {int(liked_pks[i]) for columns in closest for i in columns if i < len(liked_pks)}
-        library = {paper.pk: paper for paper in self.store.get_papers_by_pk(sorted(named))}
+        library = self.titles_of(named)
 
         def known_as(column: int) -> Known | None:
             if column >= len(liked_pks):
                 return Known(profile.outside[column - len(liked_pks)].title)
-            paper = library.get(liked_pks[column])
-            return Known(paper.title, paper.id) if paper is not None else None
+            found = library.get(liked_pks[column])
+            return Known(found[1], found[0]) if found is not None else None
 
         picks = []
         for place, row in enumerate(order):
@@ -224,6 +232,48 @@ class Pool:
             paper = self.papers[open_rows[row]]
             picks.append(Pick(paper, float(scores[row]), near, follows.get(int(row), [])))
         return picks
+
+    def least_sure(self, profile: Profile, count: int, seed: int = 0) -> list[Paper]:
+        """The ``count`` candidates the reader's model is least sure of (decision values
+        nearest zero): what rating teaches it most. None before the reader rated a paper."""
+        known = set(profile.liked) | set(profile.disliked)
+        _liked_pks, liked = self._liked(profile)
+        open_rows = self.open_rows(profile, known)
+        if not profile.rated or not len(liked) or not len(open_rows):
+            return []
+        evidence = self._evidence(profile, liked, known, seed)
+        if not len(evidence.disliked) + len(evidence.background):
+            return []
+        decision = np.abs(learned(self.matrix[open_rows], evidence))
+        return [self.papers[open_rows[row]] for row in np.argsort(decision, kind="stable")[:count]]
+
+    def _liked(self, profile: Profile) -> tuple[list[int], np.ndarray]:
+        """The pks of the liked stored papers, and the vectors of those and of the outside
+        items (after them)."""
+        liked_pks, liked = self.vectors.vectors_of(profile.liked)
+        if profile.outside:
+            texts = [item.text for item in profile.outside]
+            outside = embed_with_store(self.store, self.vectors.embedder, texts)
+            liked = np.vstack([liked, outside])
+        return liked_pks, liked
+
+    def open_rows(self, profile: Profile, known: set[int]) -> np.ndarray:
+        """The rows of the candidates the reader neither knows nor muted."""
+        rows = np.flatnonzero(~np.isin(self.pks, np.fromiter(known, dtype=np.int64)))
+        if profile.interests.mutes:
+            muted = profile.interests.muted()
+            rows = np.asarray([row for row in rows if not muted(self.papers[row])], np.int64)
+        return rows
+
+    def _evidence(
+        self, profile: Profile, liked: np.ndarray, known: set[int], seed: int
+    ) -> Evidence:
+        _disliked_pks, disliked = self.vectors.vectors_of(profile.disliked)
+        background = None
+        if profile.rated:
+            sampled_pks, sampled = self.vectors.sample(BACKGROUND, seed)
+            background = sampled[[pk not in known for pk in sampled_pks]]
+        return Evidence.of(liked, disliked, background, rated=profile.rated)
 
 
 def rank(
@@ -271,3 +321,62 @@ def for_you(
     candidates, total = store.papers_of_days(day, day, 0, MAX_CANDIDATES)
     picks = rank(store, vectors, profile, candidates, limit, seed=account_id)
     return ForYou(day, picks, total, profile.size, profile.empty)
+
+
+TO_RATE = 10  # papers a reader is offered to rate at once
+
+
+def papers_to_rate(
+    store: Store, vectors: VectorIndex, account_id: int, day: date | None, count: int = TO_RATE
+) -> list[Paper]:
+    """Papers for a reader to rate + or -, from ``day`` (default: the newest): the day's most
+    voted, and, once they have rated, the papers their model is least sure of, in turn (as
+    Scholar Inbox starts a reader). Papers they know or muted are left out."""
+    day = day or store.latest_day()
+    if day is None:
+        return []
+    profile = profile_of(store, account_id)
+    candidates, _total = store.papers_of_days(day, day, 0, MAX_CANDIDATES)  # most voted first
+    pool = Pool(store, vectors, candidates)
+    known = set(profile.liked) | set(profile.disliked)
+    voted = [pool.papers[row] for row in pool.open_rows(profile, known)]
+    unsure = pool.least_sure(profile, count, seed=account_id)
+    mixed: dict[int, Paper] = {}
+    for pair in zip_longest(unsure, voted):
+        for paper in pair:
+            if paper is not None and len(mixed) < count:
+                mixed.setdefault(paper.pk, paper)
+    return list(mixed.values())
+
+
+class DigestRanking:
+    """Ranking a period's papers for every reader of a digest run: what they told is read for
+    all of them at once (`prepare`), each period's papers once (`Pool`)."""
+
+    def __init__(self, store: Store, vectors: Callable[[], VectorIndex]) -> None:
+        self.store = store
+        self.vectors = vectors
+        self.profiles: dict[int, Profile] = {}
+        self.pools: dict[str, Pool] = {}
+
+    def prepare(self, account_ids: Sequence[int]) -> None:
+        self.profiles.update(profiles_of(self.store, account_ids))
+
+    def __call__(
+        self, account_id: int, period: str, papers: list[Paper], limit: int
+    ) -> list[tuple[Paper, list[str]]]:
+        """The reader's picks among ``papers`` (those of ``period``, a key); nothing when the
+        vector index cannot be had (the digest goes without its For you, as for a reader with
+        no library)."""
+        if account_id not in self.profiles:
+            self.prepare([account_id])
+        profile = self.profiles[account_id]
+        if profile.empty:
+            return []
+        try:
+            if period not in self.pools:
+                self.pools[period] = Pool(self.store, self.vectors(), papers)
+            picks = self.pools[period].rank(profile, limit, seed=account_id)
+        except EmbeddingError:
+            return []
+        return [(pick.paper, pick.reasons) for pick in picks]

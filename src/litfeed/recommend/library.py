@@ -81,6 +81,19 @@ def save_citations(
     return report
 
 
+MAX_AUTHOR_PAPERS = 2_000
+
+
+def save_author_papers(store: Store, account_id: int, name: str) -> tuple[int, int]:
+    """ "These are my papers": save every stored paper that lists ``name`` as an author (as
+    papers spell it); (papers found, of them new to the library)."""
+    name = " ".join(name.split())
+    if not name or len(name) > 300:
+        return 0, 0
+    found, _total = store.list_papers(0, MAX_AUTHOR_PAPERS, author=name)
+    return len(found), store.library.save(account_id, [paper.pk for paper in found])
+
+
 def match(store: Store, citation: Citation) -> Paper | None:
     """The stored, shown paper a citation names: by what it was written as (an id list's
     line), arXiv id, DOI, then title."""

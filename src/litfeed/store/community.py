@@ -162,6 +162,18 @@ class CommunityStore:
     def account(self, account_id: int) -> Account | None:
         return self._account_where(accounts.c.id == account_id)
 
+    def accounts_by_id(self, account_ids: Sequence[int]) -> dict[int, Account]:
+        """The accounts of ``account_ids`` that exist, by id."""
+        wanted = sorted(set(account_ids))
+        found: dict[int, Account] = {}
+        with read_transaction(self.engine) as connection:
+            for start in range(0, len(wanted), 500):
+                rows = connection.execute(
+                    sa.select(accounts).where(accounts.c.id.in_(wanted[start : start + 500]))
+                ).mappings()
+                found.update((row["id"], record_from_row(Account, row)) for row in rows)
+        return found
+
     def account_by_email(self, email: str) -> Account | None:
         return self._account_where(accounts.c.email_key == email_key(email))
 

@@ -125,16 +125,6 @@ class LibraryStore:
                 )
             return len(new)
 
-    def outside(self, account_id: int) -> list[OutsideItem]:
-        """The account's outside items, the newest first."""
-        with read_transaction(self.engine) as connection:
-            rows = connection.execute(
-                sa.select(outside_items)
-                .where(outside_items.c.account_id == account_id)
-                .order_by(outside_items.c.added_at.desc(), outside_items.c.id.desc())
-            ).mappings()
-            return [_outside_item(row) for row in rows]
-
     def remove_outside(self, account_id: int, item_id: int) -> bool:
         with plain_write_transaction(self.engine) as connection:
             removed = connection.execute(
@@ -225,31 +215,6 @@ class LibraryStore:
                 return True
             return False
 
-    def interests(self, account_id: int) -> dict[str, list[str]]:
-        """The account's follows and mutes: kind → values, in the order they were added."""
-        with read_transaction(self.engine) as connection:
-            rows = connection.execute(
-                sa.select(interests.c.kind, interests.c.value)
-                .where(interests.c.account_id == account_id)
-                .order_by(interests.c.created_at, interests.c.value_key)
-            )
-            found: dict[str, list[str]] = {}
-            for kind, value in rows:
-                found.setdefault(kind, []).append(value)
-            return found
-
-    def saved(self, account_id: int) -> list[int]:
-        """The account's saved papers (row numbers), the newest first."""
-        with read_transaction(self.engine) as connection:
-            return [
-                int(pk)
-                for pk in connection.execute(
-                    sa.select(library_items.c.paper_pk)
-                    .where(library_items.c.account_id == account_id)
-                    .order_by(library_items.c.added_at.desc(), library_items.c.paper_pk)
-                ).scalars()
-            ]
-
     def rate(self, account_id: int, paper_pk: int, rating: int | None) -> None:
         """Rate a paper +1 or -1 for the account (None takes the rating back)."""
         with plain_write_transaction(self.engine) as connection:
@@ -268,15 +233,106 @@ class LibraryStore:
                     )
                 )
 
+    # -- reading what readers told: one account, or every account of a digest run at once ----
+
+    def saved(self, account_id: int) -> list[int]:
+        """The account's saved papers (row numbers), the newest first."""
+        with read_transaction(self.engine) as connection:
+            return _saved_of(connection, [account_id]).get(account_id, [])
+
     def ratings(self, account_id: int) -> dict[int, int]:
         """The account's ratings: paper row number → +1 or -1."""
         with read_transaction(self.engine) as connection:
-            rows = connection.execute(
-                sa.select(ratings.c.paper_pk, ratings.c.rating).where(
-                    ratings.c.account_id == account_id
-                )
-            )
-            return {int(pk): int(rating) for pk, rating in rows}
+            return _ratings_of(connection, [account_id]).get(account_id, {})
+
+    def outside(self, account_id: int) -> list[OutsideItem]:
+        """The account's outside items, the newest first."""
+        with read_transaction(self.engine) as connection:
+            return _outside_of(connection, [account_id]).get(account_id, [])
+
+    def interests(self, account_id: int) -> dict[str, list[str]]:
+        """The account's follows and mutes: kind → values, in the order they were added."""
+        with read_transaction(self.engine) as connection:
+            return _interests_of(connection, [account_id]).get(account_id, {})
+
+    def readers(self, account_ids: Sequence[int]) -> dict[int, Reader]:
+        """Everything each account told (saved papers, ratings, outside items, follows and
+        mutes), in four queries for any number of accounts."""
+        found = {account_id: Reader() for account_id in account_ids}
+        with read_transaction(self.engine) as connection:
+            for start in range(0, len(found), _CHUNK):
+                chunk = list(found)[start : start + _CHUNK]
+                for account_id, pks in _saved_of(connection, chunk).items():
+                    found[account_id].saved.extend(pks)
+                for account_id, values in _ratings_of(connection, chunk).items():
+                    found[account_id].ratings.update(values)
+                for account_id, items in _outside_of(connection, chunk).items():
+                    found[account_id].outside.extend(items)
+                for account_id, kinds in _interests_of(connection, chunk).items():
+                    found[account_id].interests.update(kinds)
+        return found
+
+
+_CHUNK = 500  # accounts a query asks for at once (databases bound the parameters of one)
+
+
+@dataclass
+class Reader:
+    """What one account told: saved papers (newest first), ratings, outside items, and its
+    follows and mutes (kind → values)."""
+
+    saved: list[int] = field(default_factory=list)
+    ratings: dict[int, int] = field(default_factory=dict)
+    outside: list[OutsideItem] = field(default_factory=list)
+    interests: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _saved_of(connection: sa.Connection, ids: Sequence[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    rows = connection.execute(
+        sa.select(library_items.c.account_id, library_items.c.paper_pk)
+        .where(library_items.c.account_id.in_(list(ids)))
+        .order_by(library_items.c.added_at.desc(), library_items.c.paper_pk)
+    )
+    for account_id, pk in rows:
+        found.setdefault(account_id, []).append(int(pk))
+    return found
+
+
+def _ratings_of(connection: sa.Connection, ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    found: dict[int, dict[int, int]] = {}
+    rows = connection.execute(
+        sa.select(ratings.c.account_id, ratings.c.paper_pk, ratings.c.rating).where(
+            ratings.c.account_id.in_(list(ids))
+        )
+    )
+    for account_id, pk, rating in rows:
+        found.setdefault(account_id, {})[int(pk)] = int(rating)
+    return found
+
+
+def _outside_of(connection: sa.Connection, ids: Sequence[int]) -> dict[int, list[OutsideItem]]:
+    found: dict[int, list[OutsideItem]] = {}
+    rows = connection.execute(
+        sa.select(outside_items)
+        .where(outside_items.c.account_id.in_(list(ids)))
+        .order_by(outside_items.c.added_at.desc(), outside_items.c.id.desc())
+    ).mappings()
+    for row in rows:
+        found.setdefault(row["account_id"], []).append(_outside_item(row))
+    return found
+
+
+def _interests_of(connection: sa.Connection, ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
+    found: dict[int, dict[str, list[str]]] = {}
+    rows = connection.execute(
+        sa.select(interests.c.account_id, interests.c.kind, interests.c.value)
+        .where(interests.c.account_id.in_(list(ids)))
+        .order_by(interests.c.created_at, interests.c.value_key)
+    )
+    for account_id, kind, value in rows:
+        found.setdefault(account_id, {}).setdefault(kind, []).append(value)
+    return found
 
 
 def _outside_row(account_id: int, item: OutsideItem, now: datetime) -> dict[str, Any]:

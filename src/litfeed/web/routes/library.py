@@ -40,7 +40,12 @@ from litfeed.recommend.citations import (
     Citations,
     parse_citations,
 )
-from litfeed.recommend.library import LibraryImport, library_of, to_bibtex
+from litfeed.recommend.library import (
+    LibraryImport,
+    library_of,
+    save_author_papers,
+    to_bibtex,
+)
 from litfeed.store import Account
 from litfeed.web.auth import Caller, check_csrf, viewer
 from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
@@ -97,6 +102,20 @@ class Pick(BaseModel):
     reasons: list[str]
 
 
+class PaperBrief(BaseModel):
+    id: str
+    title: str
+
+
+class AuthorRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=300, description="As the papers spell it.")
+
+
+class AuthorSaved(BaseModel):
+    found: int
+    new: int
+
+
 class FeedAddress(BaseModel):
     url: str = Field(description="The private feed's address: a secret, shown once.")
 
@@ -109,6 +128,7 @@ class ForYouPage(BaseModel):
 
 
 FEED_SIZE = 30  # papers in a private feed
+STARTED = 5  # library entries and ratings from which a reader is no longer offered papers to rate
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -203,8 +223,10 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         request: Request, reader: Account, day: date | None = None, **extra: Any
     ) -> Response:
         ranked = hub.for_you(reader.id, day, 25)
+        starting = ranked.library + len(hub.store.library.ratings(reader.id)) < STARTED
         data: dict[str, Any] = {
             "ranked": ranked,
+            "to_rate": hub.papers_to_rate(reader.id, day) if starting else [],
             "interests": hub.store.library.interests(reader.id),
             "kinds": INTEREST_KINDS,
             "has_feed": hub.store.library.has_feed(reader.id),
@@ -230,6 +252,18 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         except InterestError as error:
             return render(request, "notice.html", {"title": "Not kept", "message": str(error)}, 400)
         return RedirectResponse("/for-you", status_code=303)
+
+    @router.post("/for-you/mine", include_in_schema=False)
+    def mine_form(
+        request: Request, name: Annotated[str, Form(max_length=300)], csrf: Csrf = ""
+    ) -> Response:
+        """ "These are my papers": save every paper by an author name in one step."""
+        check_csrf(request, csrf)
+        reader = page_reader(request, "/for-you")
+        if isinstance(reader, Response):
+            return reader
+        found, new = save_author_papers(hub.store, reader.id, name)
+        return for_you_view(request, reader, mine=(name.strip(), found, new))
 
     @router.post("/for-you/feed", include_in_schema=False)
     def feed_form(
@@ -543,6 +577,22 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         """Stop the caller's private feed: its address answers 404 from now on."""
         hub.store.library.set_feed_key(_reader(caller).id, None)
         return Response(status_code=204)
+
+    @router.get("/api/for-you/to-rate", response_model=list[PaperBrief])
+    def to_rate(
+        caller: Caller,
+        day: Annotated[date | None, Query(alias="date", description="The day.")] = None,
+    ) -> list[PaperBrief]:
+        """Papers for the caller to rate: the day's most voted, and once they have rated, the
+        papers their model is least sure of."""
+        papers = hub.papers_to_rate(_reader(caller).id, day)
+        return [PaperBrief(id=paper.id, title=paper.title) for paper in papers]
+
+    @router.post("/api/library/author", response_model=AuthorSaved)
+    def save_author(request: AuthorRequest, caller: Caller) -> AuthorSaved:
+        """ "These are my papers": save every stored paper that lists ``name`` as an author."""
+        found, new = save_author_papers(hub.store, _reader(caller).id, request.name)
+        return AuthorSaved(found=found, new=new)
 
     @router.get("/api/for-you", response_model=ForYouPage)
     def for_you(
