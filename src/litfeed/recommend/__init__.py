@@ -213,7 +213,7 @@ class Pool:
             scores = scores + boosts
         order = np.argsort(-scores, kind="stable")[:limit]
         closest = (
-            [_closest(row) for row in self.matrix[open_rows[order]] @ liked.T]  # cosines
+            _closest(self.matrix[open_rows[order]] @ liked.T)  # unit vectors: cosines
             if len(liked)
             else [[] for _ in order]
         )
@@ -288,11 +288,18 @@ def rank(
     return Pool(store, vectors, candidates).rank(profile, limit, seed)
 
 
-def _closest(row: np.ndarray) -> list[int]:
-    """The columns of the library entries a pick is closest to."""
-    order = np.argsort(-row, kind="stable")[:MAX_REASONS]
-    best = row[order[0]]
-    return [int(i) for i in order if row[i] >= best - REASON_MARGIN]
+def _closest(similarity: np.ndarray) -> list[list[int]]:
+    """For each row (a pick), the columns of the library entries it is closest to: at most
+    MAX_REASONS, within REASON_MARGIN of the closest."""
+    if not similarity.size:
+        return [[] for _ in range(len(similarity))]
+    order = np.argsort(-similarity, axis=1, kind="stable")[:, :MAX_REASONS]
+    top = np.take_along_axis(similarity, order, axis=1)
+    near = top >= top[:, :1] - REASON_MARGIN
+    return [
+        [int(c) for c, kept in zip(row, keep, strict=True) if kept]
+        for row, keep in zip(order, near, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
