@@ -523,3 +523,53 @@ def test_the_for_you_page_starts_a_new_reader(hub: Hub) -> None:
         assert len(offered) == 10 and {"id", "title"} == set(offered[0])
         saved = client.post("/api/library/author", json={"name": "Andrea Ng"}, headers=token)
         assert saved.json() == {"found": 1, "new": 1}
+
+
+def test_a_saved_search_lists_its_new_matches_feed_and_mail(hub: Hub) -> None:
+    import feedparser
+    from fastapi.testclient import TestClient
+
+    from litfeed.web import create_app
+    from tests.conftest import log_in
+
+    add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    add_account(hub.store, "bob@example.org", "correct horse", verified=True)
+    app = create_app(hub.settings)
+    with (
+        TestClient(app, base_url="http://localhost") as ada,
+        TestClient(app, base_url="http://localhost") as bob,
+    ):
+        csrf = log_in(ada, "ada@example.org")
+        found = ada.get("/search?q=attention+is+all+you+need&mode=keyword")
+        assert "☆ save this search" in found.text
+        saved = ada.post(
+            "/searches/save",
+            data={"csrf": csrf, "q": "attention is all you need", "mode": "keyword"},
+        )
+        assert saved.status_code == 200 and "Saved searches" in saved.text
+        feed_path = "/feeds/search.atom?q=attention+is+all+you+need&mode=keyword&days=7"
+        assert feed_path.replace("&", "&amp;") in saved.text
+        assert "search%3Aq%3Dattention" in saved.text  # the digest section, by mail
+        # the saved search's feed holds the new matches: the 2017 paper is not new
+        everything = feedparser.parse(
+            ada.get("/feeds/search.atom?q=attention+is+all+you+need&mode=keyword").content
+        )
+        assert "Attention Is All You Need" in {entry.title for entry in everything.entries}
+        recent = feedparser.parse(ada.get(feed_path).content)
+        assert not recent.bozo and recent.feed.links[0].href.endswith("days=7")
+        assert "Attention Is All You Need" not in {entry.title for entry in recent.entries}
+        # bob has none of ada's
+        log_in(bob, "bob@example.org")
+        assert "Saved searches" not in bob.get("/library").text
+        removed = ada.post(
+            "/searches/save",
+            data={
+                "csrf": csrf,
+                "q": "attention is all you need",
+                "mode": "keyword",
+                "action": "remove",
+            },
+        )
+        assert "Saved searches" not in removed.text
+        bad = ada.post("/searches/save", data={"csrf": csrf, "q": "x", "mode": "magic"})
+        assert bad.status_code == 400

@@ -32,7 +32,15 @@ BACKGROUND = 1_000
 
 FOLLOW_AUTHOR, FOLLOW_CATEGORY = "follow-author", "follow-category"
 MUTE_WORD, MUTE_AUTHOR, MUTE_CATEGORY = "mute-word", "mute-author", "mute-category"
-INTEREST_KINDS = (FOLLOW_AUTHOR, FOLLOW_CATEGORY, MUTE_WORD, MUTE_AUTHOR, MUTE_CATEGORY)
+SAVED_SEARCH = "search"  # a saved search: its fields as a query string (q, mode, category)
+INTEREST_KINDS = (
+    FOLLOW_AUTHOR,
+    FOLLOW_CATEGORY,
+    MUTE_WORD,
+    MUTE_AUTHOR,
+    MUTE_CATEGORY,
+    SAVED_SEARCH,
+)
 # A followed author's papers come before every other paper (the reader asked for them by
 # name); a followed category's move up by this many standard deviations of the day's scores.
 CATEGORY_BOOST = 1.0
@@ -40,6 +48,7 @@ CATEGORY_BOOST = 1.0
 
 MAX_INTERESTS = 500  # follows and mutes of one reader
 MAX_INTEREST_LENGTH = 200
+MAX_SEARCH_LENGTH = 700  # a saved search's query string
 
 
 class InterestError(LitfeedError, ValueError):
@@ -52,8 +61,9 @@ def set_interest(store: Store, account_id: int, kind: str, value: str, on: bool 
     value = " ".join(value.split())
     if kind not in INTEREST_KINDS:
         raise InterestError(f"unknown kind {kind[:40]!r} (known: {', '.join(INTEREST_KINDS)})")
-    if not value or len(value) > MAX_INTEREST_LENGTH or not value.isprintable():
-        raise InterestError(f"a {kind} value is 1 to {MAX_INTEREST_LENGTH} printable characters")
+    longest = MAX_SEARCH_LENGTH if kind == SAVED_SEARCH else MAX_INTEREST_LENGTH
+    if not value or len(value) > longest or not value.isprintable():
+        raise InterestError(f"a {kind} value is 1 to {longest} printable characters")
     if on and sum(map(len, store.library.interests(account_id).values())) >= MAX_INTERESTS:
         raise InterestError(f"at most {MAX_INTERESTS} follows and mutes")
     return store.library.set_interest(account_id, kind, value, on)

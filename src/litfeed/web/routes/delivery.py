@@ -4,6 +4,7 @@ feedback), Atom feeds of every list, and the OpenSearch description."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -392,12 +393,21 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         category: Category = None,
         since: Since = None,
         until: Until = None,
+        days: Annotated[
+            int | None,
+            Query(ge=1, le=366, description="Only papers of the last N days: new matches."),
+        ] = None,
     ) -> Response:
-        """A search (the search page's parameters) as a feed: its first results."""
+        """A search (the search page's parameters) as a feed: its first results; with
+        ``days``, the papers of the last N days that match (a saved search's feed)."""
+        if days is not None:
+            recent = datetime.now(UTC).date() - timedelta(days=days)
+            since = max(since, recent) if since else recent
         results = hub.search(
             q, mode, FEED_SIZE, 0, Filters(category=category, since=since, until=until)
         )
-        fields = {"q": q, "mode": mode, "category": category, "since": since, "until": until}
+        fields = {"q": q, "mode": mode, "category": category, "until": until, "days": days}
+        fields["since"] = since if days is None else None
         query = urlencode({k: str(v) for k, v in fields.items() if v})
         return _feed(
             atom_feed(

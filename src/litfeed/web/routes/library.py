@@ -4,9 +4,10 @@ once their address is confirmed: no other account, and no public list, sees any 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,7 +32,7 @@ from litfeed.community.accounts import (
 from litfeed.delivery.feeds import MEDIA_TYPE, Entry, atom_feed
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
-from litfeed.recommend import INTEREST_KINDS, InterestError, set_interest
+from litfeed.recommend import INTEREST_KINDS, SAVED_SEARCH, InterestError, set_interest
 from litfeed.recommend.citations import (
     FORMATS,
     MAX_BYTES,
@@ -46,6 +47,7 @@ from litfeed.recommend.library import (
     save_author_papers,
     to_bibtex,
 )
+from litfeed.search import MODES
 from litfeed.store import Account
 from litfeed.web.auth import Caller, check_csrf, viewer
 from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
@@ -128,6 +130,7 @@ class ForYouPage(BaseModel):
 
 
 FEED_SIZE = 30  # papers in a private feed
+SEARCH_DAYS = 7  # a saved search's page and feed: the matches of the last week
 STARTED = 5  # library entries and ratings from which a reader is no longer offered papers to rate
 
 UPLOAD_BODY: dict[str, Any] = {
@@ -228,7 +231,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
             "ranked": ranked,
             "to_rate": hub.papers_to_rate(reader.id, day) if starting else [],
             "interests": hub.store.library.interests(reader.id),
-            "kinds": INTEREST_KINDS,
+            "kinds": [kind for kind in INTEREST_KINDS if kind != SAVED_SEARCH],
             "has_feed": hub.store.library.has_feed(reader.id),
             **extra,
         }
@@ -327,7 +330,19 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
             else [e for e in everything if tag is None or tag in e.tags]
         )
         tags = sorted({name for entry in everything for name in entry.tags}, key=str.casefold)
+        recent = (datetime.now(UTC).date() - timedelta(days=SEARCH_DAYS)).isoformat()
+        searches = [
+            {
+                "fields": dict(parse_qsl(value)),
+                "page": f"/search?{value}&{urlencode({'since': recent})}",
+                "feed": f"/feeds/search.atom?{value}&days={SEARCH_DAYS}",
+                "mail": "/subscribe?" + urlencode({"section": f"search:{value}"}),
+            }
+            for value in hub.store.library.interests(reader.id).get(SAVED_SEARCH, [])
+        ]
         return {
+            "searches": searches,
+            "search_days": SEARCH_DAYS,
             "entries": shown,
             "total": len(everything),
             "outside": sum(entry.outside_id is not None for entry in everything),
@@ -337,6 +352,35 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
             "report": report,
             "formats": FORMATS,
         }
+
+    @router.post("/searches/save", include_in_schema=False)
+    def save_search(
+        request: Request,
+        q: Annotated[str, Form(max_length=500)],
+        mode: Annotated[str, Form(max_length=20)] = "hybrid",
+        category: Annotated[str, Form(max_length=64)] = "",
+        action: Annotated[str, Form(max_length=10)] = "save",
+        csrf: Csrf = "",
+        next: Next = "/library",
+    ) -> Response:
+        """Save a search (or take it back): listed on /library with its page, feed and mail."""
+        check_csrf(request, csrf)
+        target = local_path(next)
+        reader = page_reader(request, target)
+        if isinstance(reader, Response):
+            return reader
+        fields = {"q": " ".join(q.split()), "mode": mode, "category": category.strip()}
+        value = urlencode({key: text for key, text in fields.items() if text})
+        try:
+            if fields["q"] and mode in MODES:
+                set_interest(hub.store, reader.id, SAVED_SEARCH, value, on=action != "remove")
+            else:
+                raise InterestError("a saved search has words to search for and a known mode")
+        except InterestError as error:
+            return render(
+                request, "notice.html", {"title": "Not saved", "message": str(error)}, 400
+            )
+        return RedirectResponse(target, status_code=303)
 
     @router.post("/library/import", include_in_schema=False)
     async def import_form(request: Request) -> Response:
