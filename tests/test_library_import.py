@@ -501,6 +501,7 @@ def test_the_for_you_page_starts_a_new_reader(hub: Hub) -> None:
             if page.status_code == 200:
                 break
             time.sleep(0.1)
+        assert "<title>For you · litfeed</title>" in page.text
         assert "Teach it what you read" in page.text and "Nothing to learn from yet" in page.text
         assert page.text.count('class="paper-card"') == 10
         assert client.post("/for-you/mine", data={"csrf": "forged", "name": "x"}).status_code == 403

@@ -212,6 +212,11 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
             return render(request, "notice.html", data, 403)
         return account
 
+    def form_reader(request: Request, csrf: str, target: str) -> Account | Response:
+        """A form's reader: its CSRF token checked, then as `page_reader`."""
+        check_csrf(request, csrf)
+        return page_reader(request, target)
+
     @router.get("/for-you", response_class=HTMLResponse, include_in_schema=False)
     def for_you_page(
         request: Request,
@@ -246,8 +251,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         csrf: Csrf = "",
     ) -> Response:
         """Follow or mute something, or stop."""
-        check_csrf(request, csrf)
-        reader = page_reader(request, "/for-you")
+        reader = form_reader(request, csrf, "/for-you")
         if isinstance(reader, Response):
             return reader
         try:
@@ -261,8 +265,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         request: Request, name: Annotated[str, Form(max_length=300)], csrf: Csrf = ""
     ) -> Response:
         """ "These are my papers": save every paper by an author name in one step."""
-        check_csrf(request, csrf)
-        reader = page_reader(request, "/for-you")
+        reader = form_reader(request, csrf, "/for-you")
         if isinstance(reader, Response):
             return reader
         found, new = save_author_papers(hub.store, reader.id, name)
@@ -275,8 +278,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         csrf: Csrf = "",
     ) -> Response:
         """Make the reader's private feed a new secret address (shown once), or stop it."""
-        check_csrf(request, csrf)
-        reader = page_reader(request, "/for-you")
+        reader = form_reader(request, csrf, "/for-you")
         if isinstance(reader, Response):
             return reader
         if action == "stop":
@@ -364,9 +366,8 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         next: Next = "/library",
     ) -> Response:
         """Save a search (or take it back): listed on /library with its page, feed and mail."""
-        check_csrf(request, csrf)
         target = local_path(next)
-        reader = page_reader(request, target)
+        reader = form_reader(request, csrf, target)
         if isinstance(reader, Response):
             return reader
         fields = {"q": " ".join(q.split()), "mode": mode, "category": category.strip()}
@@ -409,9 +410,8 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         next: Next = "/library",
     ) -> Response:
         """Change one entry of the reader's library: its note and tags, or take it out."""
-        check_csrf(request, csrf)
         target = local_path(next)
-        reader = page_reader(request, target)
+        reader = form_reader(request, csrf, target)
         if isinstance(reader, Response):
             return reader
         outside = (
@@ -443,9 +443,8 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/papers/{paper_id:path}/save", include_in_schema=False)
     def save_form(request: Request, paper_id: str, csrf: Csrf = "", next: Next = "/") -> Response:
-        check_csrf(request, csrf)
         target = local_path(next)
-        reader = page_reader(request, target)
+        reader = form_reader(request, csrf, target)
         if isinstance(reader, Response):
             return reader
         paper = paper_of(paper_id)
@@ -464,9 +463,8 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         csrf: Csrf = "",
         next: Next = "/",
     ) -> Response:
-        check_csrf(request, csrf)
         target = local_path(next)
-        reader = page_reader(request, target)
+        reader = form_reader(request, csrf, target)
         if isinstance(reader, Response):
             return reader
         hub.store.library.rate(reader.id, paper_of(paper_id).pk, rating or None)
