@@ -574,3 +574,18 @@ def test_a_saved_search_lists_its_new_matches_feed_and_mail(hub: Hub) -> None:
         assert "Saved searches" not in removed.text
         bad = ada.post("/searches/save", data={"csrf": csrf, "q": "x", "mode": "magic"})
         assert bad.status_code == 400
+
+
+def test_for_you_takes_the_week_and_a_category(hub: Hub) -> None:
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    hub.store.library.save(
+        reader.id, [hit.paper.pk for hit in hub.search("mutual information", "keyword", 4).hits]
+    )
+    day = hub.store.get_paper("2606.90002").day  # type: ignore[union-attr]
+    assert day is not None
+    on_the_day = hub.for_you(reader.id, day, 50)
+    in_the_week = hub.for_you(reader.id, day, 50, week=True)
+    assert in_the_week.week and in_the_week.first is not None and in_the_week.first.weekday() == 0
+    assert in_the_week.candidates >= on_the_day.candidates >= 2
+    robots = hub.for_you(reader.id, day, 50, category="CS.RO")
+    assert [pick.paper.id for pick in robots.picks] == ["2606.90002"]

@@ -321,11 +321,19 @@ class Hub:
     ) -> SearchResults:
         return self.searcher.search(query, mode, limit, offset, filters)
 
-    def for_you(self, account_id: int, day: date | None = None, limit: int = 10) -> ForYou:
-        """A day's papers ranked for one reader (their library and ratings)."""
+    def for_you(
+        self,
+        account_id: int,
+        day: date | None = None,
+        limit: int = 10,
+        week: bool = False,
+        category: str | None = None,
+    ) -> ForYou:
+        """A day's (or its week's) papers ranked for one reader (`litfeed.recommend`)."""
         from litfeed.recommend import for_you
 
-        return for_you(self.store, self._vectors_for_reading(), account_id, day, limit)
+        vectors = self._vectors_for_reading()
+        return for_you(self.store, vectors, account_id, day, limit, week, category)
 
     def save_to_library(self, account_id: int, citations: Citations) -> LibraryImport:
         """Save entries into a reader's library (`litfeed.recommend.library`); the outside items

@@ -204,12 +204,15 @@ def for_you(
         typer.Option("--date", formats=["%Y-%m-%d"], help="The day (default: the newest)."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many papers.")] = 10,
+    week: Annotated[bool, typer.Option("--week", help="The day's ISO week, not the day.")] = False,
+    category: Annotated[str | None, typer.Option(help="Only papers in this category.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """A day's papers ranked for a reader by their library and ratings, each with why."""
+    """A day's (or its week's) papers ranked for a reader by their library and ratings, each
+    with why."""
     with opened_hub(create=False) as hub:
         account = account_named(hub, user)
-        ranked = hub.for_you(account.id, day.date() if day else None, limit)
+        ranked = hub.for_you(account.id, day.date() if day else None, limit, week, category)
     hits = [
         {"id": p.paper.id, "title": p.paper.title, "score": round(p.score, 4), "reasons": p.reasons}
         for p in ranked.picks

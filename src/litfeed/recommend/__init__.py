@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import zip_longest
 
 import numpy as np
@@ -321,6 +321,9 @@ class ForYou:
     candidates: int  # the day's papers
     library: int  # the entries the ranking learnt from (saved, outside, or rated +)
     empty: bool = False  # the reader told litfeed nothing yet (no library, no follows)
+    week: bool = False  # the papers of the day's ISO week, not the day's
+    first: date | None = None  # the days ranked
+    last: date | None = None
 
 
 # A day has about a thousand papers; more than this are not ranked.
@@ -328,16 +331,29 @@ MAX_CANDIDATES = 5_000
 
 
 def for_you(
-    store: Store, vectors: VectorIndex, account_id: int, day: date | None, limit: int
+    store: Store,
+    vectors: VectorIndex,
+    account_id: int,
+    day: date | None,
+    limit: int,
+    week: bool = False,
+    category: str | None = None,
 ) -> ForYou:
-    """The papers of ``day`` (default: the newest day with papers) ranked for the account."""
+    """The papers of ``day`` (default: the newest day with papers), or with ``week`` of its
+    ISO week, in ``category`` when given, ranked for the account."""
     day = day or store.latest_day()
     profile = profile_of(store, account_id)
     if day is None:
-        return ForYou(None, [], 0, profile.size, profile.empty)
-    candidates, total = store.papers_of_days(day, day, 0, MAX_CANDIDATES)
+        return ForYou(None, [], 0, profile.size, profile.empty, week)
+    first = day - timedelta(days=day.weekday()) if week else day
+    last = first + timedelta(days=6) if week else day
+    candidates, total = store.papers_of_days(first, last, 0, MAX_CANDIDATES)
+    if category:
+        wanted = category.casefold()
+        candidates = [p for p in candidates if wanted in (c.casefold() for c in p.categories)]
+        total = len(candidates)
     picks = rank(store, vectors, profile, candidates, limit, seed=account_id)
-    return ForYou(day, picks, total, profile.size, profile.empty)
+    return ForYou(day, picks, total, profile.size, profile.empty, week, first, last)
 
 
 TO_RATE = 10  # papers a reader is offered to rate at once

@@ -50,6 +50,7 @@ from litfeed.recommend.library import (
 from litfeed.search import MODES
 from litfeed.store import Account
 from litfeed.web.auth import Caller, check_csrf, viewer
+from litfeed.web.params import Category
 from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
 
 
@@ -221,16 +222,23 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
     def for_you_page(
         request: Request,
         day: Annotated[date | None, Query(alias="date")] = None,
+        week: bool = False,
+        category: Category = None,
     ) -> Response:
         reader = page_reader(request, "/for-you")
         if isinstance(reader, Response):
             return reader
-        return for_you_view(request, reader, day)
+        return for_you_view(request, reader, day, week=week, category=category)
 
     def for_you_view(
-        request: Request, reader: Account, day: date | None = None, **extra: Any
+        request: Request,
+        reader: Account,
+        day: date | None = None,
+        week: bool = False,
+        category: str | None = None,
+        **extra: Any,
     ) -> Response:
-        ranked = hub.for_you(reader.id, day, 25)
+        ranked = hub.for_you(reader.id, day, 25, week, category)
         starting = ranked.library + len(hub.store.library.ratings(reader.id)) < STARTED
         data: dict[str, Any] = {
             "ranked": ranked,
@@ -238,6 +246,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
             "interests": hub.store.library.interests(reader.id),
             "kinds": [kind for kind in INTEREST_KINDS if kind != SAVED_SEARCH],
             "has_feed": hub.store.library.has_feed(reader.id),
+            "category": category,
             **extra,
         }
         return render(request, "for_you.html", data)
@@ -641,10 +650,12 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         caller: Caller,
         day: Annotated[date | None, Query(alias="date", description="The day.")] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
+        week: Annotated[bool, Query(description="The day's ISO week, not the day.")] = False,
+        category: Category = None,
     ) -> ForYouPage:
-        """A day's papers (default: the newest day) ranked for the caller by their library and
-        ratings, each with why."""
-        ranked = hub.for_you(_reader(caller).id, day, limit)
+        """A day's papers (default: the newest day), or its week's, in a category when given,
+        ranked for the caller by their library and ratings, each with why."""
+        ranked = hub.for_you(_reader(caller).id, day, limit, week, category)
         return ForYouPage(
             date=ranked.day,
             candidates=ranked.candidates,
