@@ -353,30 +353,12 @@ class Hub:
     ) -> list[LibraryEntry]:
         """A reader's library entries that answer ``query`` by words and by meaning (by words
         alone while the model is not loaded)."""
-        from litfeed.recommend.library import library_of, search_library
+        from litfeed.recommend.library import library_of, meaning_of, search_library
         from litfeed.search.embeddings import EmbeddingError
-        from litfeed.search.vectors import embed_with_store
 
         entries = library_of(self.store, account_id, tag)
-
-        def meaning(text: str, found: Sequence[LibraryEntry]) -> list[float]:
-            vectors = self._vectors_for_reading()
-            query = vectors.embedder.embed_query(text)
-            stored = [entry.paper.pk for entry in found if entry.paper is not None]
-            held = dict(zip(*vectors.vectors_of(stored), strict=True))
-            outside = [entry.text for entry in found if entry.paper is None]
-            others = (
-                iter(embed_with_store(self.store, vectors.embedder, outside))
-                if outside
-                else iter(())
-            )
-            scores = []
-            for entry in found:
-                vector = next(others) if entry.paper is None else held.get(entry.paper.pk)
-                scores.append(float(vector @ query) if vector is not None else -1.0)
-            return scores
-
         try:
+            meaning = meaning_of(self.store, self._vectors_for_reading())
             return search_library(entries, query, meaning, limit)
         except EmbeddingError:
             return search_library(entries, query, None, limit)

@@ -15,6 +15,7 @@ from pathlib import Path
 from litfeed.identifiers import normalise_title
 from litfeed.models import Paper
 from litfeed.recommend.citations import Citation, Citations, read_citations
+from litfeed.search.vectors import VectorIndex, embed_with_store
 from litfeed.store import Store
 from litfeed.store.library import OutsideItem
 
@@ -282,6 +283,27 @@ def _citation_key(entry: LibraryEntry, taken: set[str]) -> str:
 
 # By meaning, the closest this many entries join the ones that share words with the query.
 MEANING_CANDIDATES = 20
+
+
+def meaning_of(
+    store: Store, vectors: VectorIndex
+) -> Callable[[str, Sequence[LibraryEntry]], list[float]]:
+    """The cosine of a query to each library entry: stored papers by the index's vectors,
+    outside items by their text's (kept in the store once embedded)."""
+
+    def meaning(text: str, entries: Sequence[LibraryEntry]) -> list[float]:
+        query = vectors.embedder.embed_query(text)
+        stored = [entry.paper.pk for entry in entries if entry.paper is not None]
+        held = dict(zip(*vectors.vectors_of(stored), strict=True))
+        outside = [entry.text for entry in entries if entry.paper is None]
+        others = iter(embed_with_store(store, vectors.embedder, outside) if outside else ())
+        scores = []
+        for entry in entries:
+            vector = next(others) if entry.paper is None else held.get(entry.paper.pk)
+            scores.append(float(vector @ query) if vector is not None else -1.0)
+        return scores
+
+    return meaning
 
 
 def search_library(
