@@ -99,3 +99,23 @@ def test_unknown_method_and_missing_file(settings: Settings, tmp_path: Path) -> 
     assert result.exit_code == 2 and "unknown method 'magic'" in result.stderr
     result = runner.invoke(app, ["eval", "reviewer-expertise", str(tmp_path / "none.jsonl")])
     assert result.exit_code == 1 and "cannot read" in result.stderr
+
+
+@pytest.mark.shared
+def test_the_personal_ranker_on_a_slice_without_and_with_ratings(settings: Settings) -> None:
+    """Without ratings the personal ranker is the library similarity (`semantic`) exactly;
+    with the rated half it prints its loss and the library-only loss on the same halves."""
+    source = str(shared_path(BENCHMARK))
+    arguments = ["eval", "reviewer-expertise", source, "--researchers", "4"]
+    both = CliRunner().invoke(app, [*arguments, "--method", "semantic", "--method", "for-you"])
+    assert both.exit_code == 0, both.output
+    rows = dict(row.split()[:2] for row in both.stdout.strip().splitlines())
+    assert rows["for-you"] == rows["semantic"] and rows["loss"] == rows["for-you"]
+    rated = CliRunner().invoke(app, [*arguments, "--method", "for-you", "--rated-half"])
+    assert rated.exit_code == 0, rated.output
+    lines = rated.stdout.strip().splitlines()
+    assert lines[-2].startswith("loss ") and lines[-1].startswith("library-only ")
+    loss, library_only = float(lines[-2].split()[1]), float(lines[-1].split()[1])
+    assert 0.0 < loss < 1.0 and 0.0 < library_only < 1.0 and loss != library_only
+    wrong = CliRunner().invoke(app, [*arguments, "--rated-half"])
+    assert wrong.exit_code == 2 and "--rated-half goes with --method for-you" in wrong.stderr
