@@ -177,14 +177,22 @@ class Pool:
     """Candidate papers and their vectors, read once and ranked for any number of readers (a
     digest run ranks the day's papers for every subscriber with a library)."""
 
-    def __init__(self, store: Store, vectors: VectorIndex, candidates: Sequence[Paper]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        vectors: VectorIndex,
+        candidates: Sequence[Paper],
+        titles: dict[int, tuple[str, str]] | None = None,
+    ) -> None:
+        """``titles``: library papers' ids and titles known already (shared by the pools of a
+        digest run, which reads them all at once)."""
         self.store = store
         self.vectors = vectors
         by_pk = {paper.pk: paper for paper in candidates}
         pks, self.matrix = vectors.vectors_of(list(by_pk))  # not embedded yet: left out
         self.papers = [by_pk[pk] for pk in pks]
         self.pks = np.asarray(pks, dtype=np.int64)
-        self._titles: dict[int, tuple[str, str]] = {}  # library papers named as reasons
+        self._titles = {} if titles is None else titles  # library papers named as reasons
 
     def titles_of(self, pks: set[int]) -> dict[int, tuple[str, str]]:
         """Id and title of library papers, read once for every reader of the pool."""
@@ -382,6 +390,9 @@ def papers_to_rate(
     return list(mixed.values())
 
 
+DIGEST_REASONS = 1  # a digest says the first reason only: a line of a mail, not a page
+
+
 class DigestRanking:
     """Ranking a period's papers for every reader of a digest run: what they told is read for
     all of them at once (`prepare`), each period's papers once (`Pool`)."""
@@ -391,9 +402,15 @@ class DigestRanking:
         self.vectors = vectors
         self.profiles: dict[int, Profile] = {}
         self.pools: dict[str, Pool] = {}
+        self.titles: dict[int, tuple[str, str]] = {}
 
     def prepare(self, account_ids: Sequence[int]) -> None:
-        self.profiles.update(profiles_of(self.store, account_ids))
+        """Read the readers' profiles, and the titles of their libraries' papers (the reasons
+        name them), at once."""
+        profiles = profiles_of(self.store, account_ids)
+        self.profiles.update(profiles)
+        liked = {pk for profile in profiles.values() for pk in profile.liked}
+        self.titles.update(self.store.titles_of(sorted(liked - set(self.titles))))
 
     def __call__(
         self, account_id: int, period: str, papers: list[Paper], limit: int
@@ -408,8 +425,8 @@ class DigestRanking:
             return []
         try:
             if period not in self.pools:
-                self.pools[period] = Pool(self.store, self.vectors(), papers)
+                self.pools[period] = Pool(self.store, self.vectors(), papers, self.titles)
             picks = self.pools[period].rank(profile, limit, seed=account_id)
         except EmbeddingError:
             return []
-        return [(pick.paper, pick.reasons) for pick in picks]
+        return [(pick.paper, pick.reasons[:DIGEST_REASONS]) for pick in picks]

@@ -349,15 +349,18 @@ class Store:
     def titles_of(self, pks: Sequence[int]) -> dict[int, tuple[str, str]]:
         """The id and title of each shown paper among ``pks`` (what a reason names; loading
         whole papers would cost a hundred times more)."""
-        if not pks:
-            return {}
+        wanted = list(pks)
+        found: dict[int, tuple[str, str]] = {}
         with read_transaction(self.engine) as connection:
-            rows = connection.execute(
-                sa.select(papers.c.pk, papers.c.id, papers.c.title).where(
-                    papers.c.pk.in_(list(pks)), papers.c.hidden.is_(False)
+            for start in range(0, len(wanted), 5_000):
+                rows = connection.execute(
+                    sa.select(papers.c.pk, papers.c.id, papers.c.title).where(
+                        papers.c.pk.in_(wanted[start : start + 5_000]),
+                        papers.c.hidden.is_(False),
+                    )
                 )
-            )
-            return {int(pk): (paper_id, title) for pk, paper_id, title in rows}
+                found.update((int(pk), (paper_id, title)) for pk, paper_id, title in rows)
+        return found
 
     def _papers_by(self, column: str, keys: Sequence[Any]) -> list[Paper]:
         if not keys:
