@@ -201,7 +201,9 @@ class Pool:
             self._titles.update(self.store.titles_of(missing))
         return self._titles
 
-    def rank(self, profile: Profile, limit: int, seed: int = 0) -> list[Pick]:
+    def rank(
+        self, profile: Profile, limit: int, seed: int = 0, reasons: int = MAX_REASONS
+    ) -> list[Pick]:
         """The ``limit`` best candidates for a reader with ``profile`` (papers they saved or
         rated are left out: they know them), each with its reasons; an empty profile ranks
         nothing. ``seed`` (the reader's account) chooses the background papers of their
@@ -231,7 +233,7 @@ class Pool:
             scores = scores + boosts
         order = np.argsort(-scores, kind="stable")[:limit]
         closest = (
-            _closest(self.matrix[open_rows[order]] @ liked.T)  # unit vectors: cosines
+            _closest(self.matrix[open_rows[order]] @ liked.T, reasons)  # cosines
             if len(liked)
             else [[] for _ in order]
         )
@@ -306,12 +308,14 @@ def rank(
     return Pool(store, vectors, candidates).rank(profile, limit, seed)
 
 
-def _closest(similarity: np.ndarray) -> list[list[int]]:
+def _closest(similarity: np.ndarray, most: int = MAX_REASONS) -> list[list[int]]:
     """For each row (a pick), the columns of the library entries it is closest to: at most
-    MAX_REASONS, within REASON_MARGIN of the closest."""
+    ``most``, within REASON_MARGIN of the closest."""
     if not similarity.size:
         return [[] for _ in range(len(similarity))]
-    order = np.argsort(-similarity, axis=1, kind="stable")[:, :MAX_REASONS]
+    if most == 1:
+        return [[int(column)] for column in np.argmax(similarity, axis=1)]
+    order = np.argsort(-similarity, axis=1, kind="stable")[:, :most]
     top = np.take_along_axis(similarity, order, axis=1)
     near = top >= top[:, :1] - REASON_MARGIN
     return [
@@ -426,7 +430,7 @@ class DigestRanking:
         try:
             if period not in self.pools:
                 self.pools[period] = Pool(self.store, self.vectors(), papers, self.titles)
-            picks = self.pools[period].rank(profile, limit, seed=account_id)
+            picks = self.pools[period].rank(profile, limit, account_id, DIGEST_REASONS)
         except EmbeddingError:
             return []
-        return [(pick.paper, pick.reasons[:DIGEST_REASONS]) for pick in picks]
+        return [(pick.paper, pick.reasons) for pick in picks]
