@@ -8,6 +8,7 @@ import email.message
 import itertools
 import os
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -234,6 +235,14 @@ def seeded_settings(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) 
     with Hub(settings) as hub:
         hub.import_paths([EXAMPLES])
     return settings
+
+
+@pytest.fixture
+def copied_settings(seeded_settings: Settings, tmp_path: Path) -> Settings:
+    """A copy of the session's embedded examples, which a test may write to."""
+    data_dir = tmp_path / "copied-data"
+    shutil.copytree(seeded_settings.data_dir, data_dir)
+    return seeded_settings.model_copy(update={"data_dir": data_dir})
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,14 +58,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def hub(seeded_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
+def hub(copied_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
     """A copy of the embedded examples, with three arXiv papers (one with a DOI) added."""
-    data_dir = tmp_path / "data"
-    shutil.copytree(seeded_settings.data_dir, data_dir)
-    settings = seeded_settings.model_copy(update={"data_dir": data_dir})
     listing = tmp_path / "stored.jsonl"
     listing.write_text("".join(json.dumps(record) + "\n" for record in STORED))
-    with Hub(settings) as opened:
+    with Hub(copied_settings) as opened:
         opened.import_paths([listing], embed=True)
         yield opened
 

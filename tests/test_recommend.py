@@ -5,7 +5,6 @@ library and a - rating at once, reasons that name the reader's own papers, the c
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,12 +27,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def hub(seeded_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
+def hub(copied_settings: Settings) -> Iterator[Hub]:
     """A hub on a copy of the session's embedded examples (this one may be written to)."""
-    data_dir = tmp_path / "data"
-    shutil.copytree(seeded_settings.data_dir, data_dir)
-    settings = seeded_settings.model_copy(update={"data_dir": data_dir})
-    with Hub(settings) as opened:
+    with Hub(copied_settings) as opened:
         yield opened
 
 

@@ -12,7 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from litfeed.store.database import read_transaction, record_from_row, write_transaction
+from litfeed.store.database import (
+    read_transaction,
+    record_from_row,
+    records_by_id,
+    write_transaction,
+)
 from litfeed.store.schema import (
     accounts,
     api_tokens,
@@ -164,15 +169,7 @@ class CommunityStore:
 
     def accounts_by_id(self, account_ids: Sequence[int]) -> dict[int, Account]:
         """The accounts of ``account_ids`` that exist, by id."""
-        wanted = sorted(set(account_ids))
-        found: dict[int, Account] = {}
-        with read_transaction(self.engine) as connection:
-            for start in range(0, len(wanted), 500):
-                rows = connection.execute(
-                    sa.select(accounts).where(accounts.c.id.in_(wanted[start : start + 500]))
-                ).mappings()
-                found.update((row["id"], record_from_row(Account, row)) for row in rows)
-        return found
+        return records_by_id(self.engine, accounts, Account, account_ids)
 
     def account_by_email(self, email: str) -> Account | None:
         return self._account_where(accounts.c.email_key == email_key(email))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -155,3 +155,19 @@ def record_change(connection: Connection, change_number: int) -> None:
 def record_from_row(kind: type[T], row: Any) -> T:
     """A dataclass of ``kind`` from a row holding a column of each of its fields' names."""
     return kind(**{field.name: row[field.name] for field in dataclasses.fields(kind)})  # type: ignore[arg-type]
+
+
+def records_by_id(
+    engine: Engine, table: sa.Table, kind: type[T], ids: Iterable[int], chunk: int = 500
+) -> dict[int, T]:
+    """The rows of ``table`` whose ``id`` is among ``ids``, as ``kind`` records by id (asked
+    for ``chunk`` at a time: databases bound the parameters of one query)."""
+    wanted = sorted(set(ids))
+    found: dict[int, T] = {}
+    with read_transaction(engine) as connection:
+        for start in range(0, len(wanted), chunk):
+            rows = connection.execute(
+                sa.select(table).where(table.c.id.in_(wanted[start : start + chunk]))
+            ).mappings()
+            found.update((row["id"], record_from_row(kind, row)) for row in rows)
+    return found

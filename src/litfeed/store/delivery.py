@@ -12,7 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from litfeed.store.community import email_key
-from litfeed.store.database import plain_write_transaction, read_transaction, record_from_row
+from litfeed.store.database import (
+    plain_write_transaction,
+    read_transaction,
+    record_from_row,
+    records_by_id,
+)
 from litfeed.store.schema import digest_papers, digests, feedback, papers, subscribers
 
 PENDING, CONFIRMED, UNSUBSCRIBED, BOUNCING = "pending", "confirmed", "unsubscribed", "bouncing"
@@ -195,15 +200,7 @@ class DeliveryStore:
             return {int(pk) for (pk,) in rows}
 
     def subscribers_by_id(self, subscriber_ids: Iterable[int]) -> dict[int, Subscriber]:
-        wanted = sorted(set(subscriber_ids))
-        found: dict[int, Subscriber] = {}
-        with read_transaction(self.engine) as connection:
-            for start in range(0, len(wanted), 900):
-                rows = connection.execute(
-                    sa.select(subscribers).where(subscribers.c.id.in_(wanted[start : start + 900]))
-                ).mappings()
-                found.update((row["id"], record_from_row(Subscriber, row)) for row in rows)
-        return found
+        return records_by_id(self.engine, subscribers, Subscriber, subscriber_ids, 900)
 
     def record_digests(self, planned: Sequence[Planned]) -> list[int]:
         """Write the ledger rows (and the papers they hold) in one transaction, before any of
