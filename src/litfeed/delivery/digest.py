@@ -19,10 +19,12 @@ same Message-ID.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.policy
 import json
 import math
+import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
@@ -370,9 +372,13 @@ class Composer:
     def message(self, selection: Selection, message_id: str) -> Message:
         """multipart/alternative: the plain text, then the HTML. Built with the email
         package's plain MIME classes (its newer API parses every header it is given: 5 ms a
-        message, measured); long headers are left whole."""
+        message, measured); long headers are left whole. The boundary is given (else the
+        email package searches both bodies for a free one: 0.5 ms a message): base64 text
+        never holds "=_", so no body can contain it; and the bodies are encoded by
+        `base64.encodebytes` in C (the email package encodes 57 bytes at a time in Python)."""
         context = self.context(selection)
-        message = MIMEMultipart("alternative", policy=HEADER_POLICY)
+        boundary = f"=_litfeed_{secrets.token_hex(12)}"
+        message = MIMEMultipart("alternative", boundary=boundary, policy=HEADER_POLICY)
         message["From"] = self.settings.mail_from
         message["To"] = parse_address(selection.subscriber.email, "recipient")
         subject = context["title"]
@@ -386,7 +392,10 @@ class Composer:
         message["Auto-Submitted"] = "auto-generated"
         for name, subtype in (("digest.txt", "plain"), ("digest.html", "html")):
             body = _templates.get_template(name).render(context)
-            message.attach(MIMEText(body, subtype, "utf-8", policy=HEADER_POLICY))
+            part = MIMENonMultipart("text", subtype, policy=HEADER_POLICY, charset="utf-8")
+            part["Content-Transfer-Encoding"] = "base64"
+            part.set_payload(base64.encodebytes(body.encode("utf-8")).decode("ascii"))
+            message.attach(part)
         return message
 
 
