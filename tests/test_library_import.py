@@ -122,6 +122,47 @@ def test_csl_json_and_ris_from_zotero_name_the_same_papers(hub: Hub) -> None:
     )
 
 
+def test_outside_items_become_saved_papers_when_their_papers_arrive(
+    hub: Hub, tmp_path: Path
+) -> None:
+    """The old-style preprint (by arXiv id) and the Gödel entry (by title alone) arrive later:
+    each becomes a saved paper with the reader's note and tags, and is no longer kept outside;
+    a paper saved already keeps one entry, the notes and tags of both."""
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    other = add_account(hub.store, "bo@example.org", None, verified=True)
+    hub.save_to_library(reader.id, read_citations(DATA / "zotero.bib"))
+    hub.save_to_library(other.id, read_citations(DATA / "zotero.bib"))
+    waiting = {e.title: e for e in library_of(hub.store, reader.id) if e.outside_id is not None}
+    strings = waiting["An Old-Style Preprint About Strings"]
+    assert hub.store.library.annotate(
+        reader.id, outside_id=strings.outside_id, note="read for the seminar", tags=["strings"]
+    )
+    listing = tmp_path / "later.jsonl"
+    arrivals = [
+        {
+            "id": "hep-th/9901001v2",
+            "title": "Strings, Re-titled by the Journal",
+            "abstract": "A preprint about strings.",
+            "categories": "hep-th",
+            "first_listing_date": "1999-01-04",
+        },
+        {"id": "2612.00042", "title": GODEL.upper(), "categories": "cs.LO"},
+    ]
+    listing.write_text("".join(json.dumps(record) + "\n" for record in arrivals))
+    hub.import_paths([listing])
+    for account in (reader, other):
+        entries = library_of(hub.store, account.id)
+        assert [e.title for e in entries if e.outside_id is not None] == []
+        assert {"hep-th/9901001", "2612.00042"} <= set(_ids(entries))
+        assert len(entries) == 6  # nothing twice, nothing lost
+    saved = {e.id: e for e in library_of(hub.store, reader.id)}
+    assert (saved["hep-th/9901001"].note, saved["hep-th/9901001"].tags) == (
+        "read for the seminar",
+        ["strings"],
+    )
+    assert saved["hep-th/9901001"].title == "Strings, Re-titled by the Journal"
+
+
 def test_outside_items_count_in_the_ranking_and_are_named_as_reasons(hub: Hub) -> None:
     reader = add_account(hub.store, "ada@example.org", None, verified=True)
     text = (

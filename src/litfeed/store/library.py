@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from litfeed.identifiers import normalise_title
 from litfeed.store.database import plain_write_transaction, read_transaction
 from litfeed.store.schema import feed_keys, interests, library_items, outside_items, ratings
 
@@ -335,6 +336,65 @@ def _interests_of(connection: sa.Connection, ids: Sequence[int]) -> dict[int, di
     return found
 
 
+def save_arrived_items(connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Outside items whose paper is among ``rows`` (papers just written) become saved papers,
+    with their note, tags and date; how many did. An item is found by the paper's arXiv id, DOI
+    or title key, as an import matches an entry; called in the transaction that writes the
+    papers, so that a reader's library never holds a paper twice."""
+    shown = [row for row in rows if row.get("pk") is not None and not row.get("hidden")]
+    found: dict[int, tuple[int, Any]] = {}  # outside item id -> (paper pk, the item's row)
+    for column, field_name in (
+        (outside_items.c.arxiv_id, "arxiv_id"),
+        (outside_items.c.doi, "doi"),
+        (outside_items.c.title_key, "title_key"),
+    ):
+        papers_by = {row[field_name]: row["pk"] for row in shown if row.get(field_name)}
+        keys = list(papers_by)
+        for start in range(0, len(keys), 5_000):
+            items = connection.execute(
+                sa.select(outside_items).where(column.in_(keys[start : start + 5_000]))
+            ).mappings()
+            for item in items:
+                found.setdefault(item["id"], (papers_by[item[field_name]], item))
+    if not found:
+        return 0
+    pairs = {(item["account_id"], pk) for pk, item in found.values()}
+    saved = {
+        (row["account_id"], row["paper_pk"]): row
+        for row in connection.execute(
+            sa.select(library_items).where(
+                sa.tuple_(library_items.c.account_id, library_items.c.paper_pk).in_(list(pairs))
+            )
+        ).mappings()
+    }
+    for pk, item in found.values():
+        pair = (item["account_id"], pk)
+        tags = json.loads(item["tags"])
+        if pair not in saved:
+            connection.execute(
+                sa.insert(library_items).values(
+                    account_id=item["account_id"],
+                    paper_pk=pk,
+                    note=item["note"],
+                    tags=json.dumps(tags),
+                    added_at=item["added_at"],
+                )
+            )
+            saved[pair] = {"note": item["note"], "tags": json.dumps(tags)}
+        else:  # saved already (or by another item of the same paper): keep both's words
+            kept = saved[pair]
+            note = kept["note"] or item["note"]
+            both = json.dumps(list(dict.fromkeys([*json.loads(kept["tags"]), *tags])))
+            connection.execute(
+                sa.update(library_items)
+                .where(library_items.c.account_id == pair[0], library_items.c.paper_pk == pair[1])
+                .values(note=note, tags=both)
+            )
+            saved[pair] = {"note": note, "tags": both}
+    connection.execute(sa.delete(outside_items).where(outside_items.c.id.in_(list(found))))
+    return len(found)
+
+
 def _outside_row(account_id: int, item: OutsideItem, now: datetime) -> dict[str, Any]:
     return {
         "account_id": account_id,
@@ -349,6 +409,7 @@ def _outside_row(account_id: int, item: OutsideItem, now: datetime) -> dict[str,
         "note": item.note,
         "tags": json.dumps(item.tags),
         "added_at": now,
+        "title_key": normalise_title(item.title),
     }
 
 

@@ -20,6 +20,7 @@ from litfeed.identifiers import (
     safe_url,
 )
 from litfeed.models import Link, Paper, PaperRecord, Provenance, Rejection, Version
+from litfeed.store.library import save_arrived_items
 from litfeed.store.merge import (
     Row,
     content_hash,
@@ -125,6 +126,7 @@ def save_records(
         seen.append((row, record))
     _write_rows(connection, inserted, list(touched.values()))
     _record_sources(connection, seen, import_id, now)
+    save_arrived_items(connection, [*inserted, *touched.values()])
     return counts
 
 

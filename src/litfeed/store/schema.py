@@ -383,12 +383,15 @@ outside_items = Table(
     Column("abstract", Text, nullable=False, default="", server_default=""),
     Column("authors", Text, nullable=False, default="[]", server_default="[]"),
     Column("year", Integer),
-    Column("doi", Text),
-    Column("arxiv_id", Text),
+    Column("doi", Text, index=True),
+    Column("arxiv_id", Text, index=True),
     Column("url", Text),
     Column("note", Text, nullable=False, default="", server_default=""),
     Column("tags", Text, nullable=False, default="[]", server_default="[]"),
     Column("added_at", UTCDateTime, nullable=False),
+    # The title compared as `normalise_title` does (migration 0017): with the arXiv id and the
+    # DOI, what finds the items waiting for a paper that has just arrived.
+    Column("title_key", Text, nullable=False, default="", server_default="", index=True),
     UniqueConstraint("account_id", "key", name="uq_outside_items_account_key"),
 )
 
