@@ -359,8 +359,8 @@ def save_arrived_items(connection: sa.Connection, rows: Sequence[dict[str, Any]]
     if not found:
         return 0
     pairs = {(item["account_id"], pk) for pk, item in found.values()}
-    saved = {
-        (row["account_id"], row["paper_pk"]): row
+    saved: dict[tuple[int, int], dict[str, Any]] = {
+        (row["account_id"], row["paper_pk"]): dict(row)
         for row in connection.execute(
             sa.select(library_items).where(
                 sa.tuple_(library_items.c.account_id, library_items.c.paper_pk).in_(list(pairs))
