@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from litfeed.recommend.ranker import Evidence, score, top_mean
+from litfeed.recommend.ranker import RECENCY_PER_WEEK, Evidence, recent_first, score, top_mean
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -52,3 +52,18 @@ def test_one_candidate_or_no_other_papers_falls_back_to_the_similarity() -> None
     library = _unit(random.standard_normal((5, 8)))
     one = _unit(random.standard_normal((1, 8)))
     assert np.allclose(score(one, Evidence.of(library, rated=True)), top_mean(one @ library.T))
+
+
+def test_in_a_weeks_list_newer_papers_come_a_little_earlier() -> None:
+    """Equal matches: the newer first. A match one standard deviation better than another
+    still comes first when it is a week older; one day's list keeps its order."""
+    scores = np.asarray([0.5, 0.5, 0.7, 0.3, 0.6], dtype=np.float32)
+    spread = float(scores.std())
+    one_day = recent_first(scores, np.zeros(5, dtype=np.float32))
+    assert np.array_equal(one_day, scores)
+    ages = np.asarray([6, 0, 7, 0, 0], dtype=np.float32)
+    moved = recent_first(scores, ages)
+    assert moved[1] > moved[0]  # equal matches: today's first
+    assert moved[2] > moved[1]  # 0.2 better (about 1.4 standard deviations), a week older
+    assert np.isclose(moved[2], 0.7 - spread * RECENCY_PER_WEEK)
+    assert np.argsort(-moved).tolist()[:2] == [2, 4]

@@ -15,7 +15,7 @@ import numpy as np
 
 from litfeed.errors import LitfeedError
 from litfeed.models import Paper
-from litfeed.recommend.ranker import Evidence, learned, score
+from litfeed.recommend.ranker import Evidence, learned, recent_first, score
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.mutes import muted_by
 from litfeed.search.vectors import VectorIndex, embed_with_store
@@ -192,6 +192,11 @@ class Pool:
         pks, self.matrix = vectors.vectors_of(list(by_pk))  # not embedded yet: left out
         self.papers = [by_pk[pk] for pk in pks]
         self.pks = np.asarray(pks, dtype=np.int64)
+        days = [paper.day for paper in self.papers]
+        newest = max((day for day in days if day is not None), default=None)
+        self.age_days = np.asarray(
+            [(newest - day).days if newest and day else 0 for day in days], dtype=np.float32
+        )
         self._titles = {} if titles is None else titles  # library papers named as reasons
 
     def titles_of(self, pks: set[int]) -> dict[int, tuple[str, str]]:
@@ -220,6 +225,7 @@ class Pool:
             scores = score(self.matrix, Evidence.of(liked))[open_rows]
         else:  # follows alone: their papers first
             scores = np.zeros(len(open_rows), dtype=np.float32)
+        scores = recent_first(scores, self.age_days[open_rows])
         follows: dict[int, list[str]] = {}
         if profile.interests.follows:
             spread = float(scores.std()) or 1.0
