@@ -626,3 +626,37 @@ def test_for_you_takes_the_week_and_a_category(hub: Hub) -> None:
     assert in_the_week.candidates >= on_the_day.candidates >= 2
     robots = hub.for_you(reader.id, day, 50, category="CS.RO")
     assert [pick.paper.id for pick in robots.picks] == ["2606.90002"]
+
+
+def test_mendeley_and_nasa_ads_entries_name_their_arxiv_papers(hub: Hub) -> None:
+    """Mendeley writes the arXiv id in `arxivId`; NASA ADS (what arXiv's "Export BibTeX
+    citation" serves) quotes braced titles and writes bare years and `eprint`."""
+    reader = add_account(hub.store, "ada@example.org", None, verified=True)
+    text = (
+        "@article{Vaswani2017,\n"
+        "archivePrefix = {arXiv},\n"
+        "arxivId = {1706.03762},\n"
+        "author = {Vaswani, Ashish and Shazeer, Noam},\n"
+        "title = {{Attention is all you need}},\n"
+        "year = {2017}\n"
+        "}\n"
+        "@ARTICLE{2026arXiv260690001N,\n"
+        "       author = {{Ng}, Andrea},\n"
+        '        title = "{A Stored Preprint by its arXiv Number}",\n'
+        "      journal = {arXiv e-prints},\n"
+        "         year = 2026,\n"
+        "        month = jun,\n"
+        "          eid = {arXiv:2606.90001},\n"
+        "archivePrefix = {arXiv},\n"
+        "       eprint = {2606.90001},\n"
+        " primaryClass = {cs.LG},\n"
+        "}\n"
+    )
+    citations = parse_citations(text, "mendeley-and-ads.bib")
+    assert [(c.arxiv_id, c.year) for c in citations.entries] == [
+        ("1706.03762", 2017),
+        ("2606.90001", 2026),
+    ]
+    assert citations.entries[1].authors == ["Andrea Ng"]
+    report = hub.save_to_library(reader.id, citations)
+    assert (report.matched, report.outside, report.rejected) == (2, 0, [])

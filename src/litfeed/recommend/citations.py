@@ -130,6 +130,7 @@ def _bibtex(text: str, name: str) -> Citations:
             url=fields.get("url"),
             arxiv_hints=[
                 fields.get("eprint") if _is_arxiv(fields.get("archiveprefix"), fields) else None,
+                fields.get("arxivid"),  # Mendeley's
                 fields.get("url"),
                 fields.get("journal"),
                 fields.get("note"),
