@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from litfeed.web.maths import render_maths
+from litfeed.maths import render_maths
 
 
 def test_formulas_become_mathml_and_the_rest_is_escaped() -> None:

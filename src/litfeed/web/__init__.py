@@ -30,7 +30,7 @@ from litfeed.search import QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.web.auth import csrf_token, set_cookies, viewer
 from litfeed.web.guard import Guard, default_allowed_hosts, docs_policy
-from litfeed.web.maths import render_maths
+from litfeed.maths import render_maths
 from litfeed.web.pages import (
     HomePage,
     PaperPage,

@@ -1,4 +1,4 @@
-"""Maths in titles and abstracts, rendered in the browser: each ``$…$``, ``$$…$$``, ``\\(…\\)`` and
+"""Maths in titles, abstracts and comments, rendered in the browser: each ``$…$``, ``$$…$$``, ``\\(…\\)`` and
 ``\\[…\\]`` is converted on the server to MathML (latex2mathml), which browsers draw without any
 script; the JSON keeps the source text. What latex2mathml makes is checked before it is used: only
 MathML elements and presentation attributes pass (it copies ``\\text{<script>}`` and ``\\href``
@@ -20,7 +20,7 @@ _MATHS = re.compile(
     re.DOTALL,
 )
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
-_ELEMENTS = frozenset(
+MATHML_ELEMENTS = frozenset(
     [
         "math",
         "mrow",
@@ -54,7 +54,7 @@ _ELEMENTS = frozenset(
         "annotation",
     ]
 )
-_ATTRIBUTES = frozenset(
+MATHML_ATTRIBUTES = frozenset(
     [
         "display",
         "stretchy",
@@ -119,7 +119,7 @@ def render_maths(text: str) -> Markup:
     for match in _MATHS.finditer(text):
         source = next(group for group in match.groups() if group is not None)
         display = match.group("display") is not None or match.group("display2") is not None
-        mathml = _mathml(source, display)
+        mathml = to_mathml(source, display)
         if mathml is None:
             continue
         parts.append(_text(text[position : match.start()]))
@@ -142,7 +142,8 @@ def _text(text: str) -> str:
     return _ESCAPED.sub(r"\1", _EMPHASIS.sub(tagged, escaped))
 
 
-def _mathml(source: str, display: bool) -> str | None:
+def to_mathml(source: str, display: bool) -> str | None:
+    """``source`` (LaTeX, without its dollars) as checked MathML; None when it stays text."""
     if len(source) > MAX_FORMULA:
         return None
     if "\\" not in source and _LOST_COMMANDS.search(source):
@@ -154,6 +155,6 @@ def _mathml(source: str, display: bool) -> str | None:
         return None
     for element in root.iter():
         name = element.tag.removeprefix(_MATHML)
-        if name not in _ELEMENTS or any(key not in _ATTRIBUTES for key in element.attrib):
+        if name not in MATHML_ELEMENTS or any(key not in MATHML_ATTRIBUTES for key in element.attrib):
             return None
     return mathml
