@@ -1,8 +1,9 @@
-"""Maths in titles, abstracts and comments, rendered in the browser: each ``$…$``, ``$$…$$``, ``\\(…\\)`` and
-``\\[…\\]`` is converted on the server to MathML (latex2mathml), which browsers draw without any
-script; the JSON keeps the source text. What latex2mathml makes is checked before it is used: only
-MathML elements and presentation attributes pass (it copies ``\\text{<script>}`` and ``\\href``
-through as they are), else the source is shown as text, escaped like any other."""
+"""Maths in titles, abstracts and comments, rendered in the browser: each ``$…$``, ``$$…$$``,
+``\\(…\\)`` and ``\\[…\\]`` is converted on the server to MathML (latex2mathml), which
+browsers draw without any script; the JSON keeps the source text. What latex2mathml makes is
+checked before it is used: only MathML elements and presentation attributes pass (it copies
+``\\text{<script>}`` and ``\\href`` through as they are), else the source is shown as text,
+escaped like any other."""
 
 from __future__ import annotations
 
@@ -155,6 +156,8 @@ def to_mathml(source: str, display: bool) -> str | None:
         return None
     for element in root.iter():
         name = element.tag.removeprefix(_MATHML)
-        if name not in MATHML_ELEMENTS or any(key not in MATHML_ATTRIBUTES for key in element.attrib):
+        if name not in MATHML_ELEMENTS or any(
+            key not in MATHML_ATTRIBUTES for key in element.attrib
+        ):
             return None
     return mathml

@@ -124,6 +124,8 @@ class Paper(BaseModel):
     day: date | None = None
     # litfeed's own votes (``upvotes`` are Hugging Face's).
     votes: int = 0
+    # Comments under it here (``comments`` are Hugging Face's).
+    comments_here: int = 0
     # Hidden by an administrator: in no list, count or feed.
     hidden: bool = False
     # The day a reader submitted it here.

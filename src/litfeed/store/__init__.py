@@ -31,6 +31,7 @@ from litfeed.store.database import (
     write_transaction,
 )
 from litfeed.store.delivery import DeliveryStore
+from litfeed.store.discussion import DiscussionStore
 from litfeed.store.library import LibraryStore
 from litfeed.store.locks import WorkerLock
 from litfeed.store.mail import Mail, MailStore
@@ -139,6 +140,11 @@ class Store:
     def library(self) -> LibraryStore:
         """Readers' libraries and ratings (private to each account)."""
         return LibraryStore(self.engine)
+
+    @property
+    def discussion(self) -> DiscussionStore:
+        """Comments, their votes and reports, the moderation log."""
+        return DiscussionStore(self.engine)
 
     @property
     def community(self) -> CommunityStore:

@@ -188,7 +188,15 @@ def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row])
             row["pk"] = pk
     if updated:
         # Votes and the hidden mark are the community's, written by their own statements.
-        kept = ("pk", "first_seen", "votes", "hidden", "submitted_here", "submitter_id")
+        kept = (
+            "pk",
+            "first_seen",
+            "votes",
+            "comments_here",
+            "hidden",
+            "submitted_here",
+            "submitter_id",
+        )
         columns = [c.name for c in papers.columns if c.name not in kept]
         statement = (
             sa.update(papers)
@@ -250,6 +258,7 @@ def paper_from_row(row: Any, sources: list[Provenance] | None = None) -> Paper:
         announced=row["announced"],
         day=row["day"],
         votes=row["votes"],
+        comments_here=row["comments_here"],
         submitted_here=row["submitted_here"],
         hidden=bool(row["hidden"]),
         first_seen=row["first_seen"],

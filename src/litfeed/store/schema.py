@@ -91,6 +91,8 @@ papers = Table(
     # litfeed's own votes, maintained with each vote (the counts imported from Hugging Face are
     # `upvotes`); hidden papers leave every list.
     Column("votes", Integer, nullable=False, default=0, server_default="0"),
+    # Comments shown under it here, maintained with each comment (migration 0018).
+    Column("comments_here", Integer, nullable=False, default=0, server_default="0"),
     Column("hidden", Boolean, nullable=False, default=False, server_default=false()),
     # Submitted here (migration 0009): the day, and by whom.
     Column("submitted_here", Date),
@@ -424,4 +426,70 @@ ratings = Table(
     Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
     Column("rating", Integer, nullable=False),
     Column("rated_at", UTCDateTime, nullable=False),
+)
+
+# Discussion (migration 0018): comments under papers, their votes and reports, and the log of
+# what moderators did. A comment keeps the reader's source and the sanitised HTML made from it
+# by the rules of version `renderer`; deleted and hidden comments stay (their replies hang on
+# them) and leave every count.
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("parent_id", Integer, ForeignKey("comments.id"), index=True),
+    Column("body", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("renderer", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edited_at", UTCDateTime),
+    Column("deleted_at", UTCDateTime),
+    Column("hidden_at", UTCDateTime),
+)
+
+comment_votes = Table(
+    "comment_votes",
+    metadata,
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+comment_reports = Table(
+    "comment_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "comment_id",
+        Integer,
+        ForeignKey("comments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    UniqueConstraint("comment_id", "account_id", name="uq_comment_reports_one_each"),
+)
+
+moderation_log = Table(
+    "moderation_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("action", Text, nullable=False),  # hide, restore, suspend, unsuspend, …
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="SET NULL")),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("detail", Text, nullable=False, default="", server_default=""),
 )

@@ -25,12 +25,13 @@ from litfeed.community.accounts import Unconfirmed, proven_address
 from litfeed.community.auth import Auth, Throttled
 from litfeed.config import Settings, load_settings
 from litfeed.delivery.subscriptions import SubscriptionError
+from litfeed.discussion import DiscussionError, NoComment, NotAllowed, thread
 from litfeed.hub import Hub, PaperNotFound
+from litfeed.maths import render_maths
 from litfeed.search import QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
 from litfeed.web.auth import csrf_token, set_cookies, viewer
 from litfeed.web.guard import Guard, default_allowed_hosts, docs_policy
-from litfeed.maths import render_maths
 from litfeed.web.pages import (
     HomePage,
     PaperPage,
@@ -55,6 +56,7 @@ from litfeed.web.params import (
 from litfeed.web.routes.accounts import accounts_router
 from litfeed.web.routes.community import community_router
 from litfeed.web.routes.delivery import delivery_router
+from litfeed.web.routes.discussion import CommentSort, discussion_router
 from litfeed.web.routes.hf import hf_router
 from litfeed.web.routes.library import library_router
 
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router(hub, render))
     app.include_router(delivery_router(hub, render))
     app.include_router(library_router(hub, render))
+    app.include_router(discussion_router(hub, render))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(
@@ -193,11 +196,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return search_page(hub, q, mode, page, category, since, until, limit)
 
     @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def paper_html(request: Request, paper_id: str) -> Response:
+    def paper_html(request: Request, paper_id: str, comments: CommentSort = "top") -> Response:
         account = viewer(request)
-        data = paper_page(hub, paper_id, show_hidden=bool(account and account.administrator))
+        moderator = bool(account and account.administrator)
+        data = paper_page(hub, paper_id, show_hidden=moderator)
         if data.paper.id != paper_id:  # found by arXiv id with version, DOI, URL or former id
             return RedirectResponse(f"/papers/{data.paper.id}", status_code=301)
+        data.thread = thread(hub.store, data.paper, comments, moderator)
+        if account is not None:
+            shown = [node.comment.id for node in data.thread.flat()]
+            data.comments_voted = hub.store.discussion.voted(account.id, shown)
         return render(request, "paper.html", data)
 
     @app.get(
@@ -314,6 +322,18 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(SubscriptionError)
     async def bad_subscription(request: Request, error: SubscriptionError) -> Response:
         return respond(request, 400, str(error))
+
+    @app.exception_handler(DiscussionError)
+    async def bad_comment(request: Request, error: DiscussionError) -> Response:
+        return respond(request, 400, str(error))
+
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(request: Request, error: NotAllowed) -> Response:
+        return respond(request, 403, str(error))
+
+    @app.exception_handler(NoComment)
+    async def no_comment(request: Request, error: NoComment) -> Response:
+        return respond(request, 404, str(error))
 
     @app.exception_handler(Throttled)
     async def throttled(request: Request, error: Throttled) -> Response:

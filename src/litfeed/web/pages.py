@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from litfeed.errors import LitfeedError
 from litfeed.hub import Hub, PaperNotFound
@@ -93,6 +93,10 @@ class PaperPage(BaseModel):
     similar_error: str | None = None
     # Who submitted it here: the account's public name, or "a reader".
     submitter: str | None = None
+    # The discussion under it and the comments the viewer voted for (the page only; the API
+    # serves the thread at /api/papers/{id}/comments).
+    thread: Any = Field(default=None, exclude=True)
+    comments_voted: set[int] = Field(default_factory=set, exclude=True)
 
     @property
     def no_similar(self) -> str:

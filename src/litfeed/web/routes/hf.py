@@ -3,8 +3,9 @@
 ``huggingface_hub`` client works with ``HfApi(endpoint="http://HOST/hf")``.
 
 Papers are named by arXiv id, as there; ``upvotes`` are litfeed's votes and Hugging Face's
-together; a paper's ``publishedAt`` is its arXiv date, an entry's ``publishedAt`` the day it
-entered litfeed's daily page (or Hugging Face's Daily Papers, when known)."""
+together, as are its comments here and Hugging Face's in ``numComments``; a paper's
+``publishedAt`` is its arXiv date, an entry's ``publishedAt`` the day it entered litfeed's
+daily page (or Hugging Face's Daily Papers, when known)."""
 
 from __future__ import annotations
 
@@ -131,7 +132,7 @@ def paper_info(paper: Paper, names: dict[int, str]) -> dict[str, Any]:
     submitter = _submitter(paper, names)
     if submitter is not None:
         fields["submittedOnDailyBy"] = submitter
-    fields["numComments"] = paper.comments or 0
+    fields["numComments"] = paper.comments_here + (paper.comments or 0)
     return fields
 
 
@@ -143,7 +144,7 @@ def daily_entry(paper: Paper, names: dict[int, str]) -> dict[str, Any]:
         "title": paper.title,
         "summary": paper.abstract,
         "thumbnail": "",
-        "numComments": paper.comments or 0,
+        "numComments": paper.comments_here + (paper.comments or 0),
         "isAuthorParticipating": False,
     }
     submitter = _submitter(paper, names)

@@ -1,0 +1,254 @@
+"""Discussion under papers: the forms of the paper page (they work without JavaScript) and the
+JSON API, both thin over `litfeed.discussion`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from litfeed import discussion
+from litfeed.discussion import MAX_BODY, MAX_REASON, Node
+from litfeed.hub import Hub, PaperNotFound
+from litfeed.models import Paper
+from litfeed.store import Account
+from litfeed.web.auth import Caller, check_csrf, client_address, viewer
+
+Render = Callable[[Request, str, Any], Response]
+Csrf = Annotated[str, Form(max_length=200)]
+CommentSort = Annotated[
+    Literal["top", "new"], Query(description="Comments: top (most voted first) or new.")
+]
+SortQuery = Annotated[
+    Literal["top", "new"], Query(description="top: most voted first; new: newest first.")
+]
+
+
+class CommentRequest(BaseModel):
+    body: str = Field(max_length=MAX_BODY, description="Markdown, with maths in $…$ or $$…$$.")
+    parent: int | None = Field(default=None, description="The comment this one replies to.")
+
+
+class CommentChange(BaseModel):
+    body: str = Field(max_length=MAX_BODY)
+
+
+class ReportRequest(BaseModel):
+    reason: str = Field(max_length=MAX_REASON, description="Why it should not be shown.")
+
+
+class CommentOut(BaseModel):
+    """A comment as a thread shows it: ``state`` is shown, deleted (its text gone, kept for
+    its replies) or hidden (by a moderator); ``replies`` nest three levels, deeper ones are
+    listed under the third, saying whom they reply to (``replying_to``)."""
+
+    id: int
+    parent: int | None
+    author: str | None
+    body: str | None
+    html: str | None
+    score: int
+    created_at: str
+    edited_at: str | None
+    state: str
+    replying_to: str | None
+    replies: list[CommentOut]
+
+
+class ThreadOut(BaseModel):
+    paper: str
+    sort: str
+    count: int = Field(description="Comments shown (neither deleted nor hidden).")
+    comments: list[CommentOut]
+
+
+class Reported(BaseModel):
+    reported: bool = Field(description="False when you had reported it already.")
+
+
+def discussion_router(hub: Hub, render: Render) -> APIRouter:
+    router = APIRouter(tags=["discussion"])
+    store = hub.store
+
+    def paper_of(paper_id: str) -> Paper:
+        paper = hub.get_paper(paper_id)
+        if paper is None or paper.hidden:
+            raise PaperNotFound(f"no paper with id {paper_id[:100]!r}")
+        return paper
+
+    def paper_url(paper_pk: int, anchor: str = "comments") -> str:
+        found = store.get_papers_by_pk([paper_pk])
+        if not found:
+            raise PaperNotFound("no such paper")
+        return f"/papers/{found[0].id}#{anchor}"
+
+    def form_account(request: Request, csrf: str, target: str) -> Account | Response:
+        check_csrf(request, csrf)
+        account = viewer(request)
+        if account is None:
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        return account
+
+    # -- the paper page's forms ----------------------------------------------------------------
+
+    @router.post("/papers/{paper_id:path}/comments", include_in_schema=False)
+    def comment_form(
+        request: Request,
+        paper_id: str,
+        body: Annotated[str, Form(max_length=MAX_BODY + 1000)],
+        parent: Annotated[int | None, Form()] = None,
+        csrf: Csrf = "",
+    ) -> Response:
+        paper = paper_of(paper_id)
+        account = form_account(request, csrf, f"/papers/{paper.id}#comments")
+        if isinstance(account, Response):
+            return account
+        made = discussion.post(
+            store, account, paper, body, parent, network_address=client_address(request)
+        )
+        return RedirectResponse(f"/papers/{paper.id}#c{made.id}", status_code=303)
+
+    @router.post("/comments/{comment_id}/edit", include_in_schema=False)
+    def edit_form(
+        request: Request,
+        comment_id: int,
+        body: Annotated[str, Form(max_length=MAX_BODY + 1000)],
+        csrf: Csrf = "",
+    ) -> Response:
+        account = form_account(request, csrf, "/")
+        if isinstance(account, Response):
+            return account
+        changed = discussion.edit(store, account, comment_id, body)
+        return RedirectResponse(paper_url(changed.paper_pk, f"c{changed.id}"), status_code=303)
+
+    @router.post("/comments/{comment_id}/delete", include_in_schema=False)
+    def delete_form(request: Request, comment_id: int, csrf: Csrf = "") -> Response:
+        account = form_account(request, csrf, "/")
+        if isinstance(account, Response):
+            return account
+        comment = store.discussion.comment(comment_id)
+        discussion.delete(store, account, comment_id)
+        assert comment is not None  # delete refuses what does not exist
+        return RedirectResponse(paper_url(comment.paper_pk), status_code=303)
+
+    @router.post("/comments/{comment_id}/vote", include_in_schema=False)
+    def vote_form(request: Request, comment_id: int, csrf: Csrf = "") -> Response:
+        account = form_account(request, csrf, "/")
+        if isinstance(account, Response):
+            return account
+        voted = comment_id in store.discussion.voted(account.id, [comment_id])
+        comment = discussion.vote(store, account, comment_id, not voted)
+        return RedirectResponse(paper_url(comment.paper_pk, f"c{comment_id}"), status_code=303)
+
+    @router.post("/comments/{comment_id}/report", include_in_schema=False)
+    def report_form(
+        request: Request,
+        comment_id: int,
+        reason: Annotated[str, Form(max_length=MAX_REASON + 100)] = "",
+        csrf: Csrf = "",
+    ) -> Response:
+        account = form_account(request, csrf, "/")
+        if isinstance(account, Response):
+            return account
+        discussion.report(store, account, comment_id, reason)
+        data = {
+            "title": "Reported",
+            "message": "Thank you: an administrator will look at this comment.",
+        }
+        return render(request, "notice.html", data)
+
+    @router.post("/comments/{comment_id}/hide", include_in_schema=False)
+    def hide_form(
+        request: Request,
+        comment_id: int,
+        restore: Annotated[str, Form(max_length=10)] = "",
+        next: Annotated[str, Form(max_length=2000)] = "",
+        csrf: Csrf = "",
+    ) -> Response:
+        account = form_account(request, csrf, "/")
+        if isinstance(account, Response):
+            return account
+        discussion.hide(store, account, comment_id, not restore)
+        comment = store.discussion.comment(comment_id)
+        assert comment is not None
+        target = next if next.startswith("/") and not next.startswith("//") else None
+        return RedirectResponse(
+            target or paper_url(comment.paper_pk, f"c{comment_id}"), status_code=303
+        )
+
+    # -- the API -------------------------------------------------------------------------------
+
+    @router.get("/api/papers/{paper_id:path}/comments", response_model=ThreadOut)
+    def thread_json(paper_id: str, sort: SortQuery = "top") -> ThreadOut:
+        """The comments under a paper, as a tree."""
+        paper = paper_of(paper_id)
+        found = discussion.thread(store, paper, sort)
+        return ThreadOut(
+            paper=paper.id,
+            sort=sort,
+            count=found.count,
+            comments=[_out(node) for node in found.comments],
+        )
+
+    @router.post("/api/papers/{paper_id:path}/comments", response_model=CommentOut, status_code=201)
+    def comment_json(
+        request: Request, paper_id: str, comment: CommentRequest, caller: Caller
+    ) -> CommentOut:
+        """Comment on a paper (``parent``: reply to a comment under it)."""
+        paper = paper_of(paper_id)
+        made = discussion.post(
+            store, caller, paper, comment.body, comment.parent, client_address(request)
+        )
+        return _one(store, made.id)
+
+    @router.get("/api/comments/{comment_id}", response_model=CommentOut)
+    def comment_get(comment_id: int) -> CommentOut:
+        return _one(store, comment_id)
+
+    @router.patch("/api/comments/{comment_id}", response_model=CommentOut)
+    def comment_patch(comment_id: int, change: CommentChange, caller: Caller) -> CommentOut:
+        """Change your comment (it then says when it was edited)."""
+        discussion.edit(store, caller, comment_id, change.body)
+        return _one(store, comment_id)
+
+    @router.delete("/api/comments/{comment_id}", status_code=204)
+    def comment_delete(comment_id: int, caller: Caller) -> Response:
+        """Delete your comment: its text is gone, its replies stay."""
+        discussion.delete(store, caller, comment_id)
+        return Response(status_code=204)
+
+    @router.put("/api/comments/{comment_id}/vote", response_model=CommentOut)
+    def comment_vote(comment_id: int, caller: Caller) -> CommentOut:
+        """Vote for a comment (once: a second vote changes nothing)."""
+        discussion.vote(store, caller, comment_id, True)
+        return _one(store, comment_id)
+
+    @router.delete("/api/comments/{comment_id}/vote", response_model=CommentOut)
+    def comment_unvote(comment_id: int, caller: Caller) -> CommentOut:
+        discussion.vote(store, caller, comment_id, False)
+        return _one(store, comment_id)
+
+    @router.post("/api/comments/{comment_id}/report", response_model=Reported)
+    def comment_report(comment_id: int, report: ReportRequest, caller: Caller) -> Reported:
+        """Report a comment to the administrators."""
+        return Reported(reported=discussion.report(store, caller, comment_id, report.reason))
+
+    return router
+
+
+def _one(store: Any, comment_id: int) -> CommentOut:
+    """One comment as a thread shows it to everyone (404 when deleted or hidden)."""
+    comment = store.discussion.comment(comment_id)
+    if comment is None or not comment.shown:
+        raise HTTPException(404, f"no comment {comment_id}")
+    if not store.get_papers_by_pk([comment.paper_pk]):  # its paper was hidden
+        raise HTTPException(404, f"no comment {comment_id}")
+    return _out(discussion.shown_node(comment))
+
+
+def _out(node: Node) -> CommentOut:
+    return CommentOut.model_validate(node.as_json())
