@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -329,3 +330,100 @@ def test_subscribe_confirm_and_change_preferences(
     page.click("text=Unsubscribe")
     page.click("button:has-text('Unsubscribe')")
     assert page.locator("h1").inner_text() == "Unsubscribed"
+
+
+DISCUSSED = "t-8ec3a34c72e9"  # an example paper
+
+
+def test_write_reply_and_vote_on_comments(writable_server: tuple[str, Path], page: Page) -> None:
+    server, outbox = writable_server
+    with Hub(load_settings(data_dir=outbox.parent)) as hub:
+        add_account(hub.store, "ada@example.org", "correct horse battery", verified=True)
+    page.goto(f"{server}/login?next=/papers/{DISCUSSED}")
+    page.fill("input[name=email]", "ada@example.org")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("form.account-form button")
+    page.wait_for_url(f"**/papers/{DISCUSSED}")
+    page.get_by_label("Add a comment").fill("Does the bound hold when $\\beta \\to \\infty$?")
+    page.click("form.comment-form button")
+    comment = page.locator("article.comment").first
+    expect(comment).to_contain_text("Does the bound hold when")
+    formula = comment.locator(".comment-body math")
+    box = formula.bounding_box()
+    assert box is not None and box["width"] > 20  # drawn, not shown as source
+    comment.locator("details.reply summary").click()
+    comment.get_by_label("Your reply").fill("It does, see **Section 4**.")
+    comment.locator("details.reply button").click()
+    reply = page.locator("article.comment.depth-1")
+    expect(reply).to_contain_text("It does, see Section 4.")
+    assert reply.locator(".comment-body strong").inner_text() == "Section 4"
+    page.locator("article.comment.depth-0 button.vote").click()
+    expect(page.locator("article.comment.depth-0 button.vote")).to_have_text("▲ 1")
+    assert page.locator("h2:has-text('Discussion')").inner_text() == "Discussion (2)"
+
+
+def test_hostile_comments_run_no_script_and_reach_no_other_host(
+    writable_server: tuple[str, Path], page: Page
+) -> None:
+    """The XSS corpus (tests/xss.py) as comments, read in Chromium: no dialog opens, no request
+    leaves for another host, and the document the browser built holds no handler, script,
+    frame, image or script address."""
+    import sqlalchemy as sa
+
+    from litfeed import discussion
+    from litfeed.store.schema import rate_limits
+    from tests.xss import CORPUS
+
+    server, outbox = writable_server
+    with Hub(load_settings(data_dir=outbox.parent)) as hub:
+        writer = add_account(hub.store, "mallory@example.org", "correct horse", verified=True)
+        paper = hub.get_paper(DISCUSSED)
+        assert paper is not None
+        for number, payload in enumerate(CORPUS):
+            if number % 2 == 0:  # the limits count real time: here a day passes every 2
+                with hub.store.engine.begin() as connection:
+                    connection.execute(sa.delete(rate_limits))
+            discussion.post(hub.store, writer, paper, payload)
+    dialogs: list[str] = []
+    elsewhere: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def only_here(route: Route) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.on("dialog", dismiss)
+    page.route("**/*", only_here)
+    page.goto(f"{server}/papers/{DISCUSSED}?comments=new")
+    assert page.locator("article.comment").count() == len(CORPUS)
+    for link in page.locator(".comment-body a").all()[:40]:
+        link.hover()
+    found = page.evaluate(
+        """() => {
+          const bad = [];
+          const banned = ["SCRIPT", "IFRAME", "FRAME", "OBJECT", "EMBED", "IMG", "SVG", "STYLE",
+                          "LINK", "META", "BASE", "VIDEO", "AUDIO", "SOURCE", "TEMPLATE"];
+          for (const el of document.querySelectorAll(".discussion *")) {
+            if (banned.includes(el.tagName.toUpperCase())) bad.push(el.tagName);
+            for (const attribute of el.attributes) {
+              const name = attribute.name.toLowerCase();
+              const value = attribute.value.replace(/[\\u0000-\\u0020]/g, "").toLowerCase();
+              if (name.startsWith("on") || ["style", "src", "srcdoc", "formaction"].includes(name)
+                  || (["href", "action", "xlink:href"].includes(name)
+                      && /^(javascript|data|vbscript):/.test(value))) {
+                bad.push(el.tagName + " " + name + "=" + attribute.value);
+              }
+            }
+          }
+          return bad;
+        }"""
+    )
+    assert found == []
+    page.wait_for_timeout(500)
+    assert dialogs == [] and elsewhere == []
