@@ -20,6 +20,22 @@ def test_migrations_match_the_declared_schema(store: Store) -> None:
     assert differences == []
 
 
+def test_the_index_autogenerate_cannot_compare_survives_every_migration(store: Store) -> None:
+    """Names are unique in any case through an index on lower(name), which SQLAlchemy cannot
+    reflect: a migration that copies the accounts table (SQLite's batch mode) would lose it."""
+    with store.engine.connect() as connection:
+        if store.engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'accounts'"
+            )
+        else:
+            rows = connection.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'accounts'"
+            )
+        names = {name for (name,) in rows}
+    assert "ix_accounts_name_key" in names
+
+
 def test_opening_twice_migrates_once(database_url: str) -> None:
     Store.open(database_url).close()
     store = Store.open(database_url)

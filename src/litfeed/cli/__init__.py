@@ -4,9 +4,18 @@ imports what it uses when it runs, so that `litfeed --help` answers at once."""
 
 # isort: off
 # The areas register their commands in the order `litfeed --help` lists them.
-from litfeed.cli import papers, sources, users, library, delivery, maintenance
+from litfeed.cli import papers, sources, users, library, discussion, delivery, maintenance
 from litfeed.cli.common import app
 
 # isort: on
 
-__all__ = ["app", "delivery", "library", "maintenance", "papers", "sources", "users"]
+__all__ = [
+    "app",
+    "delivery",
+    "discussion",
+    "library",
+    "maintenance",
+    "papers",
+    "sources",
+    "users",
+]

@@ -66,20 +66,8 @@ def atom_feed(
 ) -> bytes:
     """The Atom document of a list: ``self_url`` is the feed's own address (also its id),
     ``page_url`` the page it mirrors, ``site_url`` litfeed's address."""
-    # Plain names and an xmlns attribute: ElementTree then writes Atom as the default namespace.
-    feed = ET.Element("feed", xmlns=ATOM)
-    _add(feed, "id", self_url)
-    _add(feed, "title", title)
-    if subtitle:
-        _add(feed, "subtitle", subtitle)
     moments = [_moment(entry.paper) for entry in entries]
-    _add(feed, "updated", _stamp(max(moments) if moments else datetime.now(UTC)))
-    author = _add(feed, "author")
-    _add(author, "name", "litfeed")
-    _add(author, "uri", site_url)
-    _add(feed, "link", rel="self", type=MEDIA_TYPE, href=self_url)
-    _add(feed, "link", rel="alternate", type="text/html", href=page_url)
-    _add(feed, "generator", "litfeed", uri=site_url)
+    feed = _feed(title, self_url, page_url, site_url, moments, subtitle)
     for entry, moment in zip(entries, moments, strict=True):
         paper = entry.paper
         url = f"{site_url}/papers/{paper.id}"
@@ -101,6 +89,64 @@ def atom_feed(
         if entry.note:
             summary = f"[{entry.note}] {summary}"
         _add(item, "summary", summary, type="text")
+    body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return body
+
+
+def _feed(
+    title: str,
+    self_url: str,
+    page_url: str,
+    site_url: str,
+    moments: Sequence[datetime],
+    subtitle: str | None,
+) -> ET.Element:
+    # Plain names and an xmlns attribute: ElementTree then writes Atom as the default namespace.
+    feed = ET.Element("feed", xmlns=ATOM)
+    _add(feed, "id", self_url)
+    _add(feed, "title", title)
+    if subtitle:
+        _add(feed, "subtitle", subtitle)
+    _add(feed, "updated", _stamp(max(moments) if moments else datetime.now(UTC)))
+    author = _add(feed, "author")
+    _add(author, "name", "litfeed")
+    _add(author, "uri", site_url)
+    _add(feed, "link", rel="self", type=MEDIA_TYPE, href=self_url)
+    _add(feed, "link", rel="alternate", type="text/html", href=page_url)
+    _add(feed, "generator", "litfeed", uri=site_url)
+    return feed
+
+
+@dataclass(frozen=True)
+class Note:
+    """An entry that is not a paper (a reply, a mention): its own address, title, moment,
+    writer and sanitised HTML."""
+
+    url: str
+    title: str
+    moment: datetime
+    author: str
+    html: str
+
+
+def notes_feed(
+    title: str,
+    self_url: str,
+    page_url: str,
+    site_url: str,
+    notes: Sequence[Note],
+    subtitle: str | None = None,
+) -> bytes:
+    """The Atom document of notes (each entry's content the HTML given, already sanitised)."""
+    feed = _feed(title, self_url, page_url, site_url, [n.moment for n in notes], subtitle)
+    for note in notes:
+        item = _add(feed, "entry")
+        _add(item, "id", note.url)
+        _add(item, "title", " ".join(note.title.split()))
+        _add(item, "updated", _stamp(note.moment))
+        _add(item, "link", rel="alternate", type="text/html", href=note.url)
+        _add(_add(item, "author"), "name", note.author)
+        _add(item, "content", note.html, type="html")
     body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return body
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from litfeed.community.auth import Limit, Throttled
+from litfeed.discussion.notifications import to_tell
 from litfeed.discussion.render import RENDERER, render
 from litfeed.errors import LitfeedError
 from litfeed.identifiers import is_storable_text
@@ -49,7 +50,11 @@ class NotAllowed(DiscussionError):
     """The account may not do this (not its comment, not yet proven, suspended)."""
 
 
-class NoComment(DiscussionError):
+class NoSuch(DiscussionError):
+    """No such comment or account (or not one this reader may see)."""
+
+
+class NoComment(NoSuch):
     """No such comment (or not one this reader may see)."""
 
 
@@ -105,11 +110,13 @@ def post(
     parent_id: int | None = None,
     network_address: str | None = None,
 ) -> Comment:
-    """A new comment under ``paper`` (a reply to ``parent_id`` when given)."""
+    """A new comment under ``paper`` (a reply to ``parent_id`` when given); the parent's
+    writer and the readers it mentions by name are told of it."""
     may_write(account)
     body = check_body(body)
     if paper.hidden:
         raise NoComment("no such paper")
+    parent = None
     if parent_id is not None:
         parent = store.discussion.comment(parent_id)
         if parent is None or parent.paper_pk != paper.pk:
@@ -117,7 +124,10 @@ def post(
         if not parent.shown:
             raise DiscussionError("that comment was deleted or hidden: it takes no replies")
     check_limits(store, account, network_address)
-    new_id = store.discussion.add(paper.pk, account.id, parent_id, body, render(body), RENDERER)
+    told = to_tell(store, account, parent, body)
+    new_id = store.discussion.add(
+        paper.pk, account.id, parent_id, body, render(body), RENDERER, told
+    )
     found = store.discussion.comment(new_id)
     assert found is not None
     return found
@@ -193,6 +203,52 @@ def hide(store: Store, moderator: Account, comment_id: int, hidden: bool, why: s
     if store.discussion.comment(comment_id) is None:
         raise NoComment(f"no comment {comment_id}")
     return store.discussion.set_hidden(comment_id, hidden, moderator.id, why[:MAX_REASON])
+
+
+def suspend(
+    store: Store, moderator: Account, account_id: int, suspended: bool, why: str = ""
+) -> None:
+    """An administrator suspends an account (it can no longer log in, write or vote, and its
+    votes stop counting) or lifts the suspension; logged."""
+    if not moderator.administrator:
+        raise NotAllowed("only an administrator can suspend accounts")
+    if account_id == moderator.id:
+        raise NotAllowed("an administrator cannot suspend their own account")
+    if store.community.account(account_id) is None:
+        raise NoSuch(f"no account {account_id}")
+    store.community.set_suspended(account_id, suspended)
+    store.discussion.log(
+        moderator.id, "suspend" if suspended else "unsuspend", None, account_id, why[:MAX_REASON]
+    )
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A comment readers reported, with their reasons, for the moderators' queue."""
+
+    comment: Comment
+    paper_id: str
+    paper_title: str
+    reasons: list[str]
+    first: datetime
+
+
+def reports_queue(store: Store, limit: int = 200) -> list[Reported]:
+    """Reported comments no moderator has dealt with, the longest waiting first."""
+    grouped: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for open_report in store.discussion.open_reports(limit):
+        grouped[open_report.comment_id].append((open_report.reason, open_report.created_at))
+    queue = []
+    for comment_id, reasons in grouped.items():
+        comment = store.discussion.comment(comment_id)
+        if comment is None:
+            continue
+        papers = store.get_papers_by_pk([comment.paper_pk])
+        paper_id, title = (papers[0].id, papers[0].title) if papers else ("", "(a hidden paper)")
+        queue.append(
+            Reported(comment, paper_id, title, [r for r, _ in reasons], min(t for _, t in reasons))
+        )
+    return sorted(queue, key=lambda reported: reported.first)
 
 
 # -- reading -----------------------------------------------------------------------------------

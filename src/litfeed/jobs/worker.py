@@ -19,6 +19,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from litfeed.delivery.digest import DigestBusy
+from litfeed.discussion import rerender_stale
+from litfeed.discussion.notifications import mail_waiting
 from litfeed.errors import described
 from litfeed.hub import Hub
 from litfeed.jobs.submissions import fetch_submissions
@@ -142,10 +144,24 @@ def _follow_schedule(hub: Hub, stop: threading.Event, log: Log, poll: float) -> 
 
 
 def _follow_mail(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
-    """Send the outbox (verification and reset links) and fetch what readers submitted."""
+    """Mail readers their replies and mentions, send the outbox (verification and reset
+    links, those mails) and fetch what readers submitted; first store the HTML of comments
+    made by older rendering rules."""
+    try:
+        if done := rerender_stale(hub.store):
+            log(f"rendered {done} comment{'s' if done != 1 else ''} by today's rules")
+    except Exception as error:
+        log(f"comments: {described(error)}")
     with hub.fetcher(log, stop) as fetcher:
         while not stop.is_set():
-            # Each on its own: a failure of one never stops the other.
+            # Each on its own: a failure of one never stops the others.
+            try:
+                told = mail_waiting(hub.store, hub.settings, log=log)
+            except Exception as error:
+                log(f"notifications: {described(error)}")
+            else:
+                if told:
+                    log(f"told {told} reader{'s' if told != 1 else ''} of replies")
             try:
                 sent = deliver_due(hub.store, hub.settings, log)
             except Exception as error:

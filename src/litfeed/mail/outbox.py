@@ -36,8 +36,13 @@ def queue_mail(
     """Put a message to the address ``to`` in the outbox for the worker to send; its id.
     `AddressError` when ``to`` is not an address (it is stored in its normal form)."""
     recipient = parse_address(to, "recipient")
+    return store.mail.enqueue(recipient, subject, text, html, new_message_id(settings))
+
+
+def new_message_id(settings: Settings) -> str:
+    """A Message-ID of this instance's mail (its sender's domain)."""
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "litfeed.invalid"
-    return store.mail.enqueue(recipient, subject, text, html, make_msgid(domain=domain))
+    return make_msgid(domain=domain)
 
 
 def compose(mail: Mail, sender: str) -> EmailMessage:

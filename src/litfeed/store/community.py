@@ -43,6 +43,7 @@ class Account:
     votes_hidden: bool
     name: str | None = None
     password_hash: str | None = None
+    comment_mail: bool = True  # replies and mentions are mailed to it
 
     @property
     def shown_name(self) -> str:
@@ -207,6 +208,20 @@ class CommunityStore:
                 .where(accounts.c.id == account_id, accounts.c.disabled_at.is_(None))
                 .values(disabled_at=datetime.now(UTC))
             )
+
+    def set_suspended(self, account_id: int, suspended: bool) -> None:
+        """Suspend an account (it cannot log in, write, vote or use its tokens, and its votes
+        leave every count at once), or lift the suspension (all of it comes back)."""
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(
+                    disabled_at=datetime.now(UTC) if suspended else None, votes_hidden=suspended
+                )
+            )
+            voted = sa.select(votes.c.paper_pk).where(votes.c.account_id == account_id)
+            recount(connection, papers.c.pk.in_(voted))
 
     def hide_votes(self, account_id: int, hidden: bool) -> None:
         """Hide (or restore) every vote of an account: they leave every count at once."""
@@ -409,6 +424,13 @@ class CommunityStore:
                 sa.update(accounts)
                 .where(accounts.c.id == account_id, accounts.c.verified_at.is_(None))
                 .values(verified_at=datetime.now(UTC))
+            )
+
+    def set_comment_mail(self, account_id: int, on: bool) -> None:
+        """Whether replies and mentions are mailed to the account."""
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(
+                sa.update(accounts).where(accounts.c.id == account_id).values(comment_mail=on)
             )
 
     def set_name(self, account_id: int, name: str | None) -> None:

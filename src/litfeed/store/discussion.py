@@ -20,7 +20,9 @@ from litfeed.store.schema import (
     comment_reports,
     comment_votes,
     comments,
+    mail_outbox,
     moderation_log,
+    notifications,
     papers,
 )
 
@@ -70,6 +72,34 @@ class Logged:
     detail: str
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A reply to a reader's comment, or a mention of their name, with what it points at."""
+
+    id: int
+    account_id: int
+    kind: str  # reply, mention
+    comment_id: int
+    created_at: datetime
+    mailed_at: datetime | None
+    paper_id: str
+    paper_title: str
+    writer: str | None  # the comment's writer's public name
+    body: str  # the comment's source ("" once deleted)
+    html: str
+
+
+@dataclass(frozen=True)
+class QueuedMail:
+    """A message to queue in the transaction that marks notifications mailed."""
+
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: str | None
+    message_id: str
+
+
 _COUNTED = sa.and_(comments.c.deleted_at.is_(None), comments.c.hidden_at.is_(None))
 
 
@@ -99,6 +129,21 @@ def _select_comments() -> sa.Select[Any]:
     ).select_from(comments.join(accounts, accounts.c.id == comments.c.account_id))
 
 
+def _select_notifications() -> sa.Select[Any]:
+    writer = accounts.alias("writer")
+    joined = notifications.join(comments, comments.c.id == notifications.c.comment_id)
+    joined = joined.join(papers, papers.c.pk == comments.c.paper_pk)
+    joined = joined.join(writer, writer.c.id == comments.c.account_id)
+    return sa.select(
+        notifications,
+        papers.c.id.label("paper_id"),
+        papers.c.title.label("paper_title"),
+        writer.c.name.label("writer"),
+        comments.c.body,
+        comments.c.html,
+    ).select_from(joined)
+
+
 class DiscussionStore:
     """The discussion's rows in one database (`Store.discussion`)."""
 
@@ -115,8 +160,11 @@ class DiscussionStore:
         body: str,
         html: str,
         renderer: int,
+        notify: Sequence[tuple[int, str]] = (),
     ) -> int:
-        """A new comment's id."""
+        """A new comment's id; ``notify``: (account, kind) told of it, in the same
+        transaction."""
+        now = datetime.now(UTC)
         with write_transaction(self.engine) as (connection, _change):
             new_id = connection.execute(
                 sa.insert(comments)
@@ -127,11 +175,20 @@ class DiscussionStore:
                     body=body,
                     html=html,
                     renderer=renderer,
-                    created_at=datetime.now(UTC),
+                    created_at=now,
                 )
                 .returning(comments.c.id)
             ).scalar_one()
             _recount(connection, paper_pk)
+            told = {account: kind for account, kind in reversed(notify)}  # the first kind
+            if told:
+                connection.execute(
+                    sa.insert(notifications),
+                    [
+                        {"account_id": a, "kind": k, "comment_id": new_id, "created_at": now}
+                        for a, k in told.items()
+                    ],
+                )
             return int(new_id)
 
     def comment(self, comment_id: int) -> Comment | None:
@@ -267,6 +324,67 @@ class DiscussionStore:
                 )
             )
             return {int(i) for i in rows.scalars()}
+
+    # -- notifications -------------------------------------------------------------------------
+
+    def notifications(
+        self, account_id: int, limit: int = 50, unmailed: bool = False
+    ) -> list[Notification]:
+        """An account's notifications, the newest first (``unmailed``: those not mailed yet,
+        the oldest first); those of comments deleted or hidden since are left out."""
+        query = _select_notifications().where(
+            notifications.c.account_id == account_id, _COUNTED, papers.c.hidden.is_(False)
+        )
+        if unmailed:
+            query = query.where(notifications.c.mailed_at.is_(None)).order_by(
+                notifications.c.created_at, notifications.c.id
+            )
+        else:
+            query = query.order_by(notifications.c.created_at.desc(), notifications.c.id.desc())
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(query.limit(limit)).mappings()
+            return [record_from_row(Notification, row) for row in rows]
+
+    def waiting(self, before: datetime, limit: int = 1_000) -> list[int]:
+        """Accounts with a notification not mailed yet that is older than ``before``."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(notifications.c.account_id)
+                .where(notifications.c.mailed_at.is_(None), notifications.c.created_at <= before)
+                .group_by(notifications.c.account_id)
+                .order_by(sa.func.min(notifications.c.created_at))
+                .limit(limit)
+            )
+            return [int(account_id) for account_id in rows.scalars()]
+
+    def mark_mailed(self, account_id: int, mail: QueuedMail | None) -> int:
+        """Queue ``mail`` (when given) and mark every unmailed notification of the account
+        mailed, in one transaction: a worker killed at any moment queues it once. How many
+        were marked."""
+        now = datetime.now(UTC)
+        with write_transaction(self.engine) as (connection, _change):
+            marked = connection.execute(
+                sa.update(notifications)
+                .where(
+                    notifications.c.account_id == account_id,
+                    notifications.c.mailed_at.is_(None),
+                )
+                .values(mailed_at=now)
+            ).rowcount
+            if marked and mail is not None:
+                connection.execute(
+                    sa.insert(mail_outbox).values(
+                        recipient=mail.recipient,
+                        subject=mail.subject,
+                        text_body=mail.text_body,
+                        html_body=mail.html_body,
+                        message_id=mail.message_id,
+                        created_at=now,
+                        attempts=0,
+                        next_attempt_at=now,
+                    )
+                )
+            return int(marked)
 
     # -- reports and the log -------------------------------------------------------------------
 

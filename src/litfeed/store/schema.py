@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import true as sa_true
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
@@ -185,6 +186,8 @@ accounts = Table(
     Column("votes_hidden", Boolean, nullable=False, default=False, server_default=false()),
     # The public name shown with what the account submits (optional; unique in any case), 0010.
     Column("name", String(40)),
+    # Whether replies and mentions are mailed to it (migration 0019).
+    Column("comment_mail", Boolean, nullable=False, default=True, server_default=sa_true()),
 )
 Index("ix_accounts_name_key", func.lower(accounts.c.name), unique=True)
 
@@ -493,3 +496,18 @@ moderation_log = Table(
     Column("account_id", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
     Column("detail", Text, nullable=False, default="", server_default=""),
 )
+
+# Replies to a reader's comments and mentions of their name (migration 0019): one row per reader
+# and comment; ``mailed_at`` is set in the transaction that queues the mail that tells them.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", Text, nullable=False),  # reply, mention
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("mailed_at", UTCDateTime),
+    UniqueConstraint("account_id", "comment_id", name="uq_notifications_one_each"),
+)
+Index("ix_notifications_unmailed", notifications.c.mailed_at, notifications.c.created_at)

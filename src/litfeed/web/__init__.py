@@ -25,7 +25,7 @@ from litfeed.community.accounts import Unconfirmed, proven_address
 from litfeed.community.auth import Auth, Throttled
 from litfeed.config import Settings, load_settings
 from litfeed.delivery.subscriptions import SubscriptionError
-from litfeed.discussion import DiscussionError, NoComment, NotAllowed, thread
+from litfeed.discussion import DiscussionError, NoSuch, NotAllowed, thread
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.maths import render_maths
 from litfeed.search import QueryError, check_query
@@ -331,8 +331,8 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def not_allowed(request: Request, error: NotAllowed) -> Response:
         return respond(request, 403, str(error))
 
-    @app.exception_handler(NoComment)
-    async def no_comment(request: Request, error: NoComment) -> Response:
+    @app.exception_handler(NoSuch)
+    async def no_such(request: Request, error: NoSuch) -> Response:
         return respond(request, 404, str(error))
 
     @app.exception_handler(Throttled)

@@ -320,6 +320,11 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
             except AccountError as error:
                 return account_page(request, account, 403, str(error))
             return account_page(request, account, created=token)
+        if action in ("comment-mail-on", "comment-mail-off"):
+            hub.store.community.set_comment_mail(account.id, action.endswith("on"))
+            changed = hub.store.community.account(account.id) or account
+            said = "will" if changed.comment_mail else "will no longer"
+            return account_page(request, changed, saved=f"litfeed {said} mail you replies.")
         if action == "revoke-token":
             if not hub.store.community.delete_token(account.id, token_id):
                 return account_page(request, account, 404, f"you have no token {token_id}")

@@ -7,18 +7,23 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from litfeed import discussion
+from litfeed.community.accounts import account_of_feed_key, new_feed_key, require_proven
+from litfeed.delivery.feeds import MEDIA_TYPE, Note, notes_feed
 from litfeed.discussion import MAX_BODY, MAX_REASON, Node
+from litfeed.discussion.notifications import REPLY
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
 from litfeed.store import Account
+from litfeed.store.community import UNNAMED
 from litfeed.web.auth import Caller, check_csrf, client_address, viewer
 
 Render = Callable[[Request, str, Any], Response]
+FEED_SIZE = 50  # notifications a page, feed or API answer holds
 Csrf = Annotated[str, Form(max_length=200)]
 CommentSort = Annotated[
     Literal["top", "new"], Query(description="Comments: top (most voted first) or new.")
@@ -64,6 +69,16 @@ class ThreadOut(BaseModel):
     sort: str
     count: int = Field(description="Comments shown (neither deleted nor hidden).")
     comments: list[CommentOut]
+
+
+class NotificationOut(BaseModel):
+    kind: str = Field(description="reply (to your comment) or mention (of your name)")
+    comment: int
+    paper: str
+    paper_title: str
+    writer: str
+    html: str
+    created_at: str
 
 
 class Reported(BaseModel):
@@ -179,6 +194,124 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         return RedirectResponse(
             target or paper_url(comment.paper_pk, f"c{comment_id}"), status_code=303
         )
+
+    # -- moderation ----------------------------------------------------------------------------
+
+    def moderator(request: Request) -> Account:
+        account = viewer(request)
+        if account is None or not account.administrator:
+            raise HTTPException(403, "only an administrator can do this")
+        return account
+
+    @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+    def moderation_page(request: Request) -> Response:
+        moderator(request)
+        log = store.discussion.logged(100)
+        named = {e.actor_id for e in log} | {e.account_id for e in log}
+        accounts = store.community.accounts_by_id([i for i in named if i is not None])
+        data = {
+            "queue": discussion.reports_queue(store),
+            "log": log,
+            "accounts": {i: a.email for i, a in accounts.items()},
+        }
+        return render(request, "moderation.html", data)
+
+    @router.post("/admin/comments/{comment_id}/dismiss", include_in_schema=False)
+    def dismiss_form(request: Request, comment_id: int, csrf: Csrf = "") -> Response:
+        check_csrf(request, csrf)
+        store.discussion.dismiss_reports(comment_id, moderator(request).id)
+        return RedirectResponse("/admin", status_code=303)
+
+    @router.post("/admin/accounts/{account_id}/suspend", include_in_schema=False)
+    def suspend_form(
+        request: Request,
+        account_id: int,
+        restore: Annotated[str, Form(max_length=10)] = "",
+        why: Annotated[str, Form(max_length=MAX_REASON)] = "",
+        csrf: Csrf = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        discussion.suspend(store, moderator(request), account_id, not restore, why)
+        return RedirectResponse("/admin", status_code=303)
+
+    # -- notifications -------------------------------------------------------------------------
+
+    def notification_notes(account: Account) -> list[Note]:
+        site = hub.settings.public_url
+        return [
+            Note(
+                url=f"{site}/papers/{n.paper_id}#c{n.comment_id}",
+                title=f"{n.writer or UNNAMED} "
+                + ("replied to you" if n.kind == REPLY else "mentioned you")
+                + f" on “{n.paper_title}”",
+                moment=n.created_at,
+                author=n.writer or UNNAMED,
+                html=n.html,
+            )
+            for n in store.discussion.notifications(account.id, FEED_SIZE)
+        ]
+
+    def notifications_view(request: Request, account: Account, **extra: Any) -> Response:
+        data = {
+            "notes": notification_notes(account),
+            "comment_mail": account.comment_mail,
+            "has_feed": store.library.has_feed(account.id),
+            **extra,
+        }
+        return render(request, "notifications.html", data)
+
+    @router.get("/notifications", response_class=HTMLResponse, include_in_schema=False)
+    def notifications_page(request: Request) -> Response:
+        account = viewer(request)
+        if account is None:
+            return RedirectResponse("/login?next=/notifications", status_code=303)
+        return notifications_view(request, account)
+
+    @router.post("/notifications/feed", include_in_schema=False)
+    def notifications_feed_form(request: Request, csrf: Csrf = "") -> Response:
+        account = form_account(request, csrf, "/notifications")
+        if isinstance(account, Response):
+            return account
+        key = new_feed_key(store, require_proven(account, "making a private feed"))
+        return notifications_view(request, account, feed_url=_feed_url(key))
+
+    def _feed_url(key: str) -> str:
+        return f"{hub.settings.public_url}/feeds/notifications/{key}.atom"
+
+    @router.get("/feeds/notifications/{key}.atom", include_in_schema=False)
+    def notifications_feed(key: str) -> Response:
+        """A reader's replies and mentions, newest first. Its address is its secret (the
+        reader's private feed key, shared with their for-you feed)."""
+        account = account_of_feed_key(store, key)
+        if account is None:
+            raise HTTPException(404, "no such feed (its address may have been replaced)")
+        site = hub.settings.public_url
+        body = notes_feed(
+            "litfeed: replies and mentions",
+            _feed_url(key),
+            f"{site}/notifications",
+            site,
+            notification_notes(account),
+            subtitle="Replies to your comments and mentions of your name (private).",
+        )
+        headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+        return Response(body, media_type=f"{MEDIA_TYPE}; charset=utf-8", headers=headers)
+
+    @router.get("/api/notifications", response_model=list[NotificationOut])
+    def notifications_json(caller: Caller) -> list[NotificationOut]:
+        """Replies to your comments and mentions of your name, the newest first."""
+        return [
+            NotificationOut(
+                kind=n.kind,
+                comment=n.comment_id,
+                paper=n.paper_id,
+                paper_title=n.paper_title,
+                writer=n.writer or UNNAMED,
+                html=n.html,
+                created_at=n.created_at.isoformat(),
+            )
+            for n in store.discussion.notifications(caller.id, FEED_SIZE)
+        ]
 
     # -- the API -------------------------------------------------------------------------------
 

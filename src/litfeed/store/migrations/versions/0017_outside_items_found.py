@@ -18,8 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outside_items") as batch:
-        batch.add_column(sa.Column("title_key", sa.Text, nullable=False, server_default=""))
+    # ALTER TABLE ADD COLUMN, not a batch copy of the table, on every database
+    op.add_column(
+        "outside_items", sa.Column("title_key", sa.Text, nullable=False, server_default="")
+    )
     items = sa.table(
         "outside_items",
         sa.column("id", sa.Integer),

@@ -27,8 +27,10 @@ def _account(name: str, nullable: bool = False, cascade: bool = True) -> sa.Colu
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("papers") as batch:
-        batch.add_column(sa.Column("comments_here", sa.Integer, nullable=False, server_default="0"))
+    # ALTER TABLE ADD COLUMN on every database: no copy of the papers table
+    op.add_column(
+        "papers", sa.Column("comments_here", sa.Integer, nullable=False, server_default="0")
+    )
     op.create_table(
         "comments",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
