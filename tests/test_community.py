@@ -225,6 +225,8 @@ def test_the_trending_formula() -> None:
     )
     older = trend(paper(date(2026, 11, 29), upvotes=30), 0, now, parameters)
     assert older.score < fresh.score  # three times the points, but three days older
+    discussed = make_paper(first_seen=now, comments=4, comments_here=2, day=date(2026, 12, 1))
+    assert trend(discussed, 0, now, parameters).why.startswith("0 votes here in 48 h, 6 comments")
 
 
 def test_users_from_the_shell(site_hub: Hub) -> None:

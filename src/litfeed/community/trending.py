@@ -1,13 +1,14 @@
 """Trending, by an open formula (the README writes it out; `why` says it per paper).
 
-    points = votes here in the last H hours + Hugging Face upvotes + Hugging Face comments / 2
+    points = votes here in the last H hours + Hugging Face upvotes + comments / 2
     age    = hours since the paper's day was announced (20:00 US Eastern on its day)
     score  = points / (age + 2) ** gravity
 
 Hacker News' gravity form (`../shared/STANDARDS.md`): a paper needs more points to stay up as
 it ages; ``gravity`` (1.8 by default) says how fast. Only papers of the last D days with at
 least one point are candidates. Hugging Face's counts come without timestamps, so they count
-whole; votes cast here count when they are recent.
+whole; votes cast here count when they are recent. Comments are those here and Hugging Face's
+together, counted whole.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def day_began(day: date) -> datetime:
 
 def trend(paper: Paper, recent_votes: int, now: datetime, parameters: TrendingParameters) -> Trend:
     upvotes = paper.upvotes or 0
-    comments = paper.comments or 0
+    comments = (paper.comments or 0) + paper.comments_here
     points = recent_votes + upvotes + comments / 2
     day = paper.day or now.date()
     age = max(0.0, (now - day_began(day)).total_seconds() / 3600)

@@ -94,7 +94,8 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=100, description="How many papers.")] = 30,
     ) -> TrendingPage:
         """Trending papers by the open formula (`why` per paper): points (votes here in the last
-        `hours`, Hugging Face upvotes, half its comments) / (age in hours + 2) ** `gravity`."""
+        `hours`, Hugging Face upvotes, half its comments here and on Hugging Face) / (age in
+        hours + 2) ** `gravity`."""
         return trending_page(hub, limit)
 
     @router.post("/api/papers/{paper_id:path}/vote", response_model=Vote, tags=["community"])

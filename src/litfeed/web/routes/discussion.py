@@ -340,6 +340,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.get("/api/comments/{comment_id}", response_model=CommentOut)
     def comment_get(comment_id: int) -> CommentOut:
+        """One comment (404 once deleted or hidden)."""
         return _one(store, comment_id)
 
     @router.patch("/api/comments/{comment_id}", response_model=CommentOut)
@@ -362,6 +363,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.delete("/api/comments/{comment_id}/vote", response_model=CommentOut)
     def comment_unvote(comment_id: int, caller: Caller) -> CommentOut:
+        """Take your vote for a comment back."""
         discussion.vote(store, caller, comment_id, False)
         return _one(store, comment_id)
 
