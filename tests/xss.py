@@ -190,8 +190,8 @@ CONTENT = {
     "div",
 } | MATHML  # fmt: skip
 PAGE = {
-    "section", "article", "form", "input", "textarea", "button", "details", "summary", "label",
-    "time", "small",
+    "main", "section", "article", "form", "input", "textarea", "button", "details", "summary",
+    "label", "time", "small", "select", "option",
 }  # fmt: skip
 SAFE_ATTRIBUTES = {
     "href", "title", "rel", "start", "id", "class", "method", "action", "type", "name",

@@ -59,6 +59,8 @@ from litfeed.store.delivery import CONFIRMED, Digest, Planned, Subscriber
 BOUNCE_LIMIT = 3  # permanent refusals (SMTP 5xx) before an address is sent nothing more
 SEARCH_CANDIDATES = 100
 FOR_YOU = "For you"
+FOLLOWED = "From collections you follow"
+FOLLOWED_DAYS = 7  # a first digest brings what followed collections gained in this many days
 
 
 class Personal(Protocol):
@@ -172,6 +174,7 @@ class Selector:
         self.personal = personal
         self.readers_of = readers_of
         self._readers: dict[int, int] = {}  # subscriber id → their account (prepared)
+        self._following: set[int] | None = None  # accounts following a collection
         self._periods: dict[str, list[Paper]] = {}
         self._sections: dict[tuple[str, str], tuple[list[Paper], set[int]]] = {}
         self._indexes: dict[tuple[str, str], dict[str, list[Paper]]] = {}
@@ -179,13 +182,21 @@ class Selector:
     def prepare(self, subscribers: Sequence[Subscriber]) -> None:
         """Before selecting for many subscribers: find whose subscription is their account's
         own, and read those readers' libraries at once."""
-        if self.personal is None or self.readers_of is None:
+        if self.readers_of is None:
             return
         self._readers = self.readers_of(subscribers)
-        self.personal.prepare(sorted(set(self._readers.values())))
+        if self.personal is not None:
+            self.personal.prepare(sorted(set(self._readers.values())))
+
+    def _follows(self, account_id: int) -> bool:
+        """Whether the account follows any collection (read once a run)."""
+        if self._following is None:
+            self._following = self.store.collections.following_accounts()
+        return account_id in self._following
 
     def _reader(self, subscriber: Subscriber) -> int | None:
-        if self.personal is None or self.readers_of is None:
+        """The account whose own subscription this is (its address proven), if any."""
+        if self.readers_of is None:
             return None
         if subscriber.id in self._readers:
             return self._readers[subscriber.id]
@@ -256,6 +267,17 @@ class Selector:
         room = subscriber.max_papers
         reasons: dict[int, list[str]] = {}
         reader = self._reader(subscriber)
+        followed: dict[int, list[str]] = {}
+        if reader is not None and self._follows(reader):
+            # added since the subscriber's last digest (the first: in the last FOLLOWED_DAYS)
+            until = datetime.now(UTC)
+            last = self.store.delivery.last_digest_at(subscriber.id)
+            since = last or until - timedelta(days=FOLLOWED_DAYS)
+            for added in self.store.collections.added_for(reader, since, until):
+                followed.setdefault(added.paper_pk, []).append(f"in “{added.collection}”")
+            if followed:
+                held = self.store.get_papers_by_pk(list(followed))
+                sections.insert(0, (FOLLOWED, held, set(followed)))
         if reader is not None and self.personal is not None:
             ranked = self.personal(reader, period.key, self.papers_of(period), 3 * room)
             if ranked:
@@ -292,10 +314,11 @@ class Selector:
         order = {label: n for n, (label, _found) in enumerate(lists)}
         items = sorted(chosen.values(), key=lambda item: order[item.why[0]])
         for item in items:  # "For you" says why: the reader's own papers it is close to
-            if item.paper.pk in reasons and FOR_YOU in item.why:
-                place = item.why.index(FOR_YOU)
-                shown = "; ".join(reasons[item.paper.pk])
-                item.why[place] = f"{FOR_YOU}: {shown}" if shown else FOR_YOU
+            for label, why in ((FOR_YOU, reasons), (FOLLOWED, followed)):
+                if item.paper.pk in why and label in item.why:
+                    place = item.why.index(label)
+                    shown = "; ".join(why[item.paper.pk])
+                    item.why[place] = f"{label}: {shown}" if shown else label
         return Selection(subscriber, period, items)
 
 

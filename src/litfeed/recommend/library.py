@@ -171,6 +171,27 @@ class LibraryEntry:
         }
 
 
+def entry_of(
+    paper: Paper, note: str = "", tags: Sequence[str] = (), rating: int | None = None
+) -> LibraryEntry:
+    """A stored paper as an entry (of a library, or of a collection's BibTeX)."""
+    dated = paper.published or paper.announced or paper.day
+    return LibraryEntry(
+        id=paper.id,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=paper.authors,
+        year=dated.year if dated else None,
+        doi=paper.doi,
+        arxiv_id=paper.arxiv_id,
+        url=f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None,
+        note=note,
+        tags=list(tags),
+        rating=rating,
+        paper=paper,
+    )
+
+
 def library_of(store: Store, account_id: int, tag: str | None = None) -> list[LibraryEntry]:
     """The reader's library, the newest first: saved papers, then outside items; only those
     tagged ``tag`` when given."""
@@ -182,23 +203,7 @@ def library_of(store: Store, account_id: int, tag: str | None = None) -> list[Li
         paper = papers.get(item.paper_pk)
         if paper is None:
             continue  # hidden since it was saved
-        dated = paper.published or paper.announced or paper.day
-        entries.append(
-            LibraryEntry(
-                id=paper.id,
-                title=paper.title,
-                abstract=paper.abstract,
-                authors=paper.authors,
-                year=dated.year if dated else None,
-                doi=paper.doi,
-                arxiv_id=paper.arxiv_id,
-                url=f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None,
-                note=item.note,
-                tags=item.tags,
-                rating=ratings.get(paper.pk),
-                paper=paper,
-            )
-        )
+        entries.append(entry_of(paper, item.note, item.tags, ratings.get(paper.pk)))
     for outside in store.library.outside(account_id):
         entries.append(
             LibraryEntry(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from litfeed.models import ImportReport, Paper, PaperRecord, Rejection
+from litfeed.store.collections import CollectionStore
 from litfeed.store.community import (
     Account,
     AccountExists,
@@ -140,6 +141,11 @@ class Store:
     def library(self) -> LibraryStore:
         """Readers' libraries and ratings (private to each account)."""
         return LibraryStore(self.engine)
+
+    @property
+    def collections(self) -> CollectionStore:
+        """Readers' collections of papers and who follows them."""
+        return CollectionStore(self.engine)
 
     @property
     def discussion(self) -> DiscussionStore:

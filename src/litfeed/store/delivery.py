@@ -265,6 +265,17 @@ class DeliveryStore:
             ).mappings()
             return [record_from_row(Digest, row) for row in rows]
 
+    def last_digest_at(self, subscriber_id: int) -> datetime | None:
+        """When the subscriber's latest digest was recorded (None before the first)."""
+        with read_transaction(self.engine) as connection:
+            found: datetime | None = connection.execute(
+                sa.select(digests.c.created_at)
+                .where(digests.c.subscriber_id == subscriber_id)
+                .order_by(digests.c.created_at.desc())
+                .limit(1)
+            ).scalar()
+            return found
+
     def digests_of(self, subscriber_id: int) -> list[Digest]:
         with read_transaction(self.engine) as connection:
             rows = connection.execute(

@@ -511,3 +511,49 @@ notifications = Table(
     UniqueConstraint("account_id", "comment_id", name="uq_notifications_one_each"),
 )
 Index("ix_notifications_unmailed", notifications.c.mailed_at, notifications.c.created_at)
+
+# Collections (migration 0020): a reader's named lists of papers, public or unlisted (reached
+# by their random ``key`` alone), with a Markdown description beside its sanitised HTML, a
+# note per paper, and the readers who follow each.
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(32), nullable=False, unique=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, default="", server_default=""),
+    Column("description_html", Text, nullable=False, default="", server_default=""),
+    Column("renderer", Integer, nullable=False),
+    Column("public", Boolean, nullable=False, default=True, server_default=sa_true()),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+collection_papers = Table(
+    "collection_papers",
+    metadata,
+    Column(
+        "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("note", Text, nullable=False, default="", server_default=""),
+    Column("note_html", Text, nullable=False, default="", server_default=""),
+    Column("added_at", UTCDateTime, nullable=False, index=True),
+)
+
+collection_follows = Table(
+    "collection_follows",
+    metadata,
+    Column(
+        "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

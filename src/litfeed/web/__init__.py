@@ -54,6 +54,7 @@ from litfeed.web.params import (
     Until,
 )
 from litfeed.web.routes.accounts import accounts_router
+from litfeed.web.routes.collections import collections_router
 from litfeed.web.routes.community import community_router
 from litfeed.web.routes.delivery import delivery_router
 from litfeed.web.routes.discussion import CommentSort, discussion_router
@@ -135,6 +136,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # the viewer's own library and ratings (their buttons), when their address is proven
             "saved": set(hub.store.library.saved(reader.id)) if reader else set(),
             "ratings": hub.store.library.ratings(reader.id) if reader else {},
+            # the viewer's collections (every card offers to add its paper to one)
+            "my_collections": (
+                hub.store.collections.of_account(reader.id) if reader and reader.active else []
+            ),
             "reader": reader,
             "csrf": csrf_token(request),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
@@ -150,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(delivery_router(hub, render))
     app.include_router(library_router(hub, render))
     app.include_router(discussion_router(hub, render))
+    app.include_router(collections_router(hub, render))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(
