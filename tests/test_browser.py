@@ -187,7 +187,7 @@ def test_the_examples_daily_page_is_full_and_its_screenshot_is_taken(
     for n in range(5):
         card = cards.nth(n)
         assert card.locator("h2").inner_text().strip()
-        assert card.locator("a[href^='/?author=']").count() >= 1
+        assert card.locator("a[href^='/authors/']").count() >= 1
         assert card.locator("a[href^='/?category=']").count() >= 1
     target = tmp_path / "daily.png"
     if os.environ.get("LITFEED_SCREENSHOTS") == "docs":

@@ -69,6 +69,27 @@ def normalise_title(title: str) -> str:
     return _NOT_WORD.sub(" ", folded).strip()
 
 
+_NAME_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+
+
+def name_tokens(name: str) -> list[str]:
+    """A person's name as papers write it, as compared: accents removed, case folded, split at
+    spaces, hyphens, dots and apostrophes ("Jean-Pierre Müller" → jean, pierre, muller); a
+    "Family, Given" name turned around."""
+    if name.count(",") == 1:
+        family, given = name.split(",")
+        name = f"{given} {family}"
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NAME_TOKEN.findall(bare.replace("'", "").replace("\u2019", ""))
+
+
+def family_key(name: str) -> str:
+    """The key a person's name is looked up by: the last of its tokens ("" for none)."""
+    tokens = name_tokens(name)
+    return tokens[-1] if tokens else ""
+
+
 def title_paper_id(title: str) -> str:
     """litfeed's id for a paper known only by its title: stable across imports and machines."""
     digest = hashlib.sha256(normalise_title(title).encode("utf-8")).hexdigest()

@@ -264,6 +264,7 @@ class Node:
     state: Literal["shown", "deleted", "hidden"]
     replying_to: str | None = None  # said by replies listed flat under the third level
     replies: list[Node] = field(default_factory=list)
+    badge: str | None = None  # "author" when its writer is (claims to be) one of the paper's
 
     @property
     def author(self) -> str:
@@ -287,6 +288,7 @@ class Node:
             "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
             "state": self.state,
             "replying_to": self.replying_to,
+            "badge": self.badge,
             "replies": [reply.as_json() for reply in self.replies],
         }
 

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from litfeed.identifiers import family_key
 from litfeed.models import ImportReport, Paper, PaperRecord, Rejection
 from litfeed.store.collections import CollectionStore
 from litfeed.store.community import (
@@ -58,6 +59,7 @@ from litfeed.store.schema import (
     CHANGE_COUNTER,
     IDENTITY_COUNTER,
     accounts,
+    authorships,
     counters,
     embeddings,
     imports,
@@ -410,6 +412,35 @@ class Store:
                 .limit(limit)
             ).mappings()
             return [paper_from_row(row) for row in rows], int(total)
+
+    def spellings_of(self, name: str, limit: int = 2_000) -> list[str]:
+        """The spellings of author names papers give with ``name``'s family name (its last
+        token, accents and case aside)."""
+        key = family_key(name)
+        if not key:
+            return []
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(authorships.c.name)
+                .where(authorships.c.family == key)
+                .distinct()
+                .limit(limit)
+            )
+            return sorted(str(found) for found in rows.scalars())
+
+    def papers_by_authors(self, names: Sequence[str], limit: int) -> list[Paper]:
+        """Shown papers that list any of ``names`` (as spelt) as an author, newest first."""
+        if not names:
+            return []
+        wrote = sa.select(authorships.c.paper_pk).where(authorships.c.name.in_(list(names)))
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(papers)
+                .where(papers.c.pk.in_(wrote), papers.c.hidden.is_(False))
+                .order_by(papers.c.sort_date.desc(), papers.c.pk.desc())
+                .limit(limit)
+            ).mappings()
+            return [paper_from_row(row) for row in rows]
 
     def papers_of_days(
         self, first: date, last: date, offset: int = 0, limit: int = 25

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from litfeed.store.database import read_transaction, record_from_row, write_transaction
 from litfeed.store.schema import (
     accounts,
+    author_claims,
     comment_reports,
     comment_votes,
     comments,
@@ -98,6 +99,20 @@ class QueuedMail:
     text_body: str
     html_body: str | None
     message_id: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A reader's claim to be the author of an author page."""
+
+    id: int
+    account_id: int
+    name: str
+    family: str
+    created_at: datetime
+    verified_at: datetime | None
+    verified_by: int | None
+    claimant: str | None = None  # the account's public name
 
 
 _COUNTED = sa.and_(comments.c.deleted_at.is_(None), comments.c.hidden_at.is_(None))
@@ -385,6 +400,77 @@ class DiscussionStore:
                     )
                 )
             return int(marked)
+
+    # -- author claims -------------------------------------------------------------------------
+
+    def claim(self, account_id: int, name: str, family: str) -> bool:
+        """Record a reader's claim to be ``name``; False when they had claimed it."""
+        with write_transaction(self.engine) as (connection, _change):
+            there = connection.execute(
+                sa.select(author_claims.c.id).where(
+                    author_claims.c.account_id == account_id, author_claims.c.name == name
+                )
+            ).first()
+            if there is not None:
+                return False
+            connection.execute(
+                sa.insert(author_claims).values(
+                    account_id=account_id, name=name, family=family, created_at=datetime.now(UTC)
+                )
+            )
+            return True
+
+    def claims(self, families: Sequence[str]) -> list[Claim]:
+        """The claims to names of these family keys, the verified first, then the oldest."""
+        if not families:
+            return []
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(author_claims, accounts.c.name.label("claimant"))
+                .select_from(
+                    author_claims.join(accounts, accounts.c.id == author_claims.c.account_id)
+                )
+                .where(author_claims.c.family.in_(list(families)), accounts.c.disabled_at.is_(None))
+                .order_by(author_claims.c.verified_at.is_(None), author_claims.c.created_at)
+            ).mappings()
+            return [record_from_row(Claim, row) for row in rows]
+
+    def verify_claim(self, claim_id: int, actor_id: int, verified: bool) -> Claim | None:
+        """An administrator verifies a claim (or takes the verification back); logged."""
+        with write_transaction(self.engine) as (connection, _change):
+            row = (
+                connection.execute(
+                    sa.update(author_claims)
+                    .where(author_claims.c.id == claim_id)
+                    .values(
+                        verified_at=datetime.now(UTC) if verified else None,
+                        verified_by=actor_id if verified else None,
+                    )
+                    .returning(author_claims)
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None
+            _log(
+                connection,
+                actor_id,
+                "verify-claim" if verified else "unverify-claim",
+                None,
+                row["account_id"],
+                row["name"],
+            )
+            return record_from_row(Claim, {**row, "claimant": None})
+
+    def withdraw_claim(self, claim_id: int, account_id: int) -> bool:
+        with write_transaction(self.engine) as (connection, _change):
+            removed = connection.execute(
+                sa.delete(author_claims).where(
+                    author_claims.c.id == claim_id, author_claims.c.account_id == account_id
+                )
+            )
+            return bool(removed.rowcount)
 
     # -- reports and the log -------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from litfeed.identifiers import (
     arxiv_id_of_doi,
+    family_key,
     is_storable_text,
     normalise_doi,
     normalise_title,
@@ -29,7 +30,7 @@ from litfeed.store.merge import (
     paper_day,
     row_from_record,
 )
-from litfeed.store.schema import UNDATED, paper_sources, papers
+from litfeed.store.schema import UNDATED, authorships, paper_sources, papers
 
 
 @dataclass
@@ -125,6 +126,7 @@ def save_records(
                     touched[row["pk"]] = row
         seen.append((row, record))
     _write_rows(connection, inserted, list(touched.values()))
+    _write_authorships(connection, inserted, list(touched.values()))
     _record_sources(connection, seen, import_id, now)
     save_arrived_items(connection, [*inserted, *touched.values()])
     return counts
@@ -207,6 +209,21 @@ def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row])
             statement,
             [{"_pk": row["pk"], **{f"_{name}": row[name] for name in columns}} for row in updated],
         )
+
+
+def _write_authorships(connection: Connection, inserted: list[Row], updated: list[Row]) -> None:
+    """Keep `authorships` with the papers' author lists."""
+    if updated:
+        connection.execute(
+            sa.delete(authorships).where(authorships.c.paper_pk.in_([r["pk"] for r in updated]))
+        )
+    values = [
+        {"paper_pk": row["pk"], "position": place, "name": name, "family": family_key(name)}
+        for row in (*inserted, *updated)
+        for place, name in enumerate(row["authors"] or [])
+    ]
+    if values:
+        connection.execute(sa.insert(authorships), values)
 
 
 def _record_sources(

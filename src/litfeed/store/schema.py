@@ -557,3 +557,29 @@ collection_follows = Table(
     Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Who wrote what (migration 0021): one row per paper and author, the name as the paper spells
+# it and its lookup key (`identifiers.family_key`), kept with each paper's authors.
+authorships = Table(
+    "authorships",
+    metadata,
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("family", Text, nullable=False, index=True),
+)
+
+# A reader's claim to be an author (migration 0021): shown as "not verified" until an
+# administrator verifies it.
+author_claims = Table(
+    "author_claims",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("family", Text, nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("verified_at", UTCDateTime),
+    Column("verified_by", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
+    UniqueConstraint("account_id", "name", name="uq_author_claims_one_each"),
+)

@@ -54,10 +54,11 @@ from litfeed.web.params import (
     Until,
 )
 from litfeed.web.routes.accounts import accounts_router
+from litfeed.web.routes.authors import authors_router
 from litfeed.web.routes.collections import collections_router
 from litfeed.web.routes.community import community_router
 from litfeed.web.routes.delivery import delivery_router
-from litfeed.web.routes.discussion import CommentSort, discussion_router
+from litfeed.web.routes.discussion import CommentSort, discussion_router, mark_authors
 from litfeed.web.routes.hf import hf_router
 from litfeed.web.routes.library import library_router
 
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(library_router(hub, render))
     app.include_router(discussion_router(hub, render))
     app.include_router(collections_router(hub, render))
+    app.include_router(authors_router(hub, render))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(
@@ -209,6 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if data.paper.id != paper_id:  # found by arXiv id with version, DOI, URL or former id
             return RedirectResponse(f"/papers/{data.paper.id}", status_code=301)
         data.thread = thread(hub.store, data.paper, comments, moderator)
+        mark_authors(hub.store, data.paper, data.thread)
         if account is not None:
             shown = [node.comment.id for node in data.thread.flat()]
             data.comments_voted = hub.store.discussion.voted(account.id, shown)

@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException
 from litfeed import discussion
 from litfeed.community.accounts import account_of_feed_key, new_feed_key, require_proven
 from litfeed.delivery.feeds import MEDIA_TYPE, Note, notes_feed
-from litfeed.discussion import MAX_BODY, MAX_REASON, Node
+from litfeed.discussion import MAX_BODY, MAX_REASON, Node, Thread
+from litfeed.discussion.authors import badges
 from litfeed.discussion.notifications import REPLY
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
@@ -61,6 +62,11 @@ class CommentOut(BaseModel):
     edited_at: str | None
     state: str
     replying_to: str | None
+    badge: str | None = Field(
+        default=None,
+        description='"author" when the writer is one of the paper\'s authors (a verified claim), '
+        '"author, not verified" while the claim waits',
+    )
     replies: list[CommentOut]
 
 
@@ -320,6 +326,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         """The comments under a paper, as a tree."""
         paper = paper_of(paper_id)
         found = discussion.thread(store, paper, sort)
+        mark_authors(store, paper, found)
         return ThreadOut(
             paper=paper.id,
             sort=sort,
@@ -373,6 +380,14 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         return Reported(reported=discussion.report(store, caller, comment_id, report.reason))
 
     return router
+
+
+def mark_authors(store: Any, paper: Paper, found: Thread) -> None:
+    """Give each comment whose writer claimed to be one of the paper's authors its badge."""
+    nodes = found.flat()
+    marks = badges(store, paper, {node.comment.account_id for node in nodes})
+    for node in nodes:
+        node.badge = marks.get(node.comment.account_id)
 
 
 def _one(store: Any, comment_id: int) -> CommentOut:
