@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Form, Path, Query
 from pydantic import BeforeValidator
 
+from litfeed.models import MAX_COUNT
 from litfeed.search import MAX_QUERY_LENGTH, Mode
 
 
 def _blank_is_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
+
+# A row's number in a path or a form: a number past the widest integer column names nothing
+# (and would not reach the database: SQLite cannot even bind it), so it is refused as such.
+RowId = Annotated[int, Path(ge=1, le=MAX_COUNT, description="A row's number.")]
+FormRowId = Annotated[int, Form(ge=0, le=MAX_COUNT)]
 
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
 SearchQuery = Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="Words to search for.")]

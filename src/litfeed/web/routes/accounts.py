@@ -32,6 +32,7 @@ from litfeed.web.auth import (
     set_session,
     viewer,
 )
+from litfeed.web.params import FormRowId, RowId
 
 Render = Callable[..., Response]
 Text = Annotated[str, Form(max_length=1000)]
@@ -301,7 +302,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         action: Annotated[str, Form(max_length=20)] = "",
         name: Annotated[str, Form(max_length=100)] = "",
         token_name: Annotated[str, Form(max_length=100)] = "",
-        token_id: Annotated[int, Form()] = 0,
+        token_id: FormRowId = 0,
         csrf: Csrf = "",
     ) -> Response:
         check_csrf(request, csrf)
@@ -383,7 +384,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/admin/accounts/{account_id}/votes", include_in_schema=False)
     def hide_votes(
-        request: Request, account_id: int, csrf: Csrf = "", restore: Annotated[str, Form()] = ""
+        request: Request, account_id: RowId, csrf: Csrf = "", restore: Annotated[str, Form()] = ""
     ) -> Response:
         check_csrf(request, csrf)
         administrator(request)

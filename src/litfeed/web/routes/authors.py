@@ -15,6 +15,7 @@ from litfeed.discussion.authors import author_page, claim, verify
 from litfeed.hub import Hub
 from litfeed.models import Paper
 from litfeed.web.auth import check_csrf, viewer
+from litfeed.web.params import RowId
 
 Render = Callable[[Request, str, Any], Response]
 Csrf = Annotated[str, Form(max_length=200)]
@@ -88,7 +89,7 @@ def authors_router(hub: Hub, render: Render) -> APIRouter:
     @router.post("/admin/claims/{claim_id}/verify", include_in_schema=False)
     def verify_form(
         request: Request,
-        claim_id: int,
+        claim_id: RowId,
         name: Annotated[str, Form(max_length=400)] = "",
         undo: Annotated[str, Form(max_length=10)] = "",
         csrf: Csrf = "",

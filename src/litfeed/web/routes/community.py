@@ -15,7 +15,7 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.store import Account
 from litfeed.web.auth import Caller, auth_of, client_address
 from litfeed.web.community_pages import PeriodPage, TrendingPage, period_page, trending_page
-from litfeed.web.params import PageNumber, PageSize
+from litfeed.web.params import PageNumber, PageSize, RowId
 
 Render = Callable[[Request, str, Any], Response]
 Day = Annotated[str | None, Query(max_length=40, description="A day: 2024-10-25.")]
@@ -124,7 +124,7 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
     @router.get(
         "/api/submissions/{submission_id}", response_model=SubmissionState, tags=["community"]
     )
-    def submission(submission_id: int, caller: Caller) -> SubmissionState:
+    def submission(submission_id: RowId, caller: Caller) -> SubmissionState:
         """Where one of the caller's submissions is: pending, done (``paper``), failed."""
         found = hub.store.community.submission(submission_id)
         if found is None or found.account_id != caller.id:
@@ -166,7 +166,7 @@ def community_router(hub: Hub, render: Render) -> APIRouter:
         return NewToken(**_token_info(record).model_dump(), token=token)
 
     @router.delete("/api/tokens/{token_id}", status_code=204, tags=["accounts"])
-    def delete_token(token_id: int, caller: Caller) -> Response:
+    def delete_token(token_id: RowId, caller: Caller) -> Response:
         """Delete one of the caller's tokens (404 for any other)."""
         if not hub.store.community.delete_token(caller.id, token_id):
             raise HTTPException(404, f"you have no token {token_id}")

@@ -18,10 +18,11 @@ from litfeed.discussion import MAX_BODY, MAX_REASON, Node, Thread
 from litfeed.discussion.authors import badges
 from litfeed.discussion.notifications import REPLY
 from litfeed.hub import Hub, PaperNotFound
-from litfeed.models import Paper
+from litfeed.models import MAX_COUNT, Paper
 from litfeed.store import Account
 from litfeed.store.community import UNNAMED
 from litfeed.web.auth import Caller, check_csrf, client_address, viewer
+from litfeed.web.params import RowId
 
 Render = Callable[[Request, str, Any], Response]
 FEED_SIZE = 50  # notifications a page, feed or API answer holds
@@ -36,7 +37,9 @@ SortQuery = Annotated[
 
 class CommentRequest(BaseModel):
     body: str = Field(max_length=MAX_BODY, description="Markdown, with maths in $…$ or $$…$$.")
-    parent: int | None = Field(default=None, description="The comment this one replies to.")
+    parent: int | None = Field(
+        default=None, ge=1, le=MAX_COUNT, description="The comment this one replies to."
+    )
 
 
 class CommentChange(BaseModel):
@@ -121,7 +124,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         request: Request,
         paper_id: str,
         body: Annotated[str, Form(max_length=MAX_BODY + 1000)],
-        parent: Annotated[int | None, Form()] = None,
+        parent: Annotated[int | None, Form(ge=1, le=MAX_COUNT)] = None,
         csrf: Csrf = "",
     ) -> Response:
         paper = paper_of(paper_id)
@@ -136,7 +139,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
     @router.post("/comments/{comment_id}/edit", include_in_schema=False)
     def edit_form(
         request: Request,
-        comment_id: int,
+        comment_id: RowId,
         body: Annotated[str, Form(max_length=MAX_BODY + 1000)],
         csrf: Csrf = "",
     ) -> Response:
@@ -147,7 +150,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         return RedirectResponse(paper_url(changed.paper_pk, f"c{changed.id}"), status_code=303)
 
     @router.post("/comments/{comment_id}/delete", include_in_schema=False)
-    def delete_form(request: Request, comment_id: int, csrf: Csrf = "") -> Response:
+    def delete_form(request: Request, comment_id: RowId, csrf: Csrf = "") -> Response:
         account = form_account(request, csrf, "/")
         if isinstance(account, Response):
             return account
@@ -157,7 +160,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         return RedirectResponse(paper_url(comment.paper_pk), status_code=303)
 
     @router.post("/comments/{comment_id}/vote", include_in_schema=False)
-    def vote_form(request: Request, comment_id: int, csrf: Csrf = "") -> Response:
+    def vote_form(request: Request, comment_id: RowId, csrf: Csrf = "") -> Response:
         account = form_account(request, csrf, "/")
         if isinstance(account, Response):
             return account
@@ -168,7 +171,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
     @router.post("/comments/{comment_id}/report", include_in_schema=False)
     def report_form(
         request: Request,
-        comment_id: int,
+        comment_id: RowId,
         reason: Annotated[str, Form(max_length=MAX_REASON + 100)] = "",
         csrf: Csrf = "",
     ) -> Response:
@@ -185,7 +188,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
     @router.post("/comments/{comment_id}/hide", include_in_schema=False)
     def hide_form(
         request: Request,
-        comment_id: int,
+        comment_id: RowId,
         restore: Annotated[str, Form(max_length=10)] = "",
         next: Annotated[str, Form(max_length=2000)] = "",
         csrf: Csrf = "",
@@ -223,7 +226,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         return render(request, "moderation.html", data)
 
     @router.post("/admin/comments/{comment_id}/dismiss", include_in_schema=False)
-    def dismiss_form(request: Request, comment_id: int, csrf: Csrf = "") -> Response:
+    def dismiss_form(request: Request, comment_id: RowId, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
         store.discussion.dismiss_reports(comment_id, moderator(request).id)
         return RedirectResponse("/admin", status_code=303)
@@ -231,7 +234,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
     @router.post("/admin/accounts/{account_id}/suspend", include_in_schema=False)
     def suspend_form(
         request: Request,
-        account_id: int,
+        account_id: RowId,
         restore: Annotated[str, Form(max_length=10)] = "",
         why: Annotated[str, Form(max_length=MAX_REASON)] = "",
         csrf: Csrf = "",
@@ -346,36 +349,36 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         return _one(store, made.id)
 
     @router.get("/api/comments/{comment_id}", response_model=CommentOut)
-    def comment_get(comment_id: int) -> CommentOut:
+    def comment_get(comment_id: RowId) -> CommentOut:
         """One comment (404 once deleted or hidden)."""
         return _one(store, comment_id)
 
     @router.patch("/api/comments/{comment_id}", response_model=CommentOut)
-    def comment_patch(comment_id: int, change: CommentChange, caller: Caller) -> CommentOut:
+    def comment_patch(comment_id: RowId, change: CommentChange, caller: Caller) -> CommentOut:
         """Change your comment (it then says when it was edited)."""
         discussion.edit(store, caller, comment_id, change.body)
         return _one(store, comment_id)
 
     @router.delete("/api/comments/{comment_id}", status_code=204)
-    def comment_delete(comment_id: int, caller: Caller) -> Response:
+    def comment_delete(comment_id: RowId, caller: Caller) -> Response:
         """Delete your comment: its text is gone, its replies stay."""
         discussion.delete(store, caller, comment_id)
         return Response(status_code=204)
 
     @router.put("/api/comments/{comment_id}/vote", response_model=CommentOut)
-    def comment_vote(comment_id: int, caller: Caller) -> CommentOut:
+    def comment_vote(comment_id: RowId, caller: Caller) -> CommentOut:
         """Vote for a comment (once: a second vote changes nothing)."""
         discussion.vote(store, caller, comment_id, True)
         return _one(store, comment_id)
 
     @router.delete("/api/comments/{comment_id}/vote", response_model=CommentOut)
-    def comment_unvote(comment_id: int, caller: Caller) -> CommentOut:
+    def comment_unvote(comment_id: RowId, caller: Caller) -> CommentOut:
         """Take your vote for a comment back."""
         discussion.vote(store, caller, comment_id, False)
         return _one(store, comment_id)
 
     @router.post("/api/comments/{comment_id}/report", response_model=Reported)
-    def comment_report(comment_id: int, report: ReportRequest, caller: Caller) -> Reported:
+    def comment_report(comment_id: RowId, report: ReportRequest, caller: Caller) -> Reported:
         """Report a comment to the administrators."""
         return Reported(reported=discussion.report(store, caller, comment_id, report.reason))
 

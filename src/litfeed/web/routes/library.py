@@ -50,7 +50,7 @@ from litfeed.recommend.library import (
 from litfeed.search import MODES
 from litfeed.store import Account
 from litfeed.web.auth import Caller, check_csrf, viewer
-from litfeed.web.params import Category
+from litfeed.web.params import Category, RowId
 from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
 
 
@@ -542,7 +542,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         )
 
     @router.patch("/api/library/outside/{item_id}", status_code=204)
-    def change_outside(item_id: int, change: EntryChange, caller: Caller) -> Response:
+    def change_outside(item_id: RowId, change: EntryChange, caller: Caller) -> Response:
         """Set the note and/or tags of one of the caller's outside items."""
         reader = _reader(caller)
         if not hub.store.library.annotate(
@@ -552,7 +552,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         return Response(status_code=204)
 
     @router.delete("/api/library/outside/{item_id}", status_code=204)
-    def remove_outside(item_id: int, caller: Caller) -> Response:
+    def remove_outside(item_id: RowId, caller: Caller) -> Response:
         """Take an outside item out of the caller's library."""
         if not hub.store.library.remove_outside(_reader(caller).id, item_id):
             raise HTTPException(404, "no such entry in your library")
