@@ -344,6 +344,7 @@ def test_write_reply_and_vote_on_comments(writable_server: tuple[str, Path], pag
     page.fill("input[name=password]", "correct horse battery")
     page.click("form.account-form button")
     page.wait_for_url(f"**/papers/{DISCUSSED}")
+    page.evaluate("window.notReloaded = true")  # the script sends and redraws in place
     page.get_by_label("Add a comment").fill("Does the bound hold when $\\beta \\to \\infty$?")
     page.click("form.comment-form button")
     comment = page.locator("article.comment").first
@@ -360,6 +361,13 @@ def test_write_reply_and_vote_on_comments(writable_server: tuple[str, Path], pag
     page.locator("article.comment.depth-0 button.vote").click()
     expect(page.locator("article.comment.depth-0 button.vote")).to_have_text("▲ 1")
     assert page.locator("h2:has-text('Discussion')").inner_text() == "Discussion (2)"
+    assert page.evaluate("window.notReloaded") is True
+    # an empty reply is refused where it was written (the browser's check bypassed)
+    reply_form = page.locator("article.comment.depth-1 details.reply form")
+    page.locator("article.comment.depth-1 details.reply summary").click()
+    reply_form.locator("textarea").evaluate("t => t.removeAttribute('required')")
+    reply_form.locator("button").click()
+    expect(reply_form.locator("p.error")).to_have_text("a comment needs some text")
 
 
 def test_hostile_comments_run_no_script_and_reach_no_other_host(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
@@ -110,6 +110,13 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
             raise PaperNotFound("no such paper")
         return f"/papers/{found[0].id}#{anchor}"
 
+    def done(request: Request, location: str) -> Response:
+        """Where a form leads: a redirect, or for the page's script (asking for JSON) the
+        address it redraws the discussion from."""
+        if request.headers.get("accept", "").startswith("application/json"):
+            return JSONResponse({"location": location})
+        return RedirectResponse(location, status_code=303)
+
     def form_account(request: Request, csrf: str, target: str) -> Account | Response:
         check_csrf(request, csrf)
         account = viewer(request)
@@ -123,7 +130,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
     def comment_form(
         request: Request,
         paper_id: str,
-        body: Annotated[str, Form(max_length=MAX_BODY + 1000)],
+        body: Annotated[str, Form(max_length=MAX_BODY + 1000)] = "",
         parent: Annotated[int | None, Form(ge=1, le=MAX_COUNT)] = None,
         csrf: Csrf = "",
     ) -> Response:
@@ -134,20 +141,20 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         made = discussion.post(
             store, account, paper, body, parent, network_address=client_address(request)
         )
-        return RedirectResponse(f"/papers/{paper.id}#c{made.id}", status_code=303)
+        return done(request, f"/papers/{paper.id}#c{made.id}")
 
     @router.post("/comments/{comment_id}/edit", include_in_schema=False)
     def edit_form(
         request: Request,
         comment_id: RowId,
-        body: Annotated[str, Form(max_length=MAX_BODY + 1000)],
+        body: Annotated[str, Form(max_length=MAX_BODY + 1000)] = "",
         csrf: Csrf = "",
     ) -> Response:
         account = form_account(request, csrf, "/")
         if isinstance(account, Response):
             return account
         changed = discussion.edit(store, account, comment_id, body)
-        return RedirectResponse(paper_url(changed.paper_pk, f"c{changed.id}"), status_code=303)
+        return done(request, paper_url(changed.paper_pk, f"c{changed.id}"))
 
     @router.post("/comments/{comment_id}/delete", include_in_schema=False)
     def delete_form(request: Request, comment_id: RowId, csrf: Csrf = "") -> Response:
@@ -157,7 +164,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         comment = store.discussion.comment(comment_id)
         discussion.delete(store, account, comment_id)
         assert comment is not None  # delete refuses what does not exist
-        return RedirectResponse(paper_url(comment.paper_pk), status_code=303)
+        return done(request, paper_url(comment.paper_pk))
 
     @router.post("/comments/{comment_id}/vote", include_in_schema=False)
     def vote_form(request: Request, comment_id: RowId, csrf: Csrf = "") -> Response:
@@ -166,7 +173,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
             return account
         voted = comment_id in store.discussion.voted(account.id, [comment_id])
         comment = discussion.vote(store, account, comment_id, not voted)
-        return RedirectResponse(paper_url(comment.paper_pk, f"c{comment_id}"), status_code=303)
+        return done(request, paper_url(comment.paper_pk, f"c{comment_id}"))
 
     @router.post("/comments/{comment_id}/report", include_in_schema=False)
     def report_form(
@@ -179,6 +186,10 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         if isinstance(account, Response):
             return account
         discussion.report(store, account, comment_id, reason)
+        if request.headers.get("accept", "").startswith("application/json"):
+            comment = store.discussion.comment(comment_id)
+            assert comment is not None
+            return done(request, paper_url(comment.paper_pk, f"c{comment_id}"))
         data = {
             "title": "Reported",
             "message": "Thank you: an administrator will look at this comment.",
@@ -200,9 +211,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         comment = store.discussion.comment(comment_id)
         assert comment is not None
         target = next if next.startswith("/") and not next.startswith("//") else None
-        return RedirectResponse(
-            target or paper_url(comment.paper_pk, f"c{comment_id}"), status_code=303
-        )
+        return done(request, target or paper_url(comment.paper_pk, f"c{comment_id}"))
 
     # -- moderation ----------------------------------------------------------------------------
 
