@@ -200,3 +200,11 @@ def test_hostile_descriptions_and_notes_are_harmless(
     assert (
         problems(site_client.get(f"/api/collections/{group.key}").json()["description_html"]) == []
     )
+    # and the same payloads as a reader's private notes and tags on their library page
+    for paper, payload in zip(papers, CORPUS[3::7], strict=False):
+        store.library.save(ada.id, [paper.pk])
+        store.library.annotate(ada.id, paper_pk=paper.pk, note=payload, tags=[payload[:60]])
+    log_in(site_client, "ada@example.org")
+    page = site_client.get("/library").text
+    start = page.index("<main>")
+    assert problems(page[start : page.index("</main>")], page=True) == []

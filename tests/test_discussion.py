@@ -314,3 +314,25 @@ def test_the_paper_page_forms(site_hub: Hub, site_client: TestClient) -> None:
     assert ">edited<" in site_client.get(f"/papers/{PAPER}").text
     site_client.post(f"/comments/{comment_id}/delete", data={"csrf": token})
     assert f'id="c{comment_id}"' not in site_client.get(f"/papers/{PAPER}").text
+
+
+def test_comments_made_by_older_rules_are_drawn_by_todays(site_hub: Hub) -> None:
+    """The renderer's version is kept with each comment: one made by older rules is drawn
+    again when read (a reader never writes), and the worker's `rerender_stale` stores it."""
+    store = site_hub.store
+    ada = _reader(site_hub, "ada@example.org")
+    made = discussion.post(store, ada, _paper(site_hub), "Now *emphasised*")
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.update(comments)
+            .where(comments.c.id == made.id)
+            .values(html="<p>as the old rules drew it</p>", renderer=0)
+        )
+    [node] = discussion.thread(store, _paper(site_hub)).comments
+    assert "<em>emphasised</em>" in node.html
+    assert store.discussion.comment(made.id).html == "<p>as the old rules drew it</p>"  # type: ignore[union-attr]
+    assert discussion.rerender_stale(store) == 1
+    stored = store.discussion.comment(made.id)
+    assert stored is not None and "<em>emphasised</em>" in stored.html
+    assert stored.renderer == discussion.RENDERER
+    assert discussion.rerender_stale(store) == 0

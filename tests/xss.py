@@ -200,7 +200,9 @@ SAFE_ATTRIBUTES = {
     "separator", "lspace", "rspace", "accent", "accentunder", "movablelimits", "minsize",
     "maxsize", "symmetric", "columnalign", "rowalign", "columnspacing", "rowspacing",
     "columnlines", "rowlines", "frame", "width", "height", "depth", "linethickness",
-    "scriptlevel", "displaystyle", "largeop", "form", "notation", "align",
+    "scriptlevel", "displaystyle", "largeop", "form", "notation", "align", "role", "enctype",
+    "accept", "multiple", "checked", "selected", "disabled", "autocomplete", "pattern", "min",
+    "max", "step", "size", "open", "list", "aria-live", "aria-describedby",
 }  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")  # WHATWG URL: what a scheme may be made of
