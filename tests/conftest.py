@@ -11,7 +11,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,13 +21,14 @@ from urllib.parse import urlsplit
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from litfeed.config import Settings, load_settings
 from litfeed.hub import Hub
 from litfeed.mail import deliver_due
 from litfeed.models import Paper
-from litfeed.store import Store
+from litfeed.store import Account, Store
 from litfeed.web import create_app
 from tests import hostile
 from tests.postgres import PostgresServer, start_postgres
@@ -277,3 +278,22 @@ def store(database_url: str) -> Iterator[Store]:
     opened = Store.open(database_url)
     yield opened
     opened.close()
+
+
+def proven_reader(hub: Hub, email: str, name: str | None = None, old: bool = True) -> Account:
+    """A confirmed account (password "correct horse"), with a public name when given; ``old``:
+    made two days ago, past the first day's stricter limits on what it may write."""
+    from litfeed.community.accounts import add_account
+    from litfeed.store.schema import accounts
+
+    account = add_account(hub.store, email, "correct horse", verified=True, name=name)
+    if old:
+        with hub.store.engine.begin() as connection:
+            connection.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account.id)
+                .values(created_at=datetime.now(UTC) - timedelta(days=2))
+            )
+    found = hub.store.community.account(account.id)
+    assert found is not None
+    return found

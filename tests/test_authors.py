@@ -6,7 +6,7 @@ verified until an administrator verifies them, and the "author" badge on comment
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,12 @@ from alembic import command
 from fastapi.testclient import TestClient
 
 from litfeed import discussion
-from litfeed.community.accounts import add_account
 from litfeed.discussion.authors import author_page, badges, claim, group, verify
 from litfeed.hub import Hub
-from litfeed.store import Account, Store
+from litfeed.store import Store
 from litfeed.store.database import _alembic_config, create_engine
-from litfeed.store.schema import accounts, authorships
-from tests.conftest import csrf_of, log_in
+from litfeed.store.schema import authorships
+from tests.conftest import csrf_of, log_in, proven_reader
 
 SPELLINGS = [
     "John Smith",
@@ -83,19 +82,6 @@ def _records(tmp_path: Path) -> Path:
     return path
 
 
-def _reader(hub: Hub, email: str, name: str | None = None) -> Account:
-    account = add_account(hub.store, email, "correct horse", verified=True, name=name)
-    with hub.store.engine.begin() as connection:
-        connection.execute(
-            sa.update(accounts)
-            .where(accounts.c.id == account.id)
-            .values(created_at=datetime.now(UTC) - timedelta(days=2))
-        )
-    found = hub.store.community.account(account.id)
-    assert found is not None
-    return found
-
-
 def test_an_author_page(site_hub: Hub, site_client: TestClient, tmp_path: Path) -> None:
     site_hub.import_paths([_records(tmp_path)])
     page = author_page(site_hub.store, "Jean-Pierre Müller")
@@ -136,9 +122,9 @@ def test_claims_badges_and_verification(
 ) -> None:
     store = site_hub.store
     site_hub.import_paths([_records(tmp_path)])
-    admin = _reader(site_hub, "admin@example.org")  # the first account: an administrator
-    jp = _reader(site_hub, "jp@example.org", "jpm")
-    other = _reader(site_hub, "other@example.org")
+    admin = proven_reader(site_hub, "admin@example.org")  # the first account: an administrator
+    jp = proven_reader(site_hub, "jp@example.org", "jpm")
+    other = proven_reader(site_hub, "other@example.org")
     with pytest.raises(discussion.NoSuch):
         claim(store, jp, "Nobody Here")
     assert claim(store, jp, "Jean-Pierre Müller")

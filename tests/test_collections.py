@@ -5,35 +5,21 @@ harmless where they are read."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import feedparser
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from litfeed.community.accounts import add_account, new_token
+from litfeed.community.accounts import new_token
 from litfeed.delivery.subscriptions import check_choices, parse_section
 from litfeed.discussion import DiscussionError, NoSuch, NotAllowed, collections
 from litfeed.hub import Hub
 from litfeed.recommend.citations import parse_citations
-from litfeed.store import Account
-from litfeed.store.schema import accounts, collection_papers
-from tests.conftest import csrf_of, log_in
+from litfeed.store.schema import collection_papers
+from tests.conftest import csrf_of, log_in, proven_reader
 from tests.xss import CORPUS, problems
-
-
-def _reader(hub: Hub, email: str, name: str | None = None) -> Account:
-    account = add_account(hub.store, email, "correct horse", verified=True, name=name)
-    with hub.store.engine.begin() as connection:
-        connection.execute(
-            sa.update(accounts)
-            .where(accounts.c.id == account.id)
-            .values(created_at=datetime.now(UTC) - timedelta(days=2))
-        )
-    found = hub.store.community.account(account.id)
-    assert found is not None
-    return found
 
 
 def _papers(hub: Hub, count: int) -> list:
@@ -43,7 +29,10 @@ def _papers(hub: Hub, count: int) -> list:
 
 def test_made_filled_and_changed_only_by_its_maker(site_hub: Hub) -> None:
     store = site_hub.store
-    ada, bo = _reader(site_hub, "ada@example.org", "ada"), _reader(site_hub, "bo@example.org")
+    ada, bo = (
+        proven_reader(site_hub, "ada@example.org", "ada"),
+        proven_reader(site_hub, "bo@example.org"),
+    )
     group = collections.create(store, ada, "  Reading   group ", "Papers for **Thursday**")
     assert group.name == "Reading group" and "<strong>Thursday</strong>" in group.description_html
     assert len(group.key) == 12 and group.public
@@ -79,7 +68,7 @@ def test_made_filled_and_changed_only_by_its_maker(site_hub: Hub) -> None:
 
 def test_pages_feed_bibtex_and_profile(site_hub: Hub, site_client: TestClient) -> None:
     store = site_hub.store
-    ada = _reader(site_hub, "ada@example.org", "ada")
+    ada = proven_reader(site_hub, "ada@example.org", "ada")
     group = collections.create(store, ada, "Reading group", "For *Thursday*")
     papers = _papers(site_hub, 3)
     for paper in papers:
@@ -126,7 +115,10 @@ def test_pages_feed_bibtex_and_profile(site_hub: Hub, site_client: TestClient) -
 
 def test_the_api(site_hub: Hub, site_client: TestClient) -> None:
     store = site_hub.store
-    ada, bo = _reader(site_hub, "ada@example.org", "ada"), _reader(site_hub, "bo@example.org")
+    ada, bo = (
+        proven_reader(site_hub, "ada@example.org", "ada"),
+        proven_reader(site_hub, "bo@example.org"),
+    )
     mine = {"Authorization": f"Bearer {new_token(store, ada)[0]}"}
     theirs = {"Authorization": f"Bearer {new_token(store, bo)[0]}"}
     made = site_client.post("/api/collections", json={"name": "Group"}, headers=mine)
@@ -159,7 +151,10 @@ def test_the_api(site_hub: Hub, site_client: TestClient) -> None:
 
 def test_a_followed_collections_new_papers_come_in_the_digest(site_hub: Hub) -> None:
     store = site_hub.store
-    ada, bo = _reader(site_hub, "ada@example.org", "ada"), _reader(site_hub, "bo@example.org")
+    ada, bo = (
+        proven_reader(site_hub, "ada@example.org", "ada"),
+        proven_reader(site_hub, "bo@example.org"),
+    )
     group = collections.create(store, ada, "Reading group")
     collections.follow(store, bo, group.key)
     with pytest.raises(DiscussionError):
@@ -187,7 +182,7 @@ def test_hostile_descriptions_and_notes_are_harmless(
     site_hub: Hub, site_client: TestClient
 ) -> None:
     store = site_hub.store
-    ada = _reader(site_hub, "ada@example.org", "ada")
+    ada = proven_reader(site_hub, "ada@example.org", "ada")
     group = collections.create(store, ada, "Group")
     papers = _papers(site_hub, 40)
     for paper, payload in zip(papers, CORPUS[::7], strict=False):

@@ -19,25 +19,10 @@ from litfeed.discussion import DiscussionError, NoComment, NotAllowed
 from litfeed.hub import Hub
 from litfeed.models import Paper
 from litfeed.store import Account
-from litfeed.store.schema import accounts, comments, rate_limits
-from tests.conftest import csrf_of, log_in
+from litfeed.store.schema import comments, rate_limits
+from tests.conftest import csrf_of, log_in, proven_reader
 
 PAPER = "t-8ec3a34c72e9"  # an example paper
-
-
-def _reader(hub: Hub, email: str, *, name: str | None = None, old: bool = True) -> Account:
-    """A proven account; ``old``: made two days ago (past the first day's stricter limits)."""
-    account = add_account(hub.store, email, "correct horse", verified=True, name=name)
-    if old:
-        with hub.store.engine.begin() as connection:
-            connection.execute(
-                sa.update(accounts)
-                .where(accounts.c.id == account.id)
-                .values(created_at=datetime.now(UTC) - timedelta(days=2))
-            )
-    found = hub.store.community.account(account.id)
-    assert found is not None
-    return found
 
 
 def _paper(hub: Hub, paper_id: str = PAPER) -> Paper:
@@ -47,7 +32,10 @@ def _paper(hub: Hub, paper_id: str = PAPER) -> Paper:
 
 
 def test_a_thread_nests_three_levels_and_lists_deeper_replies_flat(site_hub: Hub) -> None:
-    ada, bo = _reader(site_hub, "ada@example.org", name="ada"), _reader(site_hub, "bo@example.org")
+    ada, bo = (
+        proven_reader(site_hub, "ada@example.org", name="ada"),
+        proven_reader(site_hub, "bo@example.org"),
+    )
     paper, store = _paper(site_hub), site_hub.store
     top = discussion.post(store, ada, paper, "The *first* comment, with $x^2$.")
     one = discussion.post(store, bo, paper, "a reply", top.id)
@@ -80,7 +68,7 @@ def found_other_paper(hub: Hub) -> str:
 
 
 def test_votes_count_once_and_order_the_top_comments(site_hub: Hub) -> None:
-    readers = [_reader(site_hub, f"r{n}@example.org") for n in range(3)]
+    readers = [proven_reader(site_hub, f"r{n}@example.org") for n in range(3)]
     paper, store = _paper(site_hub), site_hub.store
     first = discussion.post(store, readers[0], paper, "first")
     second = discussion.post(store, readers[1], paper, "second")
@@ -99,7 +87,8 @@ def test_votes_count_once_and_order_the_top_comments(site_hub: Hub) -> None:
 
 
 def test_edits_are_marked_and_deletions_keep_the_replies(site_hub: Hub) -> None:
-    ada, bo = _reader(site_hub, "ada@example.org"), _reader(site_hub, "bo@example.org")
+    ada = proven_reader(site_hub, "ada@example.org")
+    bo = proven_reader(site_hub, "bo@example.org")
     paper, store = _paper(site_hub), site_hub.store
     top = discussion.post(store, ada, paper, "what I first thought")
     reply = discussion.post(store, bo, paper, "a reply")
@@ -125,8 +114,9 @@ def test_edits_are_marked_and_deletions_keep_the_replies(site_hub: Hub) -> None:
 
 
 def test_moderators_hide_and_restore_reported_comments_and_it_is_logged(site_hub: Hub) -> None:
-    admin = _reader(site_hub, "admin@example.org")  # the first account: an administrator
-    ada, bo = _reader(site_hub, "ada@example.org"), _reader(site_hub, "bo@example.org")
+    admin = proven_reader(site_hub, "admin@example.org")  # the first account: an administrator
+    ada = proven_reader(site_hub, "ada@example.org")
+    bo = proven_reader(site_hub, "bo@example.org")
     paper, store = _paper(site_hub), site_hub.store
     rude = discussion.post(store, ada, paper, "something rude")
     discussion.post(store, bo, paper, "answering the rude one", rude.id)
@@ -166,7 +156,7 @@ def test_only_proven_active_accounts_write(site_hub: Hub) -> None:
     unproven = add_account(store, "new@example.org", "correct horse", verified=False)
     with pytest.raises(NotAllowed, match="confirm your address"):
         discussion.post(store, unproven, paper, "hello")
-    ada = _reader(site_hub, "ada@example.org")
+    ada = proven_reader(site_hub, "ada@example.org")
     made = discussion.post(store, ada, paper, "hello")
     store.community.disable_account(ada.id)
     suspended = store.community.account(ada.id)
@@ -180,7 +170,7 @@ def test_only_proven_active_accounts_write(site_hub: Hub) -> None:
     ):
         with pytest.raises(NotAllowed, match="suspended"):
             act()
-    writer = _reader(site_hub, "bo@example.org")
+    writer = proven_reader(site_hub, "bo@example.org")
     for body, why in (("   ", "needs some text"), ("x" * 20_001, "at most"), ("a\x00b", "NUL")):
         with pytest.raises(DiscussionError, match=why):
             discussion.post(store, writer, paper, body)
@@ -188,12 +178,12 @@ def test_only_proven_active_accounts_write(site_hub: Hub) -> None:
 
 def test_limits_are_hit_and_recovered(site_hub: Hub) -> None:
     paper, store = _paper(site_hub), site_hub.store
-    newcomer = _reader(site_hub, "new@example.org", old=False)
+    newcomer = proven_reader(site_hub, "new@example.org", old=False)
     for n in range(2):
         discussion.post(store, newcomer, paper, f"comment {n}", network_address="192.0.2.1")
     with pytest.raises(Throttled, match="2 a minute in an account's first day"):
         discussion.post(store, newcomer, paper, "one too many", network_address="192.0.2.1")
-    settled = _reader(site_hub, "old@example.org")
+    settled = proven_reader(site_hub, "old@example.org")
     for n in range(5):
         discussion.post(store, settled, paper, f"comment {n}", network_address="192.0.2.2")
     with pytest.raises(Throttled, match="5 a minute"):
@@ -206,7 +196,7 @@ def test_limits_are_hit_and_recovered(site_hub: Hub) -> None:
     discussion.post(store, newcomer, paper, "later", network_address="192.0.2.1")
     discussion.post(store, settled, paper, "later", network_address="192.0.2.2")
     # one network address, many accounts (rotating accounts do not escape it)
-    crowd = [_reader(site_hub, f"c{n}@example.org") for n in range(5)]
+    crowd = [proven_reader(site_hub, f"c{n}@example.org") for n in range(5)]
     with pytest.raises(Throttled, match="from one network address"):
         for n in range(25):
             discussion.post(store, crowd[n % 5], paper, f"c {n}", network_address="192.0.2.9")
@@ -214,7 +204,7 @@ def test_limits_are_hit_and_recovered(site_hub: Hub) -> None:
 
 def test_concurrent_comments_are_all_counted(site_hub: Hub) -> None:
     paper, store = _paper(site_hub), site_hub.store
-    writers = [_reader(site_hub, f"w{n}@example.org") for n in range(12)]
+    writers = [proven_reader(site_hub, f"w{n}@example.org") for n in range(12)]
     start = threading.Barrier(len(writers))
     errors: list[BaseException] = []
 
@@ -243,7 +233,10 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 def test_the_api(site_hub: Hub, site_client: TestClient) -> None:
-    ada, bo = _reader(site_hub, "ada@example.org", name="ada"), _reader(site_hub, "bo@example.org")
+    ada, bo = (
+        proven_reader(site_hub, "ada@example.org", name="ada"),
+        proven_reader(site_hub, "bo@example.org"),
+    )
     mine, theirs = new_token(site_hub.store, ada)[0], new_token(site_hub.store, bo)[0]
     url = f"/api/papers/{PAPER}/comments"
     assert site_client.post(url, json={"body": "anonymous"}).status_code == 401
@@ -294,7 +287,7 @@ def test_the_api(site_hub: Hub, site_client: TestClient) -> None:
 
 
 def test_the_paper_page_forms(site_hub: Hub, site_client: TestClient) -> None:
-    _reader(site_hub, "ada@example.org", name="ada")
+    proven_reader(site_hub, "ada@example.org", name="ada")
     page = site_client.get(f"/papers/{PAPER}")
     assert "Log in</a> to join the discussion" in page.text
     log_in(site_client, "ada@example.org")
@@ -320,7 +313,7 @@ def test_comments_made_by_older_rules_are_drawn_by_todays(site_hub: Hub) -> None
     """The renderer's version is kept with each comment: one made by older rules is drawn
     again when read (a reader never writes), and the worker's `rerender_stale` stores it."""
     store = site_hub.store
-    ada = _reader(site_hub, "ada@example.org")
+    ada = proven_reader(site_hub, "ada@example.org")
     made = discussion.post(store, ada, _paper(site_hub), "Now *emphasised*")
     with store.engine.begin() as connection:
         connection.execute(

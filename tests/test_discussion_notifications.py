@@ -24,30 +24,16 @@ from typer.testing import CliRunner
 
 from litfeed import discussion
 from litfeed.cli import app as cli
-from litfeed.community.accounts import add_account, new_feed_key, new_token
+from litfeed.community.accounts import new_feed_key, new_token
 from litfeed.config import Settings
 from litfeed.discussion.notifications import mail_waiting, mentioned
 from litfeed.hub import Hub
-from litfeed.store import Account
-from litfeed.store.schema import accounts, notifications
-from tests.conftest import ROOT, csrf_of, log_in, mailed
+from litfeed.store.schema import notifications
+from tests.conftest import ROOT, csrf_of, log_in, mailed, proven_reader
 from tests.smtp import Recorder, smtp_server
 
 PAPER = "t-8ec3a34c72e9"
 runner = CliRunner()
-
-
-def _reader(hub: Hub, email: str, name: str | None = None) -> Account:
-    account = add_account(hub.store, email, "correct horse", verified=True, name=name)
-    with hub.store.engine.begin() as connection:  # past the first day's stricter limits
-        connection.execute(
-            sa.update(accounts)
-            .where(accounts.c.id == account.id)
-            .values(created_at=datetime.now(UTC) - timedelta(days=2))
-        )
-    found = hub.store.community.account(account.id)
-    assert found is not None
-    return found
 
 
 def _later(minutes: int = 11) -> datetime:
@@ -63,8 +49,11 @@ def test_replies_and_mentions_are_mailed_together_once(
     site_hub: Hub, site_settings: Settings
 ) -> None:
     store = site_hub.store
-    ada, bo = _reader(site_hub, "ada@example.org", "ada"), _reader(site_hub, "bo@example.org", "bo")
-    quiet = _reader(site_hub, "quiet@example.org", "quiet")
+    ada, bo = (
+        proven_reader(site_hub, "ada@example.org", "ada"),
+        proven_reader(site_hub, "bo@example.org", "bo"),
+    )
+    quiet = proven_reader(site_hub, "quiet@example.org", "quiet")
     store.community.set_comment_mail(quiet.id, False)
     paper = site_hub.get_paper(PAPER)
     assert paper is not None
@@ -95,7 +84,10 @@ def test_the_page_the_feed_and_the_api_are_the_readers_own(
     site_hub: Hub, site_client: TestClient
 ) -> None:
     store = site_hub.store
-    ada, bo = _reader(site_hub, "ada@example.org", "ada"), _reader(site_hub, "bo@example.org", "bo")
+    ada, bo = (
+        proven_reader(site_hub, "ada@example.org", "ada"),
+        proven_reader(site_hub, "bo@example.org", "bo"),
+    )
     paper = site_hub.get_paper(PAPER)
     assert paper is not None
     mine = discussion.post(store, ada, paper, "Mine")
@@ -120,8 +112,9 @@ def test_the_page_the_feed_and_the_api_are_the_readers_own(
 
 def test_moderating_from_the_pages(site_hub: Hub, site_client: TestClient) -> None:
     store = site_hub.store
-    admin = _reader(site_hub, "admin@example.org")  # the first account: an administrator
-    ada, bo = _reader(site_hub, "ada@example.org"), _reader(site_hub, "bo@example.org")
+    admin = proven_reader(site_hub, "admin@example.org")  # the first account: an administrator
+    ada = proven_reader(site_hub, "ada@example.org")
+    bo = proven_reader(site_hub, "bo@example.org")
     paper = site_hub.get_paper(PAPER)
     assert paper is not None
     rude = discussion.post(store, ada, paper, "Something rude")
@@ -153,7 +146,10 @@ def test_moderating_from_the_pages(site_hub: Hub, site_client: TestClient) -> No
 
 def test_the_commands(site_hub: Hub, tmp_path: Path) -> None:
     store = site_hub.store
-    ada, bo = _reader(site_hub, "ada@example.org", "ada"), _reader(site_hub, "bo@example.org")
+    ada, bo = (
+        proven_reader(site_hub, "ada@example.org", "ada"),
+        proven_reader(site_hub, "bo@example.org"),
+    )
     paper = site_hub.get_paper(PAPER)
     assert paper is not None
     kept = discussion.post(store, ada, paper, "Kept, with ünïcode")
@@ -191,8 +187,8 @@ def test_a_worker_killed_mid_send_tells_each_reader_once(
     store = site_hub.store
     paper = site_hub.get_paper(PAPER)
     assert paper is not None
-    repliers = [_reader(site_hub, f"replier{n}@example.org") for n in range(3)]
-    readers = [_reader(site_hub, f"reader{n}@example.org") for n in range(6)]
+    repliers = [proven_reader(site_hub, f"replier{n}@example.org") for n in range(3)]
+    readers = [proven_reader(site_hub, f"reader{n}@example.org") for n in range(6)]
     for number, reader in enumerate(readers):
         asked = discussion.post(store, reader, paper, f"A question from {reader.email}")
         discussion.post(store, repliers[number % 3], paper, "An answer", asked.id)

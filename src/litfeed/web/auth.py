@@ -21,6 +21,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
@@ -124,6 +125,24 @@ def check_csrf(request: Request, sent: str | None) -> None:
     expected = csrf_token(request)
     if not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
         raise HTTPException(403, "this form has expired or did not come from this site: reload it")
+
+
+def form_viewer(request: Request, csrf: str | None, target: str) -> Account | Response:
+    """A form's sender: its CSRF token checked (403), then the logged-in account, or the way
+    to log in and come back to ``target``."""
+    check_csrf(request, csrf)
+    account = viewer(request)
+    if account is None:
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    return account
+
+
+def administrator(request: Request) -> Account:
+    """The logged-in administrator; 403 for anyone else."""
+    account = viewer(request)
+    if account is None or not account.administrator:
+        raise HTTPException(403, "only an administrator can do this")
+    return account
 
 
 def set_session(response: Response, request: Request, value: str, days: int) -> None:

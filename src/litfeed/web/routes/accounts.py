@@ -20,6 +20,7 @@ from litfeed.store import Account
 from litfeed.web.auth import (
     CSRF_FIELD,
     CSRF_HEADER,
+    administrator,
     auth_of,
     check_csrf,
     client_address,
@@ -358,12 +359,6 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
         return notice(request, "Submitted", done.message)
 
     # -- administrators --------------------------------------------------------------------------
-
-    def administrator(request: Request) -> Account:
-        account = viewer(request)
-        if account is None or not account.administrator:
-            raise HTTPException(403, "only an administrator can do this")
-        return account
 
     @router.post("/papers/{paper_id:path}/hide", include_in_schema=False)
     def hide_paper(

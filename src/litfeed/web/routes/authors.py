@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from litfeed.discussion.authors import author_page, claim, verify
 from litfeed.hub import Hub
 from litfeed.models import Paper
-from litfeed.web.auth import check_csrf, viewer
+from litfeed.web.auth import administrator, check_csrf, form_viewer
 from litfeed.web.params import RowId
 
 Render = Callable[[Request, str, Any], Response]
@@ -78,11 +78,10 @@ def authors_router(hub: Hub, render: Render) -> APIRouter:
     def claim_form(
         request: Request, name: Annotated[str, Form(max_length=400)], csrf: Csrf = ""
     ) -> Response:
-        check_csrf(request, csrf)
-        account = viewer(request)
         target = f"/authors/{name}"
-        if account is None:
-            return RedirectResponse(f"/login?next={target}", status_code=303)
+        account = form_viewer(request, csrf, target)
+        if isinstance(account, Response):
+            return account
         claim(store, account, name)
         return RedirectResponse(target, status_code=303)
 
@@ -95,10 +94,7 @@ def authors_router(hub: Hub, render: Render) -> APIRouter:
         csrf: Csrf = "",
     ) -> Response:
         check_csrf(request, csrf)
-        account = viewer(request)
-        if account is None or not account.administrator:
-            raise HTTPException(403, "only an administrator can do this")
-        verify(store, account, claim_id, not undo)
+        verify(store, administrator(request), claim_id, not undo)
         return RedirectResponse(f"/authors/{name}" if name else "/admin", status_code=303)
 
     return router

@@ -17,9 +17,8 @@ from litfeed.discussion.collections import MAX_DESCRIPTION, MAX_NAME, MAX_NOTE
 from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import Paper
 from litfeed.recommend.library import entry_of, to_bibtex
-from litfeed.store import Account
 from litfeed.store.collections import Collection
-from litfeed.web.auth import Caller, check_csrf, viewer
+from litfeed.web.auth import Caller, form_viewer, viewer
 
 Render = Callable[[Request, str, Any], Response]
 Csrf = Annotated[str, Form(max_length=200)]
@@ -107,13 +106,6 @@ def collections_router(hub: Hub, render: Render) -> APIRouter:
             items=held,
         )
 
-    def form_account(request: Request, csrf: str, target: str) -> Account | Response:
-        check_csrf(request, csrf)
-        account = viewer(request)
-        if account is None:
-            return RedirectResponse(f"/login?next={target}", status_code=303)
-        return account
-
     # -- pages ---------------------------------------------------------------------------------
 
     @router.get("/collections", response_class=HTMLResponse, include_in_schema=False)
@@ -133,7 +125,7 @@ def collections_router(hub: Hub, render: Render) -> APIRouter:
         public: Annotated[str, Form(max_length=10)] = "",
         csrf: Csrf = "",
     ) -> Response:
-        account = form_account(request, csrf, "/collections")
+        account = form_viewer(request, csrf, "/collections")
         if isinstance(account, Response):
             return account
         made = collections.create(store, account, name, description, bool(public))
@@ -147,7 +139,7 @@ def collections_router(hub: Hub, render: Render) -> APIRouter:
         note: Annotated[str, Form(max_length=MAX_NOTE + 100)] = "",
         csrf: Csrf = "",
     ) -> Response:
-        account = form_account(request, csrf, "/collections")
+        account = form_viewer(request, csrf, "/collections")
         if isinstance(account, Response):
             return account
         collections.add_paper(store, account, collection, paper_of(paper), note)
@@ -203,7 +195,7 @@ def collections_router(hub: Hub, render: Render) -> APIRouter:
         public: Annotated[str, Form(max_length=10)] = "",
         csrf: Csrf = "",
     ) -> Response:
-        account = form_account(request, csrf, f"/collections/{key}")
+        account = form_viewer(request, csrf, f"/collections/{key}")
         if isinstance(account, Response):
             return account
         collections.change(store, account, key, name, description, bool(public))
@@ -211,7 +203,7 @@ def collections_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/collections/{key}/delete", include_in_schema=False)
     def delete_form(request: Request, key: str, csrf: Csrf = "") -> Response:
-        account = form_account(request, csrf, f"/collections/{key}")
+        account = form_viewer(request, csrf, f"/collections/{key}")
         if isinstance(account, Response):
             return account
         collections.delete(store, account, key)
@@ -221,7 +213,7 @@ def collections_router(hub: Hub, render: Render) -> APIRouter:
     def remove_form(
         request: Request, key: str, paper: Annotated[str, Form(max_length=300)], csrf: Csrf = ""
     ) -> Response:
-        account = form_account(request, csrf, f"/collections/{key}")
+        account = form_viewer(request, csrf, f"/collections/{key}")
         if isinstance(account, Response):
             return account
         collections.remove_paper(store, account, key, paper_of(paper))
@@ -229,7 +221,7 @@ def collections_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/collections/{key}/follow", include_in_schema=False)
     def follow_form(request: Request, key: str, csrf: Csrf = "") -> Response:
-        account = form_account(request, csrf, f"/collections/{key}")
+        account = form_viewer(request, csrf, f"/collections/{key}")
         if isinstance(account, Response):
             return account
         found = collections.get(store, key)

@@ -21,7 +21,7 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import MAX_COUNT, Paper
 from litfeed.store import Account
 from litfeed.store.community import UNNAMED
-from litfeed.web.auth import Caller, check_csrf, client_address, viewer
+from litfeed.web.auth import Caller, administrator, check_csrf, client_address, form_viewer, viewer
 from litfeed.web.params import RowId
 
 Render = Callable[[Request, str, Any], Response]
@@ -117,13 +117,6 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
             return JSONResponse({"location": location})
         return RedirectResponse(location, status_code=303)
 
-    def form_account(request: Request, csrf: str, target: str) -> Account | Response:
-        check_csrf(request, csrf)
-        account = viewer(request)
-        if account is None:
-            return RedirectResponse(f"/login?next={target}", status_code=303)
-        return account
-
     # -- the paper page's forms ----------------------------------------------------------------
 
     @router.post("/papers/{paper_id:path}/comments", include_in_schema=False)
@@ -135,7 +128,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         csrf: Csrf = "",
     ) -> Response:
         paper = paper_of(paper_id)
-        account = form_account(request, csrf, f"/papers/{paper.id}#comments")
+        account = form_viewer(request, csrf, f"/papers/{paper.id}#comments")
         if isinstance(account, Response):
             return account
         made = discussion.post(
@@ -150,7 +143,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         body: Annotated[str, Form(max_length=MAX_BODY + 1000)] = "",
         csrf: Csrf = "",
     ) -> Response:
-        account = form_account(request, csrf, "/")
+        account = form_viewer(request, csrf, "/")
         if isinstance(account, Response):
             return account
         changed = discussion.edit(store, account, comment_id, body)
@@ -158,7 +151,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/comments/{comment_id}/delete", include_in_schema=False)
     def delete_form(request: Request, comment_id: RowId, csrf: Csrf = "") -> Response:
-        account = form_account(request, csrf, "/")
+        account = form_viewer(request, csrf, "/")
         if isinstance(account, Response):
             return account
         comment = store.discussion.comment(comment_id)
@@ -168,7 +161,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/comments/{comment_id}/vote", include_in_schema=False)
     def vote_form(request: Request, comment_id: RowId, csrf: Csrf = "") -> Response:
-        account = form_account(request, csrf, "/")
+        account = form_viewer(request, csrf, "/")
         if isinstance(account, Response):
             return account
         voted = comment_id in store.discussion.voted(account.id, [comment_id])
@@ -182,7 +175,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         reason: Annotated[str, Form(max_length=MAX_REASON + 100)] = "",
         csrf: Csrf = "",
     ) -> Response:
-        account = form_account(request, csrf, "/")
+        account = form_viewer(request, csrf, "/")
         if isinstance(account, Response):
             return account
         discussion.report(store, account, comment_id, reason)
@@ -204,7 +197,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         next: Annotated[str, Form(max_length=2000)] = "",
         csrf: Csrf = "",
     ) -> Response:
-        account = form_account(request, csrf, "/")
+        account = form_viewer(request, csrf, "/")
         if isinstance(account, Response):
             return account
         discussion.hide(store, account, comment_id, not restore)
@@ -215,15 +208,9 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
 
     # -- moderation ----------------------------------------------------------------------------
 
-    def moderator(request: Request) -> Account:
-        account = viewer(request)
-        if account is None or not account.administrator:
-            raise HTTPException(403, "only an administrator can do this")
-        return account
-
     @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
     def moderation_page(request: Request) -> Response:
-        moderator(request)
+        administrator(request)
         log = store.discussion.logged(100)
         named = {e.actor_id for e in log} | {e.account_id for e in log}
         accounts = store.community.accounts_by_id([i for i in named if i is not None])
@@ -237,7 +224,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
     @router.post("/admin/comments/{comment_id}/dismiss", include_in_schema=False)
     def dismiss_form(request: Request, comment_id: RowId, csrf: Csrf = "") -> Response:
         check_csrf(request, csrf)
-        store.discussion.dismiss_reports(comment_id, moderator(request).id)
+        store.discussion.dismiss_reports(comment_id, administrator(request).id)
         return RedirectResponse("/admin", status_code=303)
 
     @router.post("/admin/accounts/{account_id}/suspend", include_in_schema=False)
@@ -249,7 +236,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         csrf: Csrf = "",
     ) -> Response:
         check_csrf(request, csrf)
-        discussion.suspend(store, moderator(request), account_id, not restore, why)
+        discussion.suspend(store, administrator(request), account_id, not restore, why)
         return RedirectResponse("/admin", status_code=303)
 
     # -- notifications -------------------------------------------------------------------------
@@ -287,7 +274,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.post("/notifications/feed", include_in_schema=False)
     def notifications_feed_form(request: Request, csrf: Csrf = "") -> Response:
-        account = form_account(request, csrf, "/notifications")
+        account = form_viewer(request, csrf, "/notifications")
         if isinstance(account, Response):
             return account
         key = new_feed_key(store, require_proven(account, "making a private feed"))
