@@ -133,6 +133,17 @@ def test_a_formula_that_lost_its_backslashes_is_shown_as_text(server: str, page:
 def writable_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Path]]:
     """litfeed serving (with its background worker) a fresh data directory: the examples and
     one arXiv paper that arrived without a date; the address and the outbox directory."""
+    yield from _writable(tmp_path, models_dir, "--workers", "1")
+
+
+@pytest.fixture
+def quiet_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Path]]:
+    """`writable_server` without the background worker (which would embed the examples on both
+    cores all along): for pages that need no index kept."""
+    yield from _writable(tmp_path, models_dir, "--workers", "1", "--no-worker")
+
+
+def _writable(tmp_path: Path, models_dir: Path, *options: str) -> Iterator[tuple[str, Path]]:
     from litfeed.models import PaperRecord, SourceRef
 
     data_dir = tmp_path / "data"
@@ -152,7 +163,7 @@ def writable_server(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, Pat
         "LITFEED_BASE_URL": url,
     }
     environment.pop("LITFEED_DATABASE_URL", None)
-    with litfeed_serving(port, environment, "--workers", "1") as served:
+    with litfeed_serving(port, environment, *options) as served:
         assert served == url
         yield url, data_dir / "outbox"
 
@@ -335,8 +346,8 @@ def test_subscribe_confirm_and_change_preferences(
 DISCUSSED = "t-8ec3a34c72e9"  # an example paper
 
 
-def test_write_reply_and_vote_on_comments(writable_server: tuple[str, Path], page: Page) -> None:
-    server, outbox = writable_server
+def test_write_reply_and_vote_on_comments(quiet_server: tuple[str, Path], page: Page) -> None:
+    server, outbox = quiet_server
     with Hub(load_settings(data_dir=outbox.parent)) as hub:
         add_account(hub.store, "ada@example.org", "correct horse battery", verified=True)
     page.goto(f"{server}/login?next=/papers/{DISCUSSED}")
@@ -371,7 +382,7 @@ def test_write_reply_and_vote_on_comments(writable_server: tuple[str, Path], pag
 
 
 def test_hostile_comments_run_no_script_and_reach_no_other_host(
-    writable_server: tuple[str, Path], page: Page
+    quiet_server: tuple[str, Path], page: Page
 ) -> None:
     """The XSS corpus (tests/xss.py) as comments, read in Chromium: no dialog opens, no request
     leaves for another host, and the document the browser built holds no handler, script,
@@ -382,7 +393,7 @@ def test_hostile_comments_run_no_script_and_reach_no_other_host(
     from litfeed.store.schema import rate_limits
     from tests.xss import CORPUS
 
-    server, outbox = writable_server
+    server, outbox = quiet_server
     with Hub(load_settings(data_dir=outbox.parent)) as hub:
         writer = add_account(hub.store, "mallory@example.org", "correct horse", verified=True)
         paper = hub.get_paper(DISCUSSED)
