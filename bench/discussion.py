@@ -86,7 +86,7 @@ def main() -> None:
                 written.append(time.perf_counter() - started)
                 made.append(comment.id)
             print(f"writing a comment ({arguments.comments}): {figures(written)}")
-            client = TestClient(create_app(settings))
+            client = TestClient(create_app(settings), base_url="http://localhost")
             for path in (f"/papers/{PAPER}", f"/api/papers/{PAPER}/comments"):
                 seconds = []
                 for _ in range(arguments.runs):

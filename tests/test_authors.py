@@ -50,6 +50,12 @@ def test_spellings_are_grouped_without_merging_two_people() -> None:
     assert short.grouped == ["J. Smith"] and short.ambiguous == ["Jane Smith", "John Smith"]
     assert group("John Smith", SPELLINGS).grouped == ["John Smith"]
     assert group("John Smith", ["John Smith", "J. Smith"]).grouped == ["J. Smith", "John Smith"]
+    # a middle initial is the same person; a further given name in full is another
+    assert group("John Smith", ["John Smith", "John A. Smith"]).grouped == [
+        "John A. Smith",
+        "John Smith",
+    ]
+    assert group("Trung Le", ["Trung Le", "Trung-Nghia Le"]).grouped == ["Trung Le"]
 
 
 def _records(tmp_path: Path) -> Path:

@@ -4,9 +4,11 @@ Spellings are compared as `identifiers.name_tokens` makes them (accents, case, h
 dots aside), by their family name (the last token) and their given names: two spellings are
 the same person's when their given names agree token by token where both have one, an initial
 agreeing with a name it begins ("J. Smith", "John Smith"; "J.-P. Müller", "Jean-Pierre
-Muller"). A short form that two different people share ("J. Smith" beside "John Smith" and
-"Jane Smith") is merged with neither: the page says so and links both. The page says which
-spellings it grouped."""
+Muller"), and what only one has is middle initials ("John A. Smith") or the other is initials
+alone; a further given name in full makes another person ("Trung Le", "Trung-Nghia Le"). A
+short form that two different people share ("J. Smith" beside "John Smith" and "Jane Smith")
+is merged with neither: the page says so and links both. The page says which spellings it
+grouped."""
 
 from __future__ import annotations
 
@@ -47,7 +49,12 @@ def compatible(first: str, second: str) -> bool:
                 return False
         elif mine != theirs:
             return False
-    return True
+    shorter, longer = sorted((given, given_other), key=len)
+    # What only the longer spelling has: middle initials ("John A. Smith" is "John Smith"),
+    # or anything when the shorter is initials alone ("J. Smith"); never another given name
+    # in full ("Trung Le" is not "Trung-Nghia Le").
+    extra = longer[len(shorter) :]
+    return all(len(token) == 1 for token in extra) or all(len(t) == 1 for t in shorter)
 
 
 @dataclass(frozen=True)
