@@ -1,0 +1,155 @@
+"""The map of the field: every embedded paper placed in two dimensions (UMAP on the stored
+vectors, cosine, a fixed seed: the same data gives the same map), clustered at two levels
+(HDBSCAN on the map: broad topics, and finer ones inside them), each topic labelled by its
+distinctive phrases (`labels`). A topic keeps its number across rebuilds when most of its papers
+stay in one topic (matched by overlap), so that what readers follow survives a rebuild."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from litfeed.topics.labels import label_topics
+
+SEED = 7
+BROAD, FINE = 0, 1
+# HDBSCAN's smallest topic, as a share of the papers (and at least a handful).
+BROAD_SHARE, FINE_SHARE = 1 / 150, 1 / 1_500
+# A new topic takes an old one's number when they share this much (Jaccard) of their papers.
+SAME_TOPIC = 0.5
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: int
+    level: int  # BROAD or FINE
+    parent: int | None  # a fine topic's broad topic
+    label: str
+    members: list[int]  # paper pks
+    x: float  # the centre of its papers on the map
+    y: float
+
+
+@dataclass(frozen=True)
+class TopicMap:
+    pks: list[int]
+    xy: np.ndarray  # one row per pk
+    broad: list[int | None]  # each paper's broad topic (None: none: HDBSCAN's noise)
+    fine: list[int | None]
+    topics: list[Topic]
+
+    @property
+    def noise(self) -> float:
+        """The share of papers in no broad topic."""
+        return sum(t is None for t in self.broad) / max(1, len(self.broad))
+
+
+def layout(vectors: np.ndarray, seed: int = SEED) -> np.ndarray:
+    """Two coordinates per row of ``vectors`` (unit vectors)."""
+    import umap
+
+    neighbours = max(2, min(15, len(vectors) - 1))
+    reducer = umap.UMAP(
+        n_components=2,
+        n_neighbors=neighbours,
+        min_dist=0.05,
+        metric="cosine",
+        random_state=seed,  # the same map each time, on one core (UMAP's price for a seed)
+        n_jobs=1,
+        low_memory=True,
+    )
+    return np.asarray(reducer.fit_transform(vectors), dtype=np.float32)
+
+
+def clusters(xy: np.ndarray, share: float, least: int) -> np.ndarray:
+    """A cluster number per point (-1: noise)."""
+    from sklearn.cluster import HDBSCAN
+
+    size = max(least, int(len(xy) * share))
+    if len(xy) <= size:
+        return np.full(len(xy), -1)
+    found = HDBSCAN(min_cluster_size=size, min_samples=min(10, size), copy=True).fit_predict(xy)
+    return np.asarray(found)
+
+
+def build(
+    pks: Sequence[int],
+    vectors: np.ndarray,
+    texts: Callable[[Sequence[int]], list[str]],
+    previous: Mapping[int, tuple[int, set[int]]] | None = None,
+    seed: int = SEED,
+) -> TopicMap:
+    """The map of ``pks`` (their ``vectors``); ``texts`` gives their titles and abstracts;
+    ``previous``: the last map's topics (id → (level, papers)), whose numbers are kept."""
+    pks = list(pks)
+    xy = layout(vectors, seed)
+    broad_found = clusters(xy, BROAD_SHARE, 10)
+    fine_found = clusters(xy, FINE_SHARE, 5)
+    words = texts(pks)
+    numbers = _Numbering(previous or {})
+    topics: list[Topic] = []
+    broad_of: dict[int, int] = {}
+    for level, found in ((BROAD, broad_found), (FINE, fine_found)):
+        rows_of: dict[int, list[int]] = {}
+        for row, cluster in enumerate(found):
+            if cluster >= 0:
+                rows_of.setdefault(int(cluster), []).append(row)
+        labels = label_topics(rows_of, words)
+        for cluster, rows in sorted(rows_of.items(), key=lambda item: -len(item[1])):
+            members = [pks[row] for row in rows]
+            number = numbers.take(level, set(members))
+            parent = None
+            if level == FINE:
+                above = Counter(broad_of[pks[r]] for r in rows if pks[r] in broad_of)
+                parent = above.most_common(1)[0][0] if above else None
+            centre = xy[rows].mean(axis=0)
+            topics.append(
+                Topic(
+                    number,
+                    level,
+                    parent,
+                    labels[cluster],
+                    members,
+                    float(centre[0]),
+                    float(centre[1]),
+                )
+            )
+            if level == BROAD:
+                broad_of.update((pk, number) for pk in members)
+    fine_of = {pk: t.id for t in topics if t.level == FINE for pk in t.members}
+    return TopicMap(
+        pks=pks,
+        xy=xy,
+        broad=[broad_of.get(pk) for pk in pks],
+        fine=[fine_of.get(pk) for pk in pks],
+        topics=topics,
+    )
+
+
+class _Numbering:
+    """Topic numbers: an old topic's for the new one that shares most of its papers (at least
+    SAME_TOPIC of them, Jaccard), else a new number."""
+
+    def __init__(self, previous: Mapping[int, tuple[int, set[int]]]) -> None:
+        self.previous = dict(previous)
+        self.next = max(self.previous, default=0) + 1
+        self.taken: set[int] = set()
+
+    def take(self, level: int, members: set[int]) -> int:
+        best, overlap = None, 0.0
+        for number, (old_level, old_members) in self.previous.items():
+            if old_level != level or number in self.taken:
+                continue
+            union = len(members | old_members)
+            share = len(members & old_members) / union if union else 0.0
+            if share > overlap:
+                best, overlap = number, share
+        if best is not None and overlap >= SAME_TOPIC:
+            self.taken.add(best)
+            return best
+        number = self.next
+        self.next += 1
+        return number

@@ -1,0 +1,58 @@
+"""The topic map (`litfeed.topics`): two fields of papers far apart in meaning make two broad
+topics labelled by their own phrases, never by words every paper says; the same data gives the
+same map; a rebuild keeps each topic's number."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from litfeed.topics.build import BROAD, build
+from litfeed.topics.labels import label_topics
+
+FIELDS = {
+    "decoding": "Speculative decoding with a draft model speeds up inference; in speculative "
+    "decoding the proposed method verifies the results of the draft model.",
+    "robots": "Robot grasping from tactile sensing: grasping policies learn dexterous "
+    "manipulation, and the proposed method improves the results of tactile grasping.",
+}
+
+
+def _corpus(per_field: int = 60) -> tuple[list[int], np.ndarray, dict[int, str]]:
+    rng = np.random.default_rng(5)
+    centres = {name: rng.standard_normal(32) for name in FIELDS}
+    pks, rows, texts = [], [], {}
+    for number in range(per_field * len(FIELDS)):
+        name = list(FIELDS)[number % len(FIELDS)]
+        vector = centres[name] + 0.15 * rng.standard_normal(32)
+        pks.append(number + 1)
+        rows.append(vector / np.linalg.norm(vector))
+        texts[number + 1] = f"Paper {number}. {FIELDS[name]} Results on benchmark {number}."
+    return pks, np.asarray(rows, dtype=np.float32), texts
+
+
+def test_labels_name_what_sets_a_topic_apart() -> None:
+    texts = [FIELDS["decoding"]] * 5 + [FIELDS["robots"]] * 5
+    labels = label_topics({1: range(5), 2: range(5, 10)}, texts)
+    assert "speculative decoding" in labels[1].split(" / ") and "grasping" in labels[2]
+    for label in labels.values():  # said by every paper: no topic's label
+        assert "proposed method" not in label and "method" not in label.split(" / ")
+
+
+def test_two_fields_make_two_topics_the_same_each_time_and_keep_their_numbers() -> None:
+    pks, vectors, texts = _corpus()
+
+    def text_of(wanted: object) -> list[str]:
+        return [texts[pk] for pk in wanted]  # type: ignore[attr-defined]
+
+    first = build(pks, vectors, text_of)
+    broad = [t for t in first.topics if t.level == BROAD]
+    assert len(broad) == 2 and first.noise < 0.1
+    by_field = {("decoding" if "decoding" in t.label else "robots"): t for t in broad}
+    assert set(by_field) == {"decoding", "robots"}
+    assert all(pk % 2 == 1 for pk in by_field["decoding"].members)  # the even rows' papers
+    again = build(pks, vectors, text_of)
+    assert np.allclose(first.xy, again.xy) and first.broad == again.broad
+    # a rebuild with the topics renumbered the other way round keeps the old numbers
+    previous = {100 + t.id: (t.level, set(t.members)) for t in first.topics}
+    rebuilt = build(pks, vectors, text_of, previous)
+    assert sorted(t.id for t in rebuilt.topics) == sorted(previous)
