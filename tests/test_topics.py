@@ -5,9 +5,15 @@ same map; a rebuild keeps each topic's number."""
 from __future__ import annotations
 
 import numpy as np
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from litfeed.cli import app as cli
+from litfeed.config import Settings
+from litfeed.hub import Hub
 from litfeed.topics.build import BROAD, build
 from litfeed.topics.labels import label_topics
+from litfeed.web import create_app
 
 FIELDS = {
     "decoding": "Speculative decoding with a draft model speeds up inference; in speculative "
@@ -56,3 +62,39 @@ def test_two_fields_make_two_topics_the_same_each_time_and_keep_their_numbers() 
     previous = {100 + t.id: (t.level, set(t.members)) for t in first.topics}
     rebuilt = build(pks, vectors, text_of, previous)
     assert sorted(t.id for t in rebuilt.topics) == sorted(previous)
+
+
+def test_the_map_of_the_examples_stored_listed_and_served(copied_settings: Settings) -> None:
+    """`litfeed topics build` on the embedded examples: stored, listed, served as pages and
+    JSON; built again, every topic keeps its number."""
+    runner = CliRunner()
+    environment = {"LITFEED_DATA_DIR": str(copied_settings.data_dir)}
+    built = runner.invoke(cli, ["topics", "build"], env=environment)
+    assert built.exit_code == 0, built.output
+    assert "broad topics" in built.stdout
+    with Hub(copied_settings) as hub:
+        every = hub.store.topics.all()
+        broad = [t for t in every if t.level == BROAD]
+        assert len(broad) >= 2 and sum(t.size for t in broad) <= 471
+        assert all(t.label and not t.label.startswith("topic ") for t in every)
+        places = hub.store.topics.places()
+        assert len(places) == 471  # every embedded example paper is on the map
+        first = {t.id: (t.label, t.size) for t in every}
+        client = TestClient(create_app(copied_settings), base_url="http://localhost")
+        listed = client.get("/api/topics").json()
+        assert {t["id"] for t in listed} == set(first)
+        one = client.get(f"/api/topics/{broad[0].id}").json()
+        assert one["size"] == broad[0].size and len(one["papers"]) == min(50, broad[0].size)
+        assert len(one["weeks"]) == 16 and sum(w["papers"] for w in one["weeks"]) >= 0
+        assert client.get("/api/topics/999999").status_code == 404
+        page = client.get("/topics").text
+        assert broad[0].label in page and "<svg" in page
+        topic_page = client.get(f"/topics/{broad[0].id}").text
+        assert topic_page.count('class="paper-card"') == min(50, broad[0].size)
+    listed_lines = runner.invoke(cli, ["topics", "list", "--json"], env=environment)
+    assert listed_lines.exit_code == 0
+    assert len(listed_lines.stdout.splitlines()) == len(first)
+    again = runner.invoke(cli, ["topics", "build"], env=environment)
+    assert again.exit_code == 0, again.output
+    with Hub(copied_settings) as hub:
+        assert {t.id: (t.label, t.size) for t in hub.store.topics.all()} == first

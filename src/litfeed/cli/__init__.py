@@ -4,7 +4,7 @@ imports what it uses when it runs, so that `litfeed --help` answers at once."""
 
 # isort: off
 # The areas register their commands in the order `litfeed --help` lists them.
-from litfeed.cli import papers, sources, users, library, discussion, delivery, maintenance
+from litfeed.cli import papers, sources, users, library, discussion, topics, delivery, maintenance
 from litfeed.cli.common import app
 
 # isort: on
@@ -17,5 +17,6 @@ __all__ = [
     "maintenance",
     "papers",
     "sources",
+    "topics",
     "users",
 ]

@@ -66,6 +66,7 @@ from litfeed.store.schema import (
     paper_sources,
     papers,
 )
+from litfeed.store.topics import TopicStore
 
 __all__ = [
     "Account",
@@ -143,6 +144,11 @@ class Store:
     def library(self) -> LibraryStore:
         """Readers' libraries and ratings (private to each account)."""
         return LibraryStore(self.engine)
+
+    @property
+    def topics(self) -> TopicStore:
+        """The topic map: topics and papers' places."""
+        return TopicStore(self.engine)
 
     @property
     def collections(self) -> CollectionStore:

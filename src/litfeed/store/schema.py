@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -582,4 +583,29 @@ author_claims = Table(
     Column("verified_at", UTCDateTime),
     Column("verified_by", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
     UniqueConstraint("account_id", "name", name="uq_author_claims_one_each"),
+)
+
+# The topic map (migration 0022): topics at two levels and each paper's place, derived from the
+# stored embeddings by `litfeed topics build` and replaced whole in one transaction.
+topics = Table(
+    "topics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("level", Integer, nullable=False),  # 0 broad, 1 fine
+    Column("parent_id", Integer),
+    Column("label", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("x", Float, nullable=False),
+    Column("y", Float, nullable=False),
+    Column("built_at", UTCDateTime, nullable=False),
+)
+
+paper_places = Table(
+    "paper_places",
+    metadata,
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("x", Float, nullable=False),
+    Column("y", Float, nullable=False),
+    Column("broad_id", Integer, index=True),
+    Column("fine_id", Integer, index=True),
 )

@@ -1,2 +1,109 @@
-"""Topics: the map of the field (`build`: layout, clusters at two levels, labels). Derived from
-the stored embeddings; no web or mail code here."""
+"""Topics: the map of the field (`build`: layout, clusters at two levels, labels), stored by
+`build_topics` and read by the pages, the API and the commands. Derived from the stored
+embeddings; no web or mail code here."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from litfeed.errors import LitfeedError
+from litfeed.models import Paper
+from litfeed.search.vectors import VectorIndex
+from litfeed.store import Store
+from litfeed.store.topics import Place, TopicRow
+
+WEEKS = 16  # the weeks a topic's chart shows
+TOPIC_PAPERS = 50
+
+
+class TopicsError(LitfeedError):
+    """The map cannot be built or read as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Built:
+    papers: int
+    broad: int
+    fine: int
+    noise: float  # the share of papers in no broad topic
+
+
+def build_topics(
+    store: Store, vectors: VectorIndex, log: Callable[[str], None] | None = None
+) -> Built:
+    """Build the map of every embedded paper and put it in place of the last one (topic
+    numbers kept where the papers mostly stay)."""
+    from litfeed.topics.build import BROAD, FINE, build
+
+    say = log or (lambda _message: None)
+    pks, matrix = vectors.sample(10**9, 0)
+    if len(pks) < 20:
+        raise TopicsError(
+            f"{len(pks)} embedded papers are too few for a map: `litfeed index` embeds them"
+        )
+    say(f"placing {len(pks):,} papers on the map")
+
+    def texts(wanted: Sequence[int]) -> list[str]:
+        found: dict[int, str] = {}
+        chunk = list(wanted)
+        for start in range(0, len(chunk), 5_000):
+            for paper in store.get_papers_by_pk(chunk[start : start + 5_000]):
+                found[paper.pk] = f"{paper.title}. {paper.abstract}"
+        return [found.get(pk, "") for pk in wanted]
+
+    made = build(pks, matrix, texts, store.topics.memberships())
+    rows = [
+        {
+            "id": topic.id,
+            "level": topic.level,
+            "parent_id": topic.parent,
+            "label": topic.label,
+            "size": len(topic.members),
+            "x": topic.x,
+            "y": topic.y,
+        }
+        for topic in made.topics
+    ]
+    places = [
+        Place(pk, float(xy[0]), float(xy[1]), broad, fine)
+        for pk, xy, broad, fine in zip(made.pks, made.xy, made.broad, made.fine, strict=True)
+    ]
+    store.topics.replace(rows, places)
+    counted = Counter(topic.level for topic in made.topics)
+    return Built(len(pks), counted[BROAD], counted[FINE], made.noise)
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    topic: TopicRow
+    parent: TopicRow | None
+    children: list[TopicRow]
+    papers: list[Paper]
+    weeks: list[tuple[date, int, int]]  # (monday, the topic's papers, all placed papers)
+
+
+def topic_page(
+    store: Store, topic_id: int, order: str = "votes", limit: int = TOPIC_PAPERS
+) -> TopicPage:
+    topic = store.topics.get(topic_id)
+    if topic is None:
+        raise TopicsError(f"no topic {topic_id}")
+    parent = store.topics.get(topic.parent_id) if topic.parent_id is not None else None
+    children = [t for t in store.topics.all(1) if t.parent_id == topic.id]
+    latest = store.latest_day() or date.today()
+    first = latest - timedelta(days=latest.weekday()) - timedelta(weeks=WEEKS - 1)
+    mine = Counter(_monday(day) for day in store.topics.days_of(topic.id, topic.level, first))
+    every = Counter(_monday(day) for day in store.topics.days_of(None, topic.level, first))
+    weeks = [
+        (monday, mine.get(monday, 0), every.get(monday, 0))
+        for monday in (first + timedelta(weeks=n) for n in range(WEEKS))
+    ]
+    papers = store.topics.papers_of(topic.id, topic.level, limit, order)
+    return TopicPage(topic, parent, children, papers, weeks)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())

@@ -61,6 +61,7 @@ from litfeed.web.routes.delivery import delivery_router
 from litfeed.web.routes.discussion import CommentSort, discussion_router, mark_authors
 from litfeed.web.routes.hf import hf_router
 from litfeed.web.routes.library import library_router
+from litfeed.web.routes.topics import topics_router
 
 
 class Error(BaseModel):
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(discussion_router(hub, render))
     app.include_router(collections_router(hub, render))
     app.include_router(authors_router(hub, render))
+    app.include_router(topics_router(hub, render))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_html(

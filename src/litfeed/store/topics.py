@@ -1,0 +1,130 @@
+"""The topic map's rows: topics and papers' places (`litfeed.topics` makes them). A build
+replaces both in one transaction: readers see the old map or the new one, never half."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from litfeed.models import Paper
+from litfeed.store.database import read_transaction, record_from_row, write_transaction
+from litfeed.store.papers import paper_from_row
+from litfeed.store.schema import paper_places, papers, topics
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    id: int
+    level: int
+    parent_id: int | None
+    label: str
+    size: int
+    x: float
+    y: float
+    built_at: datetime
+
+
+@dataclass(frozen=True)
+class Place:
+    paper_pk: int
+    x: float
+    y: float
+    broad_id: int | None
+    fine_id: int | None
+
+
+class TopicStore:
+    """The topic map in one database (`Store.topics`)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def replace(self, rows: Sequence[dict[str, Any]], places: Sequence[Place]) -> None:
+        """The new map, in place of the old one, at once."""
+        now = datetime.now(UTC)
+        with write_transaction(self.engine) as (connection, _change):
+            connection.execute(sa.delete(paper_places))
+            connection.execute(sa.delete(topics))
+            if rows:
+                connection.execute(sa.insert(topics), [{**row, "built_at": now} for row in rows])
+            for start in range(0, len(places), 5_000):
+                connection.execute(
+                    sa.insert(paper_places),
+                    [place.__dict__ for place in places[start : start + 5_000]],
+                )
+
+    def all(self, level: int | None = None) -> list[TopicRow]:
+        """The topics (of one level), the largest first."""
+        query = sa.select(topics).order_by(topics.c.size.desc(), topics.c.id)
+        if level is not None:
+            query = query.where(topics.c.level == level)
+        with read_transaction(self.engine) as connection:
+            return [record_from_row(TopicRow, row) for row in connection.execute(query).mappings()]
+
+    def get(self, topic_id: int) -> TopicRow | None:
+        with read_transaction(self.engine) as connection:
+            row = connection.execute(sa.select(topics).where(topics.c.id == topic_id)).mappings()
+            found = row.first()
+            return None if found is None else record_from_row(TopicRow, found)
+
+    def memberships(self) -> dict[int, tuple[int, set[int]]]:
+        """Each topic's level and papers (what a rebuild keeps numbers by)."""
+        found: dict[int, tuple[int, set[int]]] = {
+            topic.id: (topic.level, set()) for topic in self.all()
+        }
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(paper_places.c.paper_pk, paper_places.c.broad_id, paper_places.c.fine_id)
+            )
+            for pk, broad, fine in rows:
+                for topic in (broad, fine):
+                    if topic in found:
+                        found[topic][1].add(int(pk))
+        return found
+
+    def places(self) -> list[Place]:
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(sa.select(paper_places)).mappings()
+            return [record_from_row(Place, row) for row in rows]
+
+    def papers_of(self, topic_id: int, level: int, limit: int, order: str = "votes") -> list[Paper]:
+        """A topic's shown papers: most voted, or newest ("new")."""
+        column = paper_places.c.broad_id if level == 0 else paper_places.c.fine_id
+        ordering = (
+            [papers.c.sort_date.desc(), papers.c.pk.desc()]
+            if order == "new"
+            else [
+                (papers.c.votes + sa.func.coalesce(papers.c.upvotes, 0)).desc(),
+                papers.c.sort_date.desc(),
+                papers.c.pk.desc(),
+            ]
+        )
+        joined = papers.join(paper_places, paper_places.c.paper_pk == papers.c.pk)
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(papers)
+                .select_from(joined)
+                .where(column == topic_id, papers.c.hidden.is_(False))
+                .order_by(*ordering)
+                .limit(limit)
+            ).mappings()
+            return [paper_from_row(row) for row in rows]
+
+    def days_of(self, topic_id: int | None, level: int, since: date) -> list[date]:
+        """The day of each shown paper since ``since`` (of one topic, or of every placed paper
+        when ``topic_id`` is None)."""
+        joined = papers.join(paper_places, paper_places.c.paper_pk == papers.c.pk)
+        query = (
+            sa.select(papers.c.day)
+            .select_from(joined)
+            .where(papers.c.day >= since, papers.c.hidden.is_(False))
+        )
+        if topic_id is not None:
+            column = paper_places.c.broad_id if level == 0 else paper_places.c.fine_id
+            query = query.where(column == topic_id)
+        with read_transaction(self.engine) as connection:
+            return [day for (day,) in connection.execute(query)]
