@@ -1,0 +1,88 @@
+"""Building the topic map of a corpus (`litfeed topics build`): time and peak memory, topics at
+each level, the share of papers in no topic, and how well the broad topics agree with arXiv's
+primary categories (adjusted mutual information, over the papers in a topic) against k-means
+with as many clusters on the same embeddings (the baseline the issue names).
+
+    .venv/bin/python bench/topics.py --data DIR
+
+DIR: a data directory holding an embedded corpus (e.g. the 74,728-paper one of
+bench/search_latency.py --keep, embedded); it is copied first, so DIR is not changed. Targets
+(issue 28): the build in at most 10 minutes and 4 GiB on this machine. Run nothing else
+meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from litfeed.config import Settings  # noqa: E402
+from litfeed.hub import Hub  # noqa: E402
+from litfeed.topics import build_topics  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        data_dir = Path(folder) / "data"
+        shutil.copytree(arguments.data, data_dir)
+        settings = Settings(data_dir=data_dir, embed_on_import=False)
+        with Hub(settings) as hub:
+            started = time.perf_counter()
+            built = build_topics(hub.store, hub.vector_index, print)
+            seconds = time.perf_counter() - started
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                f"built the map of {built.papers:,} papers in {seconds:.0f} s, peak RSS "
+                f"{peak:,.0f} MiB: {built.broad} broad topics, {built.fine} fine ones, "
+                f"{built.noise:.1%} of the papers in no broad topic"
+            )
+            places = {p.paper_pk: p for p in hub.store.topics.places()}
+            pks = list(places)
+            primary: dict[int, str] = {}
+            for start in range(0, len(pks), 5_000):
+                for paper in hub.store.get_papers_by_pk(pks[start : start + 5_000]):
+                    if paper.categories:
+                        primary[paper.pk] = paper.categories[0]
+            agreement(hub, places, primary, built.broad)
+            for topic in hub.store.topics.all(0)[:12]:
+                print(f"  {topic.size:>6,}  {topic.label}")
+
+
+def agreement(hub: Hub, places: dict, primary: dict[int, str], clusters: int) -> None:
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    in_topic = [pk for pk, place in places.items() if place.broad_id is not None and pk in primary]
+    ami = adjusted_mutual_info_score(
+        [primary[pk] for pk in in_topic], [places[pk].broad_id for pk in in_topic]
+    )
+    every = [pk for pk in places if pk in primary]
+    found, matrix = hub.vector_index.vectors_of(every)
+    kmeans = MiniBatchKMeans(n_clusters=max(2, clusters), random_state=7, n_init=3)
+    assigned = kmeans.fit_predict(np.asarray(matrix))
+    baseline = adjusted_mutual_info_score([primary[pk] for pk in found], assigned)
+    kept = set(in_topic)
+    same = [(primary[pk], label) for pk, label in zip(found, assigned, strict=True) if pk in kept]
+    baseline_same = adjusted_mutual_info_score([a for a, _ in same], [b for _, b in same])
+    print(
+        f"agreement with arXiv primary categories (AMI): broad topics {ami:.3f} over the "
+        f"{len(in_topic):,} papers in a topic; k-means (k = {clusters}) on the embeddings "
+        f"{baseline_same:.3f} over the same papers, {baseline:.3f} over all {len(found):,}"
+    )
+
+
+if __name__ == "__main__":
+    main()
