@@ -4,13 +4,19 @@ same map; a rebuild keeps each topic's number."""
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+
 import numpy as np
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from litfeed.cli import app as cli
 from litfeed.config import Settings
 from litfeed.hub import Hub
+from litfeed.store.schema import paper_places
+from litfeed.topics import build_topics, place_new
 from litfeed.topics.build import BROAD, build
 from litfeed.topics.labels import label_topics
 from litfeed.web import create_app
@@ -98,3 +104,30 @@ def test_the_map_of_the_examples_stored_listed_and_served(copied_settings: Setti
     assert again.exit_code == 0, again.output
     with Hub(copied_settings) as hub:
         assert {t.id: (t.label, t.size) for t in hub.store.topics.all()} == first
+
+
+def test_a_new_paper_joins_the_topic_of_its_near_neighbours(copied_settings: Settings) -> None:
+    with Hub(copied_settings) as hub:
+        store, vectors = hub.store, hub.vector_index
+        assert place_new(store, vectors) == 0  # no map yet: nothing to place on
+        build_topics(store, vectors)
+        places = {p.paper_pk: p for p in store.topics.places()}
+        broad = store.topics.all(BROAD)[0]
+        arrived = next(pk for pk, p in places.items() if p.broad_id == broad.id)
+        with store.engine.begin() as connection:  # as if it had just been embedded
+            connection.execute(sa.delete(paper_places).where(paper_places.c.paper_pk == arrived))
+        assert arrived in store.topics.unplaced(1_000)
+        started = time.perf_counter()
+        assert place_new(store, vectors) == 1
+        assert time.perf_counter() - started < 10
+        place = store.topics.places_of([arrived])[arrived]
+        vector = vectors.vector_of(arrived)
+        assert vector is not None
+        neighbours = [pk for pk, _s in vectors.search(vector, 11) if pk != arrived]
+        most = Counter(places[pk].broad_id for pk in neighbours if pk in places).most_common(1)
+        assert place.broad_id == most[0][0]
+        grown = store.topics.get(place.broad_id)  # type: ignore[arg-type]
+        assert grown is not None and grown.size == (
+            broad.size + 1 if grown.id == broad.id else grown.size
+        )
+        assert place_new(store, vectors) == 0  # once

@@ -27,6 +27,7 @@ from litfeed.jobs.submissions import fetch_submissions
 from litfeed.mail import deliver_due
 from litfeed.search.embeddings import EmbeddingError, ModelNotReady
 from litfeed.sources import FetchBusy
+from litfeed.topics import place_new
 
 POLL_SECONDS = 1.0
 SCHEDULE_POLL_SECONDS = 60.0
@@ -121,6 +122,11 @@ def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> N
         else:
             if embedded:
                 log(f"embedded {embedded:,} papers for search by meaning")
+                try:
+                    if placed := place_new(hub.store, vectors):
+                        log(f"placed {placed:,} papers on the topic map")
+                except Exception as error:
+                    log(f"topic map: {described(error)}")
         stop.wait(poll)
 
 

@@ -91,6 +91,61 @@ class TopicStore:
             rows = connection.execute(sa.select(paper_places)).mappings()
             return [record_from_row(Place, row) for row in rows]
 
+    def has_map(self) -> bool:
+        with read_transaction(self.engine) as connection:
+            return connection.execute(sa.select(topics.c.id).limit(1)).first() is not None
+
+    def unplaced(self, limit: int) -> list[int]:
+        """Shown papers not on the map yet, the newest first."""
+        placed = sa.select(paper_places.c.paper_pk)
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(papers.c.pk)
+                .where(papers.c.hidden.is_(False), papers.c.pk.not_in(placed))
+                .order_by(papers.c.pk.desc())
+                .limit(limit)
+            )
+            return [int(pk) for pk in rows.scalars()]
+
+    def places_of(self, pks: Sequence[int]) -> dict[int, Place]:
+        found: dict[int, Place] = {}
+        wanted = list(pks)
+        with read_transaction(self.engine) as connection:
+            for start in range(0, len(wanted), 5_000):
+                rows = connection.execute(
+                    sa.select(paper_places).where(
+                        paper_places.c.paper_pk.in_(wanted[start : start + 5_000])
+                    )
+                ).mappings()
+                found.update((row["paper_pk"], record_from_row(Place, row)) for row in rows)
+        return found
+
+    def add_places(self, places: Sequence[Place]) -> None:
+        """New papers on the map; their topics' sizes grow with them."""
+        if not places:
+            return
+        grown: dict[int, int] = {}
+        for place in places:
+            for topic in (place.broad_id, place.fine_id):
+                if topic is not None:
+                    grown[topic] = grown.get(topic, 0) + 1
+        with write_transaction(self.engine) as (connection, _change):
+            known = {
+                pk
+                for (pk,) in connection.execute(
+                    sa.select(paper_places.c.paper_pk).where(
+                        paper_places.c.paper_pk.in_([p.paper_pk for p in places])
+                    )
+                )
+            }
+            new = [place for place in places if place.paper_pk not in known]
+            if new:
+                connection.execute(sa.insert(paper_places), [place.__dict__ for place in new])
+            for topic, count in grown.items():
+                connection.execute(
+                    sa.update(topics).where(topics.c.id == topic).values(size=topics.c.size + count)
+                )
+
     def papers_of(self, topic_id: int, level: int, limit: int, order: str = "votes") -> list[Paper]:
         """A topic's shown papers: most voted, or newest ("new")."""
         column = paper_places.c.broad_id if level == 0 else paper_places.c.fine_id

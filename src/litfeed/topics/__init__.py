@@ -76,6 +76,44 @@ def build_topics(
     return Built(len(pks), counted[BROAD], counted[FINE], made.noise)
 
 
+NEIGHBOURS = 10  # the placed papers nearest in meaning that place a new one
+PLACE_BATCH = 5_000
+
+
+def place_new(store: Store, vectors: VectorIndex, limit: int = PLACE_BATCH) -> int:
+    """Put the embedded papers not on the map yet where their nearest placed papers in meaning
+    are (their mean place, weighted by similarity) and in the topics most of those are in;
+    how many were placed. Nothing before a map is built."""
+    if not store.topics.has_map():
+        return 0
+    pks, matrix = vectors.vectors_of(store.topics.unplaced(limit))
+    if not pks:
+        return 0
+    found = [vectors.search(row, NEIGHBOURS + 1) for row in matrix]
+    near = store.topics.places_of(sorted({pk for hits in found for pk, _similarity in hits}))
+    placed: list[Place] = []
+    for pk, hits in zip(pks, found, strict=True):
+        around = [
+            (near[other], max(similarity, 1e-6)) for other, similarity in hits if other in near
+        ]
+        if not around:
+            continue
+        total = sum(weight for _place, weight in around)
+        x = sum(place.x * weight for place, weight in around) / total
+        y = sum(place.y * weight for place, weight in around) / total
+        broad = _most(Counter(place.broad_id for place, _w in around))
+        fine = _most(Counter(place.fine_id for place, _w in around))
+        placed.append(Place(pk, x, y, broad, fine if broad is not None else None))
+    store.topics.add_places(placed)
+    return len(placed)
+
+
+def _most(counted: Counter[int | None]) -> int | None:
+    """The topic most neighbours are in (None when most are in none)."""
+    topic, _count = counted.most_common(1)[0]
+    return topic
+
+
 @dataclass(frozen=True)
 class TopicPage:
     topic: TopicRow
