@@ -338,13 +338,14 @@ def arrange(paper_pk: int, every: list[Comment], sort: Sort, moderator: bool = F
             state, html = "shown", _html(comment)
         return Node(comment, depth, html, state, replying_to)  # type: ignore[arg-type]
 
+    names = {c.id: c.author or UNNAMED for c in every}  # whom a flat reply answers
+
     def build(comment: Comment, depth: int) -> Node:
         made = node(comment, depth)
         replies = [reply for reply in children[comment.id] if kept(reply)]
         if depth + 1 < SHOWN_DEPTH:
             made.replies = [build(reply, depth + 1) for reply in ordered(replies)]
         else:  # deeper: every reply below, oldest first, flat, saying whom it answers
-            names = {c.id: c.author or UNNAMED for c in every}
             below: list[Comment] = []
             waiting = list(replies)
             while waiting:

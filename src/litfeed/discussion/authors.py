@@ -152,7 +152,7 @@ def claim(store: Store, account: Account, name: str) -> bool:
     name = " ".join(name.split())
     if not family_key(name) or len(name) > 300:
         raise DiscussionError("claim an author's name as papers spell it")
-    if not store.spellings_of(name) or name not in store.spellings_of(name):
+    if name not in store.spellings_of(name):
         raise NoSuch(f"no paper here lists {name[:100]!r} as an author")
     return store.discussion.claim(account.id, name, family_key(name))
 

@@ -220,10 +220,12 @@ class CollectionStore:
             collection_follows.c.account_id == account_id,
         )
         with write_transaction(self.engine) as (connection, _change):
-            there = connection.execute(sa.select(collection_follows.c.account_id).where(mine))
             if not on:
                 connection.execute(sa.delete(collection_follows).where(mine))
-            elif there.first() is None:
+            elif (
+                connection.execute(sa.select(collection_follows.c.account_id).where(mine)).first()
+                is None
+            ):
                 connection.execute(
                     sa.insert(collection_follows).values(
                         collection_id=collection_id,

@@ -252,8 +252,7 @@ class DiscussionStore:
             connection.execute(
                 sa.update(comments)
                 .where(comments.c.id == sa.bindparam("_id"))
-                .values(html=sa.bindparam("_html"), renderer=sa.bindparam("_renderer"))
-                .execution_options(synchronize_session=False),
+                .values(html=sa.bindparam("_html"), renderer=sa.bindparam("_renderer")),
                 [{"_id": i, "_html": html, "_renderer": version} for i, html, version in updates],
             )
 

@@ -137,6 +137,11 @@ def form_viewer(request: Request, csrf: str | None, target: str) -> Account | Re
     return account
 
 
+def wants_json(request: Request) -> bool:
+    """Whether a page's script sent this form (asking for JSON: it updates the page itself)."""
+    return request.headers.get("accept", "").startswith("application/json")
+
+
 def administrator(request: Request) -> Account:
     """The logged-in administrator; 403 for anyone else."""
     account = viewer(request)

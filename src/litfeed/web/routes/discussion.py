@@ -21,7 +21,15 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.models import MAX_COUNT, Paper
 from litfeed.store import Account
 from litfeed.store.community import UNNAMED
-from litfeed.web.auth import Caller, administrator, check_csrf, client_address, form_viewer, viewer
+from litfeed.web.auth import (
+    Caller,
+    administrator,
+    check_csrf,
+    client_address,
+    form_viewer,
+    viewer,
+    wants_json,
+)
 from litfeed.web.params import RowId
 
 Render = Callable[[Request, str, Any], Response]
@@ -113,7 +121,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
     def done(request: Request, location: str) -> Response:
         """Where a form leads: a redirect, or for the page's script (asking for JSON) the
         address it redraws the discussion from."""
-        if request.headers.get("accept", "").startswith("application/json"):
+        if wants_json(request):
             return JSONResponse({"location": location})
         return RedirectResponse(location, status_code=303)
 
@@ -179,7 +187,7 @@ def discussion_router(hub: Hub, render: Render) -> APIRouter:
         if isinstance(account, Response):
             return account
         discussion.report(store, account, comment_id, reason)
-        if request.headers.get("accept", "").startswith("application/json"):
+        if wants_json(request):
             comment = store.discussion.comment(comment_id)
             assert comment is not None
             return done(request, paper_url(comment.paper_pk, f"c{comment_id}"))

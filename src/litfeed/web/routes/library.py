@@ -49,7 +49,7 @@ from litfeed.recommend.library import (
 )
 from litfeed.search import MODES
 from litfeed.store import Account
-from litfeed.web.auth import Caller, check_csrf, viewer
+from litfeed.web.auth import Caller, check_csrf, viewer, wants_json
 from litfeed.web.params import Category, RowId
 from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
 
@@ -177,10 +177,6 @@ async def _uploaded(request: Request) -> Citations:
         )
     except CitationFileError as error:
         raise HTTPException(400, str(error)) from None
-
-
-def _wants_json(request: Request) -> bool:
-    return request.headers.get("accept", "").startswith("application/json")
 
 
 def _reader(account: Account) -> Account:
@@ -460,7 +456,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         saved = not hub.store.library.remove(reader.id, paper.pk)  # a second click takes it out
         if saved:
             hub.store.library.save(reader.id, [paper.pk])
-        if _wants_json(request):  # the page's script: no reload
+        if wants_json(request):  # the page's script: no reload
             return JSONResponse({"saved": saved})
         return RedirectResponse(target, status_code=303)
 
@@ -477,7 +473,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
         if isinstance(reader, Response):
             return reader
         hub.store.library.rate(reader.id, paper_of(paper_id).pk, rating or None)
-        if _wants_json(request):
+        if wants_json(request):
             return JSONResponse({"rating": rating or None})
         return RedirectResponse(target, status_code=303)
 
