@@ -61,6 +61,7 @@ SEARCH_CANDIDATES = 100
 FOR_YOU = "For you"
 FOLLOWED = "From collections you follow"
 FOLLOWED_DAYS = 7  # a first digest brings what followed collections gained in this many days
+TOPICS = "From topics you follow"
 
 
 class Personal(Protocol):
@@ -175,6 +176,8 @@ class Selector:
         self.readers_of = readers_of
         self._readers: dict[int, int] = {}  # subscriber id → their account (prepared)
         self._following: set[int] | None = None  # accounts following a collection
+        self._topics: dict[int, set[int]] | None = None  # account → the topics it follows
+        self._places: dict[str, dict[int, set[int]]] = {}  # period → topic → its papers' pks
         self._periods: dict[str, list[Paper]] = {}
         self._sections: dict[tuple[str, str], tuple[list[Paper], set[int]]] = {}
         self._indexes: dict[tuple[str, str], dict[str, list[Paper]]] = {}
@@ -193,6 +196,26 @@ class Selector:
         if self._following is None:
             self._following = self.store.collections.following_accounts()
         return account_id in self._following
+
+    def _in_topics(self, account_id: int, period: Period) -> list[Paper]:
+        """The period's papers in the topics the account follows, in the period's order (the
+        follows read once a run, the period's places once a period)."""
+        if self._topics is None:
+            self._topics = self.store.topics.followed()
+        followed = self._topics.get(account_id)
+        if not followed:
+            return []
+        if period.key not in self._places:
+            papers = self.papers_of(period)
+            members: dict[int, set[int]] = {}
+            for pk, place in self.store.topics.places_of([p.pk for p in papers]).items():
+                for topic in (place.broad_id, place.fine_id):
+                    if topic is not None:
+                        members.setdefault(topic, set()).add(pk)
+            self._places[period.key] = members
+        members = self._places[period.key]
+        wanted = set().union(*(members.get(topic, set()) for topic in followed))
+        return [paper for paper in self.papers_of(period) if paper.pk in wanted]
 
     def _reader(self, subscriber: Subscriber) -> int | None:
         """The account whose own subscription this is (its address proven), if any."""
@@ -278,6 +301,10 @@ class Selector:
             if followed:
                 held = self.store.get_papers_by_pk(list(followed))
                 sections.insert(0, (FOLLOWED, held, set(followed)))
+        if reader is not None:
+            in_topics = self._in_topics(reader, period)
+            if in_topics:
+                sections.insert(0, (TOPICS, in_topics, {paper.pk for paper in in_topics}))
         if reader is not None and self.personal is not None:
             ranked = self.personal(reader, period.key, self.papers_of(period), 3 * room)
             if ranked:

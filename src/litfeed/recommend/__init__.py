@@ -21,6 +21,7 @@ from litfeed.search.mutes import muted_by
 from litfeed.search.vectors import VectorIndex, embed_with_store
 from litfeed.store import Store
 from litfeed.store.library import OutsideItem, Reader
+from litfeed.store.topics import FOLLOW_TOPIC, Place
 
 # A library paper is named as a reason when it is this close to the best one's similarity.
 REASON_MARGIN = 0.05
@@ -36,13 +37,15 @@ SAVED_SEARCH = "search"  # a saved search: its fields as a query string (q, mode
 INTEREST_KINDS = (
     FOLLOW_AUTHOR,
     FOLLOW_CATEGORY,
+    FOLLOW_TOPIC,
     MUTE_WORD,
     MUTE_AUTHOR,
     MUTE_CATEGORY,
     SAVED_SEARCH,
 )
 # A followed author's papers come before every other paper (the reader asked for them by
-# name); a followed category's move up by this many standard deviations of the day's scores.
+# name); a followed category's or topic's move up by this many standard deviations of the
+# day's scores.
 CATEGORY_BOOST = 1.0
 
 
@@ -64,6 +67,8 @@ def set_interest(store: Store, account_id: int, kind: str, value: str, on: bool 
     longest = MAX_SEARCH_LENGTH if kind == SAVED_SEARCH else MAX_INTEREST_LENGTH
     if not value or len(value) > longest or not value.isprintable():
         raise InterestError(f"a {kind} value is 1 to {longest} printable characters")
+    if kind == FOLLOW_TOPIC and on and not (value.isdigit() and store.topics.get(int(value))):
+        raise InterestError(f"no topic {value[:20]!r} on the map")
     if on and sum(map(len, store.library.interests(account_id).values())) >= MAX_INTERESTS:
         raise InterestError(f"at most {MAX_INTERESTS} follows and mutes")
     return store.library.set_interest(account_id, kind, value, on)
@@ -80,7 +85,12 @@ class Interests:
 
     @property
     def follows(self) -> bool:
-        return bool(self.values.get(FOLLOW_AUTHOR) or self.values.get(FOLLOW_CATEGORY))
+        return any(self.values.get(kind) for kind in (FOLLOW_AUTHOR, FOLLOW_CATEGORY, FOLLOW_TOPIC))
+
+    @property
+    def topics(self) -> set[int]:
+        """The numbers of the topics followed."""
+        return {int(value) for value in self.values.get(FOLLOW_TOPIC, []) if value.isdigit()}
 
     @property
     def mutes(self) -> bool:
@@ -99,15 +109,17 @@ class Interests:
 
         return test
 
-    def followed(self, paper: Paper) -> tuple[bool, float, list[str]]:
-        """(whether a followed author wrote it; its category's boost, in standard deviations;
-        the reasons) for one paper."""
+    def followed(self, paper: Paper, topics: Sequence[str] = ()) -> tuple[bool, float, list[str]]:
+        """(whether a followed author wrote it; its category's or topic's boost, in standard
+        deviations; the reasons) for one paper; ``topics``: the labels of the followed topics
+        it is in."""
         authors, categories = self._keys(FOLLOW_AUTHOR), self._keys(FOLLOW_CATEGORY)
         by = [name for name in paper.authors if name.casefold() in authors]
         within = [name for name in paper.categories if name.casefold() in categories]
         reasons = [f"by {name}, whom you follow" for name in by[:2]]
         reasons += [f"in {name}, which you follow" for name in within[:1]]
-        return bool(by), CATEGORY_BOOST * bool(within), reasons
+        reasons += [f"in the topic “{label}”, which you follow" for label in topics[:1]]
+        return bool(by), CATEGORY_BOOST * bool(within or topics), reasons
 
 
 @dataclass(frozen=True)
@@ -198,6 +210,8 @@ class Pool:
             [(newest - day).days if newest and day else 0 for day in days], dtype=np.float32
         )
         self._titles = {} if titles is None else titles  # library papers named as reasons
+        self._places: dict[int, Place] | None = None  # the candidates' places on the map
+        self._labels: dict[int, str] = {}
 
     def titles_of(self, pks: set[int]) -> dict[int, tuple[str, str]]:
         """Id and title of library papers, read once for every reader of the pool."""
@@ -231,8 +245,12 @@ class Pool:
             spread = float(scores.std()) or 1.0
             above_all = float(scores.max() - scores.min()) + (1 + CATEGORY_BOOST) * spread
             boosts = np.zeros_like(scores)
+            in_topics = self._followed_topics(profile.interests.topics)
             for place, row in enumerate(open_rows):
-                by_followed, boost, why = profile.interests.followed(self.papers[row])
+                paper = self.papers[row]
+                by_followed, boost, why = profile.interests.followed(
+                    paper, in_topics.get(paper.pk, ())
+                )
                 if why:
                     boosts[place] = above_all * by_followed + boost * spread
                     follows[place] = why
@@ -258,6 +276,25 @@ class Pool:
             paper = self.papers[open_rows[row]]
             picks.append(Pick(paper, float(scores[row]), near, follows.get(int(row), [])))
         return picks
+
+    def _followed_topics(self, followed: set[int]) -> dict[int, list[str]]:
+        """The labels of the followed topics each candidate is in (its places read once a
+        pool)."""
+        if not followed:
+            return {}
+        if self._places is None:
+            self._places = self.store.topics.places_of([paper.pk for paper in self.papers])
+            self._labels = {topic.id: topic.label for topic in self.store.topics.all()}
+        found: dict[int, list[str]] = {}
+        for pk, place in self._places.items():
+            labels = [
+                self._labels[topic]
+                for topic in (place.fine_id, place.broad_id)
+                if topic in followed and topic in self._labels
+            ]
+            if labels:
+                found[pk] = labels
+        return found
 
     def least_sure(self, profile: Profile, count: int, seed: int = 0) -> list[Paper]:
         """The ``count`` candidates the reader's model is least sure of (decision values

@@ -13,7 +13,11 @@ import sqlalchemy as sa
 from litfeed.models import Paper
 from litfeed.store.database import read_transaction, record_from_row, write_transaction
 from litfeed.store.papers import paper_from_row
-from litfeed.store.schema import paper_places, papers, topics
+from litfeed.store.schema import interests, paper_places, papers, topics
+
+# The interest (a reader's follow, kept with their other follows) of following a topic: its
+# value is the topic's number, which rebuilds keep where the topic's papers mostly stay.
+FOLLOW_TOPIC = "follow-topic"
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,63 @@ class TopicStore:
             rows = connection.execute(sa.select(paper_places)).mappings()
             return [record_from_row(Place, row) for row in rows]
 
+    def points(self) -> list[tuple[str, float, float, int | None, int | None, date, str]]:
+        """Every shown paper on the map: its id, place, broad and fine topic, day and primary
+        category (the map page draws them), in the order of their numbers."""
+        joined = papers.join(paper_places, paper_places.c.paper_pk == papers.c.pk)
+        query = (
+            sa.select(
+                papers.c.id,
+                paper_places.c.x,
+                paper_places.c.y,
+                paper_places.c.broad_id,
+                paper_places.c.fine_id,
+                papers.c.day,
+                papers.c.categories,
+            )
+            .select_from(joined)
+            .where(papers.c.hidden.is_(False))
+            .order_by(papers.c.pk)
+        )
+        with read_transaction(self.engine) as connection:
+            return [
+                (id_, x, y, broad, fine, day, categories[0] if categories else "")
+                for id_, x, y, broad, fine, day, categories in connection.execute(query)
+            ]
+
+    def recent_places(self, first: date, last: date) -> list[tuple[date, int | None, int | None]]:
+        """(day, broad topic, fine topic) of each shown paper on the map from ``first`` to
+        ``last``."""
+        joined = papers.join(paper_places, paper_places.c.paper_pk == papers.c.pk)
+        query = (
+            sa.select(papers.c.day, paper_places.c.broad_id, paper_places.c.fine_id)
+            .select_from(joined)
+            .where(papers.c.day >= first, papers.c.day <= last, papers.c.hidden.is_(False))
+        )
+        with read_transaction(self.engine) as connection:
+            return [(day, broad, fine) for day, broad, fine in connection.execute(query)]
+
+    def version(self) -> tuple[datetime | None, int]:
+        """When the map was built and how many papers are on it: what changes when it does."""
+        with read_transaction(self.engine) as connection:
+            built = connection.execute(sa.select(sa.func.max(topics.c.built_at))).scalar()
+            placed = connection.execute(sa.select(sa.func.count()).select_from(paper_places))
+            return built, int(placed.scalar() or 0)
+
+    def followed(self) -> dict[int, set[int]]:
+        """The topics each account follows."""
+        found: dict[int, set[int]] = {}
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                sa.select(interests.c.account_id, interests.c.value).where(
+                    interests.c.kind == FOLLOW_TOPIC
+                )
+            )
+            for account_id, value in rows:
+                if value.isdigit():
+                    found.setdefault(int(account_id), set()).add(int(value))
+        return found
+
     def has_map(self) -> bool:
         with read_transaction(self.engine) as connection:
             return connection.execute(sa.select(topics.c.id).limit(1)).first() is not None
@@ -146,18 +207,28 @@ class TopicStore:
                     sa.update(topics).where(topics.c.id == topic).values(size=topics.c.size + count)
                 )
 
-    def papers_of(self, topic_id: int, level: int, limit: int, order: str = "votes") -> list[Paper]:
-        """A topic's shown papers: most voted, or newest ("new")."""
+    def papers_of(
+        self,
+        topic_id: int,
+        level: int,
+        limit: int,
+        order: str = "votes",
+        centre: tuple[float, float] = (0.0, 0.0),
+    ) -> list[Paper]:
+        """A topic's shown papers: most voted, newest ("new"), or nearest ``centre`` on the
+        map ("central")."""
         column = paper_places.c.broad_id if level == 0 else paper_places.c.fine_id
-        ordering = (
-            [papers.c.sort_date.desc(), papers.c.pk.desc()]
-            if order == "new"
-            else [
+        if order == "new":
+            ordering = [papers.c.sort_date.desc(), papers.c.pk.desc()]
+        elif order == "central":
+            dx, dy = paper_places.c.x - centre[0], paper_places.c.y - centre[1]
+            ordering = [(dx * dx + dy * dy).asc(), papers.c.pk.desc()]
+        else:
+            ordering = [
                 (papers.c.votes + sa.func.coalesce(papers.c.upvotes, 0)).desc(),
                 papers.c.sort_date.desc(),
                 papers.c.pk.desc(),
             ]
-        )
         joined = papers.join(paper_places, paper_places.c.paper_pk == papers.c.pk)
         with read_transaction(self.engine) as connection:
             rows = connection.execute(

@@ -17,6 +17,7 @@ from litfeed.store.topics import Place, TopicRow
 
 WEEKS = 16  # the weeks a topic's chart shows
 TOPIC_PAPERS = 50
+NEIGHBOURING = 6  # the neighbours a topic's page names
 
 
 class TopicsError(LitfeedError):
@@ -119,6 +120,7 @@ class TopicPage:
     topic: TopicRow
     parent: TopicRow | None
     children: list[TopicRow]
+    neighbours: list[TopicRow]  # the topics of its level nearest it on the map
     papers: list[Paper]
     weeks: list[tuple[date, int, int]]  # (monday, the topic's papers, all placed papers)
 
@@ -130,7 +132,12 @@ def topic_page(
     if topic is None:
         raise TopicsError(f"no topic {topic_id}")
     parent = store.topics.get(topic.parent_id) if topic.parent_id is not None else None
+    level = store.topics.all(topic.level)
     children = [t for t in store.topics.all(1) if t.parent_id == topic.id]
+    neighbours = sorted(
+        (t for t in level if t.id != topic.id),
+        key=lambda t: (t.x - topic.x) ** 2 + (t.y - topic.y) ** 2,
+    )[:NEIGHBOURING]
     latest = store.latest_day() or date.today()
     first = latest - timedelta(days=latest.weekday()) - timedelta(weeks=WEEKS - 1)
     mine = Counter(_monday(day) for day in store.topics.days_of(topic.id, topic.level, first))
@@ -139,8 +146,8 @@ def topic_page(
         (monday, mine.get(monday, 0), every.get(monday, 0))
         for monday in (first + timedelta(weeks=n) for n in range(WEEKS))
     ]
-    papers = store.topics.papers_of(topic.id, topic.level, limit, order)
-    return TopicPage(topic, parent, children, papers, weeks)
+    papers = store.topics.papers_of(topic.id, topic.level, limit, order, (topic.x, topic.y))
+    return TopicPage(topic, parent, children, neighbours, papers, weeks)
 
 
 def _monday(day: date) -> date:

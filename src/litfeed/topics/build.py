@@ -18,6 +18,7 @@ SEED = 7
 BROAD, FINE = 0, 1
 # HDBSCAN's smallest topic, as a share of the papers (and at least a handful).
 BROAD_SHARE, FINE_SHARE = 1 / 150, 1 / 1_500
+BROAD_MOST = 1 / 8  # the largest share of the papers one broad topic holds, where it divides
 # A new topic takes an old one's number when they share this much (Jaccard) of their papers.
 SAME_TOPIC = 0.5
 
@@ -64,15 +65,52 @@ def layout(vectors: np.ndarray, seed: int = SEED) -> np.ndarray:
     return np.asarray(reducer.fit_transform(vectors), dtype=np.float32)
 
 
-def clusters(xy: np.ndarray, share: float, least: int) -> np.ndarray:
-    """A cluster number per point (-1: noise)."""
-    from sklearn.cluster import HDBSCAN
-
+def clusters(xy: np.ndarray, share: float, least: int, most: float = 1.0) -> np.ndarray:
+    """A cluster number per point (-1: noise); no cluster holds more than ``most`` of the
+    points where its own density divides it (`_divide`)."""
     size = max(least, int(len(xy) * share))
     if len(xy) <= size:
         return np.full(len(xy), -1)
+    found = _hdbscan(xy, size)
+    return _divide(xy, found, int(most * len(xy)), size) if most < 1.0 else found
+
+
+def _hdbscan(xy: np.ndarray, size: int) -> np.ndarray:
+    from sklearn.cluster import HDBSCAN
+
     found = HDBSCAN(min_cluster_size=size, min_samples=min(10, size), copy=True).fit_predict(xy)
     return np.asarray(found)
+
+
+def _divide(xy: np.ndarray, found: np.ndarray, most: int, size: int) -> np.ndarray:
+    """Clusters of more than ``most`` points clustered again on their own (HDBSCAN's one cut
+    of the density tree leaves a continent where one dense region runs into the next: on the
+    74,728-paper corpus, 30 % of the papers in one broad topic); the points the second run
+    leaves out join the part their nearest clustered point is in, so the share in no topic
+    stays as the first run found it."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    found = found.copy()
+    number = int(found.max()) + 1
+    waiting = [int(c) for c in np.unique(found[found >= 0])]
+    while waiting:
+        cluster = waiting.pop()
+        rows = np.flatnonzero(found == cluster)
+        if len(rows) <= most:
+            continue
+        parts = _hdbscan(xy[rows], size)
+        kept = parts >= 0
+        if len(np.unique(parts[kept])) < 2:
+            continue  # one dense region: it stays whole
+        if not kept.all():
+            nearest = KNeighborsClassifier(n_neighbors=1).fit(xy[rows][kept], parts[kept])
+            parts[~kept] = nearest.predict(xy[rows][~kept])
+        for part in np.unique(parts)[1:]:  # the first part keeps the number
+            found[rows[parts == part]] = number
+            waiting.append(number)
+            number += 1
+        waiting.append(cluster)
+    return found
 
 
 def build(
@@ -86,7 +124,7 @@ def build(
     ``previous``: the last map's topics (id → (level, papers)), whose numbers are kept."""
     pks = list(pks)
     xy = layout(vectors, seed)
-    broad_found = clusters(xy, BROAD_SHARE, 10)
+    broad_found = clusters(xy, BROAD_SHARE, 10, BROAD_MOST)
     fine_found = clusters(xy, FINE_SHARE, 5)
     words = texts(pks)
     numbers = _Numbering(previous or {})

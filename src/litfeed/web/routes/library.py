@@ -242,6 +242,7 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
             "interests": hub.store.library.interests(reader.id),
             "kinds": [kind for kind in INTEREST_KINDS if kind != SAVED_SEARCH],
             "has_feed": hub.store.library.has_feed(reader.id),
+            "topic_labels": {str(t.id): t.label for t in hub.store.topics.all()},
             "category": category,
             **extra,
         }
@@ -588,15 +589,16 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
 
     @router.get("/api/interests", response_model=dict[str, list[str]])
     def interests(caller: Caller) -> dict[str, list[str]]:
-        """What the caller follows (follow-author, follow-category: their papers rank higher)
-        and mutes (mute-word, mute-author, mute-category: left out of their ranking)."""
+        """What the caller follows (follow-author, follow-category, follow-topic: their papers
+        rank higher) and mutes (mute-word, mute-author, mute-category: left out of their
+        ranking)."""
         found = hub.store.library.interests(_reader(caller).id)
         return {kind: found.get(kind, []) for kind in INTEREST_KINDS}
 
     @router.put("/api/interests/{kind}/{value:path}", status_code=204)
     def add_interest(kind: str, value: str, caller: Caller) -> Response:
-        """Follow or mute: ``kind`` is one of follow-author, follow-category, mute-word,
-        mute-author, mute-category."""
+        """Follow or mute: ``kind`` is one of follow-author, follow-category, follow-topic (a
+        topic's number, as `/api/topics` gives it), mute-word, mute-author, mute-category."""
         try:
             set_interest(hub.store, _reader(caller).id, kind, value)
         except InterestError as error:
