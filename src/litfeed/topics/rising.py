@@ -89,6 +89,9 @@ def rising(store: Store, limit: int = 20, level: int | None = None) -> RisingPag
         growth, low = growth_bounds(n1, recent_total, n0, before_total)
         if n1 >= MIN_RECENT and low > 1.0:
             found.append((topic, n1, n0, growth, low))
+    # A finer topic holding the very papers of its broad one says nothing more: left out.
+    same = {(t.id, n1, n0) for t, n1, n0, _g, _l in found if t.level == 0}
+    found = [f for f in found if f[0].level == 0 or (f[0].parent_id, f[1], f[2]) not in same]
     found.sort(key=lambda item: (-item[4], item[0].id))
     first_monday = _monday(day) - timedelta(weeks=WEEKS - 1)
     every = Counter(_monday(shown) for shown, _b, _f in rows)

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from litfeed.community.accounts import require_proven
 from litfeed.delivery.feeds import MEDIA_TYPE, Entry, atom_feed
 from litfeed.hub import Hub
-from litfeed.models import Paper
+from litfeed.models import MAX_COUNT, Paper
 from litfeed.recommend import InterestError, set_interest
 from litfeed.store.topics import FOLLOW_TOPIC, TopicRow
 from litfeed.topics import TopicsError, topic_page
@@ -36,7 +36,7 @@ Order = Annotated[
     ),
 ]
 Csrf = Annotated[str, Form(max_length=200)]
-TopicIds = Annotated[list[int], Form(max_length=50)]
+TopicIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_COUNT)]], Form(max_length=50)]
 Level = Annotated[
     int | None, Query(ge=0, le=1, description="0: broad topics only; 1: finer ones only.")
 ]
