@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -446,3 +447,142 @@ def test_hostile_comments_run_no_script_and_reach_no_other_host(
     assert found == []
     page.wait_for_timeout(500)
     assert dialogs == [] and elsewhere == []
+
+
+@pytest.fixture
+def map_server(copied_settings: Settings) -> Iterator[str]:
+    """litfeed serving the embedded examples with their topic map built (no worker), and a
+    confirmed reader (ada@example.org)."""
+    from litfeed.topics import build_topics
+
+    with Hub(copied_settings) as hub:
+        build_topics(hub.store, hub.vector_index)
+        add_account(hub.store, "ada@example.org", "correct horse", verified=True)
+    port = free_port()
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(copied_settings.data_dir)}
+    environment["LITFEED_MODELS_DIR"] = str(copied_settings.resolved_models_dir)
+    environment.pop("LITFEED_DATABASE_URL", None)
+    with litfeed_serving(port, environment, "--no-worker") as url:
+        yield url
+
+
+def _drawn_share(png: bytes) -> float:
+    """The share of a screenshot's pixels that are not the map's white background."""
+    import zlib
+
+    import numpy as np
+
+    assert png.startswith(b"\x89PNG")
+    # Chromium's PNGs: 8-bit RGB(A), each row with a filter byte; decode through Playwright's
+    # own bytes with the standard library (no imaging library in the test environment).
+    width = int.from_bytes(png[16:20], "big")
+    height = int.from_bytes(png[20:24], "big")
+    channels = {2: 3, 6: 4}[png[25]]
+    data, at = b"", 8
+    while at < len(png):
+        length = int.from_bytes(png[at : at + 4], "big")
+        if png[at + 4 : at + 8] == b"IDAT":
+            data += png[at + 8 : at + 8 + length]
+        at += 12 + length
+    raw = np.frombuffer(zlib.decompress(data), dtype=np.uint8)
+    stride = 1 + width * channels
+    rows = raw.reshape(height, stride)
+    pixels = np.zeros((height, width * channels), dtype=np.int32)
+    previous = np.zeros(width * channels, dtype=np.int32)
+    for y in range(height):  # undo the PNG filters (None, Sub, Up, Average, Paeth)
+        kind, line = rows[y, 0], rows[y, 1:].astype(np.int32)
+        out = np.zeros_like(line)
+        for x in range(len(line)):
+            left = out[x - channels] if x >= channels else 0
+            up = previous[x]
+            corner = previous[x - channels] if x >= channels else 0
+            if kind == 0:
+                guess = 0
+            elif kind == 1:
+                guess = left
+            elif kind == 2:
+                guess = up
+            elif kind == 3:
+                guess = (left + up) // 2
+            else:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                guess = left if pa <= pb and pa <= pc else (up if pb <= pc else corner)
+            out[x] = (line[x] + guess) & 0xFF
+        pixels[y] = out
+        previous = out
+    rgb = pixels.reshape(height, width, channels)[:, :, :3]
+    return float((rgb.min(axis=2) < 235).mean())
+
+
+def test_the_topic_map_hover_click_search_zoom_and_pick(
+    map_server: str, page: Page, tmp_path: Path
+) -> None:
+    """The map drawn with WebGL in Chromium: points drawn (the screenshot is not blank),
+    hovering a paper shows its title, searching highlights hits, zooming in names the finer
+    topics, clicking a paper opens it; a reader circles an area (shift and drag) and follows
+    the topics in it."""
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(map_server + "/topics")
+    box = page.locator(".topic-map")
+    expect(box).to_have_attribute("data-drawn", re.compile(r"\d+"), timeout=30_000)
+    assert box.get_attribute("data-shown") == "471"
+    stage = page.locator(".map-stage")
+    shot = stage.screenshot(path=str(tmp_path / "map.png"))
+    assert _drawn_share(shot) > 0.003  # 471 dots of a few pixels each, and labels
+    assert page.locator(".map-label.level-0:not([hidden])").count() >= 2
+    if os.environ.get("LITFEED_SCREENSHOTS") == "docs":
+        stage.screenshot(path=str(ROOT / "docs" / "topics-examples.png"))
+
+    canvas = page.locator(".map-canvas").bounding_box()
+    assert canvas is not None
+    ids = page.evaluate("async () => (await (await fetch('/api/topics/map')).json()).ids")
+    title = httpx.get(f"{map_server}/api/papers/{ids[7]}").json()["paper"]["title"]
+    x, y = page.evaluate("(id) => window.topicMap.where(id)", ids[7])
+    page.mouse.move(canvas["x"] + x, canvas["y"] + y)
+    expect(page.locator(".map-tip strong")).to_have_text(title, timeout=10_000)
+
+    page.get_by_label("Find papers on the map").fill("diffusion")
+    page.get_by_label("Find papers on the map").press("Enter")
+    expect(box).to_have_attribute("data-found", re.compile(r"[1-9]\d*"), timeout=30_000)
+    expect(page.locator(".map-status")).to_contain_text("are on the map")
+
+    page.get_by_label("Find papers on the map").fill("")
+    page.get_by_label("Find papers on the map").press("Enter")
+    before = float(box.get_attribute("data-zoom") or 0)
+    page.mouse.move(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
+    for _ in range(8):
+        page.mouse.wheel(0, -400)
+        page.wait_for_timeout(100)
+    expect(box).to_have_attribute("data-labels", "fine", timeout=10_000)
+    assert float(box.get_attribute("data-zoom") or 0) > before * 2
+
+    page.goto(map_server + "/topics")  # the first view again
+    expect(box).to_have_attribute("data-drawn", re.compile(r"\d+"), timeout=30_000)
+    x, y = page.evaluate("(id) => window.topicMap.where(id)", ids[7])
+    page.mouse.click(canvas["x"] + x, canvas["y"] + y)
+    page.wait_for_url(re.compile(r"/papers/"), timeout=10_000)
+    assert page.locator("h1").first.inner_text().strip() != ""
+
+    # a reader circles the whole map: the pick names topics, and following them leads to For you
+    page.goto(map_server + "/login?next=/topics")
+    page.fill("input[name=email]", "ada@example.org")
+    page.fill("input[name=password]", "correct horse")
+    page.click("form.account-form button")
+    page.wait_for_url(map_server + "/topics")
+    expect(box).to_have_attribute("data-drawn", re.compile(r"\d+"), timeout=30_000)
+    left, top = canvas["x"] + 5, canvas["y"] + 5
+    right, bottom = canvas["x"] + canvas["width"] - 5, canvas["y"] + canvas["height"] - 5
+    page.keyboard.down("Shift")
+    page.mouse.move(left, top)
+    page.mouse.down()
+    for px, py in ((right, top), (right, bottom), (left, bottom), (left, top + 10)):
+        page.mouse.move(px, py, steps=12)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    pick = page.locator(".map-pick")
+    expect(pick).to_be_visible(timeout=10_000)
+    assert pick.locator("input[name=topic]").count() >= 1
+    pick.get_by_role("button", name="These areas are mine").click()
+    page.wait_for_url(re.compile(r"/for-you"), timeout=30_000)
+    expect(page.locator("body")).to_contain_text("Following the topic", timeout=30_000)
