@@ -8,7 +8,7 @@ PORT ?=
 # list_daily_papers needs huggingface_hub >= 1.2, and transformers (litfeed's) pins it below 1.0.
 HF_CLIENT ?= .venv-hfclient
 
-.PHONY: run test lint typecheck unit bench screenshot clean
+.PHONY: run test lint typecheck unit bench screenshot js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ unit: $(VENV)/.installed-test
 ## screenshot: take docs/daily.png (the README's) in Chromium from the example data
 screenshot: $(VENV)/.installed-test
 	LITFEED_SCREENSHOTS=docs $(BIN)/pytest tests/test_browser.py -k screenshot -p no:cacheprovider
+
+## js: rebuild the topic map's script (src/litfeed/web/static/topicmap.js, committed) from js/
+## with node and npm: the locked libraries, bundled by esbuild
+js:
+	cd js && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs
 
 ## bench: import the 74,728-paper corpus from ../shared and time keyword search
 bench: $(VENV)/.installed-test

@@ -60,7 +60,103 @@ def main() -> None:
             agreement(hub, places, primary, built.broad)
             for topic in hub.store.topics.all(0)[:12]:
                 print(f"  {topic.size:>6,}  {topic.label}")
+            coherent(hub, places)
+            drawing(settings)
             placing(hub, list(places))  # last: it counts the papers placed again twice
+
+
+def coherent(hub: Hub, places: dict) -> None:
+    """NPMI coherence of the labels over the corpus, against labels of each topic's most
+    frequent phrases (plain counts: what c-TF-IDF and the generic-word rule improve on)."""
+    from collections import Counter
+
+    from litfeed.topics.labels import analyser
+    from litfeed.topics.quality import coherence
+
+    pks = list(places)
+    texts: dict[int, str] = {}
+    for start in range(0, len(pks), 5_000):
+        for paper in hub.store.get_papers_by_pk(pks[start : start + 5_000]):
+            texts[paper.pk] = f"{paper.title}. {paper.abstract}"
+    corpus = [texts[pk] for pk in pks if pk in texts]
+    analyse = analyser()
+    for level, name in ((0, "broad"), (1, "fine")):
+        topics = hub.store.topics.all(level)
+        ours = [topic.label.split(" / ") for topic in topics]
+        frequent = []
+        for topic in topics:
+            column = "broad_id" if level == 0 else "fine_id"
+            members = [pk for pk, place in places.items() if getattr(place, column) == topic.id]
+            counted = Counter(term for pk in members if pk in texts for term in analyse(texts[pk]))
+            frequent.append([term for term, _count in counted.most_common(len(ours[0]) or 3)])
+        mine = np.asarray([v for v in coherence(ours, corpus) if not np.isnan(v)])
+        base = np.asarray([v for v in coherence(frequent, corpus) if not np.isnan(v)])
+        print(
+            f"label coherence (NPMI over {len(corpus):,} papers), {name} topics: ours "
+            f"{mine.mean():.3f} ± {mine.std():.3f} (over {len(mine)} labels); the most frequent "
+            f"phrases {base.mean():.3f} ± {base.std():.3f}"
+        )
+
+
+def drawing(settings: Settings) -> None:
+    """The map page's payload (compressed as served) and the time to its first draw in
+    Chromium (from navigation start to the points drawn; the median of three loads)."""
+    import os
+    import subprocess
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.postgres import free_port
+
+    port = free_port()
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(settings.data_dir)}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "litfeed"), "serve", "--port", str(port), "--no-worker"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/topics", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        request = urllib.request.Request(
+            url + "/api/topics/map", headers={"Accept-Encoding": "gzip"}
+        )
+        started = time.perf_counter()
+        body = urllib.request.urlopen(request).read()
+        first = time.perf_counter() - started
+        script = (ROOT / "src" / "litfeed" / "web" / "static" / "topicmap.js").read_bytes()
+        import gzip
+
+        print(
+            f"map payload: {len(body) / 1e6:.2f} MB compressed (target 3 MB; made in "
+            f"{first:.1f} s the first time, then cached), the script "
+            f"{len(gzip.compress(script)) / 1e3:.0f} kB compressed"
+        )
+        times = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+            for _ in range(3):
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.goto(url + "/topics")
+                page.wait_for_selector(".topic-map[data-drawn]", state="attached", timeout=120_000)
+                times.append(float(page.get_attribute(".topic-map", "data-drawn") or 0))
+                page.close()
+            browser.close()
+        times.sort()
+        print(
+            f"time to first draw in Chromium (software WebGL, no GPU): median {times[1]:.0f} ms "
+            f"({', '.join(f'{t:.0f}' for t in times)})"
+        )
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 def placing(hub: Hub, pks: list[int], count: int = 1_000) -> None:

@@ -35,6 +35,9 @@ from tests.postgres import PostgresServer, start_postgres
 from tests.replay import Replay, serving
 
 ROOT = Path(__file__).resolve().parent.parent
+# The suite's workers (threads and served ones) draw no first topic map on their own: a map
+# costs each served instance tens of seconds of both cores; tests/test_topics.py turns it on.
+os.environ["LITFEED_TOPICS_FIRST_MAP"] = "false"
 EXAMPLES = ROOT / "src" / "litfeed" / "examples" / "hf-papers-pages"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

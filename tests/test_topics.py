@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -131,3 +132,44 @@ def test_a_new_paper_joins_the_topic_of_its_near_neighbours(copied_settings: Set
             broad.size + 1 if grown.id == broad.id else grown.size
         )
         assert place_new(store, vectors) == 0  # once
+
+
+def test_label_coherence_is_npmi_over_the_papers() -> None:
+    from litfeed.topics.quality import coherence
+
+    texts = ["speculative decoding with a draft model"] * 3 + ["robot grasping"] * 3
+    together, apart, alone = coherence(
+        [["speculative decoding", "draft model"], ["draft model", "grasping"], ["grasping"]],
+        texts,
+    )
+    assert together == pytest.approx(1.0) and apart == -1.0 and np.isnan(alone)
+    half = ["alpha beta", "alpha", "beta", "gamma"]  # p(a)=p(b)=1/2, p(ab)=1/4: independent
+    assert coherence([["alpha", "beta"]], half)[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_worker_draws_the_first_map_by_itself(copied_settings: Settings) -> None:
+    """An instance with embedded papers and no map (a first `make run`) gets one from its
+    background worker, once; LITFEED_TOPICS_FIRST_MAP=false (the suite's default) leaves it
+    to `litfeed topics build`."""
+    import threading
+
+    from litfeed.jobs.worker import run_worker
+
+    for wanted in (False, True):
+        settings = copied_settings.model_copy(update={"topics_first_map": wanted})
+        with Hub(settings) as hub:
+            lines: list[str] = []
+            stop = threading.Event()
+            worker = threading.Thread(
+                target=run_worker, args=(hub, stop, lines.append), kwargs={"poll": 0.1}
+            )
+            worker.start()
+            deadline = time.monotonic() + (15 if not wanted else 180)
+            while time.monotonic() < deadline and not hub.store.topics.has_map():
+                time.sleep(0.2)
+            stop.set()
+            worker.join(60)
+            assert hub.store.topics.has_map() is wanted, lines
+            if wanted:
+                assert any(line.startswith("drew the topic map") for line in lines)
+                assert len(hub.store.topics.places()) == 471

@@ -194,6 +194,12 @@ class SearchSettings(BaseModel):
         default=True, description="Embed new papers right after an import (else: litfeed index)."
     )
 
+    topics_first_map: bool = Field(
+        default=True,
+        description="The background worker draws the topic map once every paper is embedded, "
+        "when there is none yet (later maps: litfeed topics build).",
+    )
+
     @property
     def resolved_models_dir(self) -> Path:
         return self.models_dir or default_models_dir()

@@ -54,6 +54,8 @@ def test_every_form_refuses_a_forged_request(site: Site) -> None:
             ("/admin/comments/1/dismiss", {}),
             ("/admin/accounts/1/suspend", {}),
             ("/admin/claims/1/verify", {}),
+            ("/topics/follow", {"topic": "1"}),
+            ("/topics/1/follow", {}),
         ]
         for path, fields in forms:
             for csrf in ("", "forged", token + "x"):
@@ -110,6 +112,15 @@ def test_rotating_addresses_do_not_escape_an_accounts_limit(site: Site) -> None:
         ("GET", f"/api/submissions/{10**20}", None),
         ("PATCH", f"/api/library/outside/{10**20}", {"note": "x"}),
         ("GET", f"/api/comments/{10**20}", None),
+        # the topic map's (issue 28)
+        ("GET", f"/api/topics/{10**20}", None),
+        ("GET", "/api/topics/%00", None),
+        ("GET", "/api/rising?level=7&limit=100000", None),
+        ("GET", f"/feeds/topics/{10**20}.atom", None),
+        ("GET", "/feeds/topics/%F0%9F%92%A9.atom", None),
+        ("PUT", f"/api/interests/follow-topic/{10**20}", None),
+        ("PUT", "/api/interests/follow-topic/%00", None),
+        ("PUT", "/api/interests/follow-topic/" + "9" * 5000, None),
     ],
 )
 def test_hostile_bytes_get_a_clear_answer_never_a_crash(

@@ -27,7 +27,8 @@ from litfeed.jobs.submissions import fetch_submissions
 from litfeed.mail import deliver_due
 from litfeed.search.embeddings import EmbeddingError, ModelNotReady
 from litfeed.sources import FetchBusy
-from litfeed.topics import place_new
+from litfeed.search.vectors import VectorIndex
+from litfeed.topics import TopicsError, build_topics, place_new
 
 POLL_SECONDS = 1.0
 SCHEDULE_POLL_SECONDS = 60.0
@@ -106,6 +107,7 @@ def _follow_words(hub: Hub, stop: threading.Event, log: Log, poll: float) -> Non
 
 
 def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
+    first_map = hub.settings.topics_first_map  # tried once a worker, when no map exists
     while not stop.is_set():
         try:
             vectors = hub.vector_index  # loads (and, the first time, exports) the model
@@ -127,7 +129,25 @@ def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> N
                         log(f"placed {placed:,} papers on the topic map")
                 except Exception as error:
                     log(f"topic map: {described(error)}")
+            if first_map and not stop.is_set():
+                first_map = False
+                _first_map(hub, vectors, log)
         stop.wait(poll)
+
+
+def _first_map(hub: Hub, vectors: VectorIndex, log: Log) -> None:
+    """The topic map of an instance that has none, once its papers are embedded (a first
+    `make run` shows its topics without a command)."""
+    if hub.store.topics.has_map():
+        return
+    try:
+        built = build_topics(hub.store, vectors)
+    except TopicsError:
+        return  # too few papers yet: `litfeed topics build` later
+    except Exception as error:
+        log(f"topic map: {described(error)}")
+        return
+    log(f"drew the topic map: {built.broad} broad topics, {built.fine} finer ones")
 
 
 def _follow_schedule(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:

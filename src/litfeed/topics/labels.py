@@ -8,7 +8,7 @@ papers alone, and a phrase made only of words said by more than 10 %; so a label
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -28,9 +28,7 @@ def label_topics(
     from litfeed.search.keyword import analysed_word
     from litfeed.search.similar import common_terms, generic_terms
 
-    analyse = CountVectorizer(
-        ngram_range=(1, 2), stop_words="english", token_pattern=_TOKENS, lowercase=True
-    ).build_analyzer()
+    analyse = analyser()
     generic, common = generic_terms(), common_terms()
 
     def shown(term: str) -> bool:
@@ -70,6 +68,16 @@ def label_topics(
             chosen.append(term)
         labels[topic] = " / ".join(chosen) if chosen else f"topic {topic}"
     return labels
+
+
+def analyser() -> Callable[[str], list[str]]:
+    """A text's words and two-word phrases, as labels are made of (stop words left out)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    built: Callable[[str], list[str]] = CountVectorizer(
+        ngram_range=(1, 2), stop_words="english", token_pattern=_TOKENS, lowercase=True
+    ).build_analyzer()
+    return built
 
 
 def _stems(term: str) -> set[str]:
