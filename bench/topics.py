@@ -106,7 +106,6 @@ def drawing(settings: Settings) -> None:
     import urllib.request
 
     from playwright.sync_api import sync_playwright
-
     from tests.postgres import free_port
 
     port = free_port()

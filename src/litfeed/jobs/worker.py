@@ -26,8 +26,8 @@ from litfeed.hub import Hub
 from litfeed.jobs.submissions import fetch_submissions
 from litfeed.mail import deliver_due
 from litfeed.search.embeddings import EmbeddingError, ModelNotReady
-from litfeed.sources import FetchBusy
 from litfeed.search.vectors import VectorIndex
+from litfeed.sources import FetchBusy
 from litfeed.topics import TopicsError, build_topics, place_new
 
 POLL_SECONDS = 1.0

@@ -67,8 +67,10 @@ def set_interest(store: Store, account_id: int, kind: str, value: str, on: bool 
     longest = MAX_SEARCH_LENGTH if kind == SAVED_SEARCH else MAX_INTEREST_LENGTH
     if not value or len(value) > longest or not value.isprintable():
         raise InterestError(f"a {kind} value is 1 to {longest} printable characters")
-    if kind == FOLLOW_TOPIC and on and not (
-        value.isdigit() and len(value) < 16 and store.topics.get(int(value))
+    if (
+        kind == FOLLOW_TOPIC
+        and on
+        and not (value.isdigit() and len(value) < 16 and store.topics.get(int(value)))
     ):
         raise InterestError(f"no topic {value[:20]!r} on the map")
     if on and sum(map(len, store.library.interests(account_id).values())) >= MAX_INTERESTS:
