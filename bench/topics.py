@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,7 +36,16 @@ from litfeed.topics import build_topics  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument(
+        "--draw-only",
+        action="store_true",
+        help="only serve DIR's map (built already) and time its drawing in Chromium",
+    )
+    parser.add_argument("--screenshot", type=Path, help="a PNG of the map page, zoomed out")
     arguments = parser.parse_args()
+    if arguments.draw_only:
+        drawing(Settings(data_dir=arguments.data), arguments.screenshot)
+        return
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
         shutil.copytree(arguments.data, data_dir)
@@ -98,7 +108,7 @@ def coherent(hub: Hub, places: dict) -> None:
         )
 
 
-def drawing(settings: Settings) -> None:
+def drawing(settings: Settings, screenshot: Path | None = None) -> None:
     """The map page's payload (compressed as served) and the time to its first draw in
     Chromium (from navigation start to the points drawn; the median of three loads)."""
     import os
@@ -146,6 +156,10 @@ def drawing(settings: Settings) -> None:
                 page.goto(url + "/topics")
                 page.wait_for_selector(".topic-map[data-drawn]", state="attached", timeout=120_000)
                 times.append(float(page.get_attribute(".topic-map", "data-drawn") or 0))
+                if screenshot is not None and len(times) == 1:
+                    page.locator(".map-stage").screenshot(path=str(screenshot))
+                if len(times) == 3:
+                    frames = smoothness(page)
                 page.close()
             browser.close()
         times.sort()
@@ -153,9 +167,36 @@ def drawing(settings: Settings) -> None:
             f"time to first draw in Chromium (software WebGL, no GPU): median {times[1]:.0f} ms "
             f"({', '.join(f'{t:.0f}' for t in times)})"
         )
+        gaps = sorted(frames)
+        median, slow = gaps[len(gaps) // 2], gaps[len(gaps) * 9 // 10]
+        print(
+            f"zooming in and out for 3 s: {len(gaps) / 3:.0f} frames a second, the median frame "
+            f"{median:.0f} ms, the slowest tenth over {slow:.0f} ms"
+        )
     finally:
         server.terminate()
         server.wait(30)
+
+
+def smoothness(page: Any) -> list[float]:
+    """The gaps between frames (ms) while the map zooms in and out for three seconds (a wheel
+    event every 50 ms, as a scrolling reader sends)."""
+    box = page.locator(".map-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.evaluate(
+        """() => { window.frameGaps = []; let last = performance.now();
+        const tick = (now) => { window.frameGaps.push(now - last); last = now;
+          if (window.frameGaps.length < 100000) requestAnimationFrame(tick); };
+        requestAnimationFrame(tick); }"""
+    )
+    started = time.perf_counter()
+    step = 0
+    while time.perf_counter() - started < 3.0:
+        page.mouse.wheel(0, -120 if (step // 10) % 2 == 0 else 120)
+        page.wait_for_timeout(50)
+        step += 1
+    gaps = page.evaluate("() => window.frameGaps")
+    return [float(g) for g in gaps[1:]]
 
 
 def placing(hub: Hub, pks: list[int], count: int = 1_000) -> None:

@@ -71,7 +71,8 @@ async function start(box) {
   // first, none over another.
   const full = 2;
   let zoom = 1;
-  // A label's first phrase, or its first two where another topic of its level starts alike.
+  // A broad topic's first two phrases (a word alone, "hand", says too little far out); a finer
+  // topic's first, or its first two where another topic of its level starts alike.
   const firsts = new Map();
   for (const topic of data.topics) {
     const key = `${topic.level} ${topic.label.split(" / ")[0]}`;
@@ -79,7 +80,7 @@ async function start(box) {
   }
   const short = (topic) => {
     const phrases = topic.label.split(" / ");
-    const alike = firsts.get(`${topic.level} ${phrases[0]}`) > 1;
+    const alike = topic.level === 0 || firsts.get(`${topic.level} ${phrases[0]}`) > 1;
     return alike ? phrases.slice(0, 2).join(" / ") : phrases[0];
   };
   const placed = data.topics.map((topic) => {
