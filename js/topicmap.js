@@ -117,6 +117,15 @@ async function start(box) {
     box.dataset.labels = level === 0 ? "broad" : "fine";
   }
   plot.subscribe("view", drawLabels);
+  // A label is a link (to its topic's page), over the canvas: scrolling on it still zooms.
+  labels.addEventListener(
+    "wheel",
+    (event) => {
+      event.preventDefault();
+      canvas.dispatchEvent(new WheelEvent("wheel", event));
+    },
+    { passive: false },
+  );
 
   // Hover: the paper's title (asked for once) and its topic.
   const titles = new Map();
@@ -207,8 +216,8 @@ async function start(box) {
     plot.select(found, { preventEvent: true });
     programmatic = false;
     said.textContent = `${found.length} of the first 100 results for “${query}” are on the map.`;
-    box.dataset.found = String(found.length);
-    if (found.length) plot.zoomToPoints(found, { padding: 0.4, transition: true });
+    if (found.length) await plot.zoomToPoints(found, { padding: 0.4, transition: true });
+    box.dataset.found = String(found.length); // after the flight: the view is still now
   });
 
   // Filters: a date range and a category.

@@ -550,6 +550,11 @@ def test_the_topic_map_hover_click_search_zoom_and_pick(
     page.get_by_label("Find papers on the map").fill("")
     page.get_by_label("Find papers on the map").press("Enter")
     before = float(box.get_attribute("data-zoom") or 0)
+    label = page.locator(".map-label.level-0:not([hidden])").first.bounding_box()
+    assert label is not None  # scrolling on a label (a link over the canvas) zooms too
+    page.mouse.move(label["x"] + label["width"] / 2, label["y"] + label["height"] / 2)
+    page.mouse.wheel(0, -200)
+    page.wait_for_function(f"() => window.topicMap.zoom() > {before * 1.05}", timeout=5_000)
     page.mouse.move(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
     for _ in range(8):
         page.mouse.wheel(0, -400)
