@@ -549,6 +549,12 @@ def test_the_topic_map_hover_click_search_zoom_and_pick(
 
     page.get_by_label("Find papers on the map").fill("")
     page.get_by_label("Find papers on the map").press("Enter")
+
+    day = httpx.get(f"{map_server}/api/topics/map").json()["start"]  # the examples' one day
+    page.get_by_label("From").fill("2100-01-01")
+    expect(box).to_have_attribute("data-shown", "0")
+    page.get_by_label("From").fill(day)
+    expect(box).to_have_attribute("data-shown", "471")
     before = float(box.get_attribute("data-zoom") or 0)
     label = page.locator(".map-label.level-0:not([hidden])").first.bounding_box()
     assert label is not None  # scrolling on a label (a link over the canvas) zooms too
@@ -591,3 +597,37 @@ def test_the_topic_map_hover_click_search_zoom_and_pick(
     pick.get_by_role("button", name="These areas are mine").click()
     page.wait_for_url(re.compile(r"/for-you"), timeout=30_000)
     expect(page.locator("body")).to_contain_text("Following the topic", timeout=30_000)
+
+
+def test_the_topic_map_without_webgl_is_a_picture(map_server: str) -> None:
+    """A browser without WebGL keeps the page's picture of the map (every paper a dot) with
+    the broad topics as links: no script needed."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test-setup installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--disable-3d-apis"]
+        )
+        page = browser.new_page()
+        pictures: list[int] = []
+        page.on(
+            "response",
+            lambda answer: (
+                pictures.append(answer.status) if "/topics/map.png" in answer.url else None
+            ),
+        )
+        page.goto(map_server + "/topics")
+        page.wait_for_load_state("networkidle")
+        assert (
+            page.evaluate("() => !!document.createElement('canvas').getContext('webgl')") is False
+        )
+        box = page.locator(".topic-map")
+        assert "live" not in (box.get_attribute("class") or "")
+        assert pictures == [200]
+        links = page.locator(".topic-map-picture a")
+        assert links.count() >= 2
+        links.first.click()
+        page.wait_for_url(re.compile(r"/topics/\d+$"))
+        browser.close()
