@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from litfeed.config import Settings
 from litfeed.hub import Hub
 from litfeed.ingest import arxiv_jsonl, import_file
 from litfeed.ingest.source import SourceFile
@@ -139,3 +140,104 @@ def test_the_real_corpus_imports_all_74728_papers(hub: Hub) -> None:
     assert hub.keyword_index.document_count() == 74728
     again = import_file(hub.store, corpus)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 74728)
+
+
+EXAMPLE_SLICE = next((Path(__file__).parent.parent / "src/litfeed/examples/arxiv").glob("*.gz"))
+
+
+def _snapshot_file(path: Path, copies: int) -> int:
+    """The bundled two weeks of arXiv metadata, ``copies`` times over with new arXiv ids, as
+    one gzip JSON-lines file (the snapshot's shape at a scale a kill can land in); the number
+    of records."""
+    with gzip.open(EXAMPLE_SLICE, "rt", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle if line.strip()]
+    written = 0
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        for copy in range(copies):
+            for number, record in enumerate(records):
+                out.write(json.dumps({**record, "id": f"{2001 + copy:04d}.{number:05d}"}) + "\n")
+                written += 1
+    return written
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_lines_start_after_a_checkpoint(tmp_path: Path, compressed: bool) -> None:
+    text = "".join(f'{{"n": {n}, "pad": "{"é" * (n % 7)}"}}\n' for n in range(1, 201))
+    path = tmp_path / ("lines.jsonl.gz" if compressed else "lines.jsonl")
+    path.write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
+    first = SourceFile(path)
+    read = []
+    for number, line in first.lines():
+        read.append((number, line))
+        if number == 73:
+            position = first.position
+            break
+    assert position == (73, len("".join(text.splitlines(keepends=True)[:73]).encode()))
+    rest = list(SourceFile(path, after=position).lines())
+    assert rest[0] == (74, text.splitlines()[73]) and len(rest) == 127
+    assert [line for _n, line in read + rest] == text.splitlines()
+
+
+def test_categories_keep_only_the_archives_and_categories_asked_for(settings: Settings) -> None:
+    with Hub(settings) as hub:
+        report = import_file(hub.store, EXAMPLE_SLICE, categories=["cs.RO", "eess"])
+        kept = hub.store.list_papers(0, 10_000)[0]
+        assert kept and report.new == len(kept) and report.skipped > 0
+        assert report.new + report.skipped == 2_518
+        for paper in kept:
+            assert any(c == "cs.RO" or c.startswith("eess.") for c in paper.categories)
+        again = import_file(hub.store, EXAMPLE_SLICE, categories=["CS"])  # archive, any case
+        assert again.skipped == 0 and again.new == 2_518 - len(kept)
+
+
+def test_an_import_killed_mid_file_resumes_after_its_last_batch(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """`litfeed import` of a snapshot killed with SIGKILL mid-file, then `--resume`: it goes
+    on after the last committed batch (not from the start), and every paper is stored once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import sqlalchemy as sa
+
+    from litfeed.store.schema import imports, papers
+
+    snapshot = tmp_path / "arxiv-metadata-snapshot.json.gz"
+    total = _snapshot_file(snapshot, 8)
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(settings.data_dir)}
+    command = [sys.executable, "-m", "litfeed", "import", "--no-embed", "--no-progress"]
+    with Hub(settings) as hub:  # the database made first, so polling it cannot race its start
+        engine = hub.store.engine
+    running = subprocess.Popen([*command, str(snapshot)], env=environment)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                line = connection.execute(sa.select(sa.func.max(imports.c.resume_line))).scalar()
+            if line and line >= 3_000:
+                break
+            assert running.poll() is None, "the import ended before it could be killed"
+            time.sleep(0.05)
+        running.send_signal(signal.SIGKILL)
+    finally:
+        running.wait(30)
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar()
+        row = connection.execute(sa.select(imports)).mappings().one()
+    assert row["finished_at"] is None and 0 < stored < total
+    assert row["new"] == stored  # the counts committed with the papers
+    done = subprocess.run(
+        [*command, "--resume", str(snapshot)], env=environment, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"resumed after line {row['resume_line']:,}" in done.stdout
+    assert f"{total} new, 0 updated, 0 unchanged" in done.stdout  # none read twice
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar() == total
+        finished = connection.execute(sa.select(imports)).mappings().all()
+    assert len(finished) == 1 and finished[0]["finished_at"] is not None
+    assert finished[0]["new"] == total
+    engine.dispose()

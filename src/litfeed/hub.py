@@ -220,8 +220,11 @@ class Hub:
         format_name: str | None = None,
         progress_for: ProgressFor | None = None,
         embed: bool | None = None,
+        categories: Sequence[str] = (),
+        resume: bool = False,
     ) -> list[ImportOutcome]:
         """Import files and directories; a file that cannot be imported does not stop the rest.
+        ``categories`` and ``resume``: as `litfeed.ingest.import_file` takes them.
         The indexes catch up afterwards, so imported papers are searchable at once (by meaning
         too, unless ``embed`` or the setting embed_on_import says not to embed now); when a
         background worker runs, it does that instead.
@@ -234,7 +237,9 @@ class Hub:
         for path in expand_paths(paths):
             progress = progress_for(path.name) if progress_for else None
             try:
-                report = import_file(self.store, path, format_name, progress)
+                report = import_file(
+                    self.store, path, format_name, progress, categories=categories, resume=resume
+                )
                 outcomes.append(ImportOutcome(path, report=report))
             except ImportFormatError as error:
                 outcomes.append(ImportOutcome(path, error=str(error)))

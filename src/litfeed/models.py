@@ -143,6 +143,21 @@ class Paper(BaseModel):
     pk: int = Field(default=0, exclude=True)
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a file's import is: the line and byte (of the inflated file) after its last
+    committed batch, and the import's counts then."""
+
+    line: int
+    byte: int
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    import_id: int | None = None
+
+
 @dataclass
 class ImportReport:
     """What one import run did. ``counts`` of new / updated / unchanged records."""
@@ -154,6 +169,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    skipped: int = 0  # records left out for their categories
+    resumed_at: int = 0  # the line an import resumed after (0: from the start)
+    rejected_before: int = 0  # records rejected before the import resumed (listed then)
 
     @property
     def total(self) -> int:

@@ -49,15 +49,36 @@ def import_command(
         bool | None,
         typer.Option(help="Embed the new papers now (default: $LITFEED_EMBED_ON_IMPORT)."),
     ] = None,
+    categories: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--categories",
+            metavar="CATS",
+            help="Keep only papers in these arXiv archives or categories (cs, stat.ML; "
+            "comma-separated or repeated); the others are counted as skipped.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Go on with an unfinished import of the same file (killed, say) after the "
+            "last batch it committed, instead of reading it from the start (arxiv-jsonl)."
+        ),
+    ] = False,
 ) -> None:
     """Import papers from files: format detected, duplicates merged, re-imports change nothing.
+    Files are read as a stream (the arXiv metadata snapshot, several GB, gzip or plain), each
+    batch committed with how far the file is read.
 
     Exit status: 0 when every record was stored; 3 when some records were rejected (each is
     listed as file:line: reason, the others are stored); 1 when a file could not be imported
     at all or the papers could not be embedded."""
+    wanted = [name for value in categories or [] for name in re.split(r"[,\s]+", value) if name]
     with opened_hub() as hub, progress_bars(progress) as progress_for:
         outcomes, not_embedded = _imported(
-            lambda: hub.import_paths(paths, format_name, progress_for, embed=embed)
+            lambda: hub.import_paths(
+                paths, format_name, progress_for, embed=embed, categories=wanted, resume=resume
+            )
         )
         worker = hub.worker_running()
     _report_import(outcomes, not_embedded, worker)
@@ -131,11 +152,15 @@ def _print_import(outcomes: list[ImportOutcome]) -> None:
             "new": report.new,
             "updated": report.updated,
             "unchanged": report.unchanged,
-            "rejected": len(report.rejected),
+            "rejected": len(report.rejected) + report.rejected_before,
         }
         for key, value in counts.items():
             totals[key] += value
         summary = ", ".join(f"{value} {key}" for key, value in counts.items())
+        if report.skipped:
+            summary += f", {report.skipped} skipped (not in the categories asked for)"
+        if report.resumed_at:
+            summary += f"; resumed after line {report.resumed_at:,}"
         typer.echo(f"{outcome.path} ({report.source}): {summary}")
         for rejection in report.rejected:
             typer.echo(f"  rejected {rejection}", err=True)

@@ -5,7 +5,7 @@ add a module to `FORMATS` to plug a new source in."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +13,7 @@ from types import ModuleType
 from litfeed.ingest import arxiv_abs, arxiv_atom, arxiv_jsonl, hf_daily, hf_pages, oai_pmh
 from litfeed.ingest.checks import check_record
 from litfeed.ingest.source import ImportFormatError, RecordError, SourceFile
-from litfeed.models import ImportReport, PaperRecord, Progress, Rejection
+from litfeed.models import Checkpoint, ImportReport, PaperRecord, Progress, Rejection
 from litfeed.store import Store, StoreError
 
 __all__ = [
@@ -31,10 +31,19 @@ class SourceFormat:
     description: str
     looks_like: Callable[[str], bool]
     parse: Callable[[SourceFile], Iterator[PaperRecord | Rejection]]
+    # Each record is given before the next line is read, so an import can resume after the
+    # last line of its last committed batch.
+    resumable: bool = False
 
 
 def _format(module: ModuleType) -> SourceFormat:
-    return SourceFormat(module.NAME, module.DESCRIPTION, module.looks_like, module.parse)
+    return SourceFormat(
+        module.NAME,
+        module.DESCRIPTION,
+        module.looks_like,
+        module.parse,
+        getattr(module, "RESUMABLE", False),
+    )
 
 
 # Detection tries these in order; the most specific first.
@@ -88,19 +97,35 @@ def import_file(
     format_name: str | None = None,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    categories: Sequence[str] = (),
+    resume: bool = False,
 ) -> ImportReport:
     """Parse ``path`` and store its papers in batches. A malformed record is reported in the
     report's ``rejected`` and skipped; every good record is kept, even when the file is cut
-    short. Raises `ImportFormatError` only for a file that cannot be imported at all."""
+    short. Raises `ImportFormatError` only for a file that cannot be imported at all.
+
+    ``categories`` (arXiv archives such as ``cs`` or categories such as ``stat.ML``): only
+    records in one of them are kept, the others counted in ``skipped``. With ``resume``, an
+    unfinished import of this very file (same path and contents; killed, say) goes on after
+    the last line its last committed batch read, for a format that reads a record a line."""
     if format_name is not None and format_name not in FORMATS:
         raise ImportFormatError(f"unknown format {format_name!r} (known: {', '.join(FORMATS)})")
     source = SourceFile(path, progress)
     source_format = FORMATS[format_name] if format_name else detect_format(source)
     report = ImportReport(path=str(path), source=source_format.name)
+    wanted = category_filter(categories)
+    if resume and source_format.resumable:
+        found = store.unfinished_import(report.source, str(path.resolve()), source.sha256())
+        if found is not None:
+            source = SourceFile(path, progress, after=(found.line, found.byte))
+            _resumed(report, found)
     batch: list[PaperRecord] = []
     try:
         for item in source_format.parse(source):
             if isinstance(item, PaperRecord):
+                if wanted is not None and not wanted(item.categories):
+                    report.skipped += 1
+                    continue
                 try:
                     batch.append(check_record(item))
                 except RecordError as error:
@@ -108,14 +133,18 @@ def import_file(
             if isinstance(item, Rejection):
                 report.rejected.append(item)
             if len(batch) >= batch_size:
-                _store_batch(store, source, report, batch)
+                _store_batch(store, source, report, batch, source_format.resumable)
                 batch = []
         if batch:
-            _store_batch(store, source, report, batch)
+            _store_batch(store, source, report, batch, source_format.resumable)
     except (EOFError, OSError, zlib.error) as error:
         report.rejected.append(Rejection(source.name, f"file is cut short or corrupt: {error}"))
         if batch:
-            _store_batch(store, source, report, batch)
+            _store_batch(store, source, report, batch, source_format.resumable)
+    if report.import_id is None and report.skipped and not report.rejected:
+        report.import_id = store.start_import(
+            report.source, str(source.path.resolve()), source.sha256()
+        )  # every record left out for its categories: the import happened all the same
     if report.import_id is None:
         if report.rejected:
             raise ImportFormatError(
@@ -127,17 +156,57 @@ def import_file(
     return report
 
 
+def category_filter(categories: Sequence[str]) -> Callable[[Sequence[str]], bool] | None:
+    """Whether a record's categories are among ``categories``: an archive (``cs``, ``math``)
+    takes its every category (``cs.LG``), a category itself; case does not matter. None
+    when no categories are asked for."""
+    wanted = {name.strip().casefold() for name in categories if name.strip()}
+    if not wanted:
+        return None
+
+    def test(found: Sequence[str]) -> bool:
+        for name in found:
+            name = name.casefold()
+            if name in wanted or name.split(".", 1)[0] in wanted:
+                return True
+        return False
+
+    return test
+
+
+def _resumed(report: ImportReport, found: Checkpoint) -> None:
+    report.import_id = found.import_id
+    report.new, report.updated, report.unchanged = found.new, found.updated, found.unchanged
+    report.rejected_before, report.skipped = found.rejected, found.skipped
+    report.resumed_at = found.line
+
+
 def _store_batch(
-    store: Store, source: SourceFile, report: ImportReport, batch: list[PaperRecord]
+    store: Store,
+    source: SourceFile,
+    report: ImportReport,
+    batch: list[PaperRecord],
+    resumable: bool = False,
 ) -> None:
     """Store one batch; a record the database refuses is rejected alone. A database that cannot
-    be used at all (gone, locked for too long) stops this file with one line naming it."""
+    be used at all (gone, locked for too long) stops this file with one line naming it. The
+    import's checkpoint (how far the file is read, its counts) commits with the batch."""
     try:
         if report.import_id is None:
             report.import_id = store.start_import(
                 report.source, str(source.path.resolve()), source.sha256()
             )
-        counts = store.save_records(batch, report.import_id)
+        line, byte = source.position if resumable else (0, 0)
+        checkpoint = Checkpoint(
+            line,
+            byte,
+            report.new,
+            report.updated,
+            report.unchanged,
+            len(report.rejected) + report.rejected_before,
+            report.skipped,
+        )
+        counts = store.save_records(batch, report.import_id, checkpoint=checkpoint)
     except StoreError as error:
         raise ImportFormatError(f"{source.path}: {error}") from None
     report.new += counts.new

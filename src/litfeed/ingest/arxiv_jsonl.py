@@ -26,6 +26,9 @@ from litfeed.models import PaperRecord, Rejection, SourceRef, Version
 
 NAME = "arxiv-jsonl"
 DESCRIPTION = "arXiv metadata, one JSON object a line (daily listings or the bulk snapshot)"
+# One record a line, each given before the next line is read: an import can resume after the
+# last line of its last committed batch (`litfeed import --resume`).
+RESUMABLE = True
 
 _AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 

@@ -100,14 +100,21 @@ class SourceFile:
     bytes of the file on disk, so a gzip file's bar moves with what was read, not inflated."""
 
     def __init__(
-        self, path: Path, progress: Progress | None = None, data: bytes | None = None
+        self,
+        path: Path,
+        progress: Progress | None = None,
+        data: bytes | None = None,
+        after: tuple[int, int] = (0, 0),
     ) -> None:
         """With ``data`` (a fetched response), the file is those bytes and ``path`` only names
-        it in messages."""
+        it in messages. ``after``: (line, byte) where `lines` starts after (a resumed
+        import's checkpoint)."""
+        self.after = after
         self.path = path
         self.name = path.name
         self.progress = progress
         self.data = data
+        self.position = (0, 0)  # (the last line read, the byte after it): `lines`
         if data is not None:
             self.size = len(data)
             self.compressed = data[:2] == GZIP_MAGIC
@@ -146,15 +153,25 @@ class SourceFile:
         return data
 
     def lines(self) -> Iterator[tuple[int, str | None]]:
-        """(line number, text); text is None for a line that is not valid UTF-8."""
+        """(line number, text); text is None for a line that is not valid UTF-8. From the
+        start, or after the line ``after`` names (ending at that byte of the inflated file: a
+        plain file is read from there, a gzip one inflated up to there and the rest read).
+        ``position`` is (the last line given, the byte after it) all along."""
+        line, byte = self.after
         with self._open() as (raw, stream):
-            for number, data in enumerate(stream, start=1):
-                if self.progress is not None and number % 512 == 0:
+            if byte:
+                stream.seek(byte)
+            self.position = (line, byte)
+            for data in stream:
+                line += 1
+                byte += len(data)
+                self.position = (line, byte)
+                if self.progress is not None and line % 512 == 0:
                     self.progress(raw.tell(), self.size)
                 try:
-                    yield number, data.decode("utf-8").rstrip("\r\n")
+                    yield line, data.decode("utf-8").rstrip("\r\n")
                 except UnicodeDecodeError:
-                    yield number, None
+                    yield line, None
             if self.progress is not None:
                 self.progress(self.size, self.size)
 

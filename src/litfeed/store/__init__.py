@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from litfeed.identifiers import family_key
-from litfeed.models import ImportReport, Paper, PaperRecord, Rejection
+from litfeed.models import Checkpoint, ImportReport, Paper, PaperRecord, Rejection
 from litfeed.store.collections import CollectionStore
 from litfeed.store.community import (
     Account,
@@ -205,6 +205,7 @@ class Store:
         harvest: HarvestState | None = None,
         rejected: int = 0,
         fetched: bool = False,
+        checkpoint: Checkpoint | None = None,
     ) -> SaveCounts:
         """Store a batch in one transaction. When the database refuses it, each record is
         stored alone, so that only the records it refuses are lost (reported in ``rejected``).
@@ -214,10 +215,14 @@ class Store:
         with ``rejected`` records the parser refused, and ``harvest`` (where the harvest is
         after this page) is written, all in the same transaction, so a run stopped at any
         moment resumes after its last committed page and `litfeed sources` shows how far it
-        got."""
+        got.
+
+        For a file's import, ``checkpoint`` (where the file is read to after this batch, and
+        the import's counts before it) is written in the same transaction, with the counts
+        grown by the batch's: `litfeed import --resume` goes on from there."""
         try:
             fetched = fetched or harvest is not None
-            counts = self._save_batch(records, import_id, harvest, rejected, fetched)
+            counts = self._save_batch(records, import_id, harvest, rejected, fetched, checkpoint)
         except _RECORD_ERRORS as error:
             if len(records) == 1:
                 reason = f"the database refused it: {_first_line(error)}"
@@ -226,9 +231,11 @@ class Store:
                 counts = SaveCounts()
                 for record in records:
                     counts.add(self.save_records([record], import_id))
-            if fetched:
+            if fetched or checkpoint is not None:
                 # The page's records are stored (or refused, each alone): now where it got to.
-                self._save_batch([], import_id, harvest, rejected, fetched, carried=counts)
+                self._save_batch(
+                    [], import_id, harvest, rejected, fetched, checkpoint, carried=counts
+                )
         return counts
 
     def _save_batch(
@@ -238,6 +245,7 @@ class Store:
         harvest: HarvestState | None = None,
         rejected: int = 0,
         fetched: bool = False,
+        checkpoint: Checkpoint | None = None,
         carried: SaveCounts | None = None,
     ) -> SaveCounts:
         try:
@@ -247,11 +255,25 @@ class Store:
                     record_change(connection, change_number)
                 if harvest is not None:
                     save_harvest(connection, harvest)
+                total = SaveCounts()
+                for part in (counts, carried):
+                    if part is not None:
+                        total.add(part)
+                if checkpoint is not None:
+                    connection.execute(
+                        sa.update(imports)
+                        .where(imports.c.id == import_id)
+                        .values(
+                            new=checkpoint.new + total.new,
+                            updated=checkpoint.updated + total.updated,
+                            unchanged=checkpoint.unchanged + total.unchanged,
+                            rejected=checkpoint.rejected + len(total.rejected),
+                            skipped=checkpoint.skipped,
+                            resume_line=checkpoint.line,
+                            resume_byte=checkpoint.byte,
+                        )
+                    )
                 if fetched:
-                    total = SaveCounts()
-                    for part in (counts, carried):
-                        if part is not None:
-                            total.add(part)
                     add_to_run(
                         connection,
                         import_id,
@@ -326,6 +348,40 @@ class Store:
         with write_transaction(self.engine) as (connection, _change):
             save_harvest(connection, state)
 
+    def unfinished_import(self, source: str, path: str, sha256: str) -> Checkpoint | None:
+        """Where the newest unfinished import of this very file (its path and contents) got
+        to, with its counts then: what `litfeed import --resume` goes on from."""
+        with read_transaction(self.engine) as connection:
+            row = (
+                connection.execute(
+                    sa.select(imports)
+                    .where(
+                        imports.c.source == source,
+                        imports.c.path == path,
+                        imports.c.sha256 == sha256,
+                        imports.c.finished_at.is_(None),
+                        imports.c.origin.is_(None),
+                        imports.c.resume_line.is_not(None),
+                    )
+                    .order_by(imports.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        return Checkpoint(
+            line=int(row["resume_line"]),
+            byte=int(row["resume_byte"] or 0),
+            new=row["new"],
+            updated=row["updated"],
+            unchanged=row["unchanged"],
+            rejected=row["rejected"],
+            skipped=row["skipped"] or 0,
+            import_id=int(row["id"]),
+        )
+
     def finish_import(self, report: ImportReport) -> None:
         with self.engine.begin() as connection:
             connection.execute(
@@ -336,7 +392,8 @@ class Store:
                     new=report.new,
                     updated=report.updated,
                     unchanged=report.unchanged,
-                    rejected=len(report.rejected),
+                    rejected=len(report.rejected) + report.rejected_before,
+                    skipped=report.skipped,
                 )
             )
 

@@ -122,6 +122,12 @@ imports = Table(
     Column("origin", String(255), index=True),
     Column("status", String(16)),
     Column("detail", Text),
+    # A file's import (migration 0023): the line and byte of the inflated file after its last
+    # committed batch (`litfeed import --resume` goes on from there), and the records left
+    # out for their categories (`--categories`).
+    Column("resume_line", BigInteger),
+    Column("resume_byte", BigInteger),
+    Column("skipped", Integer),
 )
 
 # Where each harvest is (migration 0006): committed with the papers of each page it fetched, so
