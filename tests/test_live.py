@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -236,16 +237,30 @@ def test_a_second_worker_stands_by_and_takes_over(
         assert first_output.says("keeping the search indexes current"), first_output.lines
         second = _litfeed(environment, "worker", "--no-embed")
         second_output = _Output(second)
-        assert second_output.says("standing by"), second_output.lines
+        assert second_output.says("stands by"), second_output.lines
         with Hub(settings) as hub:
             _store(hub.store, _record("Zebrafish swimming", "2501.00001"))
-            assert first_output.says("indexed 1 papers by words", 10)
+            # both keep this data directory's indexes (a host's own replicas): either indexes
+            assert _eventually(
+                lambda: any(
+                    "indexed 1 papers by words" in line
+                    for line in first_output.lines + second_output.lines
+                ),
+                10,
+            )
             assert hub.worker_running()
             first.send_signal(signal.SIGKILL)  # dies without releasing anything
             first.wait()
             assert second_output.says("keeping the search indexes current", 10)
+            before = sum("indexed 1 papers by words" in line for line in second_output.lines)
             _store(hub.store, _record("Zebrafish diving", "2501.00002"))
-            assert second_output.says("indexed 1 papers by words", 10)
+            assert _eventually(
+                lambda: (
+                    sum("indexed 1 papers by words" in line for line in second_output.lines)
+                    > before
+                ),
+                10,
+            )
             found = {hit.paper.id for hit in hub.search("zebrafish", mode="keyword").hits}
             assert found == {"2501.00001", "2501.00002"}
     finally:
@@ -416,3 +431,76 @@ def test_no_proxy_is_believed_until_one_is_named(served: tuple[str, _Output]) ->
         return answer.status_code
 
     assert [sign_up(n) for n in range(6)] == [202] * 5 + [429]
+
+
+@pytest.mark.postgres
+def test_two_hosts_share_one_postgresql_each_with_its_own_indexes(
+    postgres_server: Any, tmp_path: Path, models_dir: Path
+) -> None:
+    """Two `litfeed serve` (each with its worker) on two data directories and one PostgreSQL,
+    as two web hosts: a paper imported through one is found by words and by meaning on the
+    other within a minute (each host follows the change cursor into its own index replicas;
+    no shared file system); a vote through one is counted on the other at once."""
+    from litfeed.community.accounts import add_account, new_token
+    from tests.postgres import free_port
+    from tests.serving import litfeed_serving
+
+    database = postgres_server.create_database("litfeed_two_hosts")
+    hosts = {}
+    for name in ("a", "b"):
+        hosts[name] = {
+            **os.environ,
+            "LITFEED_DATABASE_URL": database,
+            "LITFEED_DATA_DIR": str(tmp_path / name),
+            "LITFEED_MODELS_DIR": str(models_dir),
+        }
+    paper = {
+        "id": "2607.04242",
+        "title": "Quokka gait analysis with ultrasonic sonar arrays",
+        "abstract": "We record how quokkas hop, using arrays of ultrasonic sonar sensors.",
+        "authors": ["Ada Lovelace"],
+        "categories": ["cs.RO"],
+    }
+    logs = {name: (tmp_path / f"{name}.log").open("wb") for name in hosts}
+    with (
+        litfeed_serving(free_port(), hosts["a"], output=logs["a"].fileno()) as a,
+        litfeed_serving(free_port(), hosts["b"], output=logs["b"].fileno()) as b,
+    ):
+        source = tmp_path / "one.jsonl"
+        source.write_text(json.dumps(paper) + "\n")
+        imported = subprocess.run(
+            [sys.executable, "-m", "litfeed", "import", "--no-progress", str(source)],
+            env=hosts["a"],
+            capture_output=True,
+            text=True,
+        )
+        assert imported.returncode == 0, imported.stderr
+
+        def found(mode: str, query: str) -> bool:
+            answer = httpx.get(f"{b}/api/search", params={"q": query, "mode": mode}, timeout=10)
+            return answer.status_code == 200 and any(
+                hit["paper"]["id"] == paper["id"] for hit in answer.json()["hits"][:3]
+            )
+
+        started = time.monotonic()
+        assert _eventually(lambda: found("keyword", "quokka gait"), 60), (
+            tmp_path / "b.log"
+        ).read_text()
+        assert _eventually(lambda: found("semantic", "how marsupials hop"), 60), (
+            tmp_path / "b.log"
+        ).read_text()
+        assert time.monotonic() - started < 60 + 60
+
+        with Hub(Settings(data_dir=tmp_path / "c", database_url=database)) as hub:
+            account = add_account(hub.store, "voter@example.org", "correct horse", verified=True)
+            token = new_token(hub.store, account)[0]
+        voted = httpx.post(
+            f"{a}/api/papers/{paper['id']}/vote",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert voted.status_code == 200 and voted.json()["upvotes"] >= 1
+        seen = httpx.get(f"{b}/hf/api/papers/{paper['id']}", timeout=10).json()
+        assert seen["upvotes"] == voted.json()["upvotes"]
+    for handle in logs.values():
+        handle.close()

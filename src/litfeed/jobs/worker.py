@@ -1,13 +1,18 @@
-"""The background worker: elected by the database's worker lock, it keeps the keyword index
-current within a poll of each commit and embeds new papers into the vector index, each on a
-thread of its own (embedding a large import takes minutes; words should not wait for it). One
-thread sends the mail outbox; one sends each subscriber's digest at their hour; another
-fetches the configured sources on their schedule (`litfeed.sources.calendar`): arXiv after
-each announcement, Hugging Face once a day, a run missed while the machine slept once at
-start-up.
+"""The background worker. Every host's worker keeps that host's search indexes (in its data
+directory) current within a poll of each commit, following the database's change cursor: the
+keyword index, and new papers embedded into the vector index (vectors another host already
+stored are read, not computed again), each on a thread of its own (embedding a large import
+takes minutes; words should not wait for it). So several web hosts share one PostgreSQL, each
+with its own index replicas and no shared file system.
 
-Web processes only read what it publishes. A second worker started on the same database stands
-by and takes over when the first dies (the lock is released with its process).
+One worker of the database, elected by its worker lock, also does the database's background
+work: one thread sends the mail outbox; one sends each subscriber's digest at their hour;
+another fetches the configured sources on their schedule (`litfeed.sources.calendar`): arXiv
+after each announcement, Hugging Face once a day, a run missed while the machine slept once at
+start-up; and it places new papers on the topic map. The others stand by and one takes over
+when it dies (the lock is released with its process).
+
+Web processes only read what their host's worker publishes.
 """
 
 from __future__ import annotations
@@ -48,29 +53,48 @@ def run_worker(
     embed: bool = True,
     schedule_poll: float = SCHEDULE_POLL_SECONDS,
 ) -> None:
-    """Wait for the lock, then keep the indexes current until ``stop`` is set."""
+    """Keep this data directory's search indexes current (every host's worker does: each host
+    keeps its own replicas of the indexes, following the database's change cursor); and, once
+    elected by the database's worker lock, do the database's background work (fetching,
+    mail, digests, the topic map) until ``stop`` is set."""
+    elected = threading.Event()
+    indexing = [threading.Thread(target=_follow_words, args=(hub, stop, log, poll))]
+    if embed:
+        indexing.append(
+            threading.Thread(target=_follow_meaning, args=(hub, stop, log, poll, elected))
+        )
+    for job in indexing:
+        job.start()
     lock = hub.store.worker_lock()
-    waiting = False
-    while not lock.acquire():
-        if not waiting:
-            log("another worker keeps this database's indexes; standing by to take over")
-            waiting = True
-        if stop.wait(poll):
-            return
     try:
-        log("keeping the search indexes current")
-        jobs = [threading.Thread(target=_follow_words, args=(hub, stop, log, poll))]
-        if embed:
-            jobs.append(threading.Thread(target=_follow_meaning, args=(hub, stop, log, poll)))
-        jobs.append(threading.Thread(target=_follow_schedule, args=(hub, stop, log, schedule_poll)))
-        jobs.append(threading.Thread(target=_follow_mail, args=(hub, stop, log, poll)))
-        jobs.append(threading.Thread(target=_follow_digests, args=(hub, stop, log, schedule_poll)))
-        for job in jobs:
-            job.start()
-        for job in jobs:
-            job.join()
+        waiting = False
+        while not lock.acquire():
+            if not waiting:
+                log(
+                    "another worker does this database's background work (fetching, mail, "
+                    "digests); this one keeps this host's search indexes and stands by"
+                )
+                waiting = True
+            if stop.wait(poll):
+                return
+        try:
+            log("keeping the search indexes current")
+            elected.set()
+            jobs = [
+                threading.Thread(target=_follow_schedule, args=(hub, stop, log, schedule_poll)),
+                threading.Thread(target=_follow_mail, args=(hub, stop, log, poll)),
+                threading.Thread(target=_follow_digests, args=(hub, stop, log, schedule_poll)),
+            ]
+            for job in jobs:
+                job.start()
+            for job in jobs:
+                job.join()
+        finally:
+            lock.release()
     finally:
-        lock.release()
+        stop.set()  # the worker is ending (stopped, or failed): its index threads end too
+        for job in indexing:
+            job.join()
 
 
 def be_nice() -> None:
@@ -106,7 +130,12 @@ def _follow_words(hub: Hub, stop: threading.Event, log: Log, poll: float) -> Non
         stop.wait(poll)
 
 
-def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None:
+def _follow_meaning(
+    hub: Hub, stop: threading.Event, log: Log, poll: float, elected: threading.Event
+) -> None:
+    """Embed new papers into this data directory's vector index (vectors another host stored
+    are read, not computed again); the elected worker also places them on the topic map and
+    draws the first map."""
     first_map = hub.settings.topics_first_map  # tried once a worker, when no map exists
     while not stop.is_set():
         try:
@@ -124,12 +153,13 @@ def _follow_meaning(hub: Hub, stop: threading.Event, log: Log, poll: float) -> N
         else:
             if embedded:
                 log(f"embedded {embedded:,} papers for search by meaning")
+            if embedded and elected.is_set():
                 try:
                     if placed := place_new(hub.store, vectors):
                         log(f"placed {placed:,} papers on the topic map")
                 except Exception as error:
                     log(f"topic map: {described(error)}")
-            if first_map and not stop.is_set():
+            if first_map and elected.is_set() and not stop.is_set():
                 first_map = False
                 _first_map(hub, vectors, log)
         stop.wait(poll)
