@@ -440,7 +440,8 @@ def test_two_hosts_share_one_postgresql_each_with_its_own_indexes(
     """Two `litfeed serve` (each with its worker) on two data directories and one PostgreSQL,
     as two web hosts: a paper imported through one is found by words and by meaning on the
     other within a minute (each host follows the change cursor into its own index replicas;
-    no shared file system); a vote through one is counted on the other at once."""
+    no shared file system); a vote through one is counted on the other at once, and a
+    session made on one is good on the other."""
     from litfeed.community.accounts import add_account, new_token
     from tests.postgres import free_port
     from tests.serving import litfeed_serving
@@ -502,5 +503,11 @@ def test_two_hosts_share_one_postgresql_each_with_its_own_indexes(
         assert voted.status_code == 200 and voted.json()["upvotes"] >= 1
         seen = httpx.get(f"{b}/hf/api/papers/{paper['id']}", timeout=10).json()
         assert seen["upvotes"] == voted.json()["upvotes"]
+        # a session made on one host is good on the other (its key is the database's)
+        with httpx.Client(base_url=a, timeout=10) as browser:
+            body = {"email": "voter@example.org", "password": "correct horse"}
+            assert browser.post("/api/auth/login", json=body).status_code == 200
+            me = browser.get(f"{b}/api/me")
+            assert me.status_code == 200 and me.json()["email"] == "voter@example.org"
     for handle in logs.values():
         handle.close()
