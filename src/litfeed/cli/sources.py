@@ -176,10 +176,39 @@ def index(
     rebuild: Annotated[bool, typer.Option(help="Recreate the indexes from the database.")] = False,
     embed: Annotated[bool, typer.Option(help="Also embed papers for search by meaning.")] = True,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    engine: Annotated[
+        str,
+        typer.Option(
+            metavar="local|ray",
+            help="Where papers are embedded: local (this process) or ray (Ray Data actors: "
+            "a local Ray on this machine, or the cluster at --address).",
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(metavar="ADDRESS", help="A Ray cluster (ray://HOST:10001); --engine ray."),
+    ] = None,
+    batch_size: Annotated[
+        int,
+        typer.Option(min=1, max=10_000, metavar="N", help="Texts an actor embeds at once."),
+    ] = 256,
 ) -> None:
     """Bring the search indexes up to date: index new papers' words, embed their meaning.
 
     Safe to kill; the next run resumes."""
+    if engine not in ("local", "ray"):
+        fail(f"--engine is local or ray, not {engine[:40]!r}")
+    if engine == "ray" and embed:
+        from litfeed.search.distributed import RayUnavailable, embed_with_ray
+
+        with progress_bars(progress) as progress_for:
+            try:
+                computed = embed_with_ray(
+                    settings(), address, batch_size, progress_for("ray: ranges of papers")
+                )
+            except RayUnavailable as error:
+                fail(str(error))
+        typer.echo(f"ray: embedded {computed} papers")
     with opened_hub() as hub, progress_bars(progress) as progress_for:
         counts = hub.update_index(rebuild=rebuild, embed=embed, progress_for=progress_for)
     done = ", ".join(f"{name} index: {count} papers" for name, count in counts.items())

@@ -109,6 +109,9 @@ class Embedder:
         self._lock = threading.Lock()
         self._model: Any = None
         self._queries: QueryEncoder | None = None
+        # Papers embedded at once (one single-threaded session each); None: one per core. A
+        # Ray actor, given one core of a machine others share, sets 1.
+        self.paper_threads: int | None = None
         self._encoders: queue.Queue[QueryEncoder] | None = None
         _quiet_libraries()
         try:
@@ -218,7 +221,7 @@ class Embedder:
         with self._lock:
             if self._encoders is None:
                 encoders: queue.Queue[QueryEncoder] = queue.Queue()
-                for _ in range(max(1, os.cpu_count() or 1)):
+                for _ in range(max(1, self.paper_threads or os.cpu_count() or 1)):
                     encoder = QueryEncoder.open(
                         Path(self.model_path),
                         str(self.onnx_file),

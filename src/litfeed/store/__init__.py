@@ -618,6 +618,12 @@ class Store:
                 record_change(connection, change)
         return self.get_paper(key)
 
+    def highest_paper_pk(self) -> int:
+        """The largest paper number (0 without papers): ranges of numbers cut the papers into
+        tasks (`search.distributed`)."""
+        with read_transaction(self.engine) as connection:
+            return int(connection.execute(sa.select(sa.func.max(papers.c.pk))).scalar() or 0)
+
     def count_papers(self) -> int:
         with read_transaction(self.engine) as connection:
             return int(

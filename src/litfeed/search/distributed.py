@@ -1,0 +1,128 @@
+"""Embedding every paper not embedded yet on a Ray cluster (`litfeed index --engine ray`): the
+papers are cut into ranges of their numbers; Ray Data maps the ranges over a pool of actors,
+each loading the model once, reading its ranges' papers from the database, embedding those
+whose vectors are not stored yet and writing them back in batches, as `litfeed index` does.
+The vectors are stored by text, so a run killed at any moment resumes with what is left and
+nothing is embedded twice; afterwards each host's vector index reads them (`catch_up`),
+computing nothing again.
+
+Without an address, Ray starts on this machine (one actor per core); with one
+(``ray://HOST:10001``), the actors run on the cluster, whose nodes need litfeed installed, the
+model in their models directory (or a way to fetch it) and the database at the same URL:
+PostgreSQL, for a cluster of several hosts. Ray (``ray[data]``) is an optional extra, imported
+here only."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from litfeed.config import Settings
+from litfeed.errors import LitfeedError
+
+RANGE = 500  # paper numbers a task reads at once (small enough for every actor to get some)
+BATCH_SIZE = 256  # texts an actor embeds at once
+
+
+class RayUnavailable(LitfeedError):
+    """Ray is not installed, or its cluster cannot be reached; the message says which."""
+
+
+def embed_with_ray(
+    settings: Settings,
+    address: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+    actors: int | None = None,
+) -> int:
+    """Embed every shown paper whose vector is not stored yet, on Ray; how many were
+    embedded (computed, not read)."""
+    try:
+        import ray
+    except ImportError:
+        raise RayUnavailable(
+            "Ray is not installed: pip install 'litfeed[ray]' (or ray[data]) for --engine ray"
+        ) from None
+    from litfeed.hub import Hub
+
+    with Hub(settings) as hub:
+        _ = hub.embedder  # exported here first, so that the actors only load it
+        highest = hub.store.highest_paper_pk()
+    ranges = [(low, min(low + RANGE, highest + 1)) for low in range(1, highest + 1, RANGE)]
+    if not ranges:
+        return 0
+    workers = actors or (os.cpu_count() or 1)
+    try:
+        if address:
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
+        else:
+            ray.init(
+                # a logical core more than the actors take: Ray Data keeps one for reading the
+                # ranges, which would leave an actor of the pool waiting for a core
+                num_cpus=workers + 1,
+                include_dashboard=False,
+                logging_level=logging.ERROR,
+                log_to_driver=False,
+            )
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise RayUnavailable(f"cannot reach the Ray cluster at {address}: {error}") from None
+    try:
+        ray.data.DataContext.get_current().enable_progress_bars = False
+        tasks = ray.data.from_items(
+            [{"low": low, "high": high} for low, high in ranges],
+            override_num_blocks=len(ranges),
+        )
+        done = tasks.map_batches(
+            _Embedder,
+            fn_constructor_kwargs={
+                "settings": settings.model_dump(mode="json"),
+                "batch_size": batch_size,
+            },
+            batch_size=1,
+            concurrency=workers,
+            num_cpus=1,
+        )
+        embedded = 0
+        for finished, row in enumerate(done.iter_rows(), start=1):
+            embedded += int(row["embedded"])
+            if progress is not None:
+                progress(finished, len(ranges))
+        return embedded
+    finally:
+        ray.shutdown()
+
+
+class _Embedder:
+    """One actor: the model loaded once; each call embeds one range's papers not stored yet."""
+
+    def __init__(self, settings: dict[str, Any], batch_size: int) -> None:
+        from litfeed.hub import Hub
+
+        self.hub = Hub(Settings(**settings))
+        self.embedder = self.hub.embedder
+        self.embedder.paper_threads = 1  # one core each: the pool has an actor per core
+        self.batch_size = batch_size
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from litfeed.search.embeddings import paper_text, text_hash
+
+        store = self.hub.store
+        counts = []
+        for low, high in zip(batch["low"], batch["high"], strict=True):
+            papers = store.get_papers_by_pk(list(range(int(low), int(high))))
+            texts = {text_hash(text): text for text in map(paper_text, papers)}
+            stored = store.load_embeddings(self.embedder.key, list(texts))
+            missing = [digest for digest in texts if digest not in stored]
+            for start in range(0, len(missing), self.batch_size):
+                chunk = missing[start : start + self.batch_size]
+                vectors = self.embedder.embed([texts[digest] for digest in chunk])
+                store.save_embeddings(
+                    self.embedder.key,
+                    {digest: vectors[row].tobytes() for row, digest in enumerate(chunk)},
+                )
+            counts.append(len(missing))
+        return {"embedded": np.asarray(counts, dtype=np.int64)}

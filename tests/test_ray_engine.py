@@ -1,0 +1,85 @@
+"""`litfeed index --engine ray`: every paper embedded on Ray Data actors (a local Ray on this
+machine's two cores), the vectors those of the single-process path, and a driver killed with
+SIGKILL mid-run resumed with what is left, each paper embedded exactly once."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from litfeed.config import Settings
+from litfeed.hub import Hub
+from litfeed.search.embeddings import paper_text, text_hash
+from litfeed.store.schema import embeddings
+
+pytest.importorskip("ray", reason="Ray is the optional engine: pip install '.[ray]'")
+
+
+def _stored(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(embeddings)).scalar())
+
+
+def test_ray_embeds_what_the_single_process_path_does_and_resumes_after_a_kill(
+    settings: Settings, tmp_path: Path
+) -> None:
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(settings.data_dir)}
+    environment["LITFEED_MODELS_DIR"] = str(settings.resolved_models_dir)
+    command = [sys.executable, "-m", "litfeed", "index", "--engine", "ray", "--no-progress"]
+    with Hub(settings) as hub:
+        hub.load_examples(embed=False)
+        papers = hub.store.get_papers_by_pk(list(range(1, hub.store.highest_paper_pk() + 1)))
+        texts = {text_hash(paper_text(paper)): paper_text(paper) for paper in papers}
+        _ = hub.embedder  # exported once, before the runs
+        engine = hub.store.engine
+        assert _stored(engine) == 0
+
+        first = subprocess.Popen(
+            command,
+            env=environment,
+            start_new_session=True,  # Ray's own processes in its group, stopped after
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 240
+            while _stored(engine) < 300 and time.monotonic() < deadline:
+                assert first.poll() is None, "the run ended before it could be killed"
+                time.sleep(0.2)
+            first.send_signal(signal.SIGKILL)  # the driver, mid-run
+            first.wait(30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(first.pid, signal.SIGKILL)  # what Ray left of its local cluster
+        time.sleep(2)  # the actors' last batches, if any, land
+        before = _stored(engine)
+        assert 300 <= before < len(texts)
+
+        second = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=600
+        )
+        assert second.returncode == 0, second.stderr[-2000:]
+        found = re.search(r"ray: embedded (\d+) papers", second.stdout)
+        assert found is not None, second.stdout
+        assert int(found.group(1)) == len(texts) - before  # what was left, once each
+        assert _stored(engine) == len(texts)
+        assert "vector index: " in second.stdout
+
+        # the vectors are those the single-process path makes, text for text
+        sample = sorted(texts)[:: max(1, len(texts) // 40)]
+        stored = hub.store.load_embeddings(hub.embedder.key, sample)
+        local = hub.embedder.embed([texts[digest] for digest in sample])
+        ray_vectors = np.stack([np.frombuffer(stored[digest], np.float32) for digest in sample])
+        assert np.allclose(local, ray_vectors, atol=1e-5)
+        # and search by meaning finds papers through them
+        assert hub.search("speculative decoding", mode="semantic").hits
