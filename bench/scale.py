@@ -1,0 +1,258 @@
+"""litfeed at scale: a synthetic corpus of N papers made from the 74,728 real ones, in
+PostgreSQL; import rate, index build times, keyword and hybrid search latency in-process, and
+the resident memory of a web process serving it.
+
+    .venv/bin/python bench/scale.py --papers N [--database URL] [--vectors DIR] [--json]
+
+The papers: new arXiv ids; each title the first half of one real title and the second half of
+another's, each abstract the sentences of two real abstracts interleaved (so the keyword
+index is not trivially repetitive). Their vectors are not computed: each is a real paper's
+vector (from DIR, an embedded data directory such as bench/search_latency.py --semantic
+--keep DIR made; else 2,000 real papers embedded here) moved by a small random perturbation
+(noise of norm 0.25, renormalised), so that the ANN graph is realistic; they are stored as
+litfeed stores computed vectors, and the vector index reads them. Without --database, a private
+PostgreSQL is started as the test setup does (Debian's server binaries). Queries: 200 titles of
+the bundled example pages, as bench/search_latency.py uses. Targets (issue 29) at 1M papers:
+hybrid p50 <= 30 ms and p99 <= 100 ms in-process, keyword p50 <= 10 ms, RSS <= 4 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.search_latency import fixed_queries  # noqa: E402
+
+from litfeed.config import Settings  # noqa: E402
+from litfeed.hub import Hub  # noqa: E402
+from litfeed.ingest import import_file  # noqa: E402
+from litfeed.search.embeddings import paper_text, text_hash  # noqa: E402
+
+CORPUS = ROOT.parent / "shared/data/corpora/arxiv-cs-2025-03_2026-07.jsonl.gz"
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def synthetic_id(number: int) -> str:
+    """The ``number``th synthetic paper's arXiv id: 99,999 a month from January 2010."""
+    month, serial = divmod(number, 99_999)
+    return f"{10 + month // 12:02d}{1 + month % 12:02d}.{serial + 1:05d}"
+
+
+def synthetic(count: int, path: Path, seed: int = 29) -> list[int]:
+    """Write ``count`` synthetic snapshot records to ``path``; for each, the row of the real
+    paper whose vector it takes."""
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as handle:
+        real = [json.loads(line) for line in handle if line.strip()]
+    rng = random.Random(seed)
+    bases = []
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(count):
+            base = number % len(real)
+            other = real[rng.randrange(len(real))]
+            first, second = real[base]["title"].split(), other["title"].split()
+            title = " ".join(first[: max(1, len(first) // 2)] + second[len(second) // 2 :])
+            mine = _SENTENCE.split(real[base]["abstract"])
+            theirs = _SENTENCE.split(other["abstract"])
+            mixed = [s for pair in zip(mine, theirs, strict=False) for s in pair]
+            record = {
+                **real[base],
+                "id": synthetic_id(number),
+                "title": title,
+                "abstract": " ".join(mixed or mine),
+            }
+            out.write(json.dumps(record) + "\n")
+            bases.append(base)
+    return bases
+
+
+def real_vectors(hub: Hub, source: Path | None) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Vectors of real papers by their arXiv id: read from an embedded data directory, or 2,000
+    embedded here."""
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as handle:
+        real = [json.loads(line) for line in handle if line.strip()]
+    ids = [record["id"] for record in real]
+    if source is not None:
+        with Hub(Settings(data_dir=source, embed_on_import=False)) as other:
+            found = {}
+            pks, matrix = other.vector_index.sample(10**9, 0)
+            for paper, row in zip(other.store.get_papers_by_pk(pks), matrix, strict=False):
+                if paper.arxiv_id:
+                    found[paper.arxiv_id] = row
+            return found, ids
+    chosen = real[:2_000]
+    texts = [f"{r['title']}. {r['abstract']}".strip() for r in chosen]
+    vectors = hub.embedder.embed(texts)
+    return {r["id"]: v for r, v in zip(chosen, vectors, strict=True)}, ids
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def timed(run: Any, queries: list[str]) -> list[float]:
+    for query in queries[:20]:
+        run(query)
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        run(query)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def serving_rss(environment: dict[str, str], query: str) -> float:
+    """The resident memory (MiB) of `litfeed serve --workers 1 --no-worker` once it answers
+    a hybrid search by meaning (its vector index loaded)."""
+    import urllib.request
+
+    from tests.postgres import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/litfeed"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-worker",
+        ],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/search?q={query.replace(' ', '+')}&mode=semantic"
+        deadline = time.monotonic() + 1800
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(1)
+        pids = [server.pid] + [
+            int(p)
+            for p in subprocess.run(
+                ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+            ).stdout.split()
+        ]
+        rss = 0.0
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            rss = max(rss, int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
+        return rss
+    finally:
+        server.terminate()
+        server.wait(60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, required=True)
+    parser.add_argument("--database", help="a PostgreSQL URL (default: a private server)")
+    parser.add_argument("--vectors", type=Path, help="an embedded data directory to take from")
+    parser.add_argument("--json", action="store_true", help="one JSON object of the figures")
+    arguments = parser.parse_args()
+    say = (lambda _text: None) if arguments.json else print
+    figures: dict[str, Any] = {"papers": arguments.papers}
+    server = None
+    with tempfile.TemporaryDirectory() as folder:
+        database = arguments.database
+        if database is None:
+            from tests.postgres import start_postgres
+
+            server = start_postgres()
+            database = server.create_database("litfeed_scale")
+        data_dir = Path(folder) / "data"
+        settings = Settings(data_dir=data_dir, database_url=database, embed_on_import=False)
+        try:
+            snapshot = Path(folder) / "snapshot.jsonl"
+            started = time.perf_counter()
+            bases = synthetic(arguments.papers, snapshot)
+            seconds = time.perf_counter() - started
+            say(f"wrote {arguments.papers:,} synthetic papers in {seconds:.0f} s")
+            with Hub(settings) as hub:
+                started = time.perf_counter()
+                report = import_file(hub.store, snapshot)
+                seconds = time.perf_counter() - started
+                figures["import_papers_per_s"] = round(report.new / seconds, 1)
+                rate = report.new / seconds
+                say(f"imported {report.new:,} papers in {seconds:.0f} s ({rate:,.0f}/s)")
+
+                found, ids = real_vectors(hub, arguments.vectors)
+                usable = [row for row, paper_id in enumerate(ids) if paper_id in found]
+                base_of = {synthetic_id(n): base for n, base in enumerate(bases)}
+                rng = np.random.default_rng(29)
+                started = time.perf_counter()
+                key = hub.embedder.key
+                highest = hub.store.highest_paper_pk()
+                for low in range(1, highest + 1, 5_000):
+                    batch: dict[str, bytes] = {}
+                    for paper in hub.store.get_papers_by_pk(list(range(low, low + 5_000))):
+                        base = base_of.get(paper.arxiv_id or "", 0)
+                        if ids[base] not in found:
+                            base = usable[paper.pk % len(usable)]
+                        vector = found[ids[base]] + rng.normal(0, 0.25 / 19.6, 384)
+                        vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+                        batch[text_hash(paper_text(paper))] = vector.tobytes()
+                    hub.store.save_embeddings(key, batch)
+                say(f"stored the vectors in {time.perf_counter() - started:.0f} s")
+
+                started = time.perf_counter()
+                hub.keyword_index.catch_up(hub.store)
+                keyword_build = time.perf_counter() - started
+                started = time.perf_counter()
+                hub.vector_index.catch_up(hub.store)
+                vector_build = time.perf_counter() - started
+                figures["index_build_s"] = round(keyword_build + vector_build, 1)
+                figures["keyword_index_build_s"] = round(keyword_build, 1)
+                figures["vector_index_build_s"] = round(vector_build, 1)
+                say(f"keyword index: {keyword_build:.0f} s; vector index: {vector_build:.0f} s")
+
+                queries = fixed_queries()
+                keyword = timed(lambda q: hub.search(q, mode="keyword"), queries)
+                hybrid = timed(lambda q: hub.search(q, mode="hybrid"), queries)
+                figures["keyword_p50_ms"] = round(statistics.median(keyword), 1)
+                figures["keyword_p99_ms"] = round(percentile(keyword, 0.99), 1)
+                figures["hybrid_p50_ms"] = round(statistics.median(hybrid), 1)
+                figures["hybrid_p99_ms"] = round(percentile(hybrid, 0.99), 1)
+                say(
+                    f"keyword search p50 {figures['keyword_p50_ms']} ms, p99 "
+                    f"{figures['keyword_p99_ms']} ms; hybrid (query embedded) p50 "
+                    f"{figures['hybrid_p50_ms']} ms, p99 {figures['hybrid_p99_ms']} ms"
+                )
+            environment = {
+                **os.environ,
+                "LITFEED_DATA_DIR": str(data_dir),
+                "LITFEED_DATABASE_URL": database,
+            }
+            figures["rss_mib"] = round(serving_rss(environment, queries[0]), 0)
+            say(f"a web process serving it: {figures['rss_mib']:,.0f} MiB resident")
+        finally:
+            if server is not None:
+                server.stop()
+    if arguments.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
