@@ -80,6 +80,42 @@ def test_replies_and_mentions_are_mailed_together_once(
     assert unmailed == 0
 
 
+def test_a_mail_quotes_the_first_hundred_and_counts_the_rest(
+    site_hub: Hub, site_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More notifications than a mail quotes: the mail says how many more there are (they
+    were marked mailed with it: the page lists them); one written after the mail was
+    made waits for the next mail."""
+    from litfeed.discussion import notifications as notes
+
+    monkeypatch.setattr(notes, "MAIL_LISTS", 3)
+    store = site_hub.store
+    ada = proven_reader(site_hub, "ada@example.org", "ada")
+    bo = proven_reader(site_hub, "bo@example.org", "bo")
+    paper = site_hub.get_paper(PAPER)
+    assert paper is not None
+    for number in range(4):  # and a fifth below: five comments a minute is the limit
+        discussion.post(store, bo, paper, f"Point {number}, @ada.")
+    kind = type(store.discussion)
+    real_unmailed = kind.unmailed
+
+    def then_one_more(self: object, account_id: int) -> tuple[int, int]:
+        found = real_unmailed(self, account_id)  # type: ignore[arg-type]
+        discussion.post(store, bo, paper, "A late one, @ada.")  # between reading and marking
+        return found
+
+    monkeypatch.setattr(kind, "unmailed", then_one_more)
+    assert mail_waiting(store, site_settings, now=_later()) == 1
+    monkeypatch.setattr(kind, "unmailed", real_unmailed)
+    [message] = mailed(store, site_settings)
+    assert message["Subject"] == "4 new replies and mentions on litfeed"
+    text = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert text.count("bo mentioned you on") == 3 and "… and 1 more." in text
+    assert "A late one" not in text
+    assert store.discussion.unmailed(ada.id)[0] == 1  # the late one waits for its own mail
+    assert mail_waiting(store, site_settings, now=_later()) == 1
+
+
 def test_the_page_the_feed_and_the_api_are_the_readers_own(
     site_hub: Hub, site_client: TestClient
 ) -> None:

@@ -21,6 +21,7 @@ from litfeed.store.discussion import Comment, Notification, QueuedMail
 BATCH = timedelta(minutes=10)  # how long a notification waits for others to join its mail
 MAX_MENTIONS = 10  # names one comment can notify
 EXCERPT = 300  # characters of a comment quoted in a mail
+MAIL_LISTS = 100  # notifications a mail quotes; it counts the rest ("… and 12 more")
 
 REPLY, MENTION = "reply", "mention"
 # "@name" as account names are made (2-40 letters, digits, - or _), not inside a word or an
@@ -66,23 +67,27 @@ def mail_waiting(
     told = 0
     for account_id in store.discussion.waiting(before):
         account = store.community.account(account_id)
-        waiting = store.discussion.notifications(account_id, limit=100, unmailed=True)
+        total, highest = store.discussion.unmailed(account_id)
+        waiting = store.discussion.notifications(account_id, limit=MAIL_LISTS, unmailed=True)
         mail = None
         wanted = account is not None and account.active and account.verified
         if account is not None and wanted and account.comment_mail and waiting:
             try:
-                mail = _mail(account, waiting, settings)
+                mail = _mail(account, waiting, settings, max(total, len(waiting)))
             except ValueError as error:  # an address that no longer parses
                 if log:
                     log(f"notifications for account {account_id}: {error}")
-        if store.discussion.mark_mailed(account_id, mail) and mail is not None:
+        if store.discussion.mark_mailed(account_id, mail, highest) and mail is not None:
             told += 1
     return told
 
 
-def _mail(account: Account, waiting: list[Notification], settings: Settings) -> QueuedMail:
+def _mail(
+    account: Account, waiting: list[Notification], settings: Settings, total: int
+) -> QueuedMail:
+    """The mail of ``waiting`` (the first MAIL_LISTS of ``total``)."""
     site = settings.public_url
-    count = len(waiting)
+    count = total
     lines = []
     for note in waiting:
         who = note.writer or UNNAMED
@@ -99,6 +104,9 @@ def _mail(account: Account, waiting: list[Notification], settings: Settings) -> 
     subject = (
         f"{first.writer or UNNAMED} {did}" if count == 1 else f"{count} new replies and mentions"
     ) + " on litfeed"
+    more = total - len(waiting)
+    if more > 0:
+        lines.append(f"… and {more} more.\n")
     text = (
         "\n".join(lines)
         + f"\nAll your notifications: {site}/notifications\n"

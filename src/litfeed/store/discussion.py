@@ -371,19 +371,41 @@ class DiscussionStore:
             )
             return [int(account_id) for account_id in rows.scalars()]
 
-    def mark_mailed(self, account_id: int, mail: QueuedMail | None) -> int:
-        """Queue ``mail`` (when given) and mark every unmailed notification of the account
-        mailed, in one transaction: a worker killed at any moment queues it once. How many
-        were marked."""
+    def unmailed(self, account_id: int) -> tuple[int, int]:
+        """(how many of the account's notifications wait for a mail, counted as
+        `notifications` lists them; the highest number of any waiting notification)."""
+        shown = _select_notifications().where(
+            notifications.c.account_id == account_id,
+            notifications.c.mailed_at.is_(None),
+            _COUNTED,
+            papers.c.hidden.is_(False),
+        )
+        highest = sa.select(sa.func.max(notifications.c.id)).where(
+            notifications.c.account_id == account_id, notifications.c.mailed_at.is_(None)
+        )
+        with read_transaction(self.engine) as connection:
+            total = connection.execute(
+                sa.select(sa.func.count()).select_from(shown.subquery())
+            ).scalar()
+            return int(total or 0), int(connection.execute(highest).scalar() or 0)
+
+    def mark_mailed(
+        self, account_id: int, mail: QueuedMail | None, up_to: int | None = None
+    ) -> int:
+        """Queue ``mail`` (when given) and mark the account's unmailed notifications mailed
+        (those numbered up to ``up_to``: the ones there were when the mail was written; a
+        newer one waits for the next mail), in one transaction: a worker killed at any moment
+        queues it once. How many were marked."""
         now = datetime.now(UTC)
+        waiting = [
+            notifications.c.account_id == account_id,
+            notifications.c.mailed_at.is_(None),
+        ]
+        if up_to is not None:
+            waiting.append(notifications.c.id <= up_to)
         with write_transaction(self.engine) as (connection, _change):
             marked = connection.execute(
-                sa.update(notifications)
-                .where(
-                    notifications.c.account_id == account_id,
-                    notifications.c.mailed_at.is_(None),
-                )
-                .values(mailed_at=now)
+                sa.update(notifications).where(*waiting).values(mailed_at=now)
             ).rowcount
             if marked and mail is not None:
                 connection.execute(
