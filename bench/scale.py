@@ -12,7 +12,9 @@ vector (from DIR, an embedded data directory such as bench/search_latency.py --s
 (noise of norm 0.25, renormalised), so that the ANN graph is realistic; they are stored as
 litfeed stores computed vectors, and the vector index reads them. Without --database, a private
 PostgreSQL is started as the test setup does (Debian's server binaries). Queries: 200 titles of
-the bundled example pages, as bench/search_latency.py uses. Targets (issue 29) at 1M papers:
+the bundled example pages, as bench/search_latency.py uses; then 16 clients over HTTP for 30 s
+on `litfeed serve --workers 2` (bench/serve_load.py's mix), and the largest web process's
+resident memory. Targets (issue 29) at 1M papers:
 hybrid p50 <= 30 ms and p99 <= 100 ms in-process, keyword p50 <= 10 ms, RSS <= 4 GiB.
 """
 
@@ -117,49 +119,44 @@ def timed(run: Any, queries: list[str]) -> list[float]:
     return times
 
 
-def serving_rss(environment: dict[str, str], query: str) -> float:
-    """The resident memory (MiB) of `litfeed serve --workers 1 --no-worker` once it answers
-    a hybrid search by meaning (its vector index loaded)."""
-    import urllib.request
-
+def serving(environment: dict[str, str], queries: list[str], ids: list[str]) -> dict[str, Any]:
+    """`litfeed serve --workers 2 --no-worker` on the data: 16 clients for 30 s over HTTP
+    (bench/serve_load.py's mix: hybrid search pages, paper pages, keyword API searches, lists),
+    then each web process's resident memory (MiB, the largest)."""
+    from bench.serve_load import load, wait_until_ready
     from tests.postgres import free_port
 
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [str(ROOT / ".venv/bin/litfeed"), "serve", "--port", str(port), "--no-worker"]
     server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/litfeed"),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--no-worker",
-        ],
+        [*command, "--workers", "2"],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}/api/search?q={query.replace(' ', '+')}&mode=semantic"
-        deadline = time.monotonic() + 1800
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url, timeout=30) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(1)
-        pids = [server.pid] + [
-            int(p)
-            for p in subprocess.run(
-                ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
-            ).stdout.split()
-        ]
+        wait_until_ready(url)
+        result: dict[str, Any] = load(url, queries, ids, 16, 30.0)
+        children = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+        ).stdout.split()
         rss = 0.0
-        for pid in pids:
+        for pid in [server.pid, *map(int, children)]:
             status = Path(f"/proc/{pid}/status").read_text()
-            rss = max(rss, int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
-        return rss
+            found = re.search(r"VmRSS:\s+(\d+)", status)
+            if found:
+                rss = max(rss, int(found.group(1)) / 1024)
+        kinds = result["kinds"]
+        return {
+            "http_rps": round(result["rps"], 1),
+            "http_errors": len(result["errors"]),
+            "http_hybrid_p50_ms": round(kinds["search page (hybrid)"][0], 1),
+            "http_hybrid_p99_ms": round(kinds["search page (hybrid)"][1], 1),
+            "http_keyword_p50_ms": round(kinds["API search (keyword)"][0], 1),
+            "http_keyword_p99_ms": round(kinds["API search (keyword)"][1], 1),
+            "rss_mib": round(rss),
+        }
     finally:
         server.terminate()
         server.wait(60)
@@ -245,8 +242,16 @@ def main() -> None:
                 "LITFEED_DATA_DIR": str(data_dir),
                 "LITFEED_DATABASE_URL": database,
             }
-            figures["rss_mib"] = round(serving_rss(environment, queries[0]), 0)
-            say(f"a web process serving it: {figures['rss_mib']:,.0f} MiB resident")
+            ids = [synthetic_id(n) for n in range(0, arguments.papers, 97)]
+            figures.update(serving(environment, queries, ids))
+            say(
+                f"over HTTP, 16 clients on serve --workers 2 for 30 s: {figures['http_rps']} "
+                f"requests/s, {figures['http_errors']} errors; hybrid search page p50 "
+                f"{figures['http_hybrid_p50_ms']} ms, p99 {figures['http_hybrid_p99_ms']} ms; "
+                f"keyword API p50 {figures['http_keyword_p50_ms']} ms, p99 "
+                f"{figures['http_keyword_p99_ms']} ms"
+            )
+            say(f"a web process serving it: {figures['rss_mib']:,} MiB resident (the largest)")
         finally:
             if server is not None:
                 server.stop()
