@@ -26,7 +26,6 @@ import json
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.search_latency import fixed_queries  # noqa: E402
+from bench.search_latency import fixed_queries, percentiles, time_queries  # noqa: E402
 
 from litfeed.config import Settings  # noqa: E402
 from litfeed.hub import Hub  # noqa: E402
@@ -101,22 +100,6 @@ def real_vectors(hub: Hub, source: Path | None) -> tuple[dict[str, np.ndarray], 
     texts = [f"{r['title']}. {r['abstract']}".strip() for r in chosen]
     vectors = hub.embedder.embed(texts)
     return {r["id"]: v for r, v in zip(chosen, vectors, strict=True)}, ids
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def timed(run: Any, queries: list[str]) -> list[float]:
-    for query in queries[:20]:
-        run(query)
-    times = []
-    for query in queries:
-        started = time.perf_counter()
-        run(query)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def serving(environment: dict[str, str], queries: list[str], ids: list[str]) -> dict[str, Any]:
@@ -226,12 +209,15 @@ def main() -> None:
                 say(f"keyword index: {keyword_build:.0f} s; vector index: {vector_build:.0f} s")
 
                 queries = fixed_queries()
-                keyword = timed(lambda q: hub.search(q, mode="keyword"), queries)
-                hybrid = timed(lambda q: hub.search(q, mode="hybrid"), queries)
-                figures["keyword_p50_ms"] = round(statistics.median(keyword), 1)
-                figures["keyword_p99_ms"] = round(percentile(keyword, 0.99), 1)
-                figures["hybrid_p50_ms"] = round(statistics.median(hybrid), 1)
-                figures["hybrid_p99_ms"] = round(percentile(hybrid, 0.99), 1)
+                for mode in ("keyword", "hybrid"):
+
+                    def run(query: str, mode: str = mode) -> object:
+                        return hub.search(query, mode=mode)
+
+                    times = time_queries(run, queries)
+                    p50, p99 = percentiles(times)
+                    figures[f"{mode}_p50_ms"] = round(p50, 1)
+                    figures[f"{mode}_p99_ms"] = round(p99, 1)
                 say(
                     f"keyword search p50 {figures['keyword_p50_ms']} ms, p99 "
                     f"{figures['keyword_p99_ms']} ms; hybrid (query embedded) p50 "
