@@ -111,29 +111,18 @@ def coherent(hub: Hub, places: dict) -> None:
 def drawing(settings: Settings, screenshot: Path | None = None) -> None:
     """The map page's payload (compressed as served) and the time to its first draw in
     Chromium (from navigation start to the points drawn; the median of three loads)."""
+    import gzip
     import os
     import subprocess
     import urllib.request
 
     from playwright.sync_api import sync_playwright
     from tests.postgres import free_port
+    from tests.serving import litfeed_serving
 
-    port = free_port()
     environment = {**os.environ, "LITFEED_DATA_DIR": str(settings.data_dir)}
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "litfeed"), "serve", "--port", str(port), "--no-worker"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/topics", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+    serving = litfeed_serving(free_port(), environment, "--no-worker", output=subprocess.DEVNULL)
+    with serving as url:
         request = urllib.request.Request(
             url + "/api/topics/map", headers={"Accept-Encoding": "gzip"}
         )
@@ -141,8 +130,6 @@ def drawing(settings: Settings, screenshot: Path | None = None) -> None:
         body = urllib.request.urlopen(request).read()
         first = time.perf_counter() - started
         script = (ROOT / "src" / "litfeed" / "web" / "static" / "topicmap.js").read_bytes()
-        import gzip
-
         print(
             f"map payload: {len(body) / 1e6:.2f} MB compressed (target 3 MB; made in "
             f"{first:.1f} s the first time, then cached), the script "
@@ -162,20 +149,17 @@ def drawing(settings: Settings, screenshot: Path | None = None) -> None:
                     frames = smoothness(page)
                 page.close()
             browser.close()
-        times.sort()
-        print(
-            f"time to first draw in Chromium (software WebGL, no GPU): median {times[1]:.0f} ms "
-            f"({', '.join(f'{t:.0f}' for t in times)})"
-        )
-        gaps = sorted(frames)
-        median, slow = gaps[len(gaps) // 2], gaps[len(gaps) * 9 // 10]
-        print(
-            f"zooming in and out for 3 s: {len(gaps) / 3:.0f} frames a second, the median frame "
-            f"{median:.0f} ms, the slowest tenth over {slow:.0f} ms"
-        )
-    finally:
-        server.terminate()
-        server.wait(30)
+    times.sort()
+    print(
+        f"time to first draw in Chromium (software WebGL, no GPU): median {times[1]:.0f} ms "
+        f"({', '.join(f'{t:.0f}' for t in times)})"
+    )
+    gaps = sorted(frames)
+    median, slow = gaps[len(gaps) // 2], gaps[len(gaps) * 9 // 10]
+    print(
+        f"zooming in and out for 3 s: {len(gaps) / 3:.0f} frames a second, the median frame "
+        f"{median:.0f} ms, the slowest tenth over {slow:.0f} ms"
+    )
 
 
 def smoothness(page: Any) -> list[float]:

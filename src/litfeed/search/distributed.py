@@ -108,21 +108,17 @@ class _Embedder:
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from litfeed.search.embeddings import paper_text, text_hash
+        from litfeed.search.embeddings import paper_text
+        from litfeed.search.vectors import store_missing
 
         store = self.hub.store
-        counts = []
-        for low, high in zip(batch["low"], batch["high"], strict=True):
-            papers = store.get_papers_by_pk(list(range(int(low), int(high))))
-            texts = {text_hash(text): text for text in map(paper_text, papers)}
-            stored = store.load_embeddings(self.embedder.key, list(texts))
-            missing = [digest for digest in texts if digest not in stored]
-            for start in range(0, len(missing), self.batch_size):
-                chunk = missing[start : start + self.batch_size]
-                vectors = self.embedder.embed([texts[digest] for digest in chunk])
-                store.save_embeddings(
-                    self.embedder.key,
-                    {digest: vectors[row].tobytes() for row, digest in enumerate(chunk)},
-                )
-            counts.append(len(missing))
+        counts = [
+            store_missing(
+                store,
+                self.embedder,
+                [paper_text(paper) for paper in store.get_papers_by_pk(list(range(low, high)))],
+                self.batch_size,
+            )
+            for low, high in zip(batch["low"].tolist(), batch["high"].tolist(), strict=True)
+        ]
         return {"embedded": np.asarray(counts, dtype=np.int64)}

@@ -58,20 +58,43 @@ def embed_with_store(
     stored = store.load_embeddings(embedder.key, hashes)
     if embedded is not None:
         embedded(sum(digest in stored for digest in hashes))
+    _embed_missing(store, embedder, texts, hashes, stored, embedded)
+    return np.stack([np.frombuffer(stored[digest], dtype=np.float32) for digest in hashes])
+
+
+def store_missing(store: Store, embedder: Embedder, texts: list[str], chunk: int) -> int:
+    """Embed the ``texts`` whose vectors the store does not hold yet and save them ``chunk`` at
+    a time (what a Ray actor does, `search.distributed`); how many were embedded."""
+    hashes = [text_hash(text) for text in texts]
+    stored = store.load_embeddings(embedder.key, hashes)
+    return _embed_missing(store, embedder, texts, hashes, stored, None, chunk)
+
+
+def _embed_missing(
+    store: Store,
+    embedder: Embedder,
+    texts: list[str],
+    hashes: list[str],
+    stored: dict[str, bytes],
+    embedded: Callable[[int], None] | None,
+    chunk: int = SAVE_EVERY,
+) -> int:
+    """Embed the texts not in ``stored`` (each distinct text once, shortest first), save them
+    ``chunk`` at a time and add them to ``stored``; how many distinct texts were embedded."""
     first_of = {digest: i for i, digest in reversed(list(enumerate(hashes)))}
     copies = Counter(hashes)
     missing = sorted(
         (i for digest, i in first_of.items() if digest not in stored), key=lambda i: len(texts[i])
     )
-    for start in range(0, len(missing), SAVE_EVERY):
-        chunk = missing[start : start + SAVE_EVERY]
-        fresh = embedder.embed([texts[i] for i in chunk])
-        new = {hashes[i]: fresh[row].tobytes() for row, i in enumerate(chunk)}
+    for start in range(0, len(missing), chunk):
+        part = missing[start : start + chunk]
+        fresh = embedder.embed([texts[i] for i in part])
+        new = {hashes[i]: fresh[row].tobytes() for row, i in enumerate(part)}
         store.save_embeddings(embedder.key, new)
         stored.update(new)
         if embedded is not None:
-            embedded(sum(copies[hashes[i]] for i in chunk))
-    return np.stack([np.frombuffer(stored[digest], dtype=np.float32) for digest in hashes])
+            embedded(sum(copies[hashes[i]] for i in part))
+    return len(missing)
 
 
 @dataclass

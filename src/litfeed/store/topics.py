@@ -119,6 +119,26 @@ class TopicStore:
                 for id_, x, y, broad, fine, day, categories in connection.execute(query)
             ]
 
+    def extent(self) -> tuple[float, float, float, float]:
+        """The left, right, low and high of the shown papers' places (those `points` gives);
+        (0, 1, 0, 1) for an empty map."""
+        joined = papers.join(paper_places, paper_places.c.paper_pk == papers.c.pk)
+        query = (
+            sa.select(
+                sa.func.min(paper_places.c.x),
+                sa.func.max(paper_places.c.x),
+                sa.func.min(paper_places.c.y),
+                sa.func.max(paper_places.c.y),
+            )
+            .select_from(joined)
+            .where(papers.c.hidden.is_(False))
+        )
+        with read_transaction(self.engine) as connection:
+            left, right, low, high = connection.execute(query).one()
+        if left is None:
+            return (0.0, 1.0, 0.0, 1.0)
+        return float(left), float(right), float(low), float(high)
+
     def recent_places(self, first: date, last: date) -> list[tuple[date, int | None, int | None]]:
         """(day, broad topic, fine topic) of each shown paper on the map from ``first`` to
         ``last``."""
@@ -239,18 +259,3 @@ class TopicStore:
                 .limit(limit)
             ).mappings()
             return [paper_from_row(row) for row in rows]
-
-    def days_of(self, topic_id: int | None, level: int, since: date) -> list[date]:
-        """The day of each shown paper since ``since`` (of one topic, or of every placed paper
-        when ``topic_id`` is None)."""
-        joined = papers.join(paper_places, paper_places.c.paper_pk == papers.c.pk)
-        query = (
-            sa.select(papers.c.day)
-            .select_from(joined)
-            .where(papers.c.day >= since, papers.c.hidden.is_(False))
-        )
-        if topic_id is not None:
-            column = paper_places.c.broad_id if level == 0 else paper_places.c.fine_id
-            query = query.where(column == topic_id)
-        with read_transaction(self.engine) as connection:
-            return [day for (day,) in connection.execute(query)]

@@ -14,8 +14,9 @@ from litfeed.models import Paper
 from litfeed.search.vectors import VectorIndex
 from litfeed.store import Store
 from litfeed.store.topics import Place, TopicRow
+from litfeed.topics.build import BROAD, FINE, build
 
-WEEKS = 16  # the weeks a topic's chart shows
+WEEKS = 16  # the weeks a topic's chart shows (rising topics' too: the 4 and 12 compared)
 TOPIC_PAPERS = 50
 NEIGHBOURING = 6  # the neighbours a topic's page names
 
@@ -37,8 +38,6 @@ def build_topics(
 ) -> Built:
     """Build the map of every embedded paper and put it in place of the last one (topic
     numbers kept where the papers mostly stay)."""
-    from litfeed.topics.build import BROAD, FINE, build
-
     say = log or (lambda _message: None)
     pks, matrix = vectors.sample(10**9, 0)
     if len(pks) < 20:
@@ -131,24 +130,35 @@ def topic_page(
     topic = store.topics.get(topic_id)
     if topic is None:
         raise TopicsError(f"no topic {topic_id}")
-    parent = store.topics.get(topic.parent_id) if topic.parent_id is not None else None
-    level = store.topics.all(topic.level)
-    children = [t for t in store.topics.all(1) if t.parent_id == topic.id]
+    every = store.topics.all()
+    parent = next((t for t in every if t.id == topic.parent_id), None)
+    children = [t for t in every if t.level == FINE and t.parent_id == topic.id]
     neighbours = sorted(
-        (t for t in level if t.id != topic.id),
+        (t for t in every if t.level == topic.level and t.id != topic.id),
         key=lambda t: (t.x - topic.x) ** 2 + (t.y - topic.y) ** 2,
     )[:NEIGHBOURING]
     latest = store.latest_day() or date.today()
-    first = latest - timedelta(days=latest.weekday()) - timedelta(weeks=WEEKS - 1)
-    mine = Counter(_monday(day) for day in store.topics.days_of(topic.id, topic.level, first))
-    every = Counter(_monday(day) for day in store.topics.days_of(None, topic.level, first))
-    weeks = [
-        (monday, mine.get(monday, 0), every.get(monday, 0))
-        for monday in (first + timedelta(weeks=n) for n in range(WEEKS))
-    ]
+    first = monday(latest) - timedelta(weeks=WEEKS - 1)
+    weeks = weekly(store.topics.recent_places(first, latest), topic, latest)
     papers = store.topics.papers_of(topic.id, topic.level, limit, order, (topic.x, topic.y))
     return TopicPage(topic, parent, children, neighbours, papers, weeks)
 
 
-def _monday(day: date) -> date:
+def monday(day: date) -> date:
+    """The Monday of ``day``'s week."""
     return day - timedelta(days=day.weekday())
+
+
+def weekly(
+    rows: Sequence[tuple[date, int | None, int | None]], topic: TopicRow, last: date
+) -> list[tuple[date, int, int]]:
+    """Over the WEEKS weeks up to ``last``'s: (Monday, ``topic``'s papers, all papers) a week,
+    from (day, broad topic, fine topic) rows of placed papers (`TopicStore.recent_places`)."""
+    column = 1 if topic.level == 0 else 2
+    mine = Counter(monday(row[0]) for row in rows if row[column] == topic.id)
+    every = Counter(monday(row[0]) for row in rows)
+    first = monday(last) - timedelta(weeks=WEEKS - 1)
+    return [
+        (week, mine.get(week, 0), every.get(week, 0))
+        for week in (first + timedelta(weeks=n) for n in range(WEEKS))
+    ]

@@ -44,6 +44,17 @@ PALETTE = (
 NOISE = "#b8b8b8"
 
 
+Extent = tuple[float, float, float, float]  # the map's left, right, low, high
+
+
+def extent_of(rows: Sequence[tuple[Any, ...]]) -> Extent:
+    """The extent of `TopicStore.points` rows (their x and y: the second and third)."""
+    if not rows:
+        return (0.0, 1.0, 0.0, 1.0)
+    xs, ys = [r[1] for r in rows], [r[2] for r in rows]
+    return min(xs), max(xs), min(ys), max(ys)
+
+
 @dataclass(frozen=True)
 class Frame:
     """How the map's coordinates fit a box: ``(x - left) * scale + shift_x``, and y upwards."""
@@ -55,11 +66,10 @@ class Frame:
     shift_y: float
 
     @classmethod
-    def fitting(
-        cls, xs: Sequence[float], ys: Sequence[float], width: float, height: float
-    ) -> Frame:
-        left, right = (min(xs), max(xs)) if len(xs) else (0.0, 1.0)
-        low, high = (min(ys), max(ys)) if len(ys) else (0.0, 1.0)
+    def fitting(cls, extent: Extent, width: float, height: float) -> Frame:
+        """``extent`` (the map's left, right, low, high) fitted into ``width`` × ``height``,
+        its shape kept, centred."""
+        left, right, low, high = extent
         scale = min(width / ((right - left) or 1.0), height / ((high - low) or 1.0))
         return cls(
             left,
@@ -93,7 +103,7 @@ def map_columns(store: Store) -> dict[str, Any]:
     in ``categories``; and the topics with their centres in the same numbers."""
     rows = store.topics.points()
     every = store.topics.all()
-    frame = Frame.fitting([r[1] for r in rows], [r[2] for r in rows], STEPS, STEPS)
+    frame = Frame.fitting(extent_of(rows), STEPS, STEPS)
     start = min((r[5] for r in rows), default=date.today())
     categories = sorted({r[6] for r in rows})
     category_at = {name: n for n, name in enumerate(categories)}
@@ -125,13 +135,10 @@ def map_columns(store: Store) -> dict[str, Any]:
     }
 
 
-def picture_frame(store: Store) -> Frame:
+def picture_frame(extent: Extent) -> Frame:
     """Where the picture puts the map (the page's drawing of topics uses it too)."""
-    rows = store.topics.points()
     width, height = PICTURE
-    inner = Frame.fitting(
-        [r[1] for r in rows], [r[2] for r in rows], width - 2 * MARGIN, height - 2 * MARGIN
-    )
+    inner = Frame.fitting(extent, width - 2 * MARGIN, height - 2 * MARGIN)
     return Frame(inner.left, inner.low, inner.scale, inner.shift_x + MARGIN, inner.shift_y + MARGIN)
 
 
@@ -141,7 +148,7 @@ def drawing(store: Store) -> list[dict[str, Any]]:
     every = store.topics.all()
     if not every:
         return []
-    frame = picture_frame(store)
+    frame = picture_frame(store.topics.extent())
     largest = max(t.size for t in every) or 1
     return [
         {
@@ -159,7 +166,7 @@ def map_picture(store: Store) -> bytes:
     grey, drawn first), on white."""
     rows = store.topics.points()
     width, height = PICTURE
-    frame = picture_frame(store)
+    frame = picture_frame(extent_of(rows))
     colour = colours(store.topics.all())
     image = np.full((height, width, 3), 255, dtype=np.uint8)
     ordered = sorted(rows, key=lambda r: r[3] is not None)

@@ -18,22 +18,21 @@ steady 5 % more is one only when its numbers bear it out."""
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from litfeed.store import Store
 from litfeed.store.topics import TopicRow
+from litfeed.topics import weekly
 
 FORMULA = (
     "growth = (n1/N1) / (n0/N0); low = exp(ln((n1+0.5)/N1) - ln((n0+0.5)/N0) "
     "- 1.96*sqrt(1/(n1+0.5) + 1/(n0+0.5))); rising when low > 1 and n1 >= 10, ordered by low "
     "(n1 of N1 papers in the last 28 days, n0 of N0 in the 84 days before)"
 )
-RECENT_DAYS, BEFORE_DAYS = 28, 84
+RECENT_DAYS, BEFORE_DAYS = 28, 84  # together the 16 weeks of a topic's chart (topics.WEEKS)
 MIN_RECENT = 10
 Z = 1.96  # 95 %
-WEEKS = (RECENT_DAYS + BEFORE_DAYS) // 7  # the chart beside each: the 16 weeks compared
 
 
 @dataclass(frozen=True)
@@ -93,19 +92,8 @@ def rising(store: Store, limit: int = 20, level: int | None = None) -> RisingPag
     same = {(t.id, n1, n0) for t, n1, n0, _g, _l in found if t.level == 0}
     found = [f for f in found if f[0].level == 0 or (f[0].parent_id, f[1], f[2]) not in same]
     found.sort(key=lambda item: (-item[4], item[0].id))
-    first_monday = _monday(day) - timedelta(weeks=WEEKS - 1)
-    every = Counter(_monday(shown) for shown, _b, _f in rows)
-    result = []
-    for topic, n1, n0, growth, low in found[:limit]:
-        column = 1 if topic.level == 0 else 2
-        mine = Counter(_monday(row[0]) for row in rows if row[column] == topic.id)
-        weeks = [
-            (monday, mine.get(monday, 0), every.get(monday, 0))
-            for monday in (first_monday + timedelta(weeks=n) for n in range(WEEKS))
-        ]
-        result.append(Rising(topic, n1, recent_total, n0, before_total, growth, low, weeks))
+    result = [
+        Rising(topic, n1, recent_total, n0, before_total, growth, low, weekly(rows, topic, day))
+        for topic, n1, n0, growth, low in found[:limit]
+    ]
     return RisingPage(day, recent_from, before_from, result)
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())

@@ -49,6 +49,7 @@ from litfeed.recommend.library import (
 )
 from litfeed.search import MODES
 from litfeed.store import Account
+from litfeed.store.topics import FOLLOW_TOPIC
 from litfeed.web.auth import Caller, check_csrf, viewer, wants_json
 from litfeed.web.params import Category, RowId
 from litfeed.web.routes.accounts import Csrf, Next, Render, local_path
@@ -236,13 +237,17 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
     ) -> Response:
         ranked = hub.for_you(reader.id, day, 25, week, category)
         starting = ranked.library + len(hub.store.library.ratings(reader.id)) < STARTED
+        interests = hub.store.library.interests(reader.id)
+        followed = interests.get(FOLLOW_TOPIC)  # their labels read only for one who follows
         data: dict[str, Any] = {
             "ranked": ranked,
             "to_rate": hub.papers_to_rate(reader.id, day) if starting else [],
-            "interests": hub.store.library.interests(reader.id),
+            "interests": interests,
             "kinds": [kind for kind in INTEREST_KINDS if kind != SAVED_SEARCH],
             "has_feed": hub.store.library.has_feed(reader.id),
-            "topic_labels": {str(t.id): t.label for t in hub.store.topics.all()},
+            "topic_labels": {str(t.id): t.label for t in hub.store.topics.all()}
+            if followed
+            else {},
             "category": category,
             **extra,
         }

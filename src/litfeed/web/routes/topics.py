@@ -156,6 +156,9 @@ def topics_router(hub: Hub, render: Render) -> APIRouter:
     site = hub.settings.public_url
     map_cache = _Cache()
 
+    def follows(account_id: int, topic_id: int) -> bool:
+        return str(topic_id) in store.library.interests(account_id).get(FOLLOW_TOPIC, [])
+
     def page_of(topic_id: int, order: str) -> Any:
         try:
             return topic_page(store, topic_id, order)
@@ -247,11 +250,13 @@ def topics_router(hub: Hub, render: Render) -> APIRouter:
         account = form_viewer(request, csrf, f"/topics/{topic_id}")
         if isinstance(account, Response):
             return account
-        page_of(topic_id, "votes")  # 404 for a topic not on the map
+        if store.topics.get(topic_id) is None:
+            raise HTTPException(404, f"no topic {topic_id}")
         reader = require_proven(account, "following a topic")
-        following = str(topic_id) in store.library.interests(reader.id).get(FOLLOW_TOPIC, [])
         try:
-            set_interest(store, reader.id, FOLLOW_TOPIC, str(topic_id), not following)
+            set_interest(
+                store, reader.id, FOLLOW_TOPIC, str(topic_id), not follows(reader.id, topic_id)
+            )
         except InterestError as error:
             raise HTTPException(400, str(error)) from None
         return RedirectResponse(f"/topics/{topic_id}", status_code=303)
@@ -290,9 +295,7 @@ def topics_router(hub: Hub, render: Render) -> APIRouter:
     def topic_html(request: Request, topic_id: RowId, order: Order = "votes") -> Response:
         page = page_of(topic_id, order)
         account = viewer(request)
-        following = account is not None and str(topic_id) in store.library.interests(
-            account.id
-        ).get(FOLLOW_TOPIC, [])
+        following = account is not None and follows(account.id, topic_id)
         return render(request, "topic.html", {"page": page, "order": order, "following": following})
 
     return router
