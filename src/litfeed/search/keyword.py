@@ -33,7 +33,7 @@ SEARCH_FIELDS = ["title", "abstract", "authors"]
 # factor (e.g. arxiv-sanity-lite weights title tf-idf likewise).
 FIELD_BOOSTS = {"title": 2.0}
 SNIPPET_CHARACTERS = 320
-SCHEMA_VERSION = 4  # bump when the documents or the analyzer change: the index is rebuilt
+SCHEMA_VERSION = 5  # bump when the documents or the analyzer change: the index is rebuilt
 _CURSOR_FILE = "cursor.json"
 
 
@@ -67,6 +67,9 @@ def build_schema() -> Any:
     builder.add_text_field("title", tokenizer_name=ANALYZER)
     builder.add_text_field("abstract", tokenizer_name=ANALYZER)
     builder.add_text_field("authors", tokenizer_name=ANALYZER)
+    # Every word of title, abstract and authors, which papers only: a plain query's papers are
+    # found in this one field (an intersection of posting lists) and scored in the three above.
+    builder.add_text_field("text", tokenizer_name=ANALYZER, index_option="basic")
     builder.add_text_field("category", tokenizer_name="raw")
     builder.add_date_field("date", indexed=True, fast=True)
     return builder.build()
@@ -243,6 +246,8 @@ class KeywordIndex:
             authors=" ; ".join(paper.authors),
             category=list(paper.categories),
         )
+        for text in (paper.title, paper.abstract, *paper.authors):
+            document.add_text("text", text)
         document.add_unsigned("pk", paper.pk)
         # An unknown date is in no date range, nor is one the index cannot hold (imports refuse
         # such dates; rows stored before they did may still carry one).
@@ -305,22 +310,52 @@ class KeywordIndex:
         a longer query has too many ways of leaving one out) and then to any."""
         if QUERY_SYNTAX.search(query_text):
             return ["all"]
-        count = len(_meaningful_words(query_text))
+        count = len(_terms(query_text))
         if count < 2:
             return ["all"]
         return ["all", "most", "any"] if 3 <= count <= MOST_WORDS_LIMIT else ["all", "any"]
 
     def _words_query(self, query_text: str, words: Words) -> Any:
-        if words == "all":
-            return self._parse(query_text, conjunction=True)
+        """The papers with all, all but one, or any of the query's words, scored by BM25 over
+        title (boosted), abstract and authors. A query in tantivy's language goes to its parser.
+        Plain words are built here: which papers match is decided in the one "text" field (an
+        intersection of posting lists, not of per-word unions over three fields: several
+        times faster at a million papers); the score is the sum of each word's BM25 in each
+        field, as the parser's query gives it."""
+        if QUERY_SYNTAX.search(query_text):
+            return self._parse(query_text, conjunction=words == "all")
+        terms = _terms(query_text)
+        if not terms:
+            return tantivy.Query.empty_query()
+        scoring = [(tantivy.Occur.Should, query) for term in terms for query in self._scored(term)]
         if words == "any":
-            return self._parse(query_text)
-        terms = _meaningful_words(query_text)
+            return tantivy.Query.boolean_query(scoring)
+        if words == "all":
+            required = self._all_present(terms)
+        else:
+            required = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Should, self._all_present(terms[:i] + terms[i + 1 :]))
+                    for i in range(len(terms))
+                ]
+            )
         return tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Should, self._parse(" ".join(terms[:i] + terms[i + 1 :]), True))
-                for i in range(len(terms))
-            ]
+            [(tantivy.Occur.Must, tantivy.Query.const_score_query(required, 0.0)), *scoring]
+        )
+
+    def _scored(self, term: str) -> list[Any]:
+        """A term's query in each searched field (the title's boosted)."""
+        queries = []
+        for field in SEARCH_FIELDS:
+            query = tantivy.Query.term_query(self.schema, field, term)
+            boost = FIELD_BOOSTS.get(field)
+            queries.append(tantivy.Query.boost_query(query, boost) if boost else query)
+        return queries
+
+    def _all_present(self, terms: list[str]) -> Any:
+        """Papers holding every term, in title, abstract or authors."""
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "text", t)) for t in terms]
         )
 
     def count_matching(self, filters: Filters) -> int:
@@ -513,10 +548,13 @@ def _mark_words(text: str, terms: set[str]) -> list[TextPart]:
     return [part for part in parts if part.text]
 
 
-def _meaningful_words(query_text: str) -> list[str]:
-    """The query's distinct words that are not stop words, in order."""
-    words = [word.lower() for word in WORD.findall(query_text) if analysed_word(word)]
-    return list(dict.fromkeys(words))
+def _terms(query_text: str) -> list[str]:
+    """The query's distinct words as the index holds them (analysed), in order, stop words left
+    out. A word the tokenizer splits ("GPT-4", "low-rank") counts as its parts: as a phrase it
+    would make every query holding one several times slower at a million papers, for papers
+    that nearly always have its parts together anyway."""
+    terms = (term for word in WORD.findall(query_text) for term in sorted(analysed_word(word)))
+    return list(dict.fromkeys(terms))
 
 
 @functools.lru_cache(maxsize=1 << 16)
