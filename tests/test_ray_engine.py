@@ -5,11 +5,15 @@ SIGKILL mid-run resumed with what is left, each paper embedded exactly once."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import re
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,10 +23,15 @@ import sqlalchemy as sa
 
 from litfeed.config import Settings
 from litfeed.hub import Hub
+from litfeed.ingest import import_file
 from litfeed.search.embeddings import paper_text, text_hash
 from litfeed.store.schema import embeddings
 
 pytest.importorskip("ray", reason="Ray is the optional engine: pip install '.[ray]'")
+
+ARXIV_EXAMPLES = next(
+    (Path(__file__).parent.parent / "src/litfeed/examples/arxiv").glob("*.jsonl.gz")
+)
 
 
 def _stored(engine: sa.Engine) -> int:
@@ -83,3 +92,67 @@ def test_ray_embeds_what_the_single_process_path_does_and_resumes_after_a_kill(
         assert np.allclose(local, ray_vectors, atol=1e-5)
         # and search by meaning finds papers through them
         assert hub.search("speculative decoding", mode="semantic").hits
+
+
+def test_ray_embeds_on_a_cluster_reached_by_its_client_address(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A Ray head started apart (`ray start --head`, as on a cluster's first host) and litfeed
+    pointed at it with ``--address ray://HOST:PORT``: the actors run in that cluster, which
+    litfeed did not start, and every paper is embedded there."""
+    from tests.postgres import free_port
+
+    part = tmp_path / "part.jsonl"
+    with gzip.open(ARXIV_EXAMPLES, "rt", encoding="utf-8") as source:
+        part.write_text("".join(line for _, line in zip(range(150), source, strict=False)))
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(settings.data_dir)}
+    environment["LITFEED_MODELS_DIR"] = str(settings.resolved_models_dir)
+    # Ray's token authentication, as a cluster is run: the same token on the head and for
+    # whoever connects (here in the environment, not in ~/.ray)
+    environment |= {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    with Hub(settings) as hub:
+        assert import_file(hub.store, part).new == 150
+        _ = hub.embedder
+    port, client_port = free_port(), free_port()
+    temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # Ray's sockets want a short path
+    ray = str(Path(sys.executable).with_name("ray"))
+    head = subprocess.Popen(
+        [
+            *(ray, "start", "--head", "--block", f"--port={port}", "--num-cpus=3"),
+            *(f"--ray-client-server-port={client_port}", "--include-dashboard=false"),
+            *(f"--temp-dir={temp}", "--disable-usage-stats"),
+        ],
+        env=environment,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        command = [sys.executable, "-m", "litfeed", "index", "--engine", "ray", "--no-progress"]
+        address = f"ray://127.0.0.1:{client_port}"
+        deadline = time.monotonic() + 120
+        while True:  # the head takes some seconds to listen
+            done = subprocess.run(
+                [*command, "--address", address],
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if done.returncode == 0 or time.monotonic() > deadline:
+                break
+            assert "cannot reach the Ray cluster" in done.stderr, done.stderr[-2000:]
+            time.sleep(2)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "ray: embedded 150 papers" in done.stdout
+        assert head.poll() is None  # the cluster outlives the run: litfeed only used it
+        with Hub(settings) as hub:
+            assert _stored(hub.store.engine) == 150
+            assert hub.search("language models", mode="semantic").hits
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGTERM)
+        head.wait(60)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGKILL)
+        shutil.rmtree(temp, ignore_errors=True)

@@ -6,11 +6,13 @@ The vectors are stored by text, so a run killed at any moment resumes with what 
 nothing is embedded twice; afterwards each host's vector index reads them (`catch_up`),
 computing nothing again.
 
-Without an address, Ray starts on this machine (one actor per core); with one
-(``ray://HOST:10001``), the actors run on the cluster, whose nodes need litfeed installed, the
-model in their models directory (or a way to fetch it) and the database at the same URL:
-PostgreSQL, for a cluster of several hosts. Ray (``ray[data]``) is an optional extra, imported
-here only."""
+Without an address, Ray starts on this machine (one actor per core); with one, the actors run
+on that cluster (one per core it has, less one), whose nodes need litfeed installed, the model
+in their models directory (or a way to fetch it) and the database at the same URL: PostgreSQL,
+for a cluster of several hosts. ``ray://HOST:10001`` reaches it through Ray's client, over
+which Ray Data cannot drive a pipeline: the pipeline then runs as a task inside the cluster.
+``HOST:6379`` joins it as a driver (from one of its nodes). Ray (``ray[data,client]``) is an
+optional extra, imported here only."""
 
 from __future__ import annotations
 
@@ -55,45 +57,69 @@ def embed_with_ray(
     ranges = [(low, min(low + RANGE, highest + 1)) for low in range(1, highest + 1, RANGE)]
     if not ranges:
         return 0
-    workers = actors or (os.cpu_count() or 1)
     try:
         if address:
             ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
         else:
             ray.init(
+                address="local",  # a Ray of its own, even beside a cluster on this host
                 # a logical core more than the actors take: Ray Data keeps one for reading the
                 # ranges, which would leave an actor of the pool waiting for a core
-                num_cpus=workers + 1,
+                num_cpus=(actors or os.cpu_count() or 1) + 1,
                 include_dashboard=False,
                 logging_level=logging.ERROR,
                 log_to_driver=False,
             )
     except (ConnectionError, RuntimeError, ValueError) as error:
-        raise RayUnavailable(f"cannot reach the Ray cluster at {address}: {error}") from None
+        hint = (
+            " (a cluster with token authentication, Ray's default, needs RAY_AUTH_MODE=token "
+            "and its RAY_AUTH_TOKEN here too)"
+            if "timeout" in str(error)
+            else ""
+        )
+        raise RayUnavailable(f"cannot reach the Ray cluster at {address}: {error}{hint}") from None
     try:
-        ray.data.DataContext.get_current().enable_progress_bars = False
-        tasks = ray.data.from_items(
-            [{"low": low, "high": high} for low, high in ranges],
-            override_num_blocks=len(ranges),
-        )
-        done = tasks.map_batches(
-            _Embedder,
-            fn_constructor_kwargs={
-                "settings": settings.model_dump(mode="json"),
-                "batch_size": batch_size,
-            },
-            batch_size=1,
-            concurrency=workers,
-            num_cpus=1,
-        )
-        embedded = 0
-        for finished, row in enumerate(done.iter_rows(), start=1):
-            embedded += int(row["embedded"])
-            if progress is not None:
-                progress(finished, len(ranges))
-        return embedded
+        # an actor for each core the cluster has, one left for reading the ranges
+        cores = ray.cluster_resources().get("CPU", 2)  # type: ignore[no-untyped-call]
+        workers = actors or max(1, int(cores) - 1)
+        arguments = (settings.model_dump(mode="json"), ranges, workers, batch_size)
+        if address and address.startswith("ray://"):
+            # Through Ray's client, Ray Data cannot drive its pipeline from here: the pipeline
+            # runs as one task inside the cluster (taking no core), and reports at its end.
+            return int(ray.get(ray.remote(num_cpus=0)(_embed_ranges).remote(*arguments)))
+        return _embed_ranges(*arguments, progress=progress)
     finally:
         ray.shutdown()
+
+
+def _embed_ranges(
+    settings: dict[str, Any],
+    ranges: list[tuple[int, int]],
+    workers: int,
+    batch_size: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Ray Data's pipeline: the ranges mapped over a pool of ``workers`` actors; how many
+    papers they embedded."""
+    import ray
+
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    tasks = ray.data.from_items(
+        [{"low": low, "high": high} for low, high in ranges], override_num_blocks=len(ranges)
+    )
+    done = tasks.map_batches(
+        _Embedder,
+        fn_constructor_kwargs={"settings": settings, "batch_size": batch_size},
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_cpus=1,
+    )
+    embedded = 0
+    for finished, row in enumerate(done.iter_rows(), start=1):
+        embedded += int(row["embedded"])
+        if progress is not None:
+            progress(finished, len(ranges))
+    return embedded
 
 
 class _Embedder:
