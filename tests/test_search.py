@@ -72,7 +72,13 @@ def test_a_query_matches_papers_with_all_its_words_first(seeded_hub: Hub) -> Non
     for hit in results.hits:
         assert wanted <= _stems(f"{hit.paper.title} {hit.paper.abstract} {hit.paper.authors}")
     anywhere = seeded_hub.search("reinforcement OR learning OR human OR feedback", mode="keyword")
-    assert anywhere.total > results.total  # tantivy's own OR still works
+    assert anywhere.words == "all"  # tantivy's own OR still works: as written, no fallback
+    assert anywhere.total > results.total
+    either = seeded_hub.search("grokking OR qwertyuiop", mode="keyword", limit=100)
+    assert (
+        either.words == "all"
+        and either.total == seeded_hub.search("grokking", mode="keyword").total > 0
+    )
 
 
 def test_without_all_the_words_most_of_them_then_any(seeded_hub: Hub) -> None:

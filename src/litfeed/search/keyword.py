@@ -92,6 +92,8 @@ _ANALYZER = english_analyzer()
 WORD = re.compile(r"[^\W_]+")
 # Search syntax: an excluded or required word, a field, a phrase.
 QUERY_SYNTAX = re.compile(r'(?:^|\s)[-+]\w|\b(?:title|abstract|authors|category|id):\S|"')
+# tantivy's operators, which its parser alone understands (an embedding can still read them)
+_OPERATORS = re.compile(r"\b(?:AND|OR)\b")
 # "All but one word" is tried for queries of up to this many words (one subquery per word).
 MOST_WORDS_LIMIT = 8
 Words = Literal["all", "most", "any"]
@@ -308,7 +310,7 @@ class KeywordIndex:
         """The levels to try, strictest first: a query in tantivy's language is taken as
         written; plain words fall back to all but one (from three words to MOST_WORDS_LIMIT;
         a longer query has too many ways of leaving one out) and then to any."""
-        if QUERY_SYNTAX.search(query_text):
+        if _as_written(query_text):
             return ["all"]
         count = len(_terms(query_text))
         if count < 2:
@@ -322,7 +324,7 @@ class KeywordIndex:
         intersection of posting lists, not of per-word unions over three fields: several
         times faster at a million papers); the score is the sum of each word's BM25 in each
         field, as the parser's query gives it."""
-        if QUERY_SYNTAX.search(query_text):
+        if _as_written(query_text):
             return self._parse(query_text, conjunction=words == "all")
         terms = _terms(query_text)
         if not terms:
@@ -546,6 +548,11 @@ def _mark_words(text: str, terms: set[str]) -> list[TextPart]:
             position = word.end()
     parts.append(TextPart(text=text[position:], match=False))
     return [part for part in parts if part.text]
+
+
+def _as_written(query_text: str) -> bool:
+    """Whether a query uses tantivy's language (syntax or operators): its parser reads it."""
+    return bool(QUERY_SYNTAX.search(query_text) or _OPERATORS.search(query_text))
 
 
 def _terms(query_text: str) -> list[str]:
