@@ -81,6 +81,45 @@ def test_a_query_matches_papers_with_all_its_words_first(seeded_hub: Hub) -> Non
     )
 
 
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("reinforcement learning from human feedback", "all"),
+        ("diffusion models for image generation", "all"),
+        ("mutual information qwertyuiop", "most"),
+        ("speculative qwertyuiop", "any"),
+    ],
+)
+def test_plain_words_rank_as_tantivys_own_query_would(
+    seeded_hub: Hub, query: str, words: str
+) -> None:
+    """Plain words are matched in one catch-all field and scored in title, abstract and
+    authors: the same papers, in the same order and with the same scores, as the per-word
+    queries tantivy's parser builds over the three fields."""
+    index = seeded_hub.keyword_index
+    ranking = index.rank(query, limit=50)
+    assert ranking.words == words and ranking.count > 0
+    searcher = index.index.searcher()
+    terms = [word for word in WORD.findall(query) if analysed_word(word)]
+    if words == "all":
+        parsed = index._parse(query, conjunction=True)
+    elif words == "any":
+        parsed = index._parse(query)
+    else:  # papers with all but one word: one conjunction a word left out (none has them all)
+        import tantivy
+
+        parsed = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, index._parse(" ".join(terms[:i] + terms[i + 1 :]), True))
+                for i in range(len(terms))
+            ]
+        )
+    result = searcher.search(parsed, limit=50, count=True)
+    assert result.count == ranking.count
+    expected = [score for score, _address in result.hits]
+    assert [round(score, 4) for _pk, score in ranking.hits] == [round(s, 4) for s in expected]
+
+
 def test_without_all_the_words_most_of_them_then_any(seeded_hub: Hub) -> None:
     most = seeded_hub.search("mutual information qwertyuiop", mode="keyword", limit=100)
     both = seeded_hub.search("mutual information", mode="keyword", limit=100)
