@@ -163,6 +163,10 @@ def find_links(*texts: str | None) -> list[Link]:
     return found
 
 
+# What no address may hold: white space (as str.isspace sees it) and control characters.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
+
+
 def safe_url(text: str) -> str | None:
     """``text`` when it is an absolute http(s) address with a host (so that it can be a link on
     a page), else None: ``javascript:…``, ``http:javascript:alert(1)//`` and relative paths are
@@ -173,7 +177,7 @@ def safe_url(text: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    if any(character.isspace() or ord(character) < 32 for character in text.strip()):
+    if _SPACE_OR_CONTROL.search(text.strip()):
         return None
     return text.strip()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,10 @@ import numpy as np
 from litfeed.config import Settings
 from litfeed.errors import LitfeedError
 
-RANGE = 500  # paper numbers a task reads at once (small enough for every actor to get some)
+RANGE = 500  # paper numbers a task reads at most at once
+# Ranges an actor gets at least (where there are papers enough): the pool ends together, not
+# with one actor still on a long last range while the others wait.
+SHARES = 16
 BATCH_SIZE = 256  # texts an actor embeds at once
 
 
@@ -54,8 +58,7 @@ def embed_with_ray(
     with Hub(settings) as hub:
         _ = hub.embedder  # exported here first, so that the actors only load it
         highest = hub.store.highest_paper_pk()
-    ranges = [(low, min(low + RANGE, highest + 1)) for low in range(1, highest + 1, RANGE)]
-    if not ranges:
+    if highest == 0:
         return 0
     try:
         if address:
@@ -82,7 +85,7 @@ def embed_with_ray(
         # an actor for each core the cluster has, one left for reading the ranges
         cores = ray.cluster_resources().get("CPU", 2)  # type: ignore[no-untyped-call]
         workers = actors or max(1, int(cores) - 1)
-        arguments = (settings.model_dump(mode="json"), ranges, workers, batch_size)
+        arguments = (settings.model_dump(mode="json"), cut(highest, workers), workers, batch_size)
         if address and address.startswith("ray://"):
             # Through Ray's client, Ray Data cannot drive its pipeline from here: the pipeline
             # runs as one task inside the cluster (taking no core), and reports at its end.
@@ -90,6 +93,13 @@ def embed_with_ray(
         return _embed_ranges(*arguments, progress=progress)
     finally:
         ray.shutdown()
+
+
+def cut(highest: int, workers: int) -> list[tuple[int, int]]:
+    """Paper numbers 1 to ``highest`` in ranges [low, high): at least SHARES for each worker
+    while a range keeps 20 papers, at most RANGE papers each."""
+    size = min(RANGE, max(20, -(-highest // (workers * SHARES))))
+    return [(low, min(low + size, highest + 1)) for low in range(1, highest + 1, size)]
 
 
 def _embed_ranges(
@@ -104,16 +114,23 @@ def _embed_ranges(
     import ray
 
     ray.data.DataContext.get_current().enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # its plans, log paths and advice
     tasks = ray.data.from_items(
         [{"low": low, "high": high} for low, high in ranges], override_num_blocks=len(ranges)
     )
-    done = tasks.map_batches(
-        _Embedder,
-        fn_constructor_kwargs={"settings": settings, "batch_size": batch_size},
-        batch_size=1,
-        compute=ray.data.ActorPoolStrategy(size=workers),
-        num_cpus=1,
-    )
+    with warnings.catch_warnings():
+        # max_restarts is still given this way in the pinned Ray (named from 2.64 on)
+        warnings.filterwarnings("ignore", message=".*ray_remote_args.*")
+        done = tasks.map_batches(
+            _Embedder,
+            fn_constructor_kwargs={"settings": settings, "batch_size": batch_size},
+            batch_size=1,
+            compute=ray.data.ActorPoolStrategy(size=workers),
+            num_cpus=1,
+            # A lost actor is not restarted: the run fails and the next one resumes (nothing
+            # stored is lost), instead of Ray replaying constructor arguments it may have freed.
+            max_restarts=0,
+        )
     embedded = 0
     for finished, row in enumerate(done.iter_rows(), start=1):
         embedded += int(row["embedded"])
