@@ -51,7 +51,8 @@ def embed_with_ray(
         import ray
     except ImportError:
         raise RayUnavailable(
-            "Ray is not installed: pip install 'litfeed[ray]' (or ray[data]) for --engine ray"
+            "Ray is not installed: pip install 'litfeed[ray]' (or 'ray[data,client]') for "
+            "--engine ray"
         ) from None
     from litfeed.hub import Hub
 
