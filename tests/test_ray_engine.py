@@ -152,7 +152,9 @@ def test_ray_embeds_on_a_cluster_reached_by_its_client_address(
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(head.pid, signal.SIGTERM)
-        head.wait(60)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            head.wait(60)
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGKILL)
+            os.killpg(head.pid, signal.SIGKILL)  # what of the head's group did not stop
+        head.wait(30)
         shutil.rmtree(temp, ignore_errors=True)

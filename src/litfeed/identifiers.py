@@ -171,15 +171,16 @@ def safe_url(text: str) -> str | None:
     """``text`` when it is an absolute http(s) address with a host (so that it can be a link on
     a page), else None: ``javascript:…``, ``http:javascript:alert(1)//`` and relative paths are
     not links."""
+    address = text.strip()
     try:
-        parts = urlsplit(text.strip())
+        parts = urlsplit(address)
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    if _SPACE_OR_CONTROL.search(text.strip()):
+    if _SPACE_OR_CONTROL.search(address):
         return None
-    return text.strip()
+    return address
 
 
 def _link_kind(url: str) -> str:
