@@ -99,7 +99,9 @@ def test_ray_embeds_on_a_cluster_reached_by_its_client_address(
 ) -> None:
     """A Ray head started apart (`ray start --head`, as on a cluster's first host) and litfeed
     pointed at it with ``--address ray://HOST:PORT``: the actors run in that cluster, which
-    litfeed did not start, and every paper is embedded there."""
+    litfeed did not start, and every paper is embedded there. The head declares a GPU: actors
+    asked to take one are placed on it and load the model for CUDA (here, where torch has
+    none, failing with one line that says so, and storing nothing)."""
     from tests.postgres import free_port
 
     part = tmp_path / "part.jsonl"
@@ -118,7 +120,7 @@ def test_ray_embeds_on_a_cluster_reached_by_its_client_address(
     ray = str(Path(sys.executable).with_name("ray"))
     head = subprocess.Popen(
         [
-            *(ray, "start", "--head", "--block", f"--port={port}", "--num-cpus=3"),
+            *(ray, "start", "--head", "--block", f"--port={port}", "--num-cpus=3", "--num-gpus=1"),
             *(f"--ray-client-server-port={client_port}", "--include-dashboard=false"),
             *(f"--temp-dir={temp}", "--disable-usage-stats"),
         ],
@@ -149,6 +151,29 @@ def test_ray_embeds_on_a_cluster_reached_by_its_client_address(
         with Hub(settings) as hub:
             assert _stored(hub.store.engine) == 150
             assert hub.search("language models", mode="semantic").hits
+
+        # actors on the head's GPU, the model run by torch there (another key: all again)
+        torch_backend = {**environment, "LITFEED_EMBEDDING_BACKEND": "torch"}
+        on_gpu = subprocess.run(
+            [*command, "--address", address, "--gpus", "1"],
+            env=torch_backend,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        import torch
+
+        if torch.cuda.is_available():  # a machine with a GPU and a CUDA build of torch
+            assert on_gpu.returncode == 0, on_gpu.stderr[-2000:]
+            assert "ray: embedded 150 papers" in on_gpu.stdout
+        else:
+            assert on_gpu.returncode == 1
+            assert on_gpu.stderr.startswith(
+                "error: the embedding failed on Ray: the embedding device is cuda but torch "
+            ), on_gpu.stderr[-2000:]
+            assert "CUDA device(s)" in on_gpu.stderr and "Traceback" not in on_gpu.stderr
+            with Hub(settings) as hub:
+                assert _stored(hub.store.engine) == 150
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(head.pid, signal.SIGTERM)
@@ -158,3 +183,38 @@ def test_ray_embeds_on_a_cluster_reached_by_its_client_address(
             os.killpg(head.pid, signal.SIGKILL)  # what of the head's group did not stop
         head.wait(30)
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_gpu_actors_are_asked_for_clearly(settings: Settings, tmp_path: Path) -> None:
+    """--gpus: only with --engine ray; only with the torch backend (the instance's vectors
+    must all come from one backend); on a machine without a GPU, one line saying so."""
+    environment = {**os.environ, "LITFEED_DATA_DIR": str(settings.data_dir)}
+    environment["LITFEED_MODELS_DIR"] = str(settings.resolved_models_dir)
+    with Hub(settings) as hub:
+        part = tmp_path / "part.jsonl"
+        with gzip.open(ARXIV_EXAMPLES, "rt", encoding="utf-8") as source:
+            part.write_text("".join(line for _, line in zip(range(5), source, strict=False)))
+        assert import_file(hub.store, part).new == 5
+    command = [sys.executable, "-m", "litfeed", "index", "--no-progress", "--gpus", "1"]
+
+    def run(*arguments: str, **variables: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, *arguments],
+            env=environment | variables,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    alone = run()
+    assert alone.returncode == 1
+    assert alone.stderr == "error: --gpus places Ray's actors: it needs --engine ray\n"
+    onnx = run("--engine", "ray")
+    assert onnx.returncode == 1
+    assert onnx.stderr.startswith("error: actors on GPUs run the torch backend: set "), onnx.stderr
+    if shutil.which("nvidia-smi") is None:  # Ray finds GPUs through NVIDIA's tools
+        torch = run("--engine", "ray", LITFEED_EMBEDDING_BACKEND="torch")
+        assert torch.returncode == 1
+        assert torch.stderr == "error: this machine has no GPU for actors of 1 GPU each\n"
+    with Hub(settings) as hub:
+        assert _stored(hub.store.engine) == 0

@@ -155,6 +155,25 @@ def test_the_torch_backend_loads_by_local_path_and_agrees(models_dir: Path) -> N
     assert (cosine > 0.97).all()
 
 
+def test_the_device_is_the_torch_backends_and_not_part_of_the_vectors_key(
+    models_dir: Path,
+) -> None:
+    import torch
+
+    on_cpu = Embedder(EmbeddingConfig(backend="torch", device="cpu"), models_dir)
+    assert on_cpu.key == "sentence-transformers/all-MiniLM-L6-v2|torch-fp32|256"
+    with pytest.raises(EmbeddingError, match=r"^the embedding device 'cuda' needs the torch "):
+        Embedder(EmbeddingConfig(device="cuda"), models_dir)
+    if not torch.cuda.is_available():
+        with pytest.raises(EmbeddingError, match=r"^the embedding device is cuda:1 but torch "):
+            Embedder(EmbeddingConfig(backend="torch", device="cuda:1"), models_dir)
+    else:
+        on_gpu = Embedder(EmbeddingConfig(backend="torch", device="cuda"), models_dir)
+        texts = ["Mutual information neural estimation"]
+        assert on_gpu.key == on_cpu.key
+        assert np.allclose(on_gpu.embed(texts), on_cpu.embed(texts), atol=1e-4)
+
+
 def test_a_model_that_cannot_be_loaded_is_one_clear_error(models_dir: Path) -> None:
     with pytest.raises(EmbeddingError, match=r"^cannot load embedding model 'no-such/model': "):
         load_embedder(EmbeddingConfig(model="no-such/model"), models_dir)

@@ -170,6 +170,13 @@ class SearchSettings(BaseModel):
         default="int8", description="int8 (per-channel quantised) or fp32; onnx only."
     )
 
+    embedding_device: str = Field(
+        default="cpu",
+        pattern=r"^(cpu|cuda(:[0-9]{1,2})?|mps)$",
+        description="Where the torch backend runs the model: cpu, cuda (cuda:N) or mps; the "
+        "onnx backend runs on cpu. Vectors made on any device are comparable.",
+    )
+
     embedding_max_tokens: int | None = Field(
         default=None,
         ge=16,

@@ -125,6 +125,7 @@ class Hub:
         return EmbeddingConfig(
             model=self.settings.embedding_model,
             backend=self.settings.embedding_backend,
+            device=self.settings.embedding_device,
             precision=self.settings.embedding_precision,
             max_tokens=self.settings.embedding_max_tokens,
             long_text=self.settings.embedding_long_text,

@@ -192,21 +192,37 @@ def index(
         int,
         typer.Option(min=1, max=10_000, metavar="N", help="Texts an actor embeds at once."),
     ] = 256,
+    gpus: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=64,
+            metavar="G",
+            help="GPUs each Ray actor takes (1: an actor a GPU; 0.5: two); the model then runs "
+            "there with the torch backend, which the instance must use. 0: actors on CPU cores.",
+        ),
+    ] = 0,
 ) -> None:
     """Bring the search indexes up to date: index new papers' words, embed their meaning.
 
     Safe to kill; the next run resumes."""
     if engine not in ("local", "ray"):
         fail(f"--engine is local or ray, not {engine[:40]!r}")
+    if gpus and engine != "ray":
+        fail("--gpus places Ray's actors: it needs --engine ray")
     if engine == "ray" and embed:
-        from litfeed.search.distributed import RayUnavailable, embed_with_ray
+        from litfeed.search.distributed import RayEmbeddingError, embed_with_ray
 
         with progress_bars(progress) as progress_for:
             try:
                 computed = embed_with_ray(
-                    settings(), address, batch_size, progress_for("ray: ranges of papers")
+                    settings(),
+                    address,
+                    batch_size,
+                    progress_for("ray: ranges of papers"),
+                    gpus=gpus,
                 )
-            except RayUnavailable as error:
+            except RayEmbeddingError as error:
                 fail(str(error))
         typer.echo(f"ray: embedded {computed} papers")
     with opened_hub() as hub, progress_bars(progress) as progress_for:

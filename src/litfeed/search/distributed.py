@@ -11,13 +11,17 @@ on that cluster (one per core it has, less one), whose nodes need litfeed instal
 in their models directory (or a way to fetch it) and the database at the same URL: PostgreSQL,
 for a cluster of several hosts. ``ray://HOST:10001`` reaches it through Ray's client, over
 which Ray Data cannot drive a pipeline: the pipeline then runs as a task inside the cluster.
-``HOST:6379`` joins it as a driver (from one of its nodes). Ray (``ray[data,client]``) is an
-optional extra, imported here only."""
+``HOST:6379`` joins it as a driver (from one of its nodes). With ``gpus`` each actor takes
+that share of a GPU (one actor a GPU with 1, two with 0.5) and runs the model there with the
+torch backend, which the whole instance must then use (vectors of another backend are not
+comparable); the pool has as many actors as the cluster's GPUs hold. Ray
+(``ray[data,client]``) is an optional extra, imported here only."""
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -34,8 +38,9 @@ SHARES = 16
 BATCH_SIZE = 256  # texts an actor embeds at once
 
 
-class RayUnavailable(LitfeedError):
-    """Ray is not installed, or its cluster cannot be reached; the message says which."""
+class RayEmbeddingError(LitfeedError):
+    """Ray cannot embed the papers: it is not installed, its cluster cannot be reached or has
+    no GPU where GPUs were asked for, or an actor failed; the message says which."""
 
 
 def embed_with_ray(
@@ -44,13 +49,20 @@ def embed_with_ray(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
     actors: int | None = None,
+    gpus: float = 0,
 ) -> int:
     """Embed every shown paper whose vector is not stored yet, on Ray; how many were
     embedded (computed, not read)."""
+    if gpus and settings.embedding_backend != "torch":
+        raise RayEmbeddingError(
+            "actors on GPUs run the torch backend: set LITFEED_EMBEDDING_BACKEND=torch for "
+            "the whole instance (vectors of another backend are not comparable; every paper is "
+            "embedded again)"
+        )
     try:
         import ray
     except ImportError:
-        raise RayUnavailable(
+        raise RayEmbeddingError(
             "Ray is not installed: pip install 'litfeed[ray]' (or 'ray[data,client]') for "
             "--engine ray"
         ) from None
@@ -81,19 +93,55 @@ def embed_with_ray(
             if "timeout" in str(error)
             else ""
         )
-        raise RayUnavailable(f"cannot reach the Ray cluster at {address}: {error}{hint}") from None
+        raise RayEmbeddingError(
+            f"cannot reach the Ray cluster at {address}: {error}{hint}"
+        ) from None
     try:
-        # an actor for each core the cluster has, one left for reading the ranges
-        cores = ray.cluster_resources().get("CPU", 2)  # type: ignore[no-untyped-call]
-        workers = actors or max(1, int(cores) - 1)
-        arguments = (settings.model_dump(mode="json"), cut(highest, workers), workers, batch_size)
-        if address and address.startswith("ray://"):
-            # Through Ray's client, Ray Data cannot drive its pipeline from here: the pipeline
-            # runs as one task inside the cluster (taking no core), and reports at its end.
-            return int(ray.get(ray.remote(num_cpus=0)(_embed_ranges).remote(*arguments)))
-        return _embed_ranges(*arguments, progress=progress)
+        resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
+        where = f"the Ray cluster at {address}" if address else "this machine"
+        if gpus:
+            # an actor for each share of a GPU the cluster has
+            workers = actors or int(resources.get("GPU", 0) / gpus + 1e-9)
+            if workers == 0:
+                raise RayEmbeddingError(f"{where} has no GPU for actors of {gpus:g} GPU each")
+            actor_settings = settings.model_copy(update={"embedding_device": "cuda"})
+        else:
+            # an actor for each core the cluster has, one left for reading the ranges
+            workers = actors or max(1, int(resources.get("CPU", 2)) - 1)
+            actor_settings = settings
+        arguments = (
+            actor_settings.model_dump(mode="json"),
+            cut(highest, workers),
+            workers,
+            batch_size,
+            gpus,
+        )
+        try:
+            if address and address.startswith("ray://"):
+                # Through Ray's client, Ray Data cannot drive its pipeline from here: the
+                # pipeline runs as one task inside the cluster (taking no core), and reports
+                # at its end.
+                return int(ray.get(ray.remote(num_cpus=0)(_embed_ranges).remote(*arguments)))
+            return _embed_ranges(*arguments, progress=progress)
+        except ray.exceptions.RayError as error:
+            # what the actor raised, not Ray's wrapping of it (a traceback from each layer)
+            raise RayEmbeddingError(f"the embedding failed on Ray: {_cause(error)}") from None
     finally:
         ray.shutdown()
+
+
+def _cause(error: BaseException) -> str:
+    """The innermost error's own message, on one line."""
+    while True:
+        inner = getattr(error, "cause", None) or error.__cause__
+        if not isinstance(inner, BaseException) or inner is error:
+            break
+        error = inner
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    # "package.module.SomeError: what happened" -> what happened
+    return re.sub(r"^[\w.]+(?:Error|Exception): ", "", lines[-1])
 
 
 def cut(highest: int, workers: int) -> list[tuple[int, int]]:
@@ -108,10 +156,11 @@ def _embed_ranges(
     ranges: list[tuple[int, int]],
     workers: int,
     batch_size: int,
+    gpus: float = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Ray Data's pipeline: the ranges mapped over a pool of ``workers`` actors; how many
-    papers they embedded."""
+    """Ray Data's pipeline: the ranges mapped over a pool of ``workers`` actors (each with
+    ``gpus`` of a GPU); how many papers they embedded."""
     import ray
 
     ray.data.DataContext.get_current().enable_progress_bars = False
@@ -128,6 +177,7 @@ def _embed_ranges(
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=workers),
             num_cpus=1,
+            num_gpus=gpus or None,
             # A lost actor is not restarted: the run fails and the next one resumes (nothing
             # stored is lost), instead of Ray replaying constructor arguments it may have freed.
             max_restarts=0,

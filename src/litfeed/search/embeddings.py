@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import platform
 import queue
 import re
 import threading
@@ -62,6 +63,9 @@ class EmbeddingConfig:
     model: str = DEFAULT_MODEL
     backend: Backend = "onnx"
     precision: Precision = "int8"
+    # Where the torch backend runs the model ("cpu", "cuda", "cuda:1", "mps"); not part of the
+    # vectors' key: the same model in fp32 makes the same vectors on any device.
+    device: str = "cpu"
     # Tokens the model reads at once; None: the model's own window (its sentence-transformers
     # max_seq_length, 256 for all-MiniLM-L6-v2).
     max_tokens: int | None = None
@@ -116,6 +120,8 @@ class Embedder:
         _quiet_libraries()
         try:
             source = _model_source(config.model)
+            if config.device != "cpu":
+                _check_device(config)
             if config.backend == "torch":
                 self.model_path, self.onnx_file = source, None
                 tokens = config.max_tokens or _window(Path(source))
@@ -162,7 +168,9 @@ class Embedder:
         with self._lock:
             if self._model is None:
                 try:
-                    model = open_sentence_transformer(self.model_path, self.onnx_file)
+                    model = open_sentence_transformer(
+                        self.model_path, self.onnx_file, self.config.device
+                    )
                 except Exception as error:
                     raise _load_error(self.config, error) from None
                 if self.config.max_tokens is not None:
@@ -257,15 +265,39 @@ def load_embedder(config: EmbeddingConfig, models_dir: Path, export: bool = True
     return Embedder(config, models_dir, export)
 
 
-def open_sentence_transformer(path: str, onnx_file: str | None) -> Any:
-    """sentence-transformers' own loading: a torch model, or an ONNX file inside ``path``."""
+def open_sentence_transformer(path: str, onnx_file: str | None, device: str = "cpu") -> Any:
+    """sentence-transformers' own loading: a torch model (on ``device``), or an ONNX file
+    inside ``path``."""
     from sentence_transformers import SentenceTransformer
 
     if onnx_file is None:
-        return SentenceTransformer(path, device="cpu")
+        return SentenceTransformer(path, device=device)
     return SentenceTransformer(
         path, device="cpu", backend="onnx", model_kwargs={"file_name": onnx_file}
     )
+
+
+def _check_device(config: EmbeddingConfig) -> None:
+    """A device other than the CPU: the torch backend's, and present here (else torch would
+    fail later, on the first text, with its own message)."""
+    if config.backend != "torch":
+        raise EmbeddingError(
+            f"the embedding device {config.device!r} needs the torch backend "
+            "(LITFEED_EMBEDDING_BACKEND=torch); the onnx backend runs on the CPU"
+        )
+    import torch
+
+    if config.device.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        wanted = int(config.device.partition(":")[2] or 0)
+        if wanted >= count:
+            raise EmbeddingError(
+                f"the embedding device is {config.device} but torch {torch.__version__} sees "
+                f"{count} CUDA device(s) on {platform.node()}"
+                + (" (a CPU-only build of torch)" if torch.version.cuda is None else "")
+            )
+    elif config.device == "mps" and not torch.backends.mps.is_available():
+        raise EmbeddingError(f"the embedding device is mps but {platform.node()} has none")
 
 
 def _load_error(config: EmbeddingConfig, error: BaseException) -> EmbeddingError:
