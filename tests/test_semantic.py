@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -461,6 +462,42 @@ def test_a_killed_index_run_resumes_where_it_stopped(hub: Hub) -> None:
     saved = hub.store.count_embeddings(key)
     assert SAVE_EVERY <= saved < 471
     assert not (hub.vector_index.directory / "vectors.json").exists()
+    with _counting_embeddings(hub.embedder) as calls:
+        assert hub.update_index()["vector"] == 471
+    assert sum(calls) == 471 - saved
+    assert hub.vector_index.count() == 471
+    assert hub.store.count_embeddings(key) == 471
+
+
+def test_a_worker_told_to_stop_while_it_embeds_stops_at_once_and_loses_nothing(hub: Hub) -> None:
+    """SIGTERM (as `litfeed serve` stops its worker, or Ctrl-C) while the background worker
+    embeds a first index: it exits within seconds, not when the batch is done; the vectors it
+    computed are kept, and the next run embeds only the rest."""
+    hub.import_paths([EXAMPLES])
+    key = hub.embedder.key  # the model exported before the worker starts
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "litfeed", "worker"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while hub.store.count_embeddings(key) < SAVE_EVERY:
+            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+            assert time.monotonic() < deadline, "no vectors saved within 300 s"
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        asked = time.monotonic()
+        assert worker.wait(timeout=60) == 0
+        took = time.monotonic() - asked
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    saved = hub.store.count_embeddings(key)
+    assert SAVE_EVERY <= saved < 471, saved  # stopped in the middle, not at the end
+    assert took < 5, f"the worker took {took:.1f} s to stop"
     with _counting_embeddings(hub.embedder) as calls:
         assert hub.update_index()["vector"] == 471
     assert sum(calls) == 471 - saved

@@ -40,9 +40,15 @@ HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 200
 EF_SEARCH = 64
 BATCH_SIZE = 2000  # papers read from the store at a time
-SAVE_EVERY = 256  # texts embedded between saves of their vectors: about 5 s of work here
+# Texts embedded between saves of their vectors, and between looks at a stop asked for: about
+# 1.3 s of work here (a worker told to stop, by Ctrl-C or SIGTERM, stops within about that).
+SAVE_EVERY = 64
 # A long catch-up publishes what it has every this many seconds, so readers see it grow.
 SAVE_INTERVAL = 60.0
+
+
+class Stopped(Exception):
+    """A stop was asked for while texts were being embedded; those embedded are saved."""
 
 
 def embed_with_store(
@@ -50,15 +56,17 @@ def embed_with_store(
     embedder: Embedder,
     texts: list[str],
     embedded: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Vectors:
     """Vectors of ``texts`` (one row each): those the store already holds for this model and
     text are read, the rest are embedded, shortest first, and saved SAVE_EVERY at a time, so a
-    killed run loses little work. ``embedded(n)`` is told of each n texts embedded or read."""
+    killed run loses little work. ``embedded(n)`` is told of each n texts embedded or read.
+    Raises `Stopped` when ``stop`` is set before all are embedded."""
     hashes = [text_hash(text) for text in texts]
     stored = store.load_embeddings(embedder.key, hashes)
     if embedded is not None:
         embedded(sum(digest in stored for digest in hashes))
-    _embed_missing(store, embedder, texts, hashes, stored, embedded)
+    _embed_missing(store, embedder, texts, hashes, stored, embedded, stop=stop)
     return np.stack([np.frombuffer(stored[digest], dtype=np.float32) for digest in hashes])
 
 
@@ -78,15 +86,19 @@ def _embed_missing(
     stored: dict[str, bytes],
     embedded: Callable[[int], None] | None,
     chunk: int = SAVE_EVERY,
+    stop: threading.Event | None = None,
 ) -> int:
     """Embed the texts not in ``stored`` (each distinct text once, shortest first), save them
-    ``chunk`` at a time and add them to ``stored``; how many distinct texts were embedded."""
+    ``chunk`` at a time and add them to ``stored``; how many distinct texts were embedded.
+    ``stop`` is looked at before each chunk (`Stopped`)."""
     first_of = {digest: i for i, digest in reversed(list(enumerate(hashes)))}
     copies = Counter(hashes)
     missing = sorted(
         (i for digest, i in first_of.items() if digest not in stored), key=lambda i: len(texts[i])
     )
     for start in range(0, len(missing), chunk):
+        if stop is not None and stop.is_set():
+            raise Stopped
         part = missing[start : start + chunk]
         fresh = embedder.embed([texts[i] for i in part])
         new = {hashes[i]: fresh[row].tobytes() for row, i in enumerate(part)}
@@ -160,7 +172,7 @@ class VectorIndex:
                 or snapshot.meta.get("database") != store.identity  # built from another database
                 or cursor > latest
             ):
-                return self._build(store, progress)
+                return self._build(store, progress, stop)
             if cursor == latest:
                 return 0
             return self._index_changes(snapshot, store, cursor, progress, True, stop)
@@ -170,9 +182,14 @@ class VectorIndex:
         with self.generations.lock():
             return self._build(store, progress)
 
-    def _build(self, store: Store, progress: Progress | None) -> int:
+    def _build(
+        self, store: Store, progress: Progress | None, stop: threading.Event | None = None
+    ) -> int:
+        """A new index of every paper, built beside the one searched and published once done;
+        stopped, it publishes what it has (an index of another model or database, which it
+        replaces, serves no search), and the next `catch_up` goes on from there."""
         snapshot = self._empty()
-        done = self._index_changes(snapshot, store, 0, progress, save_on_the_way=False)
+        done = self._index_changes(snapshot, store, 0, progress, save_on_the_way=False, stop=stop)
         with self._lock:
             self._snapshot = snapshot
         return done
@@ -210,7 +227,14 @@ class VectorIndex:
             papers = [paper for _, paper in batch if not paper.hidden]
             hidden = [paper.pk for _, paper in batch if paper.hidden]
             texts = [paper_text(paper) for paper in papers]
-            vectors = embed_with_store(store, self.embedder, texts, embedded) if texts else None
+            indexed = done
+            try:
+                vectors = (
+                    embed_with_store(store, self.embedder, texts, embedded, stop) if texts else None
+                )
+            except Stopped:  # this batch's vectors embedded so far are stored, not lost
+                self._save(snapshot, meta(newest))
+                return indexed
             with self._lock:
                 self._hide(snapshot, hidden)
                 if vectors is not None:
