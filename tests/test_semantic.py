@@ -163,6 +163,8 @@ def test_the_device_is_the_torch_backends_and_not_part_of_the_vectors_key(
 
     on_cpu = Embedder(EmbeddingConfig(backend="torch", device="cpu"), models_dir)
     assert on_cpu.key == "sentence-transformers/all-MiniLM-L6-v2|torch-fp32|256"
+    text = "Mutual information neural estimation"
+    assert np.allclose(on_cpu.embed_query(text), on_cpu.embed([text])[0], atol=1e-5)
     with pytest.raises(EmbeddingError, match=r"^the embedding device 'cuda' needs the torch "):
         Embedder(EmbeddingConfig(device="cuda"), models_dir)
     if not torch.cuda.is_available():

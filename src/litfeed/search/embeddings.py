@@ -250,11 +250,12 @@ class Embedder:
             # never waits behind a batch of papers being embedded.
             return self._queries.embed(text)
         import torch
+        from sentence_transformers.util import batch_to_device
 
         model = self._sentence_transformer()
         with self._lock, torch.inference_mode():
-            features = model.tokenize([text])
-            vector = model(features)["sentence_embedding"][0].float().numpy()
+            features = batch_to_device(model.tokenize([text]), model.device)
+            vector = model(features)["sentence_embedding"][0].float().cpu().numpy()
         return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
 
 
