@@ -12,7 +12,8 @@ vector (from DIR, an embedded data directory such as bench/search_latency.py --s
 --keep DIR made; else 2,000 real papers embedded here) moved by a small random perturbation
 (noise of norm 0.25, renormalised), so that the ANN graph is realistic; they are stored as
 litfeed stores computed vectors, and the vector index reads them. Without --database, a private
-PostgreSQL is started as the test setup does (Debian's server binaries). Queries: 200 titles of
+PostgreSQL is started as the test setup does (Debian's server binaries), but durable as in
+production (fsync and full page writes on; the tests' server runs without). Queries: 200 titles of
 the bundled example pages, as bench/search_latency.py uses, timed in a process of their own
 opened on the built data directory (as a web process opens it); then 16 clients over HTTP for 30 s
 on `litfeed serve --workers 2` (bench/serve_load.py's mix), and the largest web process's
@@ -280,7 +281,7 @@ def main() -> None:
         if database is None:
             from tests.postgres import start_postgres
 
-            server = start_postgres()
+            server = start_postgres(durable=True)
             database = server.create_database("litfeed_scale")
         data_dir = arguments.keep or Path(folder) / "data"
         settings = Settings(data_dir=data_dir, database_url=database, embed_on_import=False)

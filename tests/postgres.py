@@ -53,7 +53,9 @@ class PostgresServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_postgres() -> PostgresServer:
+def start_postgres(durable: bool = False) -> PostgresServer:
+    """A private server; for the tests without fsync (nothing here must survive a power cut),
+    ``durable`` as a production server runs (fsync, full page writes: the benches)."""
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not candidates:
         pytest.skip("PostgreSQL server binaries are not installed (run scripts/test-setup)")
@@ -82,7 +84,7 @@ def start_postgres() -> PostgresServer:
     )
     options = (
         f"-c listen_addresses=127.0.0.1 -p {server.port} -c unix_socket_directories={directory}"
-        " -c fsync=off -c full_page_writes=off"
+        + ("" if durable else " -c fsync=off -c full_page_writes=off")
     )
     _run(
         server,

@@ -210,7 +210,12 @@ class KeywordIndex:
         (read before this started) is committed and so read here: the new cursor is at least
         that. The cursor file is written after tantivy's commit."""
         latest = store.latest_change()
-        writer = index.writer(heap_size=128_000_000, num_threads=1)
+        # tantivy's indexing threads, one a core (up to 4), beside this one reading the papers:
+        # 100,000 papers from PostgreSQL, 26.6 s with one, 22.9 s with two (2 cores; reading
+        # them is 9 s of it).
+        writer = index.writer(
+            heap_size=128_000_000, num_threads=max(1, min(4, os.cpu_count() or 1))
+        )
         indexed = 0
         newest = cursor
         total = store.count_changed_papers(cursor) if progress is not None else 0
