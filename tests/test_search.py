@@ -278,6 +278,31 @@ def test_rebuild_recreates_the_index_from_the_database(hub: Hub) -> None:
     assert sorted(_titles(hub, "zebrafish")) == ["Zebrafish diving", "Zebrafish swimming"]
 
 
+def test_a_paper_changed_while_a_build_reads_it_is_indexed_once(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new index deletes no older document of a paper it has not added yet (tantivy keeps
+    each delete until the commit); a paper the build reads twice, changed meanwhile, as the
+    store's iteration can, is still one document, its newest."""
+    _store_records(
+        hub, _record("Zebrafish swimming", "2501.00001"), _record("Zebrafish diving", "2501.00002")
+    )
+    changes = list(hub.store.iter_changed_papers(0))
+    (change, first), _second = changes[0]
+    renamed = first.model_copy(update={"title": "Zebrafish flying"})
+    monkeypatch.setattr(
+        hub.store,
+        "iter_changed_papers",
+        lambda after, batch_size=2000: iter([*changes, [(change + 10, renamed)]]),
+    )
+    assert hub.keyword_index.rebuild(hub.store) == 3  # three changes read
+    index = hub.keyword_index  # (a search's titles come from the store: the index itself)
+    assert index.document_count() == 2
+    assert index.rank("zebrafish").count == 2
+    assert [pk for pk, _ in index.rank("flying").hits] == [first.pk]
+    assert index.rank("swimming").count == 0
+
+
 def test_an_index_from_another_database_is_rebuilt(hub: Hub, tmp_path: Path) -> None:
     _store_records(hub, _record("Zebrafish swimming", "2501.00001"))
     hub.update_index()
