@@ -445,19 +445,26 @@ def test_unchanged_papers_are_never_embedded_twice(hub: Hub, seeded_settings: Se
         assert paper_text(paper) != paper_text(hub.get_paper(paper.id))  # type: ignore[arg-type]
 
 
+def _wait_for_saved_vectors(hub: Hub, key: str, process: subprocess.Popen[str]) -> None:
+    """Until ``process`` (embedding) has saved its first SAVE_EVERY vectors; fails if it dies."""
+    deadline = time.monotonic() + 300
+    while hub.store.count_embeddings(key) < SAVE_EVERY:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline, "no vectors saved within 300 s"
+        time.sleep(0.05)
+
+
 def test_a_killed_index_run_resumes_where_it_stopped(hub: Hub) -> None:
     """`litfeed index` killed (SIGKILL) after it saved some vectors: the next run embeds only
     the rest, and the vector index holds every paper."""
     hub.import_paths([EXAMPLES])
     key = hub.embedder.key
     command = [sys.executable, "-m", "litfeed", "index", "--no-progress"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
-        deadline = time.monotonic() + 300
-        while hub.store.count_embeddings(key) < SAVE_EVERY:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "no vectors saved within 300 s"
-            time.sleep(0.05)
+        _wait_for_saved_vectors(hub, key, process)
     finally:
         process.kill()
         process.wait()
@@ -484,11 +491,7 @@ def test_a_worker_told_to_stop_while_it_embeds_stops_at_once_and_loses_nothing(h
         text=True,
     )
     try:
-        deadline = time.monotonic() + 300
-        while hub.store.count_embeddings(key) < SAVE_EVERY:
-            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
-            assert time.monotonic() < deadline, "no vectors saved within 300 s"
-            time.sleep(0.05)
+        _wait_for_saved_vectors(hub, key, worker)
         worker.send_signal(signal.SIGTERM)
         asked = time.monotonic()
         assert worker.wait(timeout=60) == 0
