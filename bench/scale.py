@@ -163,7 +163,7 @@ def build(
     say: Callable[[str], None],
 ) -> None:
     """The synthetic corpus written, imported, given vectors; both indexes built."""
-    snapshot = Path(folder) / "snapshot.jsonl"
+    snapshot = folder / "snapshot.jsonl"
     started = time.perf_counter()
     bases = synthetic(papers, snapshot)
     seconds = time.perf_counter() - started

@@ -98,11 +98,11 @@ def embed_with_ray(
         ) from None
     try:
         resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
-        where = f"the Ray cluster at {address}" if address else "this machine"
         if gpus:
             # an actor for each share of a GPU the cluster has
             workers = actors or int(resources.get("GPU", 0) / gpus + 1e-9)
             if workers == 0:
+                where = f"the Ray cluster at {address}" if address else "this machine"
                 raise RayEmbeddingError(f"{where} has no GPU for actors of {gpus:g} GPU each")
             actor_settings = settings.model_copy(update={"embedding_device": "cuda"})
         else:
