@@ -3,6 +3,7 @@
 ``versions`` with their dates, ``update_date``), as a user runs it, without embedding.
 
     .venv/bin/python bench/import_snapshot.py --papers N [--database URL | --postgres]
+        [--snapshot FILE]
 
 The records are bench/scale.py's synthetic papers (real titles and abstracts of the 74,728-paper
 corpus mixed, new ids) written in the snapshot's layout. Reports the command's wall time, papers
@@ -69,19 +70,26 @@ def main() -> None:
     parser.add_argument("--papers", type=int, required=True)
     parser.add_argument("--database", help="a PostgreSQL URL (default: SQLite)")
     parser.add_argument("--postgres", action="store_true", help="a private PostgreSQL")
+    parser.add_argument(
+        "--snapshot",
+        type=Path,
+        help="keep the snapshot written in this file, or import it again if it is there",
+    )
     arguments = parser.parse_args()
     server = None
     with tempfile.TemporaryDirectory() as folder:
-        listing, snapshot = Path(folder) / "listing.jsonl", Path(folder) / "snapshot.json.gz"
-        started = time.perf_counter()
-        synthetic(arguments.papers, listing)
-        snapshot_layout(listing, snapshot)
-        listing.unlink()
-        size = snapshot.stat().st_size / 2**20
-        print(
-            f"wrote {arguments.papers:,} snapshot records ({size:,.0f} MiB gzip) in "
-            f"{time.perf_counter() - started:.0f} s"
-        )
+        snapshot = arguments.snapshot or Path(folder) / "snapshot.json.gz"
+        if not snapshot.exists():
+            listing = Path(folder) / "listing.jsonl"
+            started = time.perf_counter()
+            synthetic(arguments.papers, listing)
+            snapshot_layout(listing, snapshot)
+            listing.unlink()
+            size = snapshot.stat().st_size / 2**20
+            print(
+                f"wrote {arguments.papers:,} snapshot records ({size:,.0f} MiB gzip) in "
+                f"{time.perf_counter() - started:.0f} s"
+            )
         environment = {**os.environ, "LITFEED_DATA_DIR": str(Path(folder) / "data")}
         database = arguments.database
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -289,7 +290,7 @@ def test_a_paper_changed_while_a_build_reads_it_is_indexed_once(
     )
     changes = list(hub.store.iter_changed_papers(0))
     (change, first), _second = changes[0]
-    renamed = first.model_copy(update={"title": "Zebrafish flying"})
+    renamed = dataclasses.replace(first, title="Zebrafish flying")
     monkeypatch.setattr(
         hub.store,
         "iter_changed_papers",

@@ -239,3 +239,59 @@ def test_papers_of_one_author_or_one_category(store: Store) -> None:
     assert ids(category="cs.LG") == (["2501.00031", "2501.00033"], 2)
     assert ids(category="cs.LG", author="Li") == (["2501.00031", "2501.00033"], 2)
     assert ids(category="stat.ML", author="Jürgen Schmidhuber") == ([], 0)
+
+
+def test_rows_written_in_bulk_read_back_as_an_insert_writes_them(store: Store) -> None:
+    """`insert_rows` (COPY on PostgreSQL): hostile text, lists, dates, moments, NULLs and the
+    columns' defaults read back as one INSERT writes them; the rows' numbers follow their
+    order, and a later INSERT takes a number after them."""
+    import sqlalchemy as sa
+
+    from litfeed.store.database import insert_rows
+    from litfeed.store.schema import papers
+
+    hostile = "Tab\there, back\\slash, \\N, \\., \"quoted\" 'x', ünï 𝔸, line\nbreak\r, ;--"
+    now = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+
+    def row(number: int) -> dict[str, object]:
+        return {
+            "id": f"t-{number:012d}",
+            "title": f"{hostile} {number}",
+            "title_key": f"key {number}",
+            "abstract": hostile,
+            "authors": ["Ann O'Neil", 'Bob "B" \\ Tab\t'],
+            "categories": ["cs.LG"],
+            "versions": None,  # a JSON column given None
+            "published": date(2025, 1, number + 1),
+            "first_seen": now,
+            "sort_date": date(2025, 1, number + 1),
+            "links": [{"url": "https://example.org/?a=1&b=\\", "kind": "code"}],
+            "day": date(2025, 1, 2),
+            "comment": None,
+            "content_hash": "0" * 64,
+            "change_seq": number,
+        }
+
+    with store.engine.begin() as connection:
+        numbers = insert_rows(connection, papers, [row(n) for n in range(5)], numbered=papers.c.pk)
+        (plain,) = connection.execute(sa.insert(papers).returning(papers.c.pk), [row(9)]).scalars()
+        insert_rows(connection, papers, [])  # nothing: no statement
+    assert numbers == sorted(numbers) and len(set(numbers)) == 5
+    assert plain > numbers[-1]
+    with store.engine.connect() as connection:
+        stored = {
+            found["pk"]: found
+            for found in connection.execute(
+                sa.select(papers, papers.c.versions.is_(None).label("sql_null"))
+            ).mappings()
+        }
+    for number, written in zip(numbers, [row(n) for n in range(5)], strict=True):
+        read = stored[number]
+        assert {key: read[key] for key in written} == written
+        assert (read["votes"], read["comments_here"], read["hidden"], read["withdrawn"]) == (
+            0,
+            0,
+            False,
+            False,
+        )
+        assert read["sql_null"] == stored[plain]["sql_null"]

@@ -143,6 +143,22 @@ class Paper(BaseModel):
     pk: int = Field(default=0, exclude=True)
 
 
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the search indexes read of a paper (`Store.iter_changed_papers`): the fields they
+    index and no more, read without `Paper`'s validation (its links and versions unread), which
+    was half of building the keyword index."""
+
+    pk: int
+    id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    published: date | None
+    hidden: bool
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     """Where a file's import is: the line and byte (of the inflated file) after its last

@@ -36,7 +36,7 @@ import numpy.typing as npt
 from filelock import FileLock
 
 from litfeed.errors import LitfeedError
-from litfeed.models import Paper
+from litfeed.models import IndexEntry, Paper
 from litfeed.search.onnx_query import QueryEncoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -93,7 +93,7 @@ class EmbeddingConfig:
         return f"{self.model}@{digest.hexdigest()[:12]}"
 
 
-def paper_text(paper: Paper) -> str:
+def paper_text(paper: Paper | IndexEntry) -> str:
     """What is embedded for a paper: its title and abstract."""
     return f"{paper.title}. {paper.abstract}".strip()
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import tantivy
 from pydantic import BaseModel, ConfigDict
 
-from litfeed.models import EARLIEST_DATE, LATEST_DATE, Paper, Progress
+from litfeed.models import EARLIEST_DATE, LATEST_DATE, IndexEntry, Paper, Progress
 from litfeed.search.generations import Generations
 from litfeed.store import Store
 
@@ -267,7 +267,7 @@ class KeywordIndex:
         )
         return indexed
 
-    def _document(self, paper: Paper) -> Any:
+    def _document(self, paper: IndexEntry) -> Any:
         document = tantivy.Document(
             id=paper.id,
             title=paper.title,

@@ -24,7 +24,7 @@ from typing import Any
 import hnswlib
 import numpy as np
 
-from litfeed.models import Paper, Progress
+from litfeed.models import IndexEntry, Progress
 from litfeed.search.embeddings import Embedder, Vectors, paper_text, text_hash
 from litfeed.search.generations import Generations
 from litfeed.store import Store
@@ -261,7 +261,7 @@ class VectorIndex:
                 snapshot.present[pk] = False
                 snapshot.hidden.add(pk)
 
-    def _add(self, snapshot: _Snapshot, papers: list[Paper], vectors: Vectors) -> None:
+    def _add(self, snapshot: _Snapshot, papers: list[IndexEntry], vectors: Vectors) -> None:
         graph = snapshot.graph
         needed = graph.get_current_count() + len(papers)
         if needed > graph.get_max_elements():

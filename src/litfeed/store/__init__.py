@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -14,7 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from litfeed.identifiers import family_key
-from litfeed.models import Checkpoint, ImportReport, Paper, PaperRecord, Rejection
+from litfeed.models import (
+    Checkpoint,
+    ImportReport,
+    IndexEntry,
+    Paper,
+    PaperRecord,
+    Rejection,
+)
 from litfeed.store.collections import CollectionStore
 from litfeed.store.community import (
     Account,
@@ -664,27 +672,25 @@ class Store:
 
     def iter_changed_papers(
         self, after: int, batch_size: int = 2000
-    ) -> Iterator[list[tuple[int, Paper]]]:
+    ) -> Iterator[list[tuple[int, IndexEntry]]]:
         """Papers changed after change number ``after``, oldest change first, in batches of
-        (change number, paper). Reads in key order, so it is safe while writers run."""
+        (change number, what the indexes read of the paper). Reads in key order, so it is safe
+        while writers run."""
         condition: sa.ColumnElement[bool] = papers.c.change_seq > after
+        columns = [papers.c[field.name] for field in dataclasses.fields(IndexEntry)]  # pk first
         while True:
             with read_transaction(self.engine) as connection:
-                rows = (
-                    connection.execute(
-                        sa.select(papers)
-                        .where(condition)
-                        .order_by(papers.c.change_seq, papers.c.pk)
-                        .limit(batch_size)
-                    )
-                    .mappings()
-                    .all()
-                )
+                rows = connection.execute(
+                    sa.select(papers.c.change_seq, *columns)
+                    .where(condition)
+                    .order_by(papers.c.change_seq, papers.c.pk)
+                    .limit(batch_size)
+                ).all()
             if not rows:
                 return
-            last = (rows[-1]["change_seq"], rows[-1]["pk"])
+            last = (rows[-1][0], rows[-1][1])
             condition = sa.tuple_(papers.c.change_seq, papers.c.pk) > sa.tuple_(*last)
-            yield [(int(row["change_seq"]), paper_from_row(row)) for row in rows]
+            yield [(int(row[0]), IndexEntry(*row[1:])) for row in rows]
 
     # -- embeddings ----------------------------------------------------------------------------
 

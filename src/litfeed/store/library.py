@@ -342,6 +342,8 @@ def save_arrived_items(connection: sa.Connection, rows: Sequence[dict[str, Any]]
     or title key, as an import matches an entry; called in the transaction that writes the
     papers, so that a reader's library never holds a paper twice."""
     shown = [row for row in rows if row.get("pk") is not None and not row.get("hidden")]
+    if not shown or connection.execute(sa.select(outside_items.c.id).limit(1)).first() is None:
+        return 0  # nothing waits (an import of all of arXiv: three lookups a batch saved)
     found: dict[int, tuple[int, Any]] = {}  # outside item id -> (paper pk, the item's row)
     for column, field_name in (
         (outside_items.c.arxiv_id, "arxiv_id"),

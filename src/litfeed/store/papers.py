@@ -21,6 +21,7 @@ from litfeed.identifiers import (
     safe_url,
 )
 from litfeed.models import Link, Paper, PaperRecord, Provenance, Rejection, Version
+from litfeed.store.database import insert_rows
 from litfeed.store.library import save_arrived_items
 from litfeed.store.merge import (
     Row,
@@ -183,9 +184,8 @@ def _write_rows(connection: Connection, inserted: list[Row], updated: list[Row])
         row["sort_date"] = row["published"] or UNDATED
         row["day"] = paper_day(row)
     if inserted:
-        insert = sa.insert(papers).returning(papers.c.pk, sort_by_parameter_order=True)
         values = [{key: value for key, value in row.items() if key != "pk"} for row in inserted]
-        pks = connection.execute(insert, values).scalars().all()
+        pks = insert_rows(connection, papers, values, numbered=papers.c.pk)
         for row, pk in zip(inserted, pks, strict=True):
             row["pk"] = pk
     if updated:
@@ -222,8 +222,7 @@ def _write_authorships(connection: Connection, inserted: list[Row], updated: lis
         for row in (*inserted, *updated)
         for place, name in enumerate(row["authors"] or [])
     ]
-    if values:
-        connection.execute(sa.insert(authorships), values)
+    insert_rows(connection, authorships, values)
 
 
 def _record_sources(
@@ -252,8 +251,7 @@ def _record_sources(
                     "seen_at": now,
                 }
             )
-    if new_rows:
-        connection.execute(sa.insert(paper_sources), new_rows)
+    insert_rows(connection, paper_sources, new_rows)
 
 
 def paper_from_row(row: Any, sources: list[Provenance] | None = None) -> Paper:
