@@ -147,7 +147,7 @@ class Paper(BaseModel):
 class IndexEntry:
     """What the search indexes read of a paper (`Store.iter_changed_papers`): the fields they
     index and no more, read without `Paper`'s validation (its links and versions unread), which
-    was half of building the keyword index."""
+    was some 40% of building the keyword index."""
 
     pk: int
     id: str
