@@ -357,6 +357,39 @@ def test_help_imports_nothing_heavy_and_answers_at_once() -> None:
     assert took < 3.0, took  # about 0.25 s on the development machine
 
 
+def _modules_loaded(*command: str) -> list[str]:
+    """The HEAVY modules a ``litfeed`` command loaded, run as a process of its own."""
+    import subprocess
+    import sys
+
+    probe = (
+        f"import sys; from litfeed.cli import app; sys.argv = ['litfeed', *{command!r}]\n"
+        "try:\n    app()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stderr.strip().splitlines()[-1].replace("'", '"')))
+
+
+def test_commands_that_need_no_model_load_no_model_and_no_vector_index(settings: Settings) -> None:
+    """Reading the database, a paper, the indexes' state or searching by words loads neither
+    the model's libraries nor the vector index's (nor numpy): only what each reads. (`stats`
+    reads the indexes' state from their files; tantivy, 2 ms to load, comes with the search
+    package they are in.)"""
+    assert _run("import", "--no-embed", str(EXAMPLES))[0] == 0
+    with Hub(settings) as hub:
+        first = hub.store.list_papers()[0][0].id
+    readers = ["sqlalchemy", "litfeed.hub", "litfeed.config"]
+    for command, loaded in (
+        (("stats",), [*readers, "tantivy"]),
+        (("users", "list"), readers),
+        (("show", first), readers),
+        (("search", "diffusion", "--mode", "keyword"), [*readers, "tantivy"]),
+    ):
+        assert sorted(_modules_loaded(*command)) == sorted(loaded), command
+
+
 def test_the_names_help_lists_are_the_librarys() -> None:
     from litfeed.cli.maintenance import DEFAULT_METHOD, METHODS
     from litfeed.cli.sources import FORMAT_NAMES

@@ -394,15 +394,12 @@ class Hub:
 
     def stats(self) -> dict[str, Any]:
         from litfeed.announcements import arrivals_by_day
-        from litfeed.search.vectors import read_state
+        from litfeed.search.state import keyword_state, vector_state
 
         stats = self.store.stats()
-        stats["keyword_index"] = {
-            "documents": self.keyword_index.document_count(),
-            "change": self.keyword_index.cursor,
-            "store_change": self.store.latest_change(),
-        }
-        stats["vector_index"] = read_state(self.settings.index_dir / "vectors")
+        stats["keyword_index"] = keyword_state(self.settings.index_dir / "keyword")
+        stats["keyword_index"]["store_change"] = self.store.latest_change()
+        stats["vector_index"] = vector_state(self.settings.index_dir / "vectors")
         now = datetime.now(UTC)
         arrived = self.store.first_seen_since(now - timedelta(days=ARRIVAL_DAYS + 1))
         stats["arrivals"] = arrivals_by_day(arrived, now, ARRIVAL_DAYS)

@@ -7,18 +7,19 @@ import dataclasses
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, computed_field
 
 from litfeed.errors import LitfeedError
 from litfeed.identifiers import is_storable_text
 from litfeed.models import Paper
-from litfeed.search.embeddings import EmbeddingError
 from litfeed.search.fusion import ranked, reciprocal_rank_fusion
 from litfeed.search.keyword import QUERY_SYNTAX, WORD, Filters, KeywordIndex, TextPart, Words
-from litfeed.search.vectors import VectorIndex
 from litfeed.store import Store
+
+if TYPE_CHECKING:
+    from litfeed.search.vectors import VectorIndex
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -196,6 +197,9 @@ class Searcher:
                 '"phrases" are not understood by search by meaning'
             )
         if ran != "keyword":
+            # here, not above: search by words alone loads no numpy
+            from litfeed.search.embeddings import EmbeddingError
+
             try:
                 vectors = self._vectors()
             except EmbeddingError as error:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from litfeed.models import EARLIEST_DATE, LATEST_DATE, IndexEntry, Paper, Progress
 from litfeed.search.generations import Generations
+from litfeed.search.state import KEYWORD_META as _CURSOR_FILE
 from litfeed.store import Store
 
 ANALYZER = "litfeed_english"
@@ -34,7 +35,6 @@ SEARCH_FIELDS = ["title", "abstract", "authors"]
 FIELD_BOOSTS = {"title": 2.0}
 SNIPPET_CHARACTERS = 320
 SCHEMA_VERSION = 5  # bump when the documents or the analyzer change: the index is rebuilt
-_CURSOR_FILE = "cursor.json"
 
 
 class TextPart(BaseModel):

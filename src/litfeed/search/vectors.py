@@ -27,11 +27,11 @@ import numpy as np
 from litfeed.models import IndexEntry, Progress
 from litfeed.search.embeddings import Embedder, Vectors, paper_text, text_hash
 from litfeed.search.generations import Generations
+from litfeed.search.state import VECTOR_META as META_FILE
 from litfeed.store import Store
 
 GRAPH_FILE = "vectors.hnsw"
 MATRIX_FILE = "vectors.npy"
-META_FILE = "vectors.json"
 FILE_FORMAT = 2  # bump when the files change: the index is rebuilt from stored vectors
 # M = 16, ef_construction = 200 are hnswlib's recommended defaults. On the 74,728-paper corpus
 # (bench/vector_index.py) ef = 64 gave recall@10 0.996 against exact search at 0.3 ms a query;
@@ -439,17 +439,3 @@ class VectorIndex:
         self.generations.publish(generation)
         with self._lock:
             self._pointer = self.generations.stamp()
-
-
-def read_state(directory: Path) -> dict[str, Any]:
-    """The published vector index's cursor, size and model, from its files (no model loaded)."""
-    generation = Generations(directory).current()
-    try:
-        meta = json.loads((generation / META_FILE).read_text()) if generation else {}
-    except (FileNotFoundError, ValueError):
-        meta = {}
-    return {
-        "papers": meta.get("count", 0),
-        "change": meta.get("change", 0),
-        "model": meta.get("model"),
-    }
