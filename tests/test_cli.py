@@ -384,6 +384,7 @@ def test_commands_that_need_no_model_load_no_model_and_no_vector_index(settings:
     for command, loaded in (
         (("stats",), [*readers, "tantivy"]),
         (("users", "list"), readers),
+        (("subscribers", "list"), readers),
         (("show", first), readers),
         (("search", "diffusion", "--mode", "keyword"), [*readers, "tantivy"]),
     ):
