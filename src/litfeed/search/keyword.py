@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from litfeed.models import EARLIEST_DATE, LATEST_DATE, IndexEntry, Paper, Progress
 from litfeed.search.generations import Generations
-from litfeed.search.state import KEYWORD_META as _CURSOR_FILE
+from litfeed.search.state import KEYWORD_META
 from litfeed.store import Store
 
 ANALYZER = "litfeed_english"
@@ -518,7 +518,7 @@ class KeywordIndex:
                 return
             if self._generation is None:
                 return
-            if _stamp(self._generation / _CURSOR_FILE) != self._meta_stamp:
+            if _stamp(self._generation / KEYWORD_META) != self._meta_stamp:
                 self._meta, self._meta_stamp = _read_meta(self._generation)
                 self.index.reload()
 
@@ -533,7 +533,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 def _read_meta(generation: Path) -> tuple[dict[str, Any], tuple[int, int] | None]:
     """A generation's cursor file and its stamp (inode, time); ({}, None) when it has none."""
-    path = generation / _CURSOR_FILE
+    path = generation / KEYWORD_META
     try:
         status = path.stat()
         return dict(json.loads(path.read_text())), (status.st_ino, status.st_mtime_ns)
@@ -542,9 +542,9 @@ def _read_meta(generation: Path) -> tuple[dict[str, Any], tuple[int, int] | None
 
 
 def _write_meta(generation: Path, meta: dict[str, Any]) -> None:
-    temporary = generation / f"{_CURSOR_FILE}.tmp"
+    temporary = generation / f"{KEYWORD_META}.tmp"
     temporary.write_text(json.dumps(meta))
-    os.replace(temporary, generation / _CURSOR_FILE)
+    os.replace(temporary, generation / KEYWORD_META)
 
 
 def _moment(day: date) -> datetime:

@@ -27,7 +27,7 @@ import numpy as np
 from litfeed.models import IndexEntry, Progress
 from litfeed.search.embeddings import Embedder, Vectors, paper_text, text_hash
 from litfeed.search.generations import Generations
-from litfeed.search.state import VECTOR_META as META_FILE
+from litfeed.search.state import VECTOR_META
 from litfeed.store import Store
 
 GRAPH_FILE = "vectors.hnsw"
@@ -408,7 +408,7 @@ class VectorIndex:
             self._snapshot = snapshot or self._empty()
 
     def _read(self, generation: Path) -> _Snapshot | None:
-        meta = json.loads((generation / META_FILE).read_text())
+        meta = json.loads((generation / VECTOR_META).read_text())
         if meta.get("model") != self.embedder.key or meta.get("format") != FILE_FORMAT:
             return None
         graph = hnswlib.Index(space="ip", dim=self.embedder.dimension)
@@ -434,7 +434,7 @@ class VectorIndex:
             rows = int(np.flatnonzero(present)[-1]) + 1 if present.any() else 0
             with (generation / MATRIX_FILE).open("wb") as file:
                 np.save(file, snapshot.matrix[:rows])
-            (generation / META_FILE).write_text(json.dumps(meta))
+            (generation / VECTOR_META).write_text(json.dumps(meta))
             snapshot.meta = meta
         self.generations.publish(generation)
         with self._lock:

@@ -207,9 +207,7 @@ def insert_rows(
     }
     numbers: list[int] = []
     if numbered is not None:
-        sequence = connection.execute(
-            sa.select(sa.func.pg_get_serial_sequence(table.name, numbered.name))
-        ).scalar_one()
+        sequence = sa.func.pg_get_serial_sequence(table.name, numbered.name)
         numbers = sorted(  # ascending with the rows, as an INSERT numbers them
             connection.execute(
                 sa.select(sa.func.nextval(sequence)).select_from(
