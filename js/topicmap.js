@@ -8,6 +8,9 @@ import { scaleLinear } from "d3-scale";
 
 const STEPS = 65535;
 const FINE_FROM = 2.5; // zoomed in this far (or more), the finer topics' labels show
+// Zoom from the whole map with a margin round it to a handful of papers' neighbourhood: further
+// out the map is a dot, further in no two papers share the screen.
+const ZOOM_BOUNDS = [0.5, 256];
 
 function webgl() {
   const probe = document.createElement("canvas");
@@ -66,6 +69,7 @@ async function start(box) {
     lassoColor: "#0072b2",
     spatialIndexUseWorker: false,
   });
+  plot.get("camera").setScaleBounds([ZOOM_BOUNDS, ZOOM_BOUNDS]);
 
   // Labels: the broad topics' far out, the finer topics' (those in view) close in; the largest
   // first, none over another.

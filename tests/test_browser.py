@@ -547,6 +547,29 @@ def test_the_topic_map_hover_click_search_zoom_and_pick(
     expect(box).to_have_attribute("data-labels", "fine", timeout=10_000)
     assert float(box.get_attribute("data-zoom") or 0) > before * 2
 
+    # zooming has bounds: in, to a few papers' neighbourhood; out, to the map with a margin
+    # round it; 512 times apart (the view's zoom counts the canvas's width, not the camera's)
+    def settled_zoom() -> float:
+        seen = float(page.evaluate("() => window.topicMap.zoom()"))
+        for _ in range(50):
+            page.wait_for_timeout(200)
+            now = float(page.evaluate("() => window.topicMap.zoom()"))
+            if now == seen:
+                return now
+            seen = now
+        raise AssertionError("the map kept zooming")
+
+    bounds = []
+    for delta in (-3000, 3000):
+        for _ in range(30):
+            page.mouse.wheel(0, delta)
+            page.wait_for_timeout(20)
+        bounds.append(settled_zoom())
+        page.mouse.wheel(0, delta)
+        assert settled_zoom() == bounds[-1]
+    assert bounds[0] / bounds[1] == pytest.approx(512, rel=0.01)
+    assert bounds[1] < before < bounds[0]
+
     page.goto(map_server + "/topics")  # the first view again
     expect(box).to_have_attribute("data-drawn", re.compile(r"\d+"), timeout=30_000)
     x, y = page.evaluate("(id) => window.topicMap.where(id)", ids[7])

@@ -338,38 +338,30 @@ HEAVY = (
 def test_help_imports_nothing_heavy_and_answers_at_once() -> None:
     """`litfeed --help` imports none of the heavy modules (commands import what they use when
     they run); and it answers well within a generous bound, so that a regression shows."""
+    stdout, loaded, took = _probe("--help")
+    assert "search" in stdout and "subscribers" in stdout
+    assert loaded == []
+    assert took < 3.0, took  # about 0.25 s on the development machine
+
+
+def _probe(*command: str) -> tuple[str, list[str], float]:
+    """A ``litfeed`` command run as a process of its own, as from a shell: what it printed,
+    the HEAVY modules it loaded, and the seconds it took."""
     import subprocess
     import sys
     import time
 
     probe = (
-        "import sys; from litfeed.cli import app; "
-        "sys.argv = ['litfeed', '--help']\n"
-        "try:\n    app()\nexcept SystemExit:\n    pass\n"
-        f"print([m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)"
+        f"import sys; from litfeed.cli import app; sys.argv = ['litfeed', *{command!r}]\n"
+        "try:\n    app()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
+        "import json\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]), file=sys.stderr)"
     )
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     took = time.monotonic() - started
     assert done.returncode == 0, done.stderr
-    assert "search" in done.stdout and "subscribers" in done.stdout
-    assert done.stderr.strip().splitlines()[-1] == "[]"
-    assert took < 3.0, took  # about 0.25 s on the development machine
-
-
-def _modules_loaded(*command: str) -> list[str]:
-    """The HEAVY modules a ``litfeed`` command loaded, run as a process of its own."""
-    import subprocess
-    import sys
-
-    probe = (
-        f"import sys; from litfeed.cli import app; sys.argv = ['litfeed', *{command!r}]\n"
-        "try:\n    app()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
-        f"print([m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return list(json.loads(done.stderr.strip().splitlines()[-1].replace("'", '"')))
+    return done.stdout, list(json.loads(done.stderr.strip().splitlines()[-1])), took
 
 
 def test_commands_that_need_no_model_load_no_model_and_no_vector_index(settings: Settings) -> None:
@@ -388,7 +380,7 @@ def test_commands_that_need_no_model_load_no_model_and_no_vector_index(settings:
         (("show", first), readers),
         (("search", "diffusion", "--mode", "keyword"), [*readers, "tantivy"]),
     ):
-        assert sorted(_modules_loaded(*command)) == sorted(loaded), command
+        assert sorted(_probe(*command)[1]) == sorted(loaded), command
 
 
 def test_the_names_help_lists_are_the_librarys() -> None:
