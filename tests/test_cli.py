@@ -395,3 +395,28 @@ def test_the_names_help_lists_are_the_librarys() -> None:
 
     assert CITATION_FORMATS == citations.FORMATS
     assert (METHODS, DEFAULT_METHOD) == (reviewer_eval.METHODS, reviewer_eval.DEFAULT_METHOD)
+
+
+def test_days_out_of_range_and_unwritable_files_are_one_error_line(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """A day whose neighbours Python cannot hold, and an output file in no directory, are said
+    in one line, never a traceback."""
+    assert _run("import", "--no-embed", str(EXAMPLES))[0] == 0
+    assert _run("users", "add", "ada@example.org")[0] == 0
+    assert _run("subscribers", "add", "ada@example.org")[0] == 0
+    missing = tmp_path / "no such folder"
+    for args, said in (
+        (("digest", "preview", "ada@example.org", "--date", "9999-12-31"), "out of range"),
+        (("digest", "preview", "ada@example.org", "--date", "0001-01-01"), "out of range"),
+        (("for-you", "--user", "ada@example.org", "--date", "9999-12-31", "--week"), "range"),
+        (("comments", "export", "--out", str(missing / "c.jsonl")), "cannot write"),
+        (
+            ("library", "export", "--user", "ada@example.org", "--out", str(missing / "l.bib")),
+            "cannot write",
+        ),
+    ):
+        result = runner.invoke(app, list(args))
+        assert isinstance(result.exception, SystemExit), (args, result.exception)
+        assert result.exit_code == 1 and result.stderr.startswith("error: "), args
+        assert said in result.stderr and len(result.stderr.splitlines()) == 1, args

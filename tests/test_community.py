@@ -94,6 +94,38 @@ def test_a_bad_period_is_a_400_naming_the_right_way(site_client: TestClient) -> 
     assert site_client.get("/monthly/'%20OR%201=1--").status_code == 400
 
 
+@pytest.mark.parametrize("first", [True, False], ids=["year-1", "year-9999"])
+def test_days_at_the_ends_of_the_calendar_are_a_400_not_a_crash(
+    site_hub: Hub, site_client: TestClient, first: bool
+) -> None:
+    """Dates Python holds but whose neighbours it does not (the day before 0001-01-01, the week
+    after 9999-W52) are refused as out of range by every page, list, feed and ranking."""
+    day, week, month = (
+        ("0001-01-01", "0001-W01", "0001-01") if first else ("9999-12-31", "9999-W52", "9999-12")
+    )
+    token = _token(site_hub, "ranked@example.org")
+    for url in (
+        f"/daily/{day}",
+        f"/weekly/{week}",
+        f"/monthly/{month}",
+        f"/api/daily?date={day}",
+        f"/api/weekly?week={week}",
+        f"/api/monthly?month={month}",
+        f"/feeds/daily.atom?date={day}",
+        f"/feeds/weekly.atom?week={week}",
+        f"/feeds/monthly.atom?month={month}",
+        f"/hf/api/daily_papers?date={day}",
+        f"/hf/api/daily_papers?week={week}",
+        f"/hf/api/daily_papers?month={month}",
+        f"/api/for-you?date={day}",
+        f"/api/for-you?date={day}&week=true",
+    ):
+        answer = site_client.get(url, headers=_bearer(token))
+        assert answer.status_code == 400, url
+        if "/api/" in url:
+            assert "out of range" in answer.json()["error"], url
+
+
 def test_votes_through_the_api_count_once_and_need_a_verified_account(
     site_hub: Hub, site_client: TestClient
 ) -> None:

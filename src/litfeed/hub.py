@@ -335,9 +335,12 @@ class Hub:
         week: bool = False,
         category: str | None = None,
     ) -> ForYou:
-        """A day's (or its week's) papers ranked for one reader (`litfeed.recommend`)."""
+        """A day's (or its week's) papers ranked for one reader (`litfeed.recommend`); a day
+        out of range is refused before the model is asked for."""
+        from litfeed.community.periods import check_day
         from litfeed.recommend import for_you
 
+        day = check_day(day) if day else None
         vectors = self._vectors_for_reading()
         return for_you(self.store, vectors, account_id, day, limit, week, category)
 
@@ -371,8 +374,10 @@ class Hub:
 
     def papers_to_rate(self, account_id: int, day: date | None = None) -> list[Paper]:
         """Papers for a new reader to rate (`litfeed.recommend.papers_to_rate`)."""
+        from litfeed.community.periods import check_day
         from litfeed.recommend import papers_to_rate
 
+        day = check_day(day) if day else None
         return papers_to_rate(self.store, self._vectors_for_reading(), account_id, day)
 
     def get_paper(self, key: str) -> Paper | None:

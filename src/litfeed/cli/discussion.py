@@ -27,7 +27,10 @@ def comments_export(
     hidden ones too, each saying which it is."""
     with opened_hub() as hub:
         papers: dict[int, str] = {}
-        target = out.open("w", encoding="utf-8") if out else sys.stdout
+        try:
+            target = out.open("w", encoding="utf-8") if out else sys.stdout
+        except OSError as error:
+            fail(f"cannot write {out}: {error.strerror}")
         written = 0
         try:
             after = 0

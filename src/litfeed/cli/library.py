@@ -128,7 +128,10 @@ def library_export(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as error:
+            fail(f"cannot write {out}: {error.strerror}")
         typer.echo(f"wrote {text.count('@')} entries to {out}", err=True)
 
 

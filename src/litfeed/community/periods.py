@@ -12,8 +12,24 @@ _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
+# The days a page, a feed or a ranking may ask for: far enough inside Python's dates (years 1 to
+# 9999) that a period's neighbours and the windows reaching back from it are dates too.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
 class PeriodError(LitfeedError, ValueError):
-    """A period written in a way litfeed does not read; the message shows the right way."""
+    """A period written in a way litfeed does not read, or out of its range; the message shows
+    the right way."""
+
+
+def check_day(day: date) -> date:
+    """``day``, when it lies between FIRST_DAY and LAST_DAY; `PeriodError` otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PeriodError(
+            f"{day.isoformat()} is out of range: a day from {FIRST_DAY.year} to {LAST_DAY.year}"
+        )
+    return day
 
 
 @dataclass(frozen=True)
@@ -58,17 +74,18 @@ def parse_period(kind: str, text: str) -> Period:
     text = text.strip()
     try:
         if kind == "day":
-            return period_containing("day", date.fromisoformat(text))
-        if kind == "week":
+            first = date.fromisoformat(text)
+        elif kind == "week":
             matched = _WEEK.fullmatch(text)
             if matched is None:
                 raise ValueError(text)
             first = date.fromisocalendar(int(matched.group(1)), int(matched.group(2)), 1)
-            return period_containing("week", first)
-        matched = _MONTH.fullmatch(text)
-        if matched is None:
-            raise ValueError(text)
-        return period_containing("month", date(int(matched.group(1)), int(matched.group(2)), 1))
+        else:
+            matched = _MONTH.fullmatch(text)
+            if matched is None:
+                raise ValueError(text)
+            first = date(int(matched.group(1)), int(matched.group(2)), 1)
     except ValueError:
         example = {"day": "2024-10-25", "week": "2024-W43", "month": "2024-10"}[kind]
         raise PeriodError(f"{text[:40]!r} is not a {kind}: write it like {example}") from None
+    return period_containing(kind, check_day(first))

@@ -44,7 +44,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from litfeed.addresses import address_key, key_of, parse_address
 from litfeed.announcements import announcement_day
 from litfeed.community import Community
-from litfeed.community.periods import Period, parse_period, period_containing
+from litfeed.community.periods import Period, check_day, parse_period, period_containing
 from litfeed.community.trending import day_began
 from litfeed.config import Settings
 from litfeed.delivery.subscriptions import Subscriptions, section_label
@@ -126,7 +126,7 @@ class SendReport:
 def period_for(cadence: str, day: date) -> Period:
     """The period a digest of ``cadence`` covers when ``day`` names it: that announcement day,
     or the week containing it."""
-    return period_containing("week" if cadence == "weekly" else "day", day)
+    return period_containing("week" if cadence == "weekly" else "day", check_day(day))
 
 
 def due_period(
