@@ -235,6 +235,39 @@ def test_maths_is_drawn_by_the_browser(examples_server: str, page: Page) -> None
     assert "\\mathrm" not in page.locator("p.abstract").inner_text()
 
 
+def _header_fits(page: Page) -> None:
+    """At a phone's width to a wide screen's, the header's search box keeps room to type, none
+    of its links and buttons covers another, and the page does not scroll sideways."""
+    for width in (390, 768, 1024, 1280, 1920):
+        page.set_viewport_size({"width": width, "height": 800})
+        field = page.get_by_label("Search papers").bounding_box()
+        assert field is not None and field["width"] >= 150, width
+        wide = page.evaluate(
+            "(w) => [...document.querySelectorAll('body *')]"
+            ".filter((e) => e.getBoundingClientRect().right > w)"
+            ".map((e) => e.tagName + ' ' + (e.textContent || '').slice(0, 40))",
+            width,
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
+        boxes = [
+            box
+            for box in (
+                item.bounding_box()
+                for item in page.locator("header.site :is(a, button, input[type=search])").all()
+            )
+            if box is not None
+        ]
+        for n, one in enumerate(boxes):
+            for other in boxes[n + 1 :]:
+                apart = (
+                    one["x"] + one["width"] <= other["x"]
+                    or other["x"] + other["width"] <= one["x"]
+                    or one["y"] + one["height"] <= other["y"]
+                    or other["y"] + other["height"] <= one["y"]
+                )
+                assert apart, (width, one, other)
+
+
 def test_sign_up_verify_vote_and_submit(writable_server: tuple[str, Path], page: Page) -> None:
     server, outbox = writable_server
     page.goto(server + "/daily")
@@ -253,6 +286,8 @@ def test_sign_up_verify_vote_and_submit(writable_server: tuple[str, Path], page:
     page.click("form.account-form button")
     page.wait_for_url(server + "/daily")
     assert page.locator("nav.account .who").inner_text() == "ada@example.org"
+    _header_fits(page)  # an administrator's: the most links
+    page.set_viewport_size({"width": 1280, "height": 800})
     first = page.locator("article.paper-card").first
     first.locator("button.vote").click()
     page.wait_for_url(server + "/daily")
