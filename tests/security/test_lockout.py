@@ -74,3 +74,15 @@ def test_the_form_log_in_keeps_the_device_and_the_limits_count_forwarded_address
 
     assert [signed_up(shared) for _ in range(6)] == [202] * 5 + [429]
     assert signed_up(new_network_address()) == 202
+
+    # A mistyped form costs no attempt: only one that would send mail counts.
+    with site.browser(new_network_address()) as typist:
+        mistyped = [sign_up(typist, f"typist-{n}@example.org", "short") for n in range(6)]
+        assert mistyped == [400] * 6
+        bad = {"email": "typist@example.org", "sections": ["nonsense"]}
+        assert [typist.post("/api/subscriptions", json=bad).status_code for _ in range(6)] == [
+            400
+        ] * 6
+        assert sign_up(typist, "typist@example.org") == 202
+        good = {**bad, "sections": ["daily"]}
+        assert typist.post("/api/subscriptions", json=good).status_code == 202

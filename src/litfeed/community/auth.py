@@ -31,6 +31,8 @@ from litfeed.community.accounts import (
     AccountError,
     AccountTaken,
     add_account,
+    check_name,
+    check_password,
     hash_password,
     password_matches,
 )
@@ -94,12 +96,19 @@ class Auth:
 
     # -- sign-up and verification --------------------------------------------------------------
 
-    def sign_up(self, email: str, password: str, name: str | None = None) -> None:
+    def sign_up(
+        self, email: str, password: str, name: str | None = None, network_address: str = ""
+    ) -> None:
         """Make an unverified account (with an optional public name) and mail its
         verification link; for an address that has an account already, mail it a note
         instead. The caller answers the same. A name taken is said (`NameTaken`): names are
-        public. `AddressError` for what is not an address."""
+        public. `AddressError` for what is not an address. What was typed is checked before
+        the attempt counts against the sign-up limits (the address's and ``network_address``'s):
+        a mistyped form costs none, only one that would send mail does."""
         email = parse_address(email)
+        check_password(password)
+        check_name(name)
+        self.limit("signup", *([network_address] if network_address else []), key_of(email))
         try:
             account = add_account(self.store, email, password, name=name)
         except AccountTaken:

@@ -106,8 +106,7 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     ) -> Response:
         check_csrf(request, csrf)
         try:
-            auth_of(request).limit("signup", client_address(request), key_of(email))
-            auth_of(request).sign_up(email, password, name)
+            auth_of(request).sign_up(email, password, name, client_address(request))
         except Throttled as error:
             return form(request, "signup.html", 429, email=email, name=name, error=str(error))
         except (AccountError, AddressError) as error:
@@ -118,9 +117,9 @@ def accounts_router(hub: Hub, render: Render) -> APIRouter:
     def signup_json(request: Request, credentials: SignUp) -> Message:
         """Sign up, with an optional public name; the answer is the same whether or not the
         address has an account (the address gets a confirmation link, or a note)."""
-        auth = auth_of(request)
-        auth.limit("signup", client_address(request), key_of(credentials.email))
-        auth.sign_up(credentials.email, credentials.password, credentials.name)
+        auth_of(request).sign_up(
+            credentials.email, credentials.password, credentials.name, client_address(request)
+        )
         return Message(message=SIGNED_UP.format(email=credentials.email.strip()))
 
     @router.get("/verify/{token}", response_class=HTMLResponse, include_in_schema=False)

@@ -178,8 +178,8 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         email = form.email
         account = viewer(request)
         try:
+            choices = choices_from_form(form)  # checked first: a mistyped form costs no attempt
             auth_of(request).limit("subscribe", client_address(request), key_of(email))
-            choices = choices_from_form(form)
             subscriber = hub.subscriptions.subscribe(email, choices, account)
         except (SubscriptionError, AccountError, AddressError) as error:
             status = 429 if isinstance(error, Throttled) else 400
@@ -193,7 +193,6 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
     def subscribe_json(request: Request, asked: SubscriptionRequest) -> Accepted:
         """Subscribe an address to the digest; it gets a link to confirm (double opt-in). The
         answer is the same whether or not the address is subscribed already."""
-        auth_of(request).limit("subscribe", client_address(request), key_of(asked.email))
         choices = check_choices(
             [parse_section(text) for text in asked.sections],
             asked.mutes,
@@ -201,7 +200,8 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
             asked.cadence,
             asked.send_hour,
             asked.timezone,
-        )
+        )  # checked first: a mistyped request costs no attempt
+        auth_of(request).limit("subscribe", client_address(request), key_of(asked.email))
         hub.subscriptions.subscribe(asked.email, choices)
         return Accepted(message=SUBSCRIBED.format(email=asked.email.strip()))
 
