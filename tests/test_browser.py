@@ -362,6 +362,7 @@ def test_subscribe_confirm_and_change_preferences(
     form.locator("button").click()
     assert page.locator("h1").inner_text() == "Almost there"
     page.goto(_mailed_link(outbox, "/subscriptions/confirm"))
+    page.get_by_role("button", name="Confirm ada@example.org").click()
     assert "Confirmed: ada@example.org will get the digest" in page.locator("main").inner_text()
     form = page.locator("form.subscription")
     assert form.locator("input[name=timezone]").input_value() == "Europe/Berlin"

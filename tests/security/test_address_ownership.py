@@ -27,7 +27,7 @@ def test_an_account_with_a_strangers_address_reaches_none_of_it(site: Site) -> N
         confirm = link_in(
             site.mail(victim, "Confirm your litfeed digest"), "/subscriptions/confirm/"
         )
-        preferences = reader.get(confirm).headers["location"]
+        preferences = reader.post(confirm).headers["location"]
         assert reader.get(preferences).status_code == 200
 
     with site.browser() as attacker:

@@ -208,17 +208,35 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
     @router.get(
         "/subscriptions/confirm/{token}", response_class=HTMLResponse, include_in_schema=False
     )
+    def confirm_page(request: Request, token: str) -> Response:
+        """The confirmation link asks for a press of its button: opening it (as a mail
+        scanner does, following every link of a message) confirms nothing."""
+        found = hub.subscriptions.read(token, "confirm")
+        if found is None:
+            return _dead_confirmation(request)
+        subscriber = found[0]
+        if subscriber.status == CONFIRMED:  # nothing to ask: its preferences
+            return RedirectResponse(hub.subscriptions.path(subscriber, "preferences"), 303)
+        return render(request, "confirm_subscription.html", {"subscriber": subscriber})
+
+    @router.post(
+        "/subscriptions/confirm/{token}", response_class=HTMLResponse, include_in_schema=False
+    )
     def confirm(request: Request, token: str) -> Response:
+        """The signed link is the proof (as for unsubscribing): no cookie or CSRF token."""
         subscriber = hub.subscriptions.confirm(token)
         if subscriber is None:
-            return notice(
-                request,
-                "This link does not work",
-                "It has expired or is not whole: subscribe again to get a new one.",
-                400,
-            )
+            return _dead_confirmation(request)
         return RedirectResponse(
             hub.subscriptions.path(subscriber, "preferences") + "?confirmed=1", 303
+        )
+
+    def _dead_confirmation(request: Request) -> Response:
+        return notice(
+            request,
+            "This link does not work",
+            "It has expired or is not whole: subscribe again to get a new one.",
+            400,
         )
 
     # -- preferences, preview ------------------------------------------------------------------
