@@ -86,6 +86,15 @@ def test_the_map_of_the_examples_stored_listed_and_served(copied_settings: Setti
         assert all(t.label and not t.label.startswith("topic ") for t in every)
         places = hub.store.topics.places()
         assert len(places) == 471  # every embedded example paper is on the map
+        # finer topics lie inside their broad topic: each paper's in its broad one's
+        fine = [t for t in every if t.level != BROAD]
+        parent_of = {t.id: t.parent_id for t in fine}
+        assert fine and all(parent_of[t.id] in {b.id for b in broad} for t in fine)
+        assert all(parent_of[p.fine_id] == p.broad_id for p in places if p.fine_id is not None)
+        assert all(p.broad_id is not None for p in places if p.fine_id is not None)
+        size = {t.id: t.size for t in every}
+        for one in broad:
+            assert sum(t.size for t in fine if t.parent_id == one.id) <= size[one.id]
         first = {t.id: (t.label, t.size) for t in every}
         client = TestClient(create_app(copied_settings), base_url="http://localhost")
         listed = client.get("/api/topics").json()
@@ -127,6 +136,9 @@ def test_a_new_paper_joins_the_topic_of_its_near_neighbours(copied_settings: Set
         neighbours = [pk for pk, _s in vectors.search(vector, 11) if pk != arrived]
         most = Counter(places[pk].broad_id for pk in neighbours if pk in places).most_common(1)
         assert place.broad_id == most[0][0]
+        if place.fine_id is not None:  # a finer topic inside that broad topic
+            inner = store.topics.get(place.fine_id)
+            assert inner is not None and inner.parent_id == place.broad_id
         grown = store.topics.get(place.broad_id)  # type: ignore[arg-type]
         assert grown is not None and grown.size == (
             broad.size + 1 if grown.id == broad.id else grown.size

@@ -102,8 +102,13 @@ def place_new(store: Store, vectors: VectorIndex, limit: int = PLACE_BATCH) -> i
         x = sum(place.x * weight for place, weight in around) / total
         y = sum(place.y * weight for place, weight in around) / total
         broad = _most(Counter(place.broad_id for place, _w in around))
-        fine = _most(Counter(place.fine_id for place, _w in around))
-        placed.append(Place(pk, x, y, broad, fine if broad is not None else None))
+        # the finer topic most of the neighbours in that broad topic are in: one inside it
+        fine = (
+            _most(Counter(place.fine_id for place, _w in around if place.broad_id == broad))
+            if broad is not None
+            else None
+        )
+        placed.append(Place(pk, x, y, broad, fine))
     store.topics.add_places(placed)
     return len(placed)
 

@@ -6,7 +6,6 @@ stay in one topic (matched by overlap), so that what readers follow survives a r
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -75,6 +74,23 @@ def clusters(xy: np.ndarray, share: float, least: int, most: float = 1.0) -> np.
     return _divide(xy, found, int(most * len(xy)), size) if most < 1.0 else found
 
 
+def inside(xy: np.ndarray, broad: np.ndarray, size: int) -> np.ndarray:
+    """Finer clusters inside each broad one: HDBSCAN on each broad cluster's points alone, so
+    that a finer topic's papers all lie in its broad topic (a paper in no broad topic is in no
+    finer one; a broad topic whose density does not divide has none inside it)."""
+    fine = np.full(len(xy), -1)
+    number = 0
+    for cluster in np.unique(broad[broad >= 0]):
+        rows = np.flatnonzero(broad == cluster)
+        if len(rows) <= size:
+            continue
+        parts = _hdbscan(xy[rows], size)
+        for part in np.unique(parts[parts >= 0]):
+            fine[rows[parts == part]] = number
+            number += 1
+    return fine
+
+
 def _hdbscan(xy: np.ndarray, size: int) -> np.ndarray:
     from sklearn.cluster import HDBSCAN
 
@@ -125,7 +141,7 @@ def build(
     pks = list(pks)
     xy = layout(vectors, seed)
     broad_found = clusters(xy, BROAD_SHARE, 10, BROAD_MOST)
-    fine_found = clusters(xy, FINE_SHARE, 5)
+    fine_found = inside(xy, broad_found, max(5, int(len(xy) * FINE_SHARE)))
     words = texts(pks)
     numbers = _Numbering(previous or {})
     topics: list[Topic] = []
@@ -139,10 +155,8 @@ def build(
         for cluster, rows in sorted(rows_of.items(), key=lambda item: -len(item[1])):
             members = [pks[row] for row in rows]
             number = numbers.take(level, set(members))
-            parent = None
-            if level == FINE:
-                above = Counter(broad_of[pks[r]] for r in rows if pks[r] in broad_of)
-                parent = above.most_common(1)[0][0] if above else None
+            # a fine topic's papers all lie in one broad topic (`inside`)
+            parent = broad_of[members[0]] if level == FINE else None
             centre = xy[rows].mean(axis=0)
             topics.append(
                 Topic(
