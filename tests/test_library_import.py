@@ -18,7 +18,12 @@ from litfeed.community.accounts import add_account
 from litfeed.config import Settings
 from litfeed.hub import Hub
 from litfeed.recommend import profile_of
-from litfeed.recommend.citations import CitationFileError, parse_citations, read_citations
+from litfeed.recommend.citations import (
+    CitationFileError,
+    parse_citation_bytes,
+    parse_citations,
+    read_citations,
+)
 from litfeed.recommend.library import library_of, to_bibtex
 
 DATA = Path(__file__).parent / "data" / "library"
@@ -211,8 +216,26 @@ def test_a_file_that_is_not_what_it_says_is_one_clear_error(tmp_path: Path) -> N
         read_citations(broken)
     binary = tmp_path / "library.bib"
     binary.write_bytes(b"\xff\xfe\x00@misc{")
-    with pytest.raises(CitationFileError, match="cannot be read as UTF-8"):
-        read_citations(binary)
+    assert read_citations(binary).rejected == [
+        f"{binary}:1: Unexpectedly reached end of file.",  # bibtexparser's reason
+        f"{binary}:1: not UTF-8 text (byte 0xff on line 1)",
+    ]
+    with pytest.raises(CitationFileError, match=r"library.json:2: not UTF-8 text \(byte 0xe9\)"):
+        parse_citation_bytes(b'[{"title": "A"},\n{"title": "caf\xe9"}]', "library.json")
+
+
+def test_a_record_that_is_not_utf8_is_rejected_and_the_others_read(tmp_path: Path) -> None:
+    """One record written in Latin-1 in a UTF-8 file: that record is reported by its line, the
+    others are read (the accents of the UTF-8 ones intact)."""
+    data = (
+        "@misc{one, title = {Caf\u00e9 one}, author = {Ada Lovelace}}\n"
+        "@misc{two,\n  title = {Caf".encode()
+        + b"\xe9 two},\n  author = {Ben}}\n"
+        + "@misc{three, title = {Na\u00efve three}}\n".encode()
+    )
+    found = parse_citation_bytes(data, "mixed.bib")
+    assert [c.title for c in found.entries] == ["Café one", "Naïve three"]
+    assert found.rejected == ["mixed.bib:2: not UTF-8 text (byte 0xe9 on line 3)"]
 
 
 def test_hostile_entries_are_kept_as_text_or_reported(hub: Hub) -> None:

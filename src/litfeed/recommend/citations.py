@@ -61,10 +61,51 @@ def read_citations(path: Path, format_name: str | None = None) -> Citations:
     try:
         if path.stat().st_size > MAX_BYTES:
             raise CitationFileError(f"{path}: larger than {MAX_BYTES // 1_000_000} MB")
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CitationFileError(f"{path}: cannot be read as UTF-8 text ({error})") from None
-    return parse_citations(text, str(path), format_name)
+        data = path.read_bytes()
+    except OSError as error:
+        raise CitationFileError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_citation_bytes(data, str(path), format_name)
+
+
+def parse_citation_bytes(data: bytes, name: str, format_name: str | None = None) -> Citations:
+    """The citations in a file's bytes (UTF-8): a record holding bytes that are not UTF-8 is
+    rejected, naming its line, and the others are read (in CSL-JSON, one JSON text, such a
+    byte rejects the file)."""
+    try:
+        return parse_citations(data.decode("utf-8-sig"), name, format_name)
+    except UnicodeDecodeError:
+        pass
+    lines, bad = [], []
+    for number, line in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            bad.append((number, line[error.start]))
+            lines.append(line.decode("utf-8", "replace"))
+    text = "\n".join(lines)
+    chosen = format_name or guess_format(name, text)
+    if chosen == "csl-json":
+        number, byte = bad[0]
+        raise CitationFileError(f"{name}:{number}: not UTF-8 text (byte 0x{byte:02x})")
+    found = parse_citations(text, name, chosen)
+    starts = sorted((_line_of(c.where), n) for n, c in enumerate(found.entries))
+    dropped: set[int] = set()
+    for number, byte in bad:
+        holding = [n for start, n in starts if start <= number]
+        why = f"not UTF-8 text (byte 0x{byte:02x} on line {number})"
+        if holding and holding[-1] not in dropped:
+            dropped.add(holding[-1])
+            found.rejected.append(f"{found.entries[holding[-1]].where}: {why}")
+        elif not holding:
+            found.rejected.append(f"{name}:{number}: {why}")
+    found.entries = [c for n, c in enumerate(found.entries) if n not in dropped]
+    return found
+
+
+def _line_of(where: str) -> int:
+    """The line number of a citation's FILE:LINE."""
+    tail = where.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def parse_citations(text: str, name: str, format_name: str | None = None) -> Citations:

@@ -39,7 +39,7 @@ from litfeed.recommend.citations import (
     Citation,
     CitationFileError,
     Citations,
-    parse_citations,
+    parse_citation_bytes,
 )
 from litfeed.recommend.library import (
     LibraryImport,
@@ -169,12 +169,11 @@ async def _uploaded(request: Request) -> Citations:
         raise HTTPException(413, f"file: larger than {MAX_BYTES // 1_000_000} MB")
     name = "".join(c for c in Path(upload.filename or "upload").name if c.isprintable())[:100]
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise HTTPException(400, f"{name or 'file'}: not UTF-8 text") from None
-    try:
         return await run_in_threadpool(
-            parse_citations, text, name or "upload", str(format_name) if format_name else None
+            parse_citation_bytes,
+            data,
+            name or "upload",
+            str(format_name) if format_name else None,
         )
     except CitationFileError as error:
         raise HTTPException(400, str(error)) from None
