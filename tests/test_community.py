@@ -360,10 +360,12 @@ def test_the_bundled_examples_make_a_living_hub(settings: object) -> None:
         outcomes = hub.load_examples()
         assert sum(o.report.new for o in outcomes if o.report) == 471 + 2_518
         days = hub.store.days_with_papers(date(2026, 6, 1), date(2026, 7, 31))
-        assert len(days) == 9 and min(days) == date(2026, 6, 18) and max(days) == date(2026, 7, 1)
+        # arXiv's listings of 18 June to 1 July: the announcement evenings before them
+        assert len(days) == 9 and min(days) == date(2026, 6, 17) and max(days) == date(2026, 6, 30)
+        assert all(day.strftime("%a") not in ("Fri", "Sat") for day in days)
         assert hub.load_examples() == []  # only into an empty database
     with TestClient(create_app(settings), base_url="http://localhost") as client:
-        newest = client.get("/api/daily", params={"date": "2026-07-01"}).json()
+        newest = client.get("/api/daily", params={"date": "2026-06-30"}).json()
         assert newest["pagination"]["total"] == 300
         papers = newest["papers"]
         assert all(p["authors"] and p["categories"] and p["arxiv_id"] for p in papers)
@@ -371,9 +373,9 @@ def test_the_bundled_examples_make_a_living_hub(settings: object) -> None:
         # the saved pages arrived today; the day before them with papers is the arXiv slice's
         today = client.get("/api/daily").json()
         assert today["pagination"]["total"] == 471
-        assert today["previous"]["key"] == "2026-07-01" and today["next"] is None
+        assert today["previous"]["key"] == "2026-06-30" and today["next"] is None
         quiet = client.get("/api/daily", params={"date": "2026-06-20"}).json()  # a Saturday
-        assert (quiet["previous"]["key"], quiet["next"]["key"]) == ("2026-06-19", "2026-06-23")
+        assert (quiet["previous"]["key"], quiet["next"]["key"]) == ("2026-06-18", "2026-06-22")
         week = client.get("/api/weekly", params={"week": "2026-W26"}).json()
         assert week["pagination"]["total"] > 1_000 and week["previous"]["key"] == "2026-W25"
         author = papers[0]["authors"][0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,6 +56,8 @@ def test_listing_layout(tmp_path: Path) -> None:
     assert record.arxiv_id == "2503.11731" and record.arxiv_version is None
     assert record.authors == ["Xianming Zeng", "Sicong Du"]
     assert record.published == date(2025, 3, 18)
+    # arXiv's listing of Tuesday 18 March holds Monday evening's announcement: the paper's day
+    assert record.announced == date(2025, 3, 17)
     assert [(link.kind, link.url) for link in record.links] == [
         ("code", "https://github.com/example/gs-sim"),
         ("project", "https://example.org/gs"),
@@ -241,3 +243,16 @@ def test_an_import_killed_mid_file_resumes_after_its_last_batch(
     assert len(finished) == 1 and finished[0]["finished_at"] is not None
     assert finished[0]["new"] == total
     engine.dispose()
+
+
+def test_a_listing_date_is_the_day_after_its_announcement() -> None:
+    """Monday's listing is Sunday evening's announcement, Tuesday's to Friday's the evening
+    before theirs; a listing dated on a weekend (arXiv's rare exceptions) falls back to
+    Thursday's: no paper's day is a Friday or a Saturday, when arXiv announces nothing."""
+    from litfeed.announcements import announcement_of_listing, announces_on
+
+    monday = date(2026, 6, 22)
+    expected = ["Sun", "Mon", "Tue", "Wed", "Thu", "Thu", "Thu"]
+    days = [announcement_of_listing(monday + timedelta(days=n)) for n in range(7)]
+    assert [day.strftime("%a") for day in days] == expected
+    assert all(announces_on(day) for day in days)

@@ -37,6 +37,16 @@ def announcement_on_or_after(day: date) -> date:
     return day
 
 
+def announcement_of_listing(listing: date) -> date:
+    """The announcement day of the papers of arXiv's listing dated ``listing``: arXiv dates a
+    listing by the day after its evening (Monday evening's announcement is Tuesday's listing,
+    Sunday's is Monday's), so the last announcement day before it."""
+    day = listing - timedelta(days=1)
+    while not announces_on(day) and day > date.min:
+        day -= timedelta(days=1)
+    return day
+
+
 def last_announcement(now: datetime) -> datetime:
     """The latest announcement (20:00 US Eastern, Sunday to Thursday) at or before ``now``."""
     local = now.astimezone(EASTERN)

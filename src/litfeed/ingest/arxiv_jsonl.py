@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from litfeed.announcements import announcement_of_listing
 from litfeed.identifiers import arxiv_categories, find_links, parse_arxiv_id
 from litfeed.ingest.source import (
     RecordError,
@@ -78,12 +79,18 @@ def record_from_object(value: Any, source: SourceRef) -> PaperRecord:
         doi=_text(value, "doi") or None,
         comment=comment,
         published=_date(value, "first_listing_date") or _first_version_date(versions),
-        announced=_date(value, "first_listing_date")
+        announced=_announced(_date(value, "first_listing_date"))
         or announced_after(_first_version_date(versions)),
         updated=_date(value, "update_date"),
         links=find_links(abstract, comment),
         source=source,
     )
+
+
+def _announced(listing: date | None) -> date | None:
+    """A daily listing's ``first_listing_date`` is arXiv's listing date, the day after the
+    announcement evening litfeed counts a paper's day by."""
+    return announcement_of_listing(listing) if listing else None
 
 
 def _text(value: dict[str, Any], field: str, required: bool = False) -> str:

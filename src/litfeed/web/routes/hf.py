@@ -4,8 +4,8 @@
 
 Papers are named by arXiv id, as there; ``upvotes`` are litfeed's votes and Hugging Face's
 together, as are its comments here and Hugging Face's in ``numComments``; a paper's
-``publishedAt`` is its arXiv date, an entry's ``publishedAt`` the day it entered litfeed's
-daily page (or Hugging Face's Daily Papers, when known)."""
+``publishedAt`` is its arXiv date (its first moment, UTC), an entry's ``publishedAt`` the day it
+entered litfeed's daily page (or Hugging Face's Daily Papers, when known)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,12 @@ def _day_stamp(day: date | None) -> str | None:
     return _stamp(datetime.combine(day, time(20, 0), EASTERN)) if day else None
 
 
+def _midnight(day: date | None) -> str | None:
+    """A date known to the day (a paper's arXiv date) as its first moment, UTC: the day it is
+    shown as everywhere."""
+    return _stamp(datetime.combine(day, time(0, 0), UTC)) if day else None
+
+
 def _paper_fields(paper: Paper) -> dict[str, Any]:
     return {
         "id": paper.arxiv_id,
@@ -99,7 +105,7 @@ def _paper_fields(paper: Paper) -> dict[str, Any]:
             {"_id": f"{paper.arxiv_id}-{number}", "name": name, "hidden": False}
             for number, name in enumerate(paper.authors)
         ],
-        "publishedAt": _day_stamp(paper.published) or _day_stamp(paper.day),
+        "publishedAt": _midnight(paper.published) or _day_stamp(paper.day),
         "title": paper.title,
         "summary": paper.abstract,
         "upvotes": paper.votes + (paper.upvotes or 0),
