@@ -251,6 +251,18 @@ def test_hybrid_puts_word_matches_first_and_pages_through_what_it_counts(
     assert len(hits) == len({hit.paper.pk for hit in hits}) == many.total
     assert all("words" in hit.matched_by for hit in hits[: many.matching])
     assert all(hit.matched_by == ["meaning"] for hit in hits[many.matching :])
+    # No paper with the words, or only some of them: the results are mixed, and those found
+    # by meaning alone are counted as related all the same.
+    for query in ("zzqqxx", "zzqqxx mutual"):
+        mixed = seeded_hub.search(query, mode="hybrid", limit=50)
+        every = [
+            hit
+            for offset in range(0, mixed.total, 50)
+            for hit in seeded_hub.search(query, mode="hybrid", limit=50, offset=offset).hits
+        ]
+        alone = sum(hit.matched_by == ["meaning"] for hit in every)
+        assert mixed.total == len(every) == mixed.matching + mixed.related, query
+        assert mixed.related == alone > 0, query
 
 
 def test_filtered_search_by_meaning_ranks_exactly_the_papers_that_pass(

@@ -73,7 +73,8 @@ class SearchResults(BaseModel):
     # ... containing all its words, all but one (when none has all), or any (when none has
     # all but one); None when only meaning was searched.
     words: Words | None = None
-    # In hybrid mode, the results after the word matches: near in meaning, without the words.
+    # In hybrid mode, the results found by meaning alone: after the word matches, or, when no
+    # paper has all the words but one, mixed with those that have some.
     related: int = 0
     offset: int
     limit: int
@@ -304,6 +305,7 @@ class Searcher:
                 total=len(order),
                 matching=words.count,
                 words=words.words,
+                related=sum(pk not in strong for pk in order),  # found by meaning alone
             )
         first = sorted(best, key=lambda pk: -fused[pk])
         others = [pk for pk, _ in semantic if pk not in strong]
