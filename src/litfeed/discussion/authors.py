@@ -68,20 +68,22 @@ class Spellings:
 def group(name: str, spellings: list[str]) -> Spellings:
     """The spellings among ``spellings`` (of ``name``'s family name) that are ``name``'s
     person's: those that fit it and no other person's full name. When ``name`` itself fits
-    several people's (a short form they share), only its own spelling, and those people."""
+    several people's (a short form they share), only its own spellings, and those people.
+    ``name`` itself is among them only when no paper's spelling is."""
     name = " ".join(name.split())
     fulls = [s for s in spellings if _full(s)]
     people = _people([s for s in fulls if compatible(s, name)])
     if len(people) > 1:
         same = {s for s in spellings if name_tokens(s) == name_tokens(name)}
-        return Spellings(sorted(same | {name}), sorted(person[0] for person in people))
+        return Spellings(sorted(same or {name}), sorted(person[0] for person in people))
 
     def fits(spelling: str) -> bool:
         """Every full name the spelling could be is one ``name`` could be too."""
         return all(compatible(full, name) for full in fulls if compatible(spelling, full))
 
     grouped = {s for s in spellings if compatible(s, name) and fits(s)}
-    return Spellings(sorted(grouped | {name}))
+    # the papers' spellings: the name asked for only when none is (not "ye chen" beside "Ye Chen")
+    return Spellings(sorted(grouped or {name}))
 
 
 def _people(fulls: list[str]) -> list[list[str]]:
