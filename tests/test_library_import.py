@@ -584,6 +584,11 @@ def test_the_for_you_page_starts_a_new_reader(hub: Hub) -> None:
         assert len(offered) == 10 and {"id", "title"} == set(offered[0])
         saved = client.post("/api/library/author", json={"name": "Andrea Ng"}, headers=token)
         assert saved.json() == {"found": 1, "new": 1}
+        # a day, or a category, with no papers says so (not that papers are being embedded)
+        quiet = client.get("/for-you", params={"category": "zz.none"}).text
+        assert "No papers on this day in zz.none" in quiet and "embedded" not in quiet
+        old = client.get("/for-you", params={"date": "1990-01-01", "week": "true"}).text
+        assert "No papers in this week" in old
 
 
 def test_a_saved_search_lists_its_new_matches_feed_and_mail(hub: Hub) -> None:
