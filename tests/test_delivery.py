@@ -494,6 +494,13 @@ def test_feeds_are_valid_atom_for_a_feed_reader(site_hub: Hub, site_client: Test
         assert len(feed.entries) >= at_least, path
         for entry in feed.entries:
             assert entry.link.startswith(f"{SITE}/papers/") and entry.title and entry.id
+    # an empty category field (a form's) is every category, as an absent one
+    searched = {"q": "mutual information", "mode": "keyword"}
+    plain = feedparser.parse(site_client.get("/feeds/search.atom", params=searched).content)
+    blank = site_client.get("/feeds/search.atom", params={**searched, "category": ""})
+    assert [e.id for e in feedparser.parse(blank.content).entries] == [
+        e.id for e in plain.entries
+    ] and plain.entries
     trending = feedparser.parse(site_client.get("/feeds/trending.atom").content).entries[0]
     assert trending.link.endswith(f"/papers/{paper.id}") and trending.summary.startswith("[")
     # Each page announces its feed; a search's feed keeps the search's filters.

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Path, Query
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StringConstraints
 
 from litfeed.models import MAX_COUNT
 from litfeed.search import MAX_QUERY_LENGTH, Mode
@@ -23,7 +23,12 @@ FormRowId = Annotated[int, Form(ge=0, le=MAX_COUNT)]
 
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]
 SearchQuery = Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="Words to search for.")]
-Category = Annotated[str | None, Query(max_length=64, description="arXiv category, e.g. cs.LG.")]
+# A form's empty category field means every category, as an absent one does.
+Category = Annotated[
+    Annotated[str, StringConstraints(max_length=64)] | None,
+    BeforeValidator(_blank_is_none),
+    Query(description="arXiv category, e.g. cs.LG."),
+]
 Author = Annotated[
     str | None, Query(max_length=300, description="An author's name, as papers list it.")
 ]
