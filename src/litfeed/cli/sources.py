@@ -130,7 +130,8 @@ def _report_import(
     """Print the report; exit with status 1 when a file or the embedding failed, 3 when some
     records were rejected."""
     _print_import(outcomes)
-    if worker:
+    changed = sum((o.report.new + o.report.updated) if o.report else 0 for o in outcomes)
+    if worker and changed:  # nothing for it to index after files that could not be read
         typer.echo("the running background worker indexes the new papers for search")
     if not_embedded is not None:
         typer.echo(f"error: {not_embedded}", err=True)

@@ -44,6 +44,11 @@ def users_add(
         account = add_account(hub.store, email, password, admin=admin, verified=True, name=name)
     role = "administrator" if account.is_admin else "account"
     typer.echo(f"added {role} {account.email} (id {account.id})")
+    if password is None:
+        typer.echo(
+            "it has no password: it logs in with an API token (litfeed users token) or sets "
+            "one by a reset link (/reset on the site)"
+        )
 
 
 @users_app.command("token")

@@ -231,7 +231,8 @@ def _follow_mail(hub: Hub, stop: threading.Event, log: Log, poll: float) -> None
                 log(f"submissions: {described(error)}")
             else:
                 if done:
-                    log(f"fetched {done} submitted paper{'s' if done != 1 else ''}")
+                    # found or failed: each submission's status (on /submit) says which
+                    log(f"settled {done} submission{'s' if done != 1 else ''}")
             stop.wait(poll)
 
 
