@@ -141,3 +141,14 @@ def test_head_is_answered_wherever_get_is(site: Site) -> None:
         site, b"HEAD /daily HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     assert status.startswith("HTTP/1.1 200") and body == b""
+
+
+def test_a_method_a_path_does_not_answer_is_a_405_naming_all_it_does(site: Site) -> None:
+    """RFC 9110: a 405's Allow lists every method the path answers (HEAD with GET), not only
+    the first route's."""
+    with site.browser() as client:
+        vote = client.request("OPTIONS", f"/api/papers/{PAPER}/vote")
+        assert vote.status_code == 405
+        assert {"POST", "DELETE"} <= set(vote.headers["allow"].split(", "))
+        page = client.put("/daily")
+        assert page.status_code == 405 and page.headers["allow"] == "GET, HEAD"

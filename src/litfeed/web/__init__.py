@@ -294,6 +294,24 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/hf/"))
 
 
+def _allowed(request: Request) -> str:
+    """The methods every route at the request's path answers (Starlette's 405 names only the
+    first route's; litfeed has a route for each method of a path), HEAD with GET."""
+    from starlette.routing import Match
+
+    methods = {
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     def respond(request: Request, status_code: int, message: str) -> Response:
         if _wants_json(request):
@@ -307,7 +325,9 @@ def _add_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
             response = respond(request, 404, f"no page at {request.url.path}")
         else:
             response = respond(request, error.status_code, str(error.detail))
-        response.headers.update(error.headers or {})  # a 405's Allow, for one
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            response.headers["allow"] = _allowed(request)
         return response
 
     @app.exception_handler(PaperNotFound)
