@@ -118,12 +118,13 @@ def test_the_shell_and_an_import_refuse_it_and_keep_the_good_lines(
     table = site.data_dir.parent / "list.csv"
     table.write_text(
         f"email,sections,cadence\n{good[0]},trending;daily,weekly\nnobody,trending,daily\n"
-        f"{good[1]},author:,daily\n",
+        f"{good[1]},author:,daily\n{good[2]},trending,hourly\n",
         encoding="utf-8",
     )
     done = site.litfeed("subscribers", "import", str(table), "--confirmed")
-    assert "subscribed 1; rejected 2" in done.stdout, done.stdout + done.stderr
-    assert f"{table}:3: email: 'nobody'" in done.stderr and f"{table}:4: choices: " in done.stderr
+    assert "subscribed 1; rejected 3" in done.stdout, done.stdout + done.stderr
+    assert f"{table}:3: email: 'nobody'" in done.stderr and f"{table}:4: sections: " in done.stderr
+    assert f"{table}:5: cadence: cadence 'hourly': daily or weekly" in done.stderr  # its column
     with site.hub() as hub:
         assert hub.store.delivery.subscriber_by_email(good[0]).cadence == "weekly"  # type: ignore[union-attr]
 

@@ -82,7 +82,7 @@ def _choices(row: dict[str, str]) -> Choices:
             (row.get("timezone") or "").strip() or None,
         )
     except SubscriptionError as error:
-        raise _FieldError(f"choices: {error}") from None
+        raise _FieldError(f"{error.field}: {error}") from None  # the column at fault
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:

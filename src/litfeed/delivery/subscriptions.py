@@ -46,7 +46,12 @@ _WORD = re.compile(r"[^\W_][\w\-]*", re.UNICODE)
 
 
 class SubscriptionError(LitfeedError, ValueError):
-    """A choice that cannot be: the message says which and why."""
+    """A choice that cannot be: the message says which and why; ``field`` names the choice
+    (sections, mutes, max_papers, cadence, send_hour, timezone) where one is at fault."""
+
+    def __init__(self, message: str, field: str = "sections") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -184,26 +189,28 @@ def check_choices(
             word = " ".join(word.split()).lower()
             if word and word not in words:
                 if len(word) > 100 or not _WORD.search(word):
-                    raise SubscriptionError(f"muted word {word[:40]!r}: 1 to 100 characters")
+                    raise SubscriptionError(
+                        f"muted word {word[:40]!r}: 1 to 100 characters", "mutes"
+                    )
                 words.append(word)
     if len(words) > MAX_MUTES:
-        raise SubscriptionError(f"at most {MAX_MUTES} muted words")
+        raise SubscriptionError(f"at most {MAX_MUTES} muted words", "mutes")
     count = DEFAULT_MAX_PAPERS if max_papers is None else max_papers
     if not 1 <= count <= MAX_PAPERS:
-        raise SubscriptionError(f"at most: 1 to {MAX_PAPERS} papers")
+        raise SubscriptionError(f"at most: 1 to {MAX_PAPERS} papers", "max_papers")
     cadence = cadence or "daily"
     if cadence not in CADENCES:
-        raise SubscriptionError(f"cadence {cadence!r}: daily or weekly")
+        raise SubscriptionError(f"cadence {cadence!r}: daily or weekly", "cadence")
     hour = 7 if send_hour is None else send_hour
     if not 0 <= hour <= 23:
-        raise SubscriptionError("the send hour is 0 to 23")
+        raise SubscriptionError("the send hour is 0 to 23", "send_hour")
     zone = (timezone or "UTC").strip()
     if zone not in _zones():
-        raise SubscriptionError(f"unknown time zone {zone[:60]!r} (e.g. Europe/Berlin)")
+        raise SubscriptionError(f"unknown time zone {zone[:60]!r} (e.g. Europe/Berlin)", "timezone")
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SubscriptionError(f"unknown time zone {zone[:60]!r}") from None
+        raise SubscriptionError(f"unknown time zone {zone[:60]!r}", "timezone") from None
     return Choices(unique, words, count, cadence, hour, zone)
 
 

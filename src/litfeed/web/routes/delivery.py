@@ -380,14 +380,15 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
     def weekly_feed(
         request: Request, week: Annotated[str | None, Query(max_length=40)] = None
     ) -> Response:
-        """The week's papers (this week's without ``week``), most voted first."""
+        """The week's papers (without ``week``, the newest week's with papers), most voted first."""
         return period_feed(request, "week", week, "the week's papers")
 
     @router.get("/feeds/monthly.atom", tags=["feeds"], response_class=Response)
     def monthly_feed(
         request: Request, month: Annotated[str | None, Query(max_length=40)] = None
     ) -> Response:
-        """The month's papers (this month's without ``month``), most voted first."""
+        """The month's papers (without ``month``, the newest month's with papers), most voted
+        first."""
         return period_feed(request, "month", month, "the month's papers")
 
     @router.get("/feeds/trending.atom", tags=["feeds"], response_class=Response)
