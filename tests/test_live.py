@@ -511,3 +511,38 @@ def test_two_hosts_share_one_postgresql_each_with_its_own_indexes(
             assert me.status_code == 200 and me.json()["email"] == "voter@example.org"
     for handle in logs.values():
         handle.close()
+
+
+def test_a_second_ctrl_c_ends_a_worker_busy_with_what_does_not_stop() -> None:
+    """The worker's signals (`stop_on_signals`) in a process whose job does not look at
+    ``stop`` (as exporting the model or drawing a first map): the first Ctrl-C sets ``stop``
+    and says a second one ends it; the second ends it at once. SIGTERM only sets ``stop``."""
+    probe = (
+        "import sys, threading, time\n"
+        "from litfeed.jobs.worker import stop_on_signals\n"
+        "stop = threading.Event()\n"
+        "stop_on_signals(stop, lambda message: print(message, flush=True))\n"
+        "print('busy', flush=True)\n"
+        "for _ in range(600):\n"
+        "    time.sleep(0.1)  # a job that does not look at stop\n"
+        "print('stop' if stop.is_set() else 'not stopped', flush=True)\n"
+    )
+    busy = subprocess.Popen(
+        [sys.executable, "-c", probe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = _Output(busy)
+    try:
+        assert output.says("busy"), output.lines
+        busy.send_signal(signal.SIGTERM)  # what `serve` sends its worker: a graceful stop
+        time.sleep(0.5)
+        assert busy.poll() is None
+        busy.send_signal(signal.SIGINT)
+        assert output.says("Ctrl-C again stops at once"), output.lines
+        time.sleep(0.5)
+        assert busy.poll() is None  # still at its job
+        busy.send_signal(signal.SIGINT)
+        assert busy.wait(timeout=5) == 130
+    finally:
+        if busy.poll() is None:
+            busy.kill()
+            busy.wait()

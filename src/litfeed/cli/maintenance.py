@@ -178,19 +178,18 @@ def worker(
     """Run the background worker: keeps the search indexes current (words within about a
     second of each import, meaning as fast as papers are embedded). One per database: a second
     one stands by and takes over when the first stops."""
-    import signal
     import threading
 
-    from litfeed.jobs.worker import be_nice, run_worker, stop_with_parent
+    from litfeed.jobs.worker import be_nice, run_worker, stop_on_signals, stop_with_parent
 
     stop = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stop.set())
-    be_nice()
-    stop_with_parent(stop)
 
     def log(message: str) -> None:
         typer.echo(f"litfeed worker [{os.getpid()}]: {message}", err=True)
+
+    stop_on_signals(stop, log)
+    be_nice()
+    stop_with_parent(stop)
 
     with opened_hub() as hub:
         run_worker(hub, stop, log, embed=embed)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -95,6 +96,25 @@ def run_worker(
         stop.set()  # the worker is ending (stopped, or failed): its index threads end too
         for job in indexing:
             job.join()
+
+
+def stop_on_signals(stop: threading.Event, log: Log) -> None:
+    """Ctrl-C or SIGTERM sets ``stop``: the worker ends within seconds; a second Ctrl-C ends
+    the process at once (exporting the model, or drawing a first topic map, is not interrupted
+    otherwise: what they have not committed is simply not there, and the next worker does it
+    again)."""
+    interrupted = threading.Event()
+
+    def stopping(number: int, _frame: object) -> None:
+        if number == signal.SIGINT:
+            if interrupted.is_set():
+                os._exit(130)
+            interrupted.set()
+            log("stopping (Ctrl-C again stops at once)")
+        stop.set()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stopping)
 
 
 def be_nice() -> None:
