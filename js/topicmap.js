@@ -167,17 +167,23 @@ async function start(box) {
     }
   });
 
+  // The topics that hold a share of the circled papers: the finer ones where they do (a small
+  // area), else the broad ones the rest are in (a large area: its finer topics are each a sliver).
   function showPick(chosen) {
-    const counted = new Map();
-    for (const index of chosen) {
-      const topic = data.fine[index] || data.broad[index];
-      if (topic) counted.set(topic, (counted.get(topic) || 0) + 1);
-    }
+    const least = Math.max(3, chosen.length * 0.05);
+    const count = (indices, level) => {
+      const counted = new Map();
+      for (const index of indices) {
+        const topic = level[index];
+        if (topic) counted.set(topic, (counted.get(topic) || 0) + 1);
+      }
+      return [...counted.entries()].filter(([, n]) => n >= least);
+    };
+    const fine = count(chosen, data.fine);
+    const named = new Set(fine.map(([id]) => id));
+    const rest = chosen.filter((index) => !named.has(data.fine[index]));
     const list = picking.querySelector(".map-pick-topics");
-    const rows = [...counted.entries()]
-      .filter(([, count]) => count >= Math.max(3, chosen.length * 0.05))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 12);
+    const rows = [...fine, ...count(rest, data.broad)].sort((a, b) => b[1] - a[1]).slice(0, 12);
     list.replaceChildren(
       ...rows.map(([id, count]) => {
         const row = element("label");

@@ -98,7 +98,7 @@ def test_only_allowed_hosts_are_served(any_database_settings: Settings) -> None:
 
 def test_a_wrong_method_says_which_are_allowed(client: TestClient) -> None:
     response = client.post("/api/papers")
-    assert response.status_code == 405 and response.headers["allow"] == "GET"
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
     assert response.json() == {"error": "Method Not Allowed"}
 
 
