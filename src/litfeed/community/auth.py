@@ -96,9 +96,7 @@ class Auth:
 
     # -- sign-up and verification --------------------------------------------------------------
 
-    def sign_up(
-        self, email: str, password: str, name: str | None = None, network_address: str = ""
-    ) -> None:
+    def sign_up(self, email: str, password: str, name: str | None, network_address: str) -> None:
         """Make an unverified account (with an optional public name) and mail its
         verification link; for an address that has an account already, mail it a note
         instead. The caller answers the same. A name taken is said (`NameTaken`): names are
@@ -108,7 +106,7 @@ class Auth:
         email = parse_address(email)
         check_password(password)
         check_name(name)
-        self.limit("signup", *([network_address] if network_address else []), key_of(email))
+        self.limit("signup", network_address, key_of(email))
         try:
             account = add_account(self.store, email, password, name=name)
         except AccountTaken:

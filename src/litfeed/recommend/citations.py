@@ -10,6 +10,7 @@ entry that cannot be read is reported with where it is and why; the rest are kep
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import re
@@ -88,16 +89,17 @@ def parse_citation_bytes(data: bytes, name: str, format_name: str | None = None)
         number, byte = bad[0]
         raise CitationFileError(f"{name}:{number}: not UTF-8 text (byte 0x{byte:02x})")
     found = parse_citations(text, name, chosen)
-    starts = sorted((_line_of(c.where), n) for n, c in enumerate(found.entries))
+    order = sorted(range(len(found.entries)), key=lambda n: _line_of(found.entries[n].where))
+    starts = [_line_of(found.entries[n].where) for n in order]
     dropped: set[int] = set()
     for number, byte in bad:
-        holding = [n for start, n in starts if start <= number]
+        before = bisect.bisect_right(starts, number)  # the entries starting on or before it
         why = f"not UTF-8 text (byte 0x{byte:02x} on line {number})"
-        if holding and holding[-1] not in dropped:
-            dropped.add(holding[-1])
-            found.rejected.append(f"{found.entries[holding[-1]].where}: {why}")
-        elif not holding:
+        if before == 0:
             found.rejected.append(f"{name}:{number}: {why}")
+        elif (holding := order[before - 1]) not in dropped:  # the entry the line is in
+            dropped.add(holding)
+            found.rejected.append(f"{found.entries[holding].where}: {why}")
     found.entries = [c for n, c in enumerate(found.entries) if n not in dropped]
     return found
 
