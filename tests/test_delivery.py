@@ -109,9 +109,16 @@ def test_sections_are_read_and_written_back_and_bad_ones_named() -> None:
         ("search:q=x&mode=fast", "unknown search mode"),
         ("search:q=x&since=yesterday", "is not a date"),
         ("search:q=%00", "not text"),
+        ("category:zz.bogus", "'zz.bogus' is not an arXiv category"),
+        ("search:q=x&category=cs.XX", "saved search: 'cs.XX' is not an arXiv category"),
     ):
         with pytest.raises(SubscriptionError, match=said):
             parse_section(bad)
+    # a category as arXiv spells it, whatever the case it was typed in
+    assert parse_section("category:STAT.ml") == {"kind": "category", "name": "stat.ML"}
+    assert parse_section("search:q=x&category=cond-mat.MES-HALL")["category"] == (
+        "cond-mat.mes-hall"
+    )
     with pytest.raises(SubscriptionError, match="time zone"):
         check_choices(timezone="Mars/Olympus")
     with pytest.raises(SubscriptionError, match="1 to 50"):

@@ -459,9 +459,18 @@ def test_follows_raise_and_mutes_leave_out(hub: Hub) -> None:
     profile = profile_of(hub.store, other.id)
     first = rank(hub.store, hub.vector_index, profile, papers, 3, seed=other.id)[0]
     assert first.paper.id == "2606.90001" and first.reasons == ["by Andrea Ng, whom you follow"]
-    for kind, value in (("follow-word", "x"), ("mute-word", ""), ("mute-word", "x" * 201)):
+    for kind, value in (
+        ("follow-word", "x"),
+        ("mute-word", ""),
+        ("mute-word", "x" * 201),
+        ("follow-category", "zz.bogus"),  # the shape of a category, but arXiv has none such
+        ("mute-category", "cs.XX"),
+    ):
         with pytest.raises(InterestError):
             set_interest(hub.store, reader.id, kind, value)
+    # a category is kept as arXiv spells it
+    assert set_interest(hub.store, other.id, "follow-category", "STAT.ml")
+    assert hub.store.library.interests(other.id)["follow-category"] == ["stat.ML"]
 
 
 def test_follows_and_mutes_through_the_api_and_the_commands(hub: Hub, monkeypatch) -> None:
@@ -483,6 +492,8 @@ def test_follows_and_mutes_through_the_api_and_the_commands(hub: Hub, monkeypatc
             == 204
         )
         assert client.put("/api/interests/follow-word/x", headers=headers).status_code == 400
+        bogus = client.put("/api/interests/follow-category/zz.bogus", headers=headers)
+        assert bogus.status_code == 400 and "not an arXiv category" in bogus.json()["error"]
         mine = client.get("/api/interests", headers=headers).json()
         assert mine["follow-author"] == ["Sara Lind"] and mine["mute-word"] == ["large language"]
         assert client.get("/api/interests", headers=bob_headers).json()["follow-author"] == []

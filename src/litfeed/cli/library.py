@@ -166,6 +166,10 @@ def _interest(user: str, kind: str, value: str, stop: bool) -> None:
         except InterestError as error:
             fail(str(error), code=2)
     verb, what = kind.split("-")
+    if what == "category":
+        from litfeed.taxonomy import canonical_category
+
+        value = canonical_category(value) or value  # as arXiv spells it, and as it was kept
     done = f"no longer {verb}s" if stop else f"{verb}s"
     unchanged = "" if changed else " (as before)"
     typer.echo(f"{account.email} {done} the {what} {value!r}{unchanged}")

@@ -32,6 +32,7 @@ from litfeed.errors import LitfeedError
 from litfeed.mail import queue_mail
 from litfeed.store import Account, Store
 from litfeed.store.delivery import CONFIRMED, PENDING, UNSUBSCRIBED, Subscriber
+from litfeed.taxonomy import canonical_category
 
 CONFIRM_DAYS = 7
 LINK_DAYS = 120  # unsubscribe, preferences, feedback: a digest stays in a mailbox for months
@@ -115,7 +116,7 @@ def check_section(section: dict[str, Any]) -> dict[str, Any]:
         checked: dict[str, Any] = {"kind": "search", "query": query, "mode": mode}
         category = str(section.get("category") or "").strip()
         if category:
-            checked["category"] = category[:64]
+            checked["category"] = _category(category, "saved search: ")
         for bound in ("since", "until"):
             value = str(section.get(bound) or "").strip()
             if value:
@@ -130,8 +131,20 @@ def check_section(section: dict[str, Any]) -> dict[str, Any]:
         name = " ".join(str(section.get("name") or "").split())
         if not name or len(name) > 200:
             raise SubscriptionError(f"{kind}: a name of 1 to 200 characters")
+        if kind == "category":
+            name = _category(name, "category: ")
         return {"kind": kind, "name": name}
     raise SubscriptionError(f"unknown section kind {kind!r} (known: {', '.join(KINDS)})")
+
+
+def _category(name: str, where: str) -> str:
+    """``name`` as arXiv spells the category; `SubscriptionError` when arXiv has none such."""
+    spelled = canonical_category(name)
+    if spelled is None:
+        raise SubscriptionError(
+            f"{where}{name[:40]!r} is not an arXiv category (such as cs.CL or stat.ML)"
+        )
+    return spelled
 
 
 def section_text(section: dict[str, Any]) -> str:

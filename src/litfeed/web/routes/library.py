@@ -602,7 +602,8 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
     @router.put("/api/interests/{kind}/{value:path}", status_code=204)
     def add_interest(kind: str, value: str, caller: Caller) -> Response:
         """Follow or mute: ``kind`` is one of follow-author, follow-category, follow-topic (a
-        topic's number, as `/api/topics` gives it), mute-word, mute-author, mute-category."""
+        topic's number, as `/api/topics` gives it), mute-word, mute-author, mute-category (a
+        category one of arXiv's, kept as arXiv spells it)."""
         try:
             set_interest(hub.store, _reader(caller).id, kind, value)
         except InterestError as error:
