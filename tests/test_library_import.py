@@ -635,6 +635,31 @@ def test_a_saved_search_lists_its_new_matches_feed_and_mail(hub: Hub) -> None:
         recent = feedparser.parse(ada.get(feed_path).content)
         assert not recent.bozo and recent.feed.links[0].href.endswith("days=7")
         assert "Attention Is All You Need" not in {entry.title for entry in recent.entries}
+        # New is by the day a paper came here, not by its publication date: a paper of a saved
+        # Hugging Face page has none, and is new on the day it was imported (the newest here).
+        undated = hub.search(TITLE_MATCH, "keyword", 1).hits[0].paper
+        assert undated.published is None and undated.day == hub.store.latest_day()
+        words = {"q": TITLE_MATCH, "mode": "keyword"}
+        for days, found in ((7, True), (None, True)):
+            entries = feedparser.parse(
+                ada.get("/feeds/search.atom", params={**words, "days": days or ""}).content
+            ).entries
+            assert (TITLE_MATCH in {entry.title for entry in entries}) is found, days
+        # the search page and the API take the same filter, and the page keeps it
+        page = ada.get("/search", params={**words, "days": 7}).text
+        assert TITLE_MATCH in page and '<option value="7" selected>' in page
+        api = ada.get("/api/search", params={**words, "days": 1, "limit": 100}).json()
+        assert api["days"] == 1 and all(
+            hub.get_paper(hit["paper"]["id"]).day == undated.day  # type: ignore[union-attr]
+            for hit in api["hits"]
+        )
+        assert {hit["paper"]["id"] for hit in api["hits"]} >= {undated.id}
+        old = ada.get("/api/search", params={"q": "attention", "mode": "keyword", "days": 1})
+        assert "1706.03762" not in {hit["paper"]["id"] for hit in old.json()["hits"]}
+        refused = ada.get("/api/search", params={**words, "days": 0})
+        assert refused.status_code == 400 and "days" in refused.json()["error"]
+        # the library's link to a saved search's page asks for its new papers the same way
+        assert "&amp;days=7" in saved.text
         # bob has none of ada's
         log_in(bob, "bob@example.org")
         assert "Saved searches" not in bob.get("/library").text

@@ -32,6 +32,14 @@ def search(
     category: Annotated[
         str | None, typer.Option(help="Only this arXiv category, e.g. cs.LG.")
     ] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=366,
+            help="Only papers of the last N days here (the daily pages' days): new ones.",
+        ),
+    ] = None,
     mode: Annotated[
         str, typer.Option(help="hybrid (words and meaning), keyword or semantic.")
     ] = "hybrid",
@@ -46,6 +54,7 @@ def search(
         category=category,
         since=since.date() if since else None,
         until=until.date() if until else None,
+        days=days,
     )
     with opened_hub(create=False) as hub:
         results = hub.search(query, mode=mode, limit=limit, offset=offset, filters=filters)

@@ -7,6 +7,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, computed_field
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 MAX_QUERY_LENGTH = 1000
+MAX_DAYS = 366  # the most days a search's `days` filter reaches back
 Mode = Literal["hybrid", "keyword", "semantic"]
 MODES: tuple[Mode, ...] = ("hybrid", "keyword", "semantic")
 # Semantic and hybrid search rank this many candidates from each retriever; pages go as deep as
@@ -268,12 +270,27 @@ class Searcher:
                 f"no date is in that range: since ({filters.since}) is after until "
                 f"({filters.until})"
             )
+        if filters.days is not None:
+            filters = dataclasses.replace(filters, days=None, among=self._among_days(filters))
         if filters.category is None:
             return filters, None
         for spelling in _category_spellings(filters.category):
             if self.keyword_index.count_matching(Filters(category=spelling)):
                 return dataclasses.replace(filters, category=spelling), None
         return filters, f"no paper here is in the category {filters.category!r}"
+
+    def _among_days(self, filters: Filters) -> tuple[int, ...]:
+        """The papers of the last ``filters.days`` days up to the newest day here (of those
+        ``filters.among``, when given)."""
+        newest = self.store.latest_day()
+        if newest is None or filters.days is None:
+            return ()
+        days = max(1, min(filters.days, MAX_DAYS))
+        pks = self.store.pks_of_days(newest - timedelta(days=days - 1), newest)
+        if filters.among is not None:
+            kept = set(filters.among)
+            pks = [pk for pk in pks if pk in kept]
+        return tuple(pks)
 
     def _hybrid(
         self, vectors: VectorIndex, text: str, filters: Filters, offset: int, limit: int

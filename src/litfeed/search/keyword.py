@@ -49,11 +49,13 @@ class TextPart(BaseModel):
 @dataclass(frozen=True)
 class Filters:
     """Restrictions every search mode shares. The dates are publication dates: a paper whose
-    date is unknown passes no date filter."""
+    date is unknown passes no date filter. ``days`` keeps the papers of the last N days here
+    (the days of the daily pages, up to the newest one): new papers, whether dated or not."""
 
     category: str | None = None
     since: date | None = None
     until: date | None = None
+    days: int | None = None
     # Only these papers (pks): a digest's saved search runs among the papers of its period.
     among: tuple[int, ...] | None = None
 

@@ -532,6 +532,12 @@ class Store:
             ).mappings()
             return [paper_from_row(row) for row in rows], int(total)
 
+    def pks_of_days(self, first: date, last: date) -> list[int]:
+        """The numbers of the shown papers whose day is from ``first`` to ``last``."""
+        condition = sa.and_(papers.c.day >= first, papers.c.day <= last, papers.c.hidden.is_(False))
+        with read_transaction(self.engine) as connection:
+            return list(connection.execute(sa.select(papers.c.pk).where(condition)).scalars())
+
     def arxiv_papers_of_days(
         self, first: date | None, last: date | None, submitter: str | None, limit: int
     ) -> list[Paper]:

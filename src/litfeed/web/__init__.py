@@ -45,6 +45,7 @@ from litfeed.web.pages import (
 from litfeed.web.params import (
     Author,
     Category,
+    Days,
     Limit,
     PageNumber,
     PageSize,
@@ -187,8 +188,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         category: Category = None,
         since: Since = None,
         until: Until = None,
+        days: Days = None,
     ) -> Response:
-        data = search_page(hub, q, mode, page, category, since, until)
+        data = search_page(hub, q, mode, page, category, since, until, days=days)
         return render(request, "search.html", data)
 
     @app.get("/api/search", response_model=SearchPage, tags=["search"], responses=SEARCH_ERRORS)
@@ -199,11 +201,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         category: Category = None,
         since: Since = None,
         until: Until = None,
+        days: Days = None,
         limit: PageSize = None,
     ) -> SearchPage:
         """Search by words, meaning or both, with highlighted title and abstract snippets."""
         check_query(q, mode)  # the HTML page shows its form for a blank query; the API refuses
-        return search_page(hub, q, mode, page, category, since, until, limit)
+        return search_page(hub, q, mode, page, category, since, until, limit, days)
 
     @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def paper_html(request: Request, paper_id: str, comments: CommentSort = "top") -> Response:

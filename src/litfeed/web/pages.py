@@ -70,6 +70,7 @@ class SearchPage(SearchResults):
     category: str | None
     since: date | None
     until: date | None
+    days: int | None = None
     # None when there is no query yet: the page then shows only its form.
     pagination: Pagination | None
 
@@ -81,6 +82,7 @@ class SearchPage(SearchResults):
             "category": self.category,
             "since": self.since,
             "until": self.until,
+            "days": self.days,
             "page": page if page > 1 else None,
         }
         return "/search?" + urlencode({name: value for name, value in values.items() if value})
@@ -156,6 +158,7 @@ def search_page(
     since: date | None = None,
     until: date | None = None,
     limit: int | None = None,
+    days: int | None = None,
 ) -> SearchPage:
     """Results for ``query``, ``limit`` a page (default: the page-size setting); none when it
     is blank: the page then shows only the form. Raises `litfeed.search.QueryError` for a
@@ -167,13 +170,14 @@ def search_page(
         "category": category,
         "since": since,
         "until": until,
+        "days": days,
     }
     if not query.strip():
         blank = {"query": query, "mode": mode, "total": 0, "matching": None, "offset": 0}
         return SearchPage.model_validate(
             {**blank, "limit": per_page, "hits": [], "pagination": None, **page_of}
         )
-    filters = Filters(category=category, since=since, until=until)
+    filters = Filters(category=category, since=since, until=until, days=days)
     results = hub.search(
         query, mode=mode, limit=per_page, offset=(page - 1) * per_page, filters=filters
     )

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Path, Query
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from litfeed.models import MAX_COUNT
 from litfeed.search import MAX_QUERY_LENGTH, Mode
@@ -42,6 +42,15 @@ Until = Annotated[
     date | None,
     BeforeValidator(_blank_is_none),
     Query(description="Only papers published up to this date (YYYY-MM-DD)."),
+]
+# A form's "any time" (``days=``) means no such filter.
+Days = Annotated[
+    Annotated[int, Field(ge=1, le=366)] | None,
+    BeforeValidator(_blank_is_none),
+    Query(
+        description="Only papers of the last N days here (the daily pages' days, up to the "
+        "newest): new papers, dated or not.",
+    ),
 ]
 SearchMode = Annotated[
     Mode, Query(description="hybrid (words and meaning), keyword (words) or semantic (meaning).")

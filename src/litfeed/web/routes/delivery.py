@@ -4,7 +4,6 @@ feedback), Atom feeds of every list, and the OpenSearch description."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -38,7 +37,7 @@ from litfeed.models import Paper
 from litfeed.search import Filters
 from litfeed.store.delivery import CONFIRMED, Subscriber
 from litfeed.web.auth import auth_of, check_csrf, client_address, viewer
-from litfeed.web.params import Category, SearchMode, SearchQuery, Since, Until
+from litfeed.web.params import Category, Days, SearchMode, SearchQuery, Since, Until
 
 Render = Callable[..., Response]
 Token = Annotated[str, Query(max_length=1000)]
@@ -412,22 +411,14 @@ def delivery_router(hub: Hub, render: Render) -> APIRouter:
         category: Category = None,
         since: Since = None,
         until: Until = None,
-        days: Annotated[
-            int | None,
-            Query(ge=1, le=366, description="Only papers of the last N days: new matches."),
-        ] = None,
+        days: Days = None,
     ) -> Response:
         """A search (the search page's parameters) as a feed: its first results; with
         ``days``, the papers of the last N days that match (a saved search's feed)."""
-        if days is not None:
-            recent = datetime.now(UTC).date() - timedelta(days=days)
-            since = max(since, recent) if since else recent
-        results = hub.search(
-            q, mode, FEED_SIZE, 0, Filters(category=category, since=since, until=until)
-        )
-        fields = {"q": q, "mode": mode, "category": category, "until": until, "days": days}
-        fields["since"] = since if days is None else None
-        query = urlencode({k: str(v) for k, v in fields.items() if v})
+        filters = Filters(category=category, since=since, until=until, days=days)
+        results = hub.search(q, mode, FEED_SIZE, 0, filters)
+        fields = {"q": q, "mode": mode, "category": category, "since": since, "until": until}
+        query = urlencode({k: str(v) for k, v in {**fields, "days": days}.items() if v})
         return _feed(
             atom_feed(
                 f"litfeed: search for {results.query}",

@@ -4,7 +4,7 @@ once their address is confirmed: no other account, and no public list, sees any 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
@@ -342,11 +342,10 @@ def library_router(hub: Hub, render: Render) -> APIRouter:
             else [e for e in everything if tag is None or tag in e.tags]
         )
         tags = sorted({name for entry in everything for name in entry.tags}, key=str.casefold)
-        recent = (datetime.now(UTC).date() - timedelta(days=SEARCH_DAYS)).isoformat()
         searches = [
             {
                 "fields": dict(parse_qsl(value)),
-                "page": f"/search?{value}&{urlencode({'since': recent})}",
+                "page": f"/search?{value}&days={SEARCH_DAYS}",
                 "feed": f"/feeds/search.atom?{value}&days={SEARCH_DAYS}",
                 "mail": "/subscribe?" + urlencode({"section": f"search:{value}"}),
             }
