@@ -365,7 +365,7 @@ def test_an_author_or_a_category_opens_their_papers(client: TestClient) -> None:
     hub.store.save_records(records, hub.store.start_import("test", "t", "0" * 64))
     home = client.get("/")
     assert 'href="/authors/Ada%20Lovelace"' in home.text  # the author's page
-    assert 'href="/?category=stat.ML"' in home.text
+    assert 'href="/?category=stat.ML" title="Machine Learning"' in home.text  # arXiv's name
     assert 'href="/papers/2501.00001#similar"' in home.text
     theirs = client.get("/api/papers", params={"author": "Li"}).json()
     assert theirs["author"] == "Li" and theirs["pagination"]["total"] == 2
@@ -373,7 +373,9 @@ def test_an_author_or_a_category_opens_their_papers(client: TestClient) -> None:
     page = client.get("/", params={"author": "Li"})
     assert "Papers by Li" in page.text and page.text.count('class="paper-card"') == 2
     assert client.get("/", params={"category": "cs.LG"}).text.count('class="paper-card"') == 2
-    assert "Latest in cs.LG" in client.get("/", params={"category": "cs.LG"}).text
+    assert (
+        "Latest in cs.LG · Machine Learning" in client.get("/", params={"category": "cs.LG"}).text
+    )
     nobody = client.get("/", params={"author": "Nobody Atall"})
     assert "No paper here lists Nobody Atall" in nobody.text
     second = client.get("/", params={"author": "Li", "page": 2})

@@ -194,6 +194,12 @@ RETIRED = frozenset(
 _BY_KEY = {name.casefold(): name for name in (*CATEGORIES, *RETIRED)}
 
 
+def category_name(category: str) -> str:
+    """What arXiv calls ``category`` ("Computation and Language" for cs.CL); empty when it is
+    retired or unknown."""
+    return CATEGORIES.get(category, "")
+
+
 def canonical_category(name: str) -> str | None:
     """``name`` as arXiv spells it (cs.CL for CS.cl), or None when arXiv has no such category."""
     return _BY_KEY.get(name.strip().casefold())

@@ -30,6 +30,7 @@ from litfeed.hub import Hub, PaperNotFound
 from litfeed.maths import render_maths
 from litfeed.search import QueryError, check_query
 from litfeed.search.embeddings import EmbeddingError
+from litfeed.taxonomy import category_name
 from litfeed.web.auth import csrf_token, set_cookies, viewer
 from litfeed.web.guard import Guard, default_allowed_hosts, docs_policy
 from litfeed.web.pages import (
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     package = resources.files("litfeed.web")
     templates = Jinja2Templates(directory=str(package / "templates"))
     templates.env.filters["maths"] = render_maths
+    templates.env.globals["category_name"] = category_name
     app.mount("/static", StaticFiles(directory=str(package / "static")), name="static")
     # Swagger UI's and ReDoc's files, from the fastapi-offline package: the API docs load
     # nothing from another host.
