@@ -203,3 +203,11 @@ def category_name(category: str) -> str:
 def canonical_category(name: str) -> str | None:
     """``name`` as arXiv spells it (cs.CL for CS.cl), or None when arXiv has no such category."""
     return _BY_KEY.get(name.strip().casefold())
+
+
+def checked_category(name: str) -> str:
+    """``name`` as arXiv spells it; `ValueError` saying so when arXiv has no such category."""
+    spelled = canonical_category(name)
+    if spelled is None:
+        raise ValueError(f"{name[:40]!r} is not an arXiv category (such as cs.CL or stat.ML)")
+    return spelled

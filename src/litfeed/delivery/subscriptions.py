@@ -32,7 +32,7 @@ from litfeed.errors import LitfeedError
 from litfeed.mail import queue_mail
 from litfeed.store import Account, Store
 from litfeed.store.delivery import CONFIRMED, PENDING, UNSUBSCRIBED, Subscriber
-from litfeed.taxonomy import canonical_category
+from litfeed.taxonomy import checked_category
 
 CONFIRM_DAYS = 7
 LINK_DAYS = 120  # unsubscribe, preferences, feedback: a digest stays in a mailbox for months
@@ -139,12 +139,10 @@ def check_section(section: dict[str, Any]) -> dict[str, Any]:
 
 def _category(name: str, where: str) -> str:
     """``name`` as arXiv spells the category; `SubscriptionError` when arXiv has none such."""
-    spelled = canonical_category(name)
-    if spelled is None:
-        raise SubscriptionError(
-            f"{where}{name[:40]!r} is not an arXiv category (such as cs.CL or stat.ML)"
-        )
-    return spelled
+    try:
+        return checked_category(name)
+    except ValueError as error:
+        raise SubscriptionError(f"{where}{error}") from None
 
 
 def section_text(section: dict[str, Any]) -> str:

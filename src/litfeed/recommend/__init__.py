@@ -22,7 +22,7 @@ from litfeed.search.vectors import VectorIndex, embed_with_store
 from litfeed.store import Store
 from litfeed.store.library import OutsideItem, Reader
 from litfeed.store.topics import FOLLOW_TOPIC, Place
-from litfeed.taxonomy import canonical_category
+from litfeed.taxonomy import checked_category
 
 # A library paper is named as a reason when it is this close to the best one's similarity.
 REASON_MARGIN = 0.05
@@ -69,12 +69,10 @@ def set_interest(store: Store, account_id: int, kind: str, value: str, on: bool 
     if not value or len(value) > longest or not value.isprintable():
         raise InterestError(f"a {kind} value is 1 to {longest} printable characters")
     if kind in (FOLLOW_CATEGORY, MUTE_CATEGORY) and on:
-        spelled = canonical_category(value)
-        if spelled is None:
-            raise InterestError(
-                f"{value[:40]!r} is not an arXiv category (such as cs.CL or stat.ML)"
-            )
-        value = spelled
+        try:
+            value = checked_category(value)
+        except ValueError as error:
+            raise InterestError(str(error)) from None
     if (
         kind == FOLLOW_TOPIC
         and on

@@ -9,7 +9,7 @@ from fastapi import Form, Path, Query
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from litfeed.models import MAX_COUNT
-from litfeed.search import MAX_QUERY_LENGTH, Mode
+from litfeed.search import MAX_DAYS, MAX_QUERY_LENGTH, Mode
 
 
 def _blank_is_none(value: object) -> object:
@@ -45,7 +45,7 @@ Until = Annotated[
 ]
 # A form's "any time" (``days=``) means no such filter.
 Days = Annotated[
-    Annotated[int, Field(ge=1, le=366)] | None,
+    Annotated[int, Field(ge=1, le=MAX_DAYS)] | None,
     BeforeValidator(_blank_is_none),
     Query(
         description="Only papers of the last N days here (the daily pages' days, up to the "
